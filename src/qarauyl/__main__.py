@@ -1,0 +1,3 @@
+from qarauyl.cli import main
+
+main()

@@ -1,0 +1,15 @@
+"""The terminal face: `qarauyl …`. Each command group lives in its own module and stays thin."""
+
+from __future__ import annotations
+
+import sys
+
+from qarauyl.cli import config_cmd, db_cmd  # noqa: F401  (registers commands)
+from qarauyl.cli._app import app, run_app
+
+
+def main() -> None:
+    sys.exit(run_app(app))
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,85 @@
+"""Settings: `QARAUYL_*` environment variables, then a TOML config file, then defaults.
+
+The config file is `$QARAUYL_CONFIG` if set, else `qarauyl.toml` in the user's config directory.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "qarauyl"
+
+
+def config_file_path() -> Path:
+    explicit = os.environ.get("QARAUYL_CONFIG")
+    return Path(explicit) if explicit else Path(user_config_dir(APP_NAME)) / "qarauyl.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QARAUYL_", extra="forbid")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir(APP_NAME)),
+        description="Where the embedded database, snapshots and reports live.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: a SQLite file (WAL mode) in data_dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts camera passwords at rest; default: generated once into data_dir/secret.key.",
+    )
+    log_level: str = "INFO"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'qarauyl.db'}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return (init_settings, env_settings, toml)
+
+    def shown(self) -> dict[str, Any]:
+        """The effective settings for people: secrets masked, the database password too."""
+        from qarauyl.domain.stream_url import redact_url
+
+        return {
+            "config_file": str(config_file_path()),
+            "data_dir": str(self.data_dir),
+            "database_url": redact_url(self.effective_database_url),
+            "secret_key": "***" if self.secret_key else f"(generated, in {self.data_dir / 'secret.key'})",
+            "log_level": self.log_level,
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

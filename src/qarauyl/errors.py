@@ -1,0 +1,55 @@
+"""One exception hierarchy for the whole product; the faces turn it into exit codes and HTTP answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class QarauylError(Exception):
+    """Base of every error Qarauyl raises on purpose. The message is a sentence for a person."""
+
+    exit_code = 1
+
+
+class ConfigError(QarauylError):
+    """The settings are unusable (a bad database URL, an unreadable config file)."""
+
+
+class NotFoundError(QarauylError):
+    """A named thing (a camera code, an organisation) does not exist."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one place in an input file: `FILE:LINE: column: message`."""
+
+    location: str
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.location}: {self.column}: {self.message}"
+            if self.column
+            else f"{self.location}: {self.message}"
+        )
+
+
+class InputError(QarauylError):
+    """The input (a file, a row, an argument) is invalid; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class CameraError(QarauylError):
+    """A camera could not be reached or read; `code` is a fault code such as `offline`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,6 @@
+"""Storage: SQLAlchemy tables, engines and sessions, and the Alembic migrations that build them."""
+
+from qarauyl.store.database import Database
+from qarauyl.store.models import Base, Camera, District, NetworkZone, Organisation
+
+__all__ = ["Base", "Camera", "Database", "District", "NetworkZone", "Organisation"]

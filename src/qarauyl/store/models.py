@@ -1,0 +1,98 @@
+"""The tables. Rules live in the capabilities; these classes only say what is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so that migrations are the same on SQLite (batch mode) and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Organisation(Base):
+    """Police, the akimat's digitalisation office, a maintenance contractor."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+
+
+class District(Base):
+    """A city or a rural district of the region; the unit the OCC meeting breaks numbers down by."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class NetworkZone(Base):
+    """A network segment that probes must run inside (later: one Celery queue per zone)."""
+
+    __tablename__ = "network_zone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Camera(Base):
+    __tablename__ = "camera"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    vendor: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(500))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("network_zone.id"), index=True)
+    heading_deg: Mapped[float | None] = mapped_column(Float)
+    hfov_deg: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    main_stream_url: Mapped[str | None] = mapped_column(Text)
+    sub_stream_url: Mapped[str | None] = mapped_column(Text)
+    onvif_url: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(120))
+    password_encrypted: Mapped[str | None] = mapped_column(Text)
+    password_digest: Mapped[str | None] = mapped_column(String(64))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    maintainer_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    installed_on: Mapped[date | None] = mapped_column(Date)
+    lifecycle: Mapped[str] = mapped_column(String(20), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Measured by the monitor; `unknown` until the first probe.
+    health: Mapped[str] = mapped_column(String(20), default="unknown", index=True)
+    health_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    district: Mapped[District | None] = relationship(lazy="joined")
+    zone: Mapped[NetworkZone | None] = relationship(lazy="joined")
+    owner: Mapped[Organisation | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    maintainer: Mapped[Organisation | None] = relationship(foreign_keys=[maintainer_id], lazy="joined")
