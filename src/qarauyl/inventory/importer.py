@@ -169,10 +169,9 @@ def _columns_for(
         elif column == "username":
             if value:
                 out["username"] = value
-        elif column == "password":
-            if value:
-                out["password_encrypted"] = cipher.encrypt(value)
-                out["password_digest"] = cipher.digest(value)
+        elif column == "password" and value:
+            out["password_encrypted"] = cipher.encrypt(value)
+            out["password_digest"] = cipher.digest(value)
     return out
 
 
