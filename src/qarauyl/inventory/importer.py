@@ -75,13 +75,20 @@ class _Work:
     updates: list[tuple[int, CameraRecord, list[str]]]
 
 
+def _reference_ids(session: Session) -> dict[str, dict[str, int]]:
+    """Name to id for each reference table the inventory names things in."""
+    return {
+        "district": {name: id_ for name, id_ in session.execute(select(District.name, District.id))},
+        "zone": {name: id_ for name, id_ in session.execute(select(NetworkZone.name, NetworkZone.id))},
+        "organisation": {
+            name: id_ for name, id_ in session.execute(select(Organisation.name, Organisation.id))
+        },
+    }
+
+
 def _existing_view(session: Session) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, int]]]:
     """Every stored camera as a name-space dict (district name, not id), and the reference tables."""
-    refs: dict[str, dict[str, int]] = {
-        "district": dict(session.execute(select(District.name, District.id)).tuples().all()),
-        "zone": dict(session.execute(select(NetworkZone.name, NetworkZone.id)).tuples().all()),
-        "organisation": dict(session.execute(select(Organisation.name, Organisation.id)).tuples().all()),
-    }
+    refs = _reference_ids(session)
     names = {kind: {v: k for k, v in table.items()} for kind, table in refs.items()}
     columns = [getattr(Camera, c) for c in _DIRECT]
     query = select(
@@ -188,11 +195,7 @@ def _create_references(session: Session, plan: ImportPlan) -> dict[str, dict[str
                 model(name=name, kind=OrgKind.OTHER.value) if model is Organisation else model(name=name)
             )
     session.flush()
-    return {
-        "district": dict(session.execute(select(District.name, District.id)).tuples().all()),
-        "zone": dict(session.execute(select(NetworkZone.name, NetworkZone.id)).tuples().all()),
-        "organisation": dict(session.execute(select(Organisation.name, Organisation.id)).tuples().all()),
-    }
+    return _reference_ids(session)
 
 
 def import_records(

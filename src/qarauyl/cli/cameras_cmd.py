@@ -1,0 +1,120 @@
+"""`qarauyl cameras import|export|list|show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from qarauyl.cli._app import app, console
+from qarauyl.cli._progress import progress_bar
+from qarauyl.config import get_settings
+from qarauyl.inventory import CameraFilter, export_cameras, get_camera, import_file, iter_cameras
+from qarauyl.inventory.importer import ImportPlan
+from qarauyl.runtime import open_database
+from qarauyl.security import CredentialCipher
+
+cameras_app = typer.Typer(help="The camera register: import, export, list, show.", no_args_is_help=True)
+app.add_typer(cameras_app, name="cameras")
+
+
+def _describe(plan: ImportPlan, dry_run: bool) -> str:
+    verb = "would" if dry_run else ""
+    if not plan.changes_anything:
+        return f"{plan.rows} row(s) read; nothing to change: the register already matches the file."
+    parts = [
+        f"{plan.rows} row(s) read",
+        f"{len(plan.created)} camera(s) {verb + ' be ' if dry_run else ''}created",
+        f"{len(plan.updated)} {verb + ' be ' if dry_run else ''}updated",
+        f"{plan.unchanged} unchanged",
+    ]
+    text = "; ".join(parts) + "."
+    for table, names in plan.new_references.items():
+        text += f"\nNew {table}(s){' would be' if dry_run else ''} added: {', '.join(names)}."
+    return text
+
+
+@cameras_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="A .csv, .xlsx or .geojson file.", show_default=False),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change and write nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every changed camera."),
+) -> None:
+    """Import cameras, upserting by code. All or nothing: any invalid row fails the whole import (exit 2)."""
+    settings = get_settings()
+    db = open_database(settings)
+    cipher = CredentialCipher.from_settings(settings)
+    with progress_bar() as progress:
+        plan = import_file(db, file, cipher=cipher, dry_run=dry_run, progress=progress)
+    console.print(("Dry run: " if dry_run else "") + _describe(plan, dry_run), markup=False, highlight=False)
+    if verbose:
+        for code in plan.created:
+            console.print(f"  + {code}", markup=False)
+        for code, columns in plan.updated.items():
+            console.print(f"  ~ {code}: {', '.join(columns)}", markup=False)
+
+
+@cameras_app.command("export")
+def export(
+    file: Path = typer.Argument(..., help="Target .csv, .xlsx or .geojson file.", show_default=False),
+) -> None:
+    """Export the register (never credentials); the format comes from the file's extension."""
+    db = open_database()
+    with db.session() as session:
+        count = export_cameras(file, iter_cameras(session))
+    console.print(f"{count} camera(s) written to {file}.", markup=False, highlight=False)
+
+
+@cameras_app.command("list")
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    district: str | None = typer.Option(None, help="Only this district."),
+    vendor: str | None = typer.Option(None, help="Only this vendor."),
+    lifecycle: str | None = typer.Option(None, help="planned, installed, connected or decommissioned."),
+    health: str | None = typer.Option(None, help="ok, degraded, failed or unknown."),
+    search: str | None = typer.Option(None, "--search", "-s", help="Text in the code or name."),
+) -> None:
+    """List cameras."""
+    db = open_database()
+    filters = CameraFilter(
+        district=district, vendor=vendor, lifecycle=lifecycle, health=health, search=search
+    )
+    with db.session() as session:
+        cameras = iter_cameras(session, filters)
+        if as_json:
+            for camera in cameras:
+                print(json.dumps(camera, ensure_ascii=False))
+            return
+        table = Table("code", "name", "vendor", "district", "lifecycle", "health")
+        count = 0
+        for camera in cameras:
+            table.add_row(
+                camera["code"],
+                camera["name"],
+                camera["vendor"],
+                camera["district"] or "",
+                camera["lifecycle"],
+                camera["health"],
+            )
+            count += 1
+    console.print(table)
+    console.print(f"{count} camera(s).")
+
+
+@cameras_app.command("show")
+def show(
+    code: str = typer.Argument(..., show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one camera (credentials are never shown, only whether they are set)."""
+    db = open_database()
+    with db.session() as session:
+        camera = get_camera(session, code)
+    if as_json:
+        print(json.dumps(camera, ensure_ascii=False, indent=2))
+        return
+    for key, value in camera.items():
+        shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
+        console.print(f"{key:16} {shown}", markup=False, highlight=False)
