@@ -25,8 +25,8 @@ class CameraFilter:
     search: str | None = None
 
 
-def _query(filters: CameraFilter | None = None) -> Select[Any]:
-    query: Select[Any] = (
+def _query(filters: CameraFilter | None = None) -> Select[Camera, str, str, str, str]:
+    query: Select[Camera, str, str, str, str] = (
         select(
             Camera,
             District.name.label("district_name"),
