@@ -82,4 +82,21 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or a ConfigError that names the offending variable or config-file key."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from qarauyl.errors import ConfigError
+
+    try:
+        return Settings()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {config_file_path()} is not valid TOML: {exc}.") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors(include_url=False)
+        )
+        raise ConfigError(
+            f"Invalid settings ({problems}). Check QARAUYL_* variables and {config_file_path()}."
+        ) from None

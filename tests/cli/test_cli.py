@@ -1,0 +1,93 @@
+"""The terminal face, run as a newcomer runs it: a real process, real files, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.inventory.conftest import GOOD_ROWS, write_csv
+
+
+def qarauyl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qarauyl", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_DATABASE_URL": database_url,
+        "QARAUYL_CONFIG": str(tmp_path / "qarauyl.toml"),
+        "COLUMNS": "200",
+    }
+
+
+def test_import_list_show_export_and_bad_file(env: dict[str, str], tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "cams.csv", GOOD_ROWS)
+    result = qarauyl(env, "cameras", "import", str(good), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "3 camera(s) would be created" in result.stdout
+    result = qarauyl(env, "cameras", "import", str(good))
+    assert result.returncode == 0, result.stderr
+    result = qarauyl(env, "cameras", "import", str(good))
+    assert "nothing to change" in result.stdout
+    listed = [json.loads(line) for line in qarauyl(env, "cameras", "list", "--json").stdout.splitlines()]
+    assert [c["code"] for c in listed] == ["KEN-1", "TUR-1", "TUR-2"]
+    shown = qarauyl(env, "cameras", "show", "TUR-1")
+    assert "Түркістан: Тәуке хан даңғылы" in shown.stdout
+    assert "s3cret" not in shown.stdout + shown.stderr
+    missing = qarauyl(env, "cameras", "show", "NOPE-1")
+    assert missing.returncode == 3 and "No camera with code 'NOPE-1'" in missing.stderr
+
+    bad = write_csv(tmp_path / "bad.csv", [GOOD_ROWS[0], "X-1,x,Foobar,,fixed,91,68,,,,file:///etc/passwd,,"])
+    result = qarauyl(env, "cameras", "import", str(bad))
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert f"{bad}:3: vendor: unknown vendor 'Foobar'; use one of sergek, pelco, hikvision, dahua, axis, other" in lines
+    assert any(line.startswith(f"{bad}:3: latitude: 91") for line in lines)
+    assert any(line.startswith(f"{bad}:3: main_stream_url: URL scheme 'file' is not allowed") for line in lines)
+
+    target = tmp_path / "out.xlsx"
+    assert qarauyl(env, "cameras", "export", str(target)).returncode == 0
+    assert target.stat().st_size > 0
+
+
+def test_config_show_masks_secrets(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "QARAUYL_SECRET_KEY": "very-secret-value-123456"}
+    (tmp_path / "qarauyl.toml").write_text('log_level = "DEBUG"\n')
+    result = qarauyl(env, "config", "show", "--json")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["secret_key"] == "***"
+    assert shown["log_level"] == "DEBUG"  # from the TOML file
+    assert "very-secret-value" not in result.stdout
+    if "@" in env["QARAUYL_DATABASE_URL"]:
+        assert ":qarauyl@" not in shown["database_url"] and ":***@" in shown["database_url"]
+
+
+def test_demo_seed_and_status(env: dict[str, str]) -> None:
+    assert qarauyl(env, "demo", "seed", "--cameras", "150").returncode == 0
+    status = json.loads(qarauyl(env, "status", "--json").stdout)
+    assert status["total"]["installed"] == 150
+    assert status["total"]["connected"] == round(150 * 1035 / 1303)
+    table = qarauyl(env, "status").stdout
+    assert "Installed 150, connected to the OCC" in table and "By district" in table and "By vendor" in table
+
+
+def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "qarauyl.toml").write_text('databse_url = "sqlite:///x"\n')
+    result = qarauyl(env, "config", "show")
+    assert result.returncode == 1
+    assert "Invalid settings (databse_url: Extra inputs are not permitted)" in result.stderr
+    assert "Traceback" not in result.stderr
+    (tmp_path / "qarauyl.toml").write_text("data_dir = [\n")
+    result = qarauyl(env, "config", "show")
+    assert result.returncode == 1 and "is not valid TOML" in result.stderr and "Traceback" not in result.stderr
