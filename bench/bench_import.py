@@ -56,7 +56,8 @@ def main() -> None:
         source = Path(tmp) / "cameras.csv"
         start = time.perf_counter()
         write_big_csv(source, args.rows)
-        print(f"generated {args.rows:,} rows ({source.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - start:.1f} s")
+        size_mib = source.stat().st_size / 2**20
+        print(f"generated {args.rows:,} rows ({size_mib:.1f} MiB) in {time.perf_counter() - start:.1f} s")
         targets = [("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")]
         if args.postgres:
             targets.append(("postgresql", args.postgres))

@@ -51,9 +51,14 @@ def test_import_list_show_export_and_bad_file(env: dict[str, str], tmp_path: Pat
     result = qarauyl(env, "cameras", "import", str(bad))
     assert result.returncode == 2
     lines = result.stderr.splitlines()
-    assert f"{bad}:3: vendor: unknown vendor 'Foobar'; use one of sergek, pelco, hikvision, dahua, axis, other" in lines
+    assert (
+        f"{bad}:3: vendor: unknown vendor 'Foobar'; use one of sergek, pelco, hikvision, dahua, axis, other"
+        in lines
+    )
     assert any(line.startswith(f"{bad}:3: latitude: 91") for line in lines)
-    assert any(line.startswith(f"{bad}:3: main_stream_url: URL scheme 'file' is not allowed") for line in lines)
+    assert any(
+        line.startswith(f"{bad}:3: main_stream_url: URL scheme 'file' is not allowed") for line in lines
+    )
 
     target = tmp_path / "out.xlsx"
     assert qarauyl(env, "cameras", "export", str(target)).returncode == 0
@@ -90,4 +95,6 @@ def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) 
     assert "Traceback" not in result.stderr
     (tmp_path / "qarauyl.toml").write_text("data_dir = [\n")
     result = qarauyl(env, "config", "show")
-    assert result.returncode == 1 and "is not valid TOML" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1 and "is not valid TOML" in result.stderr and "Traceback" not in result.stderr
+    )

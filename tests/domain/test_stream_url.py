@@ -32,7 +32,10 @@ def test_credentials_are_split_off() -> None:
     parsed = parse_stream_url("RTSP://Admin:p%40ss@10.1.2.3:554/Streaming/Channels/101?transport=tcp")
     assert parsed.url == "rtsp://10.1.2.3:554/Streaming/Channels/101?transport=tcp"
     assert (parsed.username, parsed.password) == ("Admin", "p@ss")
-    assert with_credentials(parsed.url, "Admin", "p@ss") == "rtsp://Admin:p%40ss@10.1.2.3:554/Streaming/Channels/101?transport=tcp"
+    assert (
+        with_credentials(parsed.url, "Admin", "p@ss")
+        == "rtsp://Admin:p%40ss@10.1.2.3:554/Streaming/Channels/101?transport=tcp"
+    )
 
 
 passwords = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=30)

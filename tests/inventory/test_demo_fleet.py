@@ -21,7 +21,15 @@ def test_default_fleet_has_the_regions_shape() -> None:
     vendors = Counter(r["vendor"] for r in rows)
     assert {"hikvision", "dahua", "axis", "other"} <= set(vendors)
     districts = {r["district"] for r in rows}
-    assert {"Turkistan", "Kentau", "Arys", "Saryagash", "Shardara", "Zhetysay", "Lenger (Tolebi)"} <= districts
+    assert {
+        "Turkistan",
+        "Kentau",
+        "Arys",
+        "Saryagash",
+        "Shardara",
+        "Zhetysay",
+        "Lenger (Tolebi)",
+    } <= districts
     # Every camera lies within the region's bounding box (roughly 40.5–46 N, 65.5–71 E).
     assert all(40.5 < r["latitude"] < 46 and 65.5 < r["longitude"] < 71 for r in rows)
     # Turkistan city is the centre: it holds the most cameras.
