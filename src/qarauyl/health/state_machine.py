@@ -1,0 +1,131 @@
+"""Per-camera health: from one probe's observation to a confirmed state, with recovery and flapping.
+
+A single bad probe is not a broken camera (a passing bus, a dropped packet), and a single good
+probe is not a repaired one. A worse state is confirmed after it is seen in `confirm_probes`
+consecutive probes or has lasted `confirm_after`; a better state after `recover_probes`. A camera
+whose confirmed state changed `flap_changes` times within `flap_window` is flapping: it stays in
+its worse state until it has been stable for a whole window, and one event says so instead of a
+storm of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from qarauyl.domain import FaultCode, Finding, Health, Severity
+
+_RANK = {Health.UNKNOWN: -1, Health.OK: 0, Health.DEGRADED: 1, Health.FAILED: 2}
+# Stream-access faults make a camera useless whatever the picture would have been.
+ACCESS_FAULTS = frozenset({FaultCode.OFFLINE, FaultCode.AUTH_FAILED, FaultCode.STREAM_ERROR})
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    confirm_probes: int = 2  # two probes in a row: one glitch never opens an alarm
+    confirm_after: timedelta = timedelta(minutes=15)  # a slow schedule still confirms in reasonable time
+    recover_probes: int = 2
+    flap_window: timedelta = timedelta(hours=1)
+    flap_changes: int = 4  # four confirmed changes in an hour is a loose cable, not four incidents
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one probe saw: the findings (access faults included) at a moment."""
+
+    at: datetime
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def health(self) -> Health:
+        return classify(self.findings)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(sorted({f.code.value for f in self.findings}))
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    """The remembered state of one camera between probes (persisted by the monitor)."""
+
+    state: Health = Health.UNKNOWN
+    since: datetime | None = None
+    codes: tuple[str, ...] = ()
+    pending: Health | None = None
+    pending_count: int = 0
+    pending_since: datetime | None = None
+    changes: tuple[datetime, ...] = ()  # recent confirmed changes, for flapping
+    flapping: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A confirmed change, the event the monitor records and notifications route."""
+
+    at: datetime
+    before: Health
+    after: Health
+    codes: tuple[str, ...]
+    flapping: bool = False
+    reason: str = ""
+
+
+def classify(findings: tuple[Finding, ...]) -> Health:
+    if not findings:
+        return Health.OK
+    if any(f.code in ACCESS_FAULTS or f.severity == Severity.CRITICAL for f in findings):
+        return Health.FAILED
+    return Health.DEGRADED
+
+
+def observe(
+    current: CameraHealth, observation: Observation, policy: HealthPolicy = HealthPolicy()
+) -> tuple[CameraHealth, list[Transition]]:
+    """The next state after one probe, and the transitions to record (zero or one)."""
+    now = observation.at
+    seen = observation.health
+    recent = tuple(t for t in current.changes if now - t <= policy.flap_window)
+    state = replace(current, changes=recent)
+
+    if seen == current.state:
+        # Same state again: refresh the codes (a degraded camera may change why it is degraded).
+        return replace(state, pending=None, pending_count=0, pending_since=None, codes=observation.codes), []
+    if current.state == Health.UNKNOWN:
+        # The first verdict on a camera is taken at once: there is nothing to protect from a glitch.
+        return _confirm(state, seen, observation, policy, "first probe")
+
+    if seen == state.pending and state.pending_since is not None:
+        count, since = state.pending_count + 1, state.pending_since
+    else:
+        count, since = 1, now
+    state = replace(state, pending=seen, pending_count=count, pending_since=since)
+    lasted = now - since
+
+    if _RANK[seen] > _RANK[current.state]:
+        if count >= policy.confirm_probes:
+            return _confirm(state, seen, observation, policy, f"seen in {count} consecutive probes")
+        if lasted >= policy.confirm_after:
+            return _confirm(state, seen, observation, policy, f"lasted {_minutes(lasted)}")
+    elif current.flapping:
+        if lasted >= policy.flap_window:
+            return _confirm(state, seen, observation, policy, f"stable for {_minutes(lasted)} after flapping")
+    elif count >= policy.recover_probes:
+        return _confirm(state, seen, observation, policy, f"seen in {count} consecutive probes")
+    return state, []
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 60:.0f} min"
+
+
+def _confirm(
+    state: CameraHealth, seen: Health, observation: Observation, policy: HealthPolicy, reason: str
+) -> tuple[CameraHealth, list[Transition]]:
+    now = observation.at
+    changes = (*state.changes, now) if state.state != Health.UNKNOWN else state.changes
+    flapping = len(changes) >= policy.flap_changes
+    if flapping and not state.flapping:
+        reason += f"; flapping: {len(changes)} changes within {_minutes(policy.flap_window)}"
+    new = CameraHealth(state=seen, since=now, codes=observation.codes, changes=changes, flapping=flapping)
+    return new, [Transition(now, state.state, seen, observation.codes, flapping, reason)]

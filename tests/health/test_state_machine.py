@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qarauyl.domain import FaultCode, Finding, Health, Severity
+from qarauyl.health import CameraHealth, HealthPolicy, Observation, observe
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+STEP = timedelta(minutes=5)
+BLUR = Finding(FaultCode.BLUR, Severity.WARNING, 0.8)
+OFFLINE = Finding(FaultCode.OFFLINE, Severity.CRITICAL, 1.0)
+POLICY = HealthPolicy()
+
+
+def run(
+    sequence: list[tuple[Finding, ...]], policy: HealthPolicy = POLICY
+) -> tuple[CameraHealth, list[list[str]]]:
+    state = CameraHealth()
+    log = []
+    for i, findings in enumerate(sequence):
+        state, transitions = observe(state, Observation(T0 + i * STEP, findings), policy)
+        log.append([f"{t.before}->{t.after}" for t in transitions])
+    return state, log
+
+
+def test_first_probe_is_taken_at_once() -> None:
+    state, log = run([(BLUR,)])
+    assert state.state == Health.DEGRADED and state.codes == ("blur",)
+    assert log == [["unknown->degraded"]]
+
+
+def test_one_bad_probe_is_not_a_fault_two_are() -> None:
+    state, log = run([(), (OFFLINE,), (), (OFFLINE,), (OFFLINE,)])
+    assert log == [["unknown->ok"], [], [], [], ["ok->failed"]]
+    assert state.state == Health.FAILED and state.codes == ("offline",)
+    assert state.since == T0 + 4 * STEP
+
+
+def test_recovery_needs_two_good_probes() -> None:
+    state, log = run([(OFFLINE,), (), (OFFLINE,), (), ()])
+    assert log == [["unknown->failed"], [], [], [], ["failed->ok"]]
+    assert state.state == Health.OK and state.codes == ()
+
+
+def test_a_long_lasting_fault_is_confirmed_by_time_when_probes_are_few() -> None:
+    policy = HealthPolicy(confirm_probes=5, confirm_after=timedelta(minutes=12))
+    state, log = run([(), (BLUR,), (BLUR,), (BLUR,), (BLUR,)], policy)
+    # Pending since probe 1 (t=5 min); at probe 4 (t=20 min) it has lasted 15 min >= 12, at probe 3 only 10.
+    assert log == [["unknown->ok"], [], [], [], ["ok->degraded"]]
+
+
+def test_codes_follow_the_latest_probe_within_a_state() -> None:
+    noise = Finding(FaultCode.NOISE, Severity.WARNING, 0.6)
+    state, _ = run([(BLUR,), (noise,)])
+    assert state.state == Health.DEGRADED and state.codes == ("noise",)
+
+
+def test_flapping_is_declared_once_and_holds_the_worse_state() -> None:
+    state = CameraHealth()
+    transitions = []
+    pattern = [(), (OFFLINE,), (OFFLINE,), (), ()] * 4  # confirmed down and up again, four times
+    for i, findings in enumerate(pattern):
+        state, new = observe(state, Observation(T0 + i * STEP, findings), POLICY)
+        transitions.extend(new)
+    changes = [f"{t.before}->{t.after}" for t in transitions]
+    # The fourth change within an hour declares flapping (once); the next failure is still reported,
+    # but from then on the camera stays failed instead of bouncing back with every good probe.
+    assert changes == ["unknown->ok", "ok->failed", "failed->ok", "ok->failed", "failed->ok", "ok->failed"]
+    assert [t.flapping for t in transitions] == [False, False, False, False, True, True]
+    assert "flapping" in transitions[4].reason
+    assert state.flapping and state.state == Health.FAILED
+    # Good for a whole flap window: recovered, and the flapping is over.
+    for i in range(14):
+        state, new = observe(state, Observation(T0 + (len(pattern) + i) * STEP, ()), POLICY)
+        transitions.extend(new)
+    assert state.state == Health.OK and not state.flapping
+    assert f"{transitions[-1].before}->{transitions[-1].after}" == "failed->ok"
+    assert "stable for 60 min after flapping" in transitions[-1].reason
+
+
+observations = st.lists(st.sampled_from([(), (BLUR,), (OFFLINE,)]), min_size=1, max_size=60)
+
+
+@given(observations)
+def test_confirmed_state_is_always_one_that_was_observed_and_transitions_chain(
+    seq: list[tuple[Finding, ...]],
+) -> None:
+    state = CameraHealth()
+    previous = Health.UNKNOWN
+    seen: set[Health] = set()
+    for i, findings in enumerate(seq):
+        obs = Observation(T0 + i * STEP, findings)
+        seen.add(obs.health)
+        state, transitions = observe(state, obs)
+        for t in transitions:
+            assert t.before == previous and t.after != t.before
+            previous = t.after
+        assert state.state == previous
+    assert state.state in seen
+
+
+@given(st.integers(min_value=2, max_value=40))
+def test_a_steady_fault_is_confirmed_within_two_probes(n_good: int) -> None:
+    state, log = run([()] * n_good + [(BLUR,), (BLUR,)])
+    assert state.state == Health.DEGRADED and log[-1] == ["ok->degraded"]
