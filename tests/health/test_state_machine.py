@@ -47,7 +47,7 @@ def test_recovery_needs_two_good_probes() -> None:
 
 def test_a_long_lasting_fault_is_confirmed_by_time_when_probes_are_few() -> None:
     policy = HealthPolicy(confirm_probes=5, confirm_after=timedelta(minutes=12))
-    state, log = run([(), (BLUR,), (BLUR,), (BLUR,), (BLUR,)], policy)
+    _, log = run([(), (BLUR,), (BLUR,), (BLUR,), (BLUR,)], policy)
     # Pending since probe 1 (t=5 min); at probe 4 (t=20 min) it has lasted 15 min >= 12, at probe 3 only 10.
     assert log == [["unknown->ok"], [], [], [], ["ok->degraded"]]
 

@@ -24,7 +24,7 @@ class Availability:
 
     @property
     def ratio(self) -> float | None:
-        """Working share of the known time (ok and degraded both still deliver a picture); None if never probed."""
+        """Working share of known time (ok and degraded both deliver a picture); None if never probed."""
         return (self.ok + self.degraded) / self.known if self.known > 0 else None
 
 
