@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints, so that migrations are the same on SQLite (batch mode) and PostgreSQL.
@@ -24,7 +36,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+    }
 
 
 class Organisation(Base):
@@ -96,3 +112,66 @@ class Camera(Base):
     zone: Mapped[NetworkZone | None] = relationship(lazy="joined")
     owner: Mapped[Organisation | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     maintainer: Mapped[Organisation | None] = relationship(foreign_keys=[maintainer_id], lazy="joined")
+
+
+class CameraHealthRow(Base):
+    """The monitor's memory of one camera between probes: the health state machine's state, the
+    latest verdict, and the learned reference and baseline that diagnosis compares against."""
+
+    __tablename__ = "camera_health"
+
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="unknown")
+    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pending: Mapped[str | None] = mapped_column(String(20))
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO timestamps of recent changes
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_probe_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    stream: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    snapshot_path: Mapped[str | None] = mapped_column(String(500))
+    reference_path: Mapped[str | None] = mapped_column(String(500))
+    reference_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reference_votes: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class HealthEvent(Base):
+    """A confirmed health change (or a flapping notice), with the evidence that caused it."""
+
+    __tablename__ = "health_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    before: Mapped[str] = mapped_column(String(20))
+    after: Mapped[str] = mapped_column(String(20))
+    codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot_path: Mapped[str | None] = mapped_column(String(500))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProbeRecord(Base):
+    """One probe's outcome and measurements, for history charts; pruned after a retention period."""
+
+    __tablename__ = "probe_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    observed: Mapped[str] = mapped_column(String(20))  # the health this probe alone suggests
+    codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_probe_record_camera_at", "camera_id", "at"),)
