@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from qarauyl.cli import cameras_cmd, config_cmd, db_cmd, demo_cmd, status_cmd  # noqa: F401  (registers commands)
+from qarauyl.cli import cameras_cmd, config_cmd, db_cmd, demo_cmd, probe_cmd, status_cmd  # noqa: F401  (registers commands)
 from qarauyl.cli._app import app, run_app
 
 

@@ -1,0 +1,436 @@
+"""Stream probing with PyAV: open a camera's RTSP (or HTTP video) stream under a deadline at every stage,
+decode the first keyframe and a short burst, measure the stream, and classify failures.
+
+Only network protocols are ever opened. The URL is checked on the way in (parse_stream_url) and FFmpeg
+gets a protocol whitelist, so that neither the URL nor anything the server sends back (an SDP, an HLS
+playlist, a redirect) can make FFmpeg read a local file. Credentials travel apart from the URL and are
+put back in only for FFmpeg; results and messages carry the redacted URL, and any FFmpeg text is
+scrubbed of the password before it is shown.
+
+This runs in the calling process: one bad stream can hang or crash it. The monitor and the CLI call it
+through ProbePool (pool.py), which runs it in worker processes with a hard deadline.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import av
+import av.logging
+import numpy as np
+
+from qarauyl.domain.stream_url import parse_stream_url, redact_url, with_credentials
+from qarauyl.probe.frames import MAX_FRAME_HEIGHT, MAX_FRAME_WIDTH, encode_snapshot, fit_within
+from qarauyl.probe.result import (
+    AUTH_FAILED,
+    OFFLINE,
+    STREAM_ERROR,
+    ErrorCode,
+    ProbeKind,
+    ProbeResult,
+    ProbeTimings,
+    StreamFacts,
+    failure,
+)
+
+# Network protocols only: RTSP and its RTP/UDP/TCP transports, TLS for rtsps/https, HTTP for RTSP
+# tunnelling and HTTP cameras, crypto for AES-encrypted HLS segments (whose inner URL is checked
+# against this same list). No file, pipe, fd, concat, subfile, data.
+PROTOCOL_WHITELIST = "rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,crypto"
+# Demuxers an http(s) camera URL may select by probing. Leaving out sdp (which would make FFmpeg wait
+# for RTP pushed from anywhere), concat, image2 and mov (external data references) keeps a hostile
+# server from steering FFmpeg towards demuxers that open further URLs.
+HTTP_FORMAT_WHITELIST = "mpjpeg,mjpeg,jpeg_pipe,hls,mpegts,h264,hevc,flv,matroska,webm"
+
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
+TRANSPORTS = ("tcp", "udp")
+MAX_FRAMES = 64  # frames kept per probe: bounds the memory of a probe whatever the caller asks
+MAX_SOURCE_PIXELS = 7680 * 4320  # refuse to decode beyond 8K: a garbage SPS must not allocate gigabytes
+MAX_PROBE_BYTES = 64 * 1024 * 1024  # compressed bytes read per probe before giving up
+MAX_PACKETS_BEFORE_KEYFRAME = 2000
+CONNECT_TIMEOUT = 5.0  # FFmpeg's own TCP connect gives up after 5 s too
+RTSP_REPLY_LIMIT = 16 * 1024
+STALL_TIMEOUT = 2.0  # the least silence, in seconds, taken for a stalled stream
+
+StageCallback = Callable[[str], None]
+
+
+class _Failure(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class _Clock:
+    """The probe's one deadline; every stage gets what is left of it."""
+
+    timeout: float
+    start: float
+
+    @classmethod
+    def started(cls, timeout: float) -> _Clock:
+        return cls(timeout=timeout, start=time.monotonic())
+
+    def elapsed_ms(self) -> float:
+        return (time.monotonic() - self.start) * 1000.0
+
+    def remaining(self) -> float:
+        return self.timeout - (time.monotonic() - self.start)
+
+
+def ffmpeg_options(*, scheme: str, timeout: float, transport: str = "tcp") -> dict[str, str]:
+    """The FFmpeg options for opening a camera URL: whitelist, socket timeout, quick start."""
+    options = {
+        "protocol_whitelist": PROTOCOL_WHITELIST,
+        # Socket I/O timeout in microseconds (FFmpeg >= 5 calls it `timeout` for RTSP too; `stimeout`
+        # is gone). PyAV's own interrupt callback (av.open timeout=) bounds the wall clock on top.
+        "timeout": str(max(1, int(timeout * 1_000_000))),
+        # Start decoding at once instead of buffering seconds of video to guess stream parameters:
+        # the SDP (or the first keyframe) already says what we need, and we measure the rest.
+        "probesize": "32",
+        "analyzeduration": "0",
+        "fpsprobesize": "0",
+    }
+    if scheme in ("rtsp", "rtsps"):
+        options["rtsp_transport"] = transport
+        options["allowed_media_types"] = "video"  # no audio SETUP: fewer round trips and bytes
+    else:
+        options["format_whitelist"] = HTTP_FORMAT_WHITELIST
+    return options
+
+
+def probe_stream(
+    url: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 10.0,
+    transport: str = "tcp",
+    frames: int = 8,
+    on_stage: StageCallback | None = None,
+) -> ProbeResult:
+    """Probes one stream in this process: connect, RTSP handshake, first keyframe, `frames` frames.
+
+    Never raises for a camera's fault: failures come back as a result with an error whose code is
+    `offline`, `auth_failed` or `stream_error`. Raises ValueError for a bad `transport`/`timeout`.
+    Credentials embedded in `url` are used when `username` is not given.
+    """
+    if transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive, got {timeout}")
+    clock = _Clock.started(timeout)
+    shown = redact_url(url.strip())
+    try:
+        parsed = parse_stream_url(url)
+    except ValueError as exc:
+        return failure(shown, STREAM_ERROR, f"URL rejected: {exc}", ProbeTimings(total_ms=clock.elapsed_ms()))
+    user = username if username is not None else parsed.username
+    secret = password if username is not None else parsed.password
+    parts = urlsplit(parsed.url)
+    scheme = parts.scheme
+    kind: ProbeKind = "rtsp" if scheme in ("rtsp", "rtsps") else "http_stream"
+    host = parts.hostname or ""
+    port = parts.port or DEFAULT_PORTS[scheme]
+    stage = on_stage or (lambda _name: None)
+    connect_ms: float | None = None
+    handshake_ms: float | None = None
+
+    def timings(first_frame_ms: float | None = None) -> ProbeTimings:
+        return ProbeTimings(connect_ms, handshake_ms, first_frame_ms, clock.elapsed_ms())
+
+    try:
+        stage("connecting")
+        _check_service(host, port, parsed.url if kind == "rtsp" and scheme == "rtsp" else None, clock)
+        connect_ms = clock.elapsed_ms()
+        stage("connected")
+        container = _open(
+            with_credentials(parsed.url, user, secret), scheme=scheme, transport=transport, clock=clock
+        )
+    except _Failure as fail:
+        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
+    handshake_ms = clock.elapsed_ms()
+    stage("handshake")
+    try:
+        with container:
+            grabbed = _grab(container, frames=max(1, min(frames, MAX_FRAMES)), clock=clock, on_stage=stage)
+    except _Failure as fail:
+        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
+    first_ms = grabbed.first_frame_ms
+    facts = StreamFacts(
+        codec=grabbed.codec,
+        width=grabbed.width,
+        height=grabbed.height,
+        fps=grabbed.fps,
+        bitrate_kbps=grabbed.bitrate_kbps,
+        decode_errors=grabbed.decode_errors,
+        frames_decoded=len(grabbed.frames),
+        time_to_first_frame_ms=first_ms,
+    )
+    return ProbeResult(
+        url=shown,
+        stream=facts,
+        frames=grabbed.frames,
+        snapshot_jpeg=encode_snapshot(grabbed.frames[0]),
+        timings=timings(first_ms),
+        kind=kind,
+    )
+
+
+def _check_service(host: str, port: int, rtsp_url: str | None, clock: _Clock) -> None:
+    """TCP connect (and, for plain RTSP, an OPTIONS request) with our own timeouts.
+
+    FFmpeg reports "Connection timed out" and "Immediate exit requested" alike for a dead host and a
+    server that never answers; doing the first round trips ourselves tells them apart, and catches a
+    port that answers with something that is not RTSP before FFmpeg tries to parse it.
+    """
+    budget = min(CONNECT_TIMEOUT, clock.remaining())
+    if budget <= 0:
+        raise _Failure(OFFLINE, "no time left to connect")
+    try:
+        sock = socket.create_connection((host, port), timeout=budget)
+    except socket.gaierror as exc:
+        raise _Failure(OFFLINE, f"cannot resolve host {host!r} ({exc.strerror})") from None
+    except TimeoutError:
+        raise _Failure(OFFLINE, f"no answer from {host} port {port} within {budget:.1f} s") from None
+    except ConnectionRefusedError:
+        raise _Failure(OFFLINE, f"{host} refused the connection on port {port} (nothing listening)") from None
+    except OSError as exc:
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "network error")
+        raise _Failure(OFFLINE, f"cannot connect to {host} port {port}: {reason}") from None
+    with sock:
+        if rtsp_url is None:
+            return
+        _rtsp_options(sock, rtsp_url, host, port, clock)
+
+
+def _rtsp_options(sock: socket.socket, rtsp_url: str, host: str, port: int, clock: _Clock) -> None:
+    request = f"OPTIONS {rtsp_url} RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: qarauyl-probe\r\n\r\n"
+    reply = b""
+    try:
+        sock.settimeout(max(0.05, clock.remaining()))
+        sock.sendall(request.encode("ascii", "replace"))
+        while b"\r\n\r\n" not in reply and b"\n\n" not in reply and len(reply) < RTSP_REPLY_LIMIT:
+            remaining = clock.remaining()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    except TimeoutError:
+        if not reply:
+            raise _Failure(
+                OFFLINE,
+                f"{host} port {port} accepted the connection but sent no RTSP answer "
+                f"within {clock.timeout:.1f} s",
+            ) from None
+    except OSError as exc:
+        if not reply:
+            raise _Failure(OFFLINE, f"{host} port {port} dropped the connection ({exc.strerror})") from None
+    if not reply:
+        raise _Failure(OFFLINE, f"{host} port {port} closed the connection without an RTSP answer")
+    if not reply.startswith(b"RTSP/1."):
+        raise _Failure(STREAM_ERROR, f"{host} port {port} answered, but not in RTSP (is this the RTSP port?)")
+
+
+def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.container.InputContainer:
+    remaining = clock.remaining()
+    if remaining <= 0:
+        raise _Failure(OFFLINE, f"no RTSP answer within {clock.timeout:.1f} s")
+    try:
+        container = av.open(
+            full_url,
+            mode="r",
+            format="rtsp" if scheme in ("rtsp", "rtsps") else None,
+            options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
+            # (open, read): a read that waits longer than this means the stream stalled.
+            timeout=(remaining, min(remaining, max(STALL_TIMEOUT, clock.timeout / 3))),
+        )
+    except av.error.FFmpegError as exc:
+        raise _classify_open_error(exc, clock) from None
+    return container
+
+
+def _classify_open_error(exc: av.error.FFmpegError, clock: _Clock) -> _Failure:
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
+        return _Failure(AUTH_FAILED, f"the camera refused the credentials ({reason})")
+    if isinstance(exc, av.error.HTTPNotFoundError):
+        return _Failure(STREAM_ERROR, f"no stream at this path on the camera ({reason})")
+    if isinstance(exc, (av.error.HTTPClientError, av.error.HTTPServerError, av.error.HTTPError)):
+        return _Failure(STREAM_ERROR, f"the camera rejected the request ({reason})")
+    if isinstance(exc, av.error.ExitError) or exc.errno in (errno.ETIMEDOUT, errno.EAGAIN):
+        return _Failure(OFFLINE, f"the camera did not complete the stream setup within {clock.timeout:.1f} s")
+    if isinstance(exc, (av.error.ConnectionRefusedError, av.error.ConnectionResetError)) or exc.errno in (
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.EPIPE,
+    ):
+        return _Failure(OFFLINE, f"the connection failed during stream setup ({reason})")
+    if isinstance(exc, av.error.ArgumentError):
+        # What FFmpeg answers when the server points it at a protocol outside the whitelist.
+        return _Failure(
+            STREAM_ERROR, f"the stream refers to a protocol or format that is not allowed ({reason})"
+        )
+    return _Failure(STREAM_ERROR, f"the camera's answer is not a usable stream ({reason})")
+
+
+@dataclass
+class _Grabbed:
+    codec: str
+    width: int
+    height: int
+    fps: float | None
+    bitrate_kbps: float | None
+    decode_errors: int
+    first_frame_ms: float
+    frames: list[np.ndarray]
+
+
+def _grab(
+    container: av.container.InputContainer, *, frames: int, clock: _Clock, on_stage: StageCallback
+) -> _Grabbed:
+    """Demuxes from the first keyframe on and decodes `frames` frames, within the clock's deadline."""
+    if not container.streams.video:
+        raise _Failure(STREAM_ERROR, "the stream has no video track")
+    video = container.streams.video[0]
+    codec_context = video.codec_context
+    # One decoder thread: frame threading delays output by one frame per thread, and the pool already
+    # runs many probes in parallel.
+    codec_context.thread_count = 1
+    _check_size(codec_context.width, codec_context.height)
+    time_base = float(video.time_base) if video.time_base else None
+    kept: list[np.ndarray] = []
+    pts: list[int] = []
+    first_frame_ms: float | None = None
+    decode_errors = 0
+    seen_keyframe = False
+    skipped = 0
+    total_bytes = 0
+    counted_bytes = 0
+    packet_pts: list[int] = []
+    width = height = 0
+    previous_level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)  # so that the decoder's concealed errors reach Capture
+    try:
+        with av.logging.Capture(local=True) as logs:
+            for packet in container.demux(video):
+                if clock.remaining() <= 0:
+                    break
+                if packet.size == 0:
+                    continue
+                total_bytes += packet.size
+                if total_bytes > MAX_PROBE_BYTES:
+                    raise _Failure(
+                        STREAM_ERROR, f"read {total_bytes // 1_000_000} MB without {frames} pictures"
+                    )
+                if not seen_keyframe:
+                    if not packet.is_keyframe:
+                        skipped += 1
+                        if skipped > MAX_PACKETS_BEFORE_KEYFRAME:
+                            raise _Failure(STREAM_ERROR, f"no keyframe in the first {skipped} packets")
+                        continue
+                    seen_keyframe = True
+                counted_bytes += packet.size
+                if packet.pts is not None:
+                    packet_pts.append(packet.pts)
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError:
+                    decode_errors += 1
+                    continue
+                for frame in decoded:
+                    _check_size(frame.width, frame.height)
+                    if first_frame_ms is None:
+                        first_frame_ms = clock.elapsed_ms()
+                        on_stage("first_frame")
+                    width, height = frame.width, frame.height
+                    out_width, out_height = fit_within(width, height, MAX_FRAME_WIDTH, MAX_FRAME_HEIGHT)
+                    kept.append(frame.to_ndarray(format="rgb24", width=out_width, height=out_height))
+                    if frame.pts is not None:
+                        pts.append(frame.pts)
+                    if len(kept) >= frames:
+                        break
+                if len(kept) >= frames:
+                    break
+    except av.error.ExitError:
+        pass  # PyAV's read deadline: the stream stalled; judge by what arrived
+    except av.error.FFmpegError as exc:
+        if not kept:
+            raise _Failure(
+                STREAM_ERROR, f"the stream broke off ({exc.strerror or type(exc).__name__})"
+            ) from None
+    finally:
+        av.logging.set_level(previous_level)
+    decode_errors += sum(1 for log in logs if log[0] <= av.logging.ERROR and log[1] == codec_context.name)
+    if first_frame_ms is None or not kept:
+        if not seen_keyframe:
+            detail = "no keyframe arrived" if total_bytes else "no video data arrived"
+        else:
+            detail = "no picture could be decoded"
+        raise _Failure(STREAM_ERROR, f"{detail} within {clock.timeout:.1f} s")
+    return _Grabbed(
+        codec=codec_context.name,
+        width=width,
+        height=height,
+        fps=_measured_fps(pts, time_base) or _declared_fps(video),
+        bitrate_kbps=_measured_kbps(packet_pts, counted_bytes, time_base, video),
+        decode_errors=decode_errors,
+        first_frame_ms=first_frame_ms,
+        frames=kept,
+    )
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_SOURCE_PIXELS:
+        raise _Failure(
+            STREAM_ERROR, f"the stream announces {width}x{height}, beyond the 8K the probe decodes"
+        )
+
+
+def _measured_fps(pts: list[int], time_base: float | None) -> float | None:
+    """Frames per second from presentation timestamps: (n - 1) intervals over their span."""
+    if time_base is None or len(pts) < 2:
+        return None
+    ordered = sorted(pts)
+    span = (ordered[-1] - ordered[0]) * time_base
+    return (len(ordered) - 1) / span if span > 0 else None
+
+
+def _declared_fps(video: av.video.stream.VideoStream) -> float | None:
+    for rate in (video.average_rate, video.guessed_rate):
+        if rate and 0 < float(rate) <= 1000:
+            return float(rate)
+    return None
+
+
+def _measured_kbps(
+    packet_pts: list[int], total_bytes: int, time_base: float | None, video: av.video.stream.VideoStream
+) -> float | None:
+    """kbit/s of the packets read, over the time they cover (one frame interval added for the last)."""
+    if time_base is not None and len(packet_pts) >= 2:
+        ordered = sorted(packet_pts)
+        span = (ordered[-1] - ordered[0]) * time_base
+        if span > 0:
+            span += span / (len(ordered) - 1)
+            return total_bytes * 8 / span / 1000.0
+    declared = video.bit_rate or 0
+    return declared / 1000.0 if declared > 0 else None
+
+
+def _scrub(message: str, secret: str | None) -> str:
+    """FFmpeg's messages may quote the URL it was given; never let the password through."""
+    if secret:
+        message = message.replace(secret, "***").replace(quote(secret, safe=""), "***")
+    return message
