@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from qarauyl.cli import cameras_cmd, config_cmd, db_cmd, demo_cmd, probe_cmd, status_cmd  # noqa: F401  (registers commands)
+from qarauyl.cli import (  # noqa: F401  (importing a module registers its commands; one per line)
+    cameras_cmd,
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    monitor_cmd,
+    probe_cmd,
+    sim_cmd,
+    status_cmd,
+)
 from qarauyl.cli._app import app, run_app
 
 
