@@ -191,6 +191,7 @@ def generate_fleet(
             "heading_deg": float(rng.randrange(0, 360, 5)),
             "hfov_deg": hfov,
             "resolution": (width, height),
+            "fps": 25.0,
             "owner": POLICE,
             "maintainer": CONTRACTOR,
             "installed_on": date(2017, 1, 1) + timedelta(days=rng.randrange(0, 8 * 365)),

@@ -34,6 +34,8 @@ _DIRECT = (
     "address",
     "heading_deg",
     "hfov_deg",
+    "fps",
+    "min_bitrate_kbps",
     "main_stream_url",
     "sub_stream_url",
     "onvif_url",

@@ -71,6 +71,8 @@ def _row_to_dict(row: Any) -> dict[str, Any]:
         "heading_deg": camera.heading_deg,
         "hfov_deg": camera.hfov_deg,
         "resolution": f"{camera.width}x{camera.height}" if camera.width and camera.height else None,
+        "fps": camera.fps,
+        "min_bitrate_kbps": camera.min_bitrate_kbps,
         "main_stream_url": camera.main_stream_url,
         "sub_stream_url": camera.sub_stream_url,
         "onvif_url": camera.onvif_url,

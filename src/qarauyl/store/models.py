@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints, so that migrations are the same on SQLite (batch mode) and PostgreSQL.
 NAMING = {
@@ -32,6 +34,25 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored in UTC and always come back timezone-aware: SQLite drops the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Qarauyl stores only timezone-aware timestamps")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -91,6 +112,9 @@ class Camera(Base):
     hfov_deg: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
+    # The stream profile the camera should deliver; the monitor flags low_fps / low_bitrate against it.
+    fps: Mapped[float | None] = mapped_column(Float)
+    min_bitrate_kbps: Mapped[float | None] = mapped_column(Float)
     main_stream_url: Mapped[str | None] = mapped_column(Text)
     sub_stream_url: Mapped[str | None] = mapped_column(Text)
     onvif_url: Mapped[str | None] = mapped_column(Text)
@@ -104,9 +128,9 @@ class Camera(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Measured by the monitor; `unknown` until the first probe.
     health: Mapped[str] = mapped_column(String(20), default="unknown", index=True)
-    health_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    health_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     district: Mapped[District | None] = relationship(lazy="joined")
     zone: Mapped[NetworkZone | None] = relationship(lazy="joined")
@@ -122,22 +146,22 @@ class CameraHealthRow(Base):
 
     camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), default="unknown")
-    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    since: Mapped[datetime | None] = mapped_column(UtcDateTime())
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     pending: Mapped[str | None] = mapped_column(String(20))
     pending_count: Mapped[int] = mapped_column(Integer, default=0)
-    pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pending_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
     changes: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO timestamps of recent changes
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_probe_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_probe_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     stream: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     snapshot_path: Mapped[str | None] = mapped_column(String(500))
     reference_path: Mapped[str | None] = mapped_column(String(500))
-    reference_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reference_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reference_votes: Mapped[int] = mapped_column(Integer, default=0)
     baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -149,7 +173,7 @@ class HealthEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     before: Mapped[str] = mapped_column(String(20))
     after: Mapped[str] = mapped_column(String(20))
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -158,7 +182,7 @@ class HealthEvent(Base):
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
     snapshot_path: Mapped[str | None] = mapped_column(String(500))
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ProbeRecord(Base):
@@ -168,7 +192,7 @@ class ProbeRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     observed: Mapped[str] = mapped_column(String(20))  # the health this probe alone suggests
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

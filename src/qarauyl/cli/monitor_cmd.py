@@ -1,0 +1,64 @@
+"""`qarauyl monitor`: probe every connected camera, once or on a schedule."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import typer
+from rich.logging import RichHandler
+
+from qarauyl.cli._app import app, console, err_console
+from qarauyl.cli._progress import progress_bar
+from qarauyl.config import get_settings
+from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
+from qarauyl.runtime import open_database
+from qarauyl.security import CredentialCipher
+
+
+def describe(summary: CycleSummary) -> str:
+    states = ", ".join(f"{summary.states.get(s, 0)} {s}" for s in ("ok", "degraded", "failed"))
+    text = f"Probed {summary.probed} camera(s) in {summary.seconds:.1f} s: {states}."
+    if summary.codes:
+        text += " Faults: " + ", ".join(f"{code} {n}" for code, n in summary.codes.most_common()) + "."
+    if summary.not_recorded:
+        text += f" {summary.not_recorded} result(s) could not be recorded (database unreachable)."
+    return text
+
+
+@app.command("monitor")
+def monitor(
+    once: bool = typer.Option(False, "--once", help="Run one full cycle, print a summary and exit."),
+    interval: float = typer.Option(
+        300.0, "--interval", min=5.0, help="Seconds per cycle (each camera once)."
+    ),
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, max=256, help="Cameras probed at the same time."
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", min=1.0, help="Seconds a probe may take."),
+    frames: int = typer.Option(6, "--frames", min=1, max=50, help="Frames decoded per probe."),
+    camera: list[str] = typer.Option([], "--camera", help="Only these camera codes (repeatable)."),
+) -> None:
+    """Probe every connected camera, judge its picture and keep its health up to date."""
+    settings = get_settings()
+    db = open_database(settings)
+    cipher = CredentialCipher.from_settings(settings)
+    snapshots = SnapshotStore(settings.data_dir / "snapshots")
+    options = MonitorOptions(concurrency=concurrency, timeout=timeout, frames=frames, interval=interval)
+    with Monitor(db, cipher, snapshots, options) as service:
+        if once:
+            with progress_bar() as progress:
+                summary = service.run_once(set(camera) or None, progress=progress)
+            console.print(describe(summary), markup=False, highlight=False)
+            return
+        logging.basicConfig(
+            level=settings.log_level, handlers=[RichHandler(console=err_console)], format="%(message)s"
+        )
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        console.print(f"Monitoring every {interval:.0f} s with {concurrency} probe worker(s); Ctrl-C stops.")
+        try:
+            service.run_forever(stop, on_cycle=lambda s: console.print(describe(s), markup=False))
+        except KeyboardInterrupt:
+            stop.set()

@@ -1,0 +1,103 @@
+"""What a probe worker does for the monitor: probe the camera, then diagnose the frames, in the worker.
+
+Diagnosis runs next to the decoder so that the frames never cross the process boundary (a burst
+of 1080p frames is tens of megabytes to pickle) and so that both cores work on image analysis.
+Only the verdict, the measurements, the snapshot and the updated baseline come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import cv2
+import numpy as np
+
+from qarauyl.diagnosis import Baseline, StreamProfile, diagnose, update_baseline
+from qarauyl.diagnosis.types import StreamFacts as DiagnosisStreamFacts
+from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.probe.job import ProbeJob, run_job
+from qarauyl.probe.result import ProbeResult
+
+
+@dataclass(frozen=True)
+class MonitorJob(ProbeJob):
+    """A probe job plus what diagnosis needs to know about this camera."""
+
+    camera_id: int = 0
+    reference_jpeg: bytes | None = field(default=None, repr=False)
+    baseline: dict[str, Any] | None = None
+    profile: StreamProfile | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class MonitorResult(ProbeResult):
+    camera_id: int = 0
+    baseline: dict[str, Any] | None = None
+
+
+def decode_jpeg(data: bytes) -> np.ndarray | None:
+    """RGB uint8 (H, W, 3) from JPEG bytes, or None if they are not a picture."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+def access_finding(code: str, message: str) -> Finding:
+    return Finding(FaultCode(code), Severity.CRITICAL, 1.0, {"message": message})
+
+
+def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None) -> ProbeResult:
+    """Runs in a ProbePool worker: probe, diagnose, fold the result into the camera's baseline."""
+    assert isinstance(job, MonitorJob)
+    result = run_job(replace(job, keep_frames=True), on_stage)
+    if result.error is not None or result.stream is None or not result.frames:
+        error = result.error
+        finding = (
+            access_finding(error.code, error.message)
+            if error
+            else access_finding("stream_error", "no frames")
+        )
+        return MonitorResult(
+            url=result.url,
+            stream=result.stream,
+            error=result.error,
+            timings=result.timings,
+            kind=result.kind,
+            findings=(finding,),
+            camera_id=job.camera_id,
+            baseline=job.baseline,
+        )
+    reference = decode_jpeg(job.reference_jpeg) if job.reference_jpeg else None
+    baseline = Baseline.from_dict(job.baseline) if job.baseline else None
+    facts = result.stream
+    diagnosis = diagnose(
+        result.frames,
+        reference=reference,
+        stream=DiagnosisStreamFacts(
+            codec=facts.codec,
+            width=facts.width,
+            height=facts.height,
+            fps=facts.fps,
+            bitrate_kbps=facts.bitrate_kbps,
+            decode_errors=facts.decode_errors,
+            frames_decoded=facts.frames_decoded,
+            time_to_first_frame_ms=facts.time_to_first_frame_ms,
+        ),
+        profile=job.profile,
+        baseline=baseline,
+    )
+    return MonitorResult(
+        url=result.url,
+        stream=facts,
+        snapshot_jpeg=result.snapshot_jpeg,
+        timings=result.timings,
+        kind=result.kind,
+        findings=diagnosis.findings,
+        metrics=dict(diagnosis.metrics),
+        camera_id=job.camera_id,
+        baseline=update_baseline(baseline, diagnosis).to_dict(),
+    )

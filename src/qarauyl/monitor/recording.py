@@ -1,0 +1,168 @@
+"""Storing what the monitor learnt: health state, events with evidence, probe history, references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from qarauyl.domain import Finding, Health
+from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, observe
+from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.monitor.job import MonitorResult, access_finding
+from qarauyl.monitor.snapshots import SnapshotStore
+from qarauyl.probe.result import ProbeResult
+from qarauyl.store import Camera, Database
+from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
+
+# Healthy probes in a row before a picture becomes the camera's reference: one good frame could be
+# the moment a bus stood in front of it.
+REFERENCE_VOTES = 3
+
+
+@dataclass(frozen=True)
+class Recorded:
+    camera_id: int
+    state: Health
+    codes: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+
+
+def finding_dict(finding: Finding) -> dict[str, object]:
+    return {
+        "code": finding.code.value,
+        "severity": finding.severity.value,
+        "score": round(finding.score, 4),
+        "detail": dict(finding.detail),
+    }
+
+
+def verdict_findings(result: ProbeResult) -> tuple[Finding, ...]:
+    """The findings a result stands for: a failed probe is its access fault, whoever produced it
+    (the worker, or the pool when it had to stop a hung or crashed worker)."""
+    if result.error is not None and not any(f.code in ACCESS_FAULTS for f in result.findings):
+        return (access_finding(result.error.code, result.error.message), *result.findings)
+    return tuple(result.findings)
+
+
+def _to_state(row: CameraHealthRow) -> CameraHealth:
+    return CameraHealth(
+        state=Health(row.state),
+        since=row.since,
+        codes=tuple(row.codes or ()),
+        pending=Health(row.pending) if row.pending else None,
+        pending_count=row.pending_count or 0,
+        pending_since=row.pending_since,
+        changes=tuple(datetime.fromisoformat(t) for t in row.changes or ()),
+        flapping=bool(row.flapping),
+    )
+
+
+def _store_state(row: CameraHealthRow, state: CameraHealth) -> None:
+    row.state = state.state.value
+    row.since = state.since
+    row.codes = list(state.codes)
+    row.pending = state.pending.value if state.pending else None
+    row.pending_count = state.pending_count
+    row.pending_since = state.pending_since
+    row.changes = [t.isoformat() for t in state.changes]
+    row.flapping = state.flapping
+
+
+def record_results(
+    db: Database,
+    snapshots: SnapshotStore,
+    results: Sequence[tuple[int, ProbeResult, datetime]],
+    policy: HealthPolicy = HealthPolicy(),
+) -> list[Recorded]:
+    """One transaction for a batch of probe results; returns each camera's new state."""
+    recorded = []
+    with db.session() as session:
+        for camera_id, result, at in results:
+            camera = session.get(Camera, camera_id)
+            if camera is None:
+                continue  # deleted while it was being probed
+            row = session.get(CameraHealthRow, camera_id)
+            if row is None:
+                row = CameraHealthRow(camera_id=camera_id, state=Health.UNKNOWN.value, reference_votes=0)
+                session.add(row)
+            observation = Observation(at, verdict_findings(result))
+            state, transitions = observe(_to_state(row), observation, policy)
+            _store_state(row, state)
+            findings = [finding_dict(f) for f in observation.findings]
+            row.last_probe_at = at
+            row.findings = findings
+            row.stream = asdict(result.stream) if result.stream else None
+            row.metrics = {k: round(v, 5) for k, v in result.metrics.items()}
+            row.error = result.error.message if result.error else None
+            if isinstance(result, MonitorResult) and result.baseline is not None:
+                row.baseline = result.baseline
+            if observation.health == Health.OK:
+                row.last_ok_at = at
+            snapshot = result.snapshot_jpeg
+            if snapshot:
+                row.snapshot_path = snapshots.save_latest(camera_id, snapshot, at)
+                _learn_reference(row, snapshots, snapshot, observation, at)
+            camera.health = state.state.value
+            camera.health_since = state.since
+            for transition in transitions:
+                session.add(
+                    HealthEvent(
+                        camera_id=camera_id,
+                        at=transition.at,
+                        before=transition.before.value,
+                        after=transition.after.value,
+                        codes=list(transition.codes),
+                        findings=findings,
+                        reason=transition.reason[:300],
+                        flapping=transition.flapping,
+                        snapshot_path=snapshots.save_event(camera_id, snapshot, at) if snapshot else None,
+                    )
+                )
+            session.add(
+                ProbeRecord(
+                    camera_id=camera_id,
+                    at=at,
+                    observed=observation.health.value,
+                    codes=list(observation.codes),
+                    metrics=row.metrics,
+                    duration_ms=result.timings.total_ms,
+                )
+            )
+            recorded.append(Recorded(camera_id, state.state, state.codes, tuple(transitions)))
+    return recorded
+
+
+def _learn_reference(
+    row: CameraHealthRow, snapshots: SnapshotStore, snapshot: bytes, observation: Observation, at: datetime
+) -> None:
+    if row.reference_path is not None:
+        return
+    if observation.health != Health.OK:
+        row.reference_votes = 0
+        return
+    row.reference_votes = (row.reference_votes or 0) + 1
+    if row.reference_votes >= REFERENCE_VOTES:
+        row.reference_path = snapshots.save_reference(row.camera_id, snapshot, at)
+        row.reference_at = at
+
+
+def retake_reference(db: Database, snapshots: SnapshotStore, camera_id: int, at: datetime) -> str | None:
+    """An operator's "this is how the camera should look": the latest snapshot becomes the reference."""
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        if row is None or not row.snapshot_path:
+            return None
+        row.reference_path = snapshots.save_reference(camera_id, snapshots.read(row.snapshot_path), at)
+        row.reference_at = at
+        row.reference_votes = REFERENCE_VOTES
+        return row.reference_path
+
+
+def prune_history(db: Database, keep: timedelta, now: datetime) -> int:
+    """Drops probe records older than `keep`; health events (the availability history) stay."""
+    with db.session() as session:
+        result = session.execute(delete(ProbeRecord).where(ProbeRecord.at < now - keep))
+        return int(getattr(result, "rowcount", 0) or 0)

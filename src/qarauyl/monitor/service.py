@@ -1,0 +1,218 @@
+"""The monitor: probes every connected camera on a schedule and records what it finds.
+
+Probing runs in a ProbePool (worker processes); this module only decides who is due, hands jobs
+to the pool, and writes results in batches. A database that is briefly unreachable does not stop
+probing: results wait in memory (bounded) and are written when it answers again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from qarauyl.health import HealthPolicy
+from qarauyl.monitor.job import MonitorJob, run_monitor_job
+from qarauyl.monitor.recording import Recorded, prune_history, record_results
+from qarauyl.monitor.snapshots import SnapshotStore
+from qarauyl.monitor.targets import Target, load_targets
+from qarauyl.probe.pool import ProbePool
+from qarauyl.probe.result import ProbeResult
+from qarauyl.security import CredentialCipher
+from qarauyl.store import Database
+
+log = logging.getLogger("qarauyl.monitor")
+
+MAX_PENDING = 20_000  # results kept while the database is unreachable (about a cycle of a large fleet)
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    concurrency: int = 4
+    timeout: float = 10.0
+    frames: int = 6
+    transport: str = "tcp"
+    interval: float = 300.0
+    history: timedelta = timedelta(days=30)
+    policy: HealthPolicy = field(default_factory=HealthPolicy)
+
+
+@dataclass
+class CycleSummary:
+    probed: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    not_recorded: int = 0
+
+    def add(self, recorded: Recorded) -> None:
+        self.probed += 1
+        self.states[recorded.state.value] += 1
+        self.codes.update(recorded.codes)
+
+
+def phase(camera_id: int, interval: float) -> float:
+    """Where in the cycle a camera is probed: spread evenly and stable across restarts."""
+    return (zlib.crc32(camera_id.to_bytes(8, "little")) / 2**32) * interval
+
+
+class Monitor:
+    def __init__(
+        self,
+        db: Database,
+        cipher: CredentialCipher,
+        snapshots: SnapshotStore,
+        options: MonitorOptions = MonitorOptions(),
+        pool: ProbePool | None = None,
+    ) -> None:
+        self.db = db
+        self.cipher = cipher
+        self.snapshots = snapshots
+        self.options = options
+        self._own_pool = pool is None
+        self.pool = pool or ProbePool(options.concurrency, runner=run_monitor_job)
+        self._pending: list[tuple[int, ProbeResult, datetime]] = []
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own_pool:
+            self.pool.close()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _job(self, target: Target) -> MonitorJob:
+        return MonitorJob(
+            target.url,
+            target.username,
+            target.password,
+            timeout=self.options.timeout,
+            transport=self.options.transport,
+            frames=self.options.frames,
+            keep_frames=False,
+            camera_id=target.camera_id,
+            reference_jpeg=target.reference_jpeg,
+            baseline=target.baseline,
+            profile=target.profile,
+        )
+
+    def _submit(self, target: Target) -> Future[ProbeResult]:
+        future = self.pool.submit_job(self._job(target))
+
+        def done(f: Future[ProbeResult]) -> None:
+            try:
+                result = f.result()
+            except Exception:  # the pool never fails a camera's future; this is a bug or shutdown
+                log.exception("probe of camera %s failed inside the pool", target.code)
+                return
+            with self._lock:
+                self._pending.append((target.camera_id, result, datetime.now(UTC)))
+                if len(self._pending) > MAX_PENDING:
+                    dropped = len(self._pending) - MAX_PENDING
+                    del self._pending[:dropped]
+                    log.warning("database unreachable for long: %d oldest results dropped", dropped)
+
+        future.add_done_callback(done)
+        return future
+
+    def flush(self, summary: CycleSummary | None = None) -> list[Recorded]:
+        """Writes pending results; on a database error they stay pending for the next flush."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return []
+        try:
+            recorded = record_results(self.db, self.snapshots, batch, self.options.policy)
+        except Exception as exc:
+            log.error("could not record %d probe result(s), will retry: %s", len(batch), exc)
+            with self._lock:
+                self._pending[:0] = batch
+            return []
+        if summary is not None:
+            for item in recorded:
+                summary.add(item)
+        return recorded
+
+    def run_once(
+        self, codes: set[str] | None = None, progress: Callable[[str, int, int], None] | None = None
+    ) -> CycleSummary:
+        """Probes every connected camera once (the pool bounds concurrency) and records the results."""
+        start = time.monotonic()
+        targets = load_targets(self.db, self.cipher, self.snapshots, codes)
+        summary = CycleSummary()
+        futures = [self._submit(t) for t in targets]
+        for done, future in enumerate(futures, start=1):
+            future.result()
+            if progress:
+                progress("probing", done, len(targets))
+            if done % 50 == 0:
+                self.flush(summary)
+        time.sleep(0)  # let the last done-callbacks run
+        self._drain(summary)
+        summary.seconds = time.monotonic() - start
+        return summary
+
+    def _drain(self, summary: CycleSummary) -> None:
+        for _ in range(3):
+            self.flush(summary)
+            with self._lock:
+                if not self._pending:
+                    return
+            time.sleep(1.0)
+        with self._lock:
+            summary.not_recorded = len(self._pending)
+
+    def run_forever(
+        self, stop: threading.Event, on_cycle: Callable[[CycleSummary], None] | None = None
+    ) -> None:
+        """Every camera once per interval, each at its own phase; never all at once."""
+        interval = self.options.interval
+        while not stop.is_set():
+            cycle_start = time.monotonic()
+            summary = CycleSummary()
+            try:
+                targets = load_targets(self.db, self.cipher, self.snapshots)
+            except Exception as exc:
+                log.error("cannot read the camera list, retrying in 10 s: %s", exc)
+                stop.wait(10)
+                continue
+            queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]
+            heapq.heapify(queue)
+            in_flight: list[Future[ProbeResult]] = []
+            last_flush = time.monotonic()
+            while queue and not stop.is_set():
+                due, _, target = queue[0]
+                wait = cycle_start + due - time.monotonic()
+                in_flight = [f for f in in_flight if not f.done()]
+                # Keep the pool fed but not flooded: a backlog means the cycle is longer than planned.
+                if wait <= 0 and len(in_flight) < self.pool.size * 2:
+                    heapq.heappop(queue)
+                    in_flight.append(self._submit(target))
+                    continue
+                if time.monotonic() - last_flush >= 1.0:
+                    self.flush(summary)
+                    last_flush = time.monotonic()
+                stop.wait(min(max(wait, 0.01), 0.5))
+            for future in in_flight:
+                future.result()
+            self._drain(summary)
+            summary.seconds = time.monotonic() - cycle_start
+            try:
+                prune_history(self.db, self.options.history, datetime.now(UTC))
+            except Exception as exc:
+                log.error("could not prune probe history: %s", exc)
+            if on_cycle:
+                on_cycle(summary)
+            if summary.seconds > interval:
+                log.warning("cycle took %.0f s, longer than the %.0f s interval", summary.seconds, interval)
+            stop.wait(max(0.0, interval - (time.monotonic() - cycle_start)))
