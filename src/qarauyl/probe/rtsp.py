@@ -55,7 +55,7 @@ MAX_PROBE_BYTES = 64 * 1024 * 1024  # compressed bytes read per probe before giv
 MAX_PACKETS_BEFORE_KEYFRAME = 2000
 CONNECT_TIMEOUT = 5.0  # FFmpeg's own TCP connect gives up after 5 s too
 RTSP_REPLY_LIMIT = 16 * 1024
-STALL_TIMEOUT = 2.0  # the least silence, in seconds, taken for a stalled stream
+STALL_TIMEOUT = 1.5  # seconds of silence taken for a stalled stream once it is playing
 
 StageCallback = Callable[[str], None]
 
@@ -252,8 +252,9 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
             mode="r",
             format="rtsp" if scheme in ("rtsp", "rtsps") else None,
             options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
-            # (open, read): a read that waits longer than this means the stream stalled.
-            timeout=(remaining, min(remaining, max(STALL_TIMEOUT, clock.timeout / 3))),
+            # (open, read). PyAV cannot shorten the read timeout later, so a read may overrun the
+            # deadline by this much at most; the pool's grace period is longer.
+            timeout=(remaining, min(remaining, STALL_TIMEOUT)),
         )
     except av.error.FFmpegError as exc:
         raise _classify_open_error(exc, clock) from None
@@ -310,6 +311,11 @@ def _grab(
     # runs many probes in parallel.
     codec_context.thread_count = 1
     _check_size(codec_context.width, codec_context.height)
+    if clock.remaining() <= 0:
+        # The setup took the whole budget: FFmpeg waited in vain for the first packets while opening.
+        raise _Failure(
+            STREAM_ERROR, f"the stream was set up but no video data arrived within {clock.timeout:.1f} s"
+        )
     time_base = float(video.time_base) if video.time_base else None
     kept: list[np.ndarray] = []
     pts: list[int] = []

@@ -1,0 +1,105 @@
+"""ProbePool: real worker processes, real streams, and injected misbehaving decoders (probe_runners.py)."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Iterator
+
+import pytest
+from probe_runners import misbehaving_runner
+from probe_servers import CAMERA_PASSWORD, CAMERA_USER, silent_listener
+
+from qarauyl.probe import ProbeJob, ProbePool, ProbeResult
+
+
+@pytest.fixture(scope="module")
+def rough_pool() -> Iterator[ProbePool]:
+    with ProbePool(2, grace=1.0, memory_limit_mb=1536, runner=misbehaving_runner) as pool:
+        yield pool
+
+
+def test_pool_probes_real_streams_concurrently(pool: ProbePool, gst_port: int, gst_auth_port: int) -> None:
+    jobs = [
+        ProbeJob(f"rtsp://127.0.0.1:{gst_port}/test", timeout=10, frames=3),
+        ProbeJob(
+            f"rtsp://127.0.0.1:{gst_auth_port}/test", CAMERA_USER, CAMERA_PASSWORD, timeout=10, frames=3
+        ),
+        ProbeJob(f"rtsp://127.0.0.1:{gst_auth_port}/test", CAMERA_USER, "wrong", timeout=10),
+        ProbeJob("file:///etc/passwd", timeout=10),
+    ]
+    results = list(pool.map(jobs))
+    assert [r.ok for r in results] == [True, True, False, False]
+    assert results[0].stream is not None and results[0].stream.width == 640
+    assert len(results[1].frames) == 3 and results[1].frames[0].shape == (360, 640, 3)
+    assert results[2].error is not None and results[2].error.code == "auth_failed"
+    assert results[3].error is not None and results[3].error.code == "stream_error"
+    assert CAMERA_PASSWORD not in repr(jobs) + repr(results)
+
+
+def test_results_are_picklable(pool: ProbePool, gst_port: int) -> None:
+    result = pool.submit(f"rtsp://127.0.0.1:{gst_port}/test", timeout=10, frames=2).result()
+    copy: ProbeResult = pickle.loads(pickle.dumps(result))
+    assert copy.ok and copy.stream == result.stream and len(copy.frames) == 2
+
+
+def test_a_never_answering_camera_costs_only_its_timeout_and_blocks_nobody(
+    pool: ProbePool, gst_port: int
+) -> None:
+    with silent_listener() as port:
+        start = time.monotonic()
+        stuck = pool.submit(f"rtsp://127.0.0.1:{port}/x", timeout=2.0)
+        fine = pool.submit(f"rtsp://127.0.0.1:{gst_port}/test", timeout=10, frames=2)
+        assert fine.result(timeout=10).ok
+        fine_elapsed = time.monotonic() - start
+        result = stuck.result(timeout=10)
+        elapsed = time.monotonic() - start
+    assert fine_elapsed < 1.9  # done while the other worker still waits on the silent camera
+    assert 1.8 < elapsed < 3.0
+    assert result.error is not None and result.error.code == "offline"
+
+
+def test_decoder_crash_becomes_a_result_and_the_worker_is_replaced(rough_pool: ProbePool) -> None:
+    before = rough_pool.restarts
+    result = rough_pool.submit("rtsp://127.0.0.1:9/crash", timeout=5).result(timeout=30)
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "SIGSEGV" in result.error.message and "handshake" in result.error.message
+    assert rough_pool.restarts == before + 1
+    pids = {
+        rough_pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5).result(timeout=30).metrics["pid"]
+        for i in range(4)
+    }
+    assert len(pids) == 2  # both workers serve again, each reused across jobs
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "words"),
+    [
+        ("hang", "offline", "no answer"),
+        ("hang-after-frame", "stream_error", "stalled after the first picture"),
+    ],
+)
+def test_hung_worker_is_killed_at_the_hard_deadline(
+    rough_pool: ProbePool, path: str, code: str, words: str
+) -> None:
+    start = time.monotonic()
+    result = rough_pool.submit(f"rtsp://127.0.0.1:9/{path}", timeout=1.0).result(timeout=30)
+    elapsed = time.monotonic() - start
+    assert 1.9 < elapsed < 3.5  # timeout 1 s + grace 1 s, not forever
+    assert result.error is not None and result.error.code == code
+    assert words in result.error.message
+
+
+def test_memory_hog_is_stopped_by_the_worker_limit(rough_pool: ProbePool) -> None:
+    result = rough_pool.submit("rtsp://127.0.0.1:9/hog", timeout=5).result(timeout=30)
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "memory" in result.error.message
+    assert rough_pool.submit("rtsp://127.0.0.1:9/after/pid", timeout=5).result(timeout=30).metrics["pid"] > 0
+
+
+def test_closed_pool_refuses_work() -> None:
+    pool = ProbePool(1)
+    pool.close()
+    pool.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit("rtsp://127.0.0.1/x")
