@@ -23,6 +23,7 @@ class Response:
 @dataclass
 class MediaStats:
     packets: int = 0
+    octets: int = 0  # RTP payload bytes
     frames: int = 0  # access units completed by a marker bit
     seq_errors: int = 0
     ts_errors: int = 0  # a new timestamp without a marker on the previous packet, or going backwards
@@ -136,6 +137,7 @@ class RtspClient:
         marker = bool(data[1] & 0x80)
         seq, ts = struct.unpack_from("!HI", data, 2)
         st.packets += 1
+        st.octets += len(data) - 12
         if self._last_seq is not None and seq != (self._last_seq + 1) & 0xFFFF:
             st.seq_errors += 1
         if self._last_ts is not None and ts != self._last_ts and not self._last_marker:

@@ -25,7 +25,7 @@ from qarauyl.sim.faults import FaultSpec
 from qarauyl.sim.fleet import ClipCache, Fleet
 from qarauyl.sim.rtsp import RtspServer, ServerConfig
 from qarauyl.sim.scenario import Scenario
-from qarauyl.sim.variants import Profile, variant_for
+from qarauyl.sim.variants import Profile, Variant, variant_for
 
 log = logging.getLogger("qarauyl.sim")
 
@@ -97,6 +97,25 @@ def _build_fleet(cfg: SimConfig) -> Fleet:
     return fleet
 
 
+def timeline_variants(fleet: Fleet, scenario: Scenario) -> set[Variant]:
+    """Every variant the scenario's timeline will show, so they are encoded before the clock starts and
+    each event takes effect on time."""
+    faults: dict[int, dict[str, FaultSpec]] = {}
+    wanted: set[Variant] = set()
+    for event in scenario.events:
+        for cam_id in event.ids:
+            cam = fleet.cameras[cam_id - 1]
+            active = faults.setdefault(cam_id, {f.name: f for f in cam.faults})
+            if event.fault is not None:
+                active[event.fault.name] = event.fault
+            elif event.clear == "all":
+                active.clear()
+            elif event.clear is not None:
+                active.pop(event.clear, None)
+            wanted.add(variant_for(cam.profile, list(active.values())))
+    return wanted
+
+
 async def _run_timeline(fleet: Fleet, scenario: Scenario, t0: float) -> None:
     for event in scenario.events:
         delay = t0 + event.at - time.monotonic()
@@ -163,6 +182,9 @@ async def serve(
         await fleet.warm_up(on_progress)
         for cam_id, specs in cfg.faults.items():
             await fleet.set_faults([cam_id], specs)
+        if cfg.scenario is not None:
+            for variant in timeline_variants(fleet, cfg.scenario):
+                await fleet.cache.get(variant)
         control_port = int(control_sock.getsockname()[1])
         host_in_url = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
         status: dict[str, Any] = {

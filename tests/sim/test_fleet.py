@@ -1,0 +1,313 @@
+"""One simulator of 1,000 cameras: every stream fault as specified, misbehaving clients dropped without
+hurting others, 1,000 cameras answering DESCRIBE and 200 clients streaming at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from sim_rtsp_client import RtspClient, decode_units, stream
+
+from qarauyl.sim import Simulator, run_simulator
+
+pytestmark = pytest.mark.slow
+PW = "pw"
+TIMEOUTS = 1.5  # the simulator's idle and request timeouts in this module
+
+
+@pytest.fixture(scope="module")
+def sim(sim_cache: Path) -> Iterator[Simulator]:
+    with run_simulator(1000, cache_dir=sim_cache, password=PW, idle_timeout=TIMEOUTS,
+                       request_timeout=TIMEOUTS) as s:  # fmt: skip
+        yield s
+
+
+def play(sim: Simulator, cam: int, seconds: float = 1.5, **kw: object):  # type: ignore[no-untyped-def]
+    return asyncio.run(stream(sim.host, sim.port, f"/cam/{cam}", "admin", PW, seconds=seconds, **kw))  # type: ignore[arg-type]
+
+
+async def describe(sim: Simulator, cam: int, password: str = PW, timeout: float = 10.0) -> int:
+    client = RtspClient(sim.host, sim.port, "admin", password, timeout=timeout)
+    try:
+        await client.connect()
+        r = await client.request("DESCRIBE", sim.rtsp_url(cam))
+        if r.status == 200:
+            assert b"sprop-parameter-sets=" in r.body and b"m=video" in r.body
+        return r.status
+    finally:
+        await client.close()
+
+
+def ffprobe(sim: Simulator, cam: int) -> dict[str, object]:
+    url = sim.rtsp_url(cam).replace("rtsp://", f"rtsp://admin:{PW}@")
+    r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries",
+                        "stream=width,height", "-of", "json", url], capture_output=True, text=True, timeout=30)  # fmt: skip
+    return {"rc": r.returncode, "stderr": r.stderr, "streams": json.loads(r.stdout or "{}").get("streams")}
+
+
+@pytest.fixture
+def cam(request: pytest.FixtureRequest, sim: Simulator) -> Iterator[int]:
+    """A camera of its own for each test (ids 501..), cleared afterwards."""
+    cam_id = 501 + abs(hash(request.node.name)) % 400
+    yield cam_id
+    sim.clear_fault(cam_id)
+
+
+# --- scale -------------------------------------------------------------------------------------------
+
+
+def test_1000_cameras_answer_describe(sim: Simulator) -> None:
+    async def all_cameras() -> list[int]:
+        gate = asyncio.Semaphore(100)
+
+        async def one(cam_id: int) -> int:
+            async with gate:
+                return await describe(sim, cam_id)
+
+        return await asyncio.gather(*(one(i) for i in range(1, 1001)))
+
+    started = time.monotonic()
+    statuses = asyncio.run(all_cameras())
+    assert statuses == [200] * 1000
+    assert time.monotonic() - started < 60
+
+
+def test_200_concurrent_clients_stream_without_errors(sim: Simulator) -> None:
+    async def clients() -> list[tuple[object, object]]:
+        return await asyncio.gather(
+            *(stream(sim.host, sim.port, f"/cam/{i}", "admin", PW, transport="udp" if i % 4 == 0 else "tcp",
+                     seconds=3.0, timeout=30.0)
+              for i in range(1, 201))
+        )  # fmt: skip
+
+    results = asyncio.run(clients())
+    assert [r.status for r, _ in results] == [200] * 200  # type: ignore[attr-defined]
+    stats = [s for _, s in results]
+    assert sum(s.seq_errors + s.ts_errors + s.bad_packets for s in stats) == 0  # type: ignore[attr-defined]
+    frames = sorted(s.frames for s in stats)  # type: ignore[attr-defined]
+    assert frames[0] >= 45, frames[:10]  # 25 fps for 3 s, with start-up under load
+
+
+# --- stream faults -----------------------------------------------------------------------------------
+
+
+def test_offline_resets_the_connection_and_spares_others(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "offline")
+    with pytest.raises((ConnectionResetError, asyncio.IncompleteReadError)):
+        asyncio.run(describe(sim, cam))
+    # FFmpeg sees the reset as a failed read ("Invalid data found when processing input").
+    assert ffprobe(sim, cam)["rc"] != 0
+    answer, _ = raw_exchange(sim, f"OPTIONS {sim.rtsp_url(cam)} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode())
+    assert answer == b""  # not a byte of RTSP, only the reset
+    assert asyncio.run(describe(sim, cam + 1)) == 200
+    sim.clear_fault(cam)
+    assert asyncio.run(describe(sim, cam)) == 200
+
+
+def test_offline_set_while_streaming_cuts_the_stream(sim: Simulator, cam: int) -> None:
+    async def scenario() -> int:
+        client = RtspClient(sim.host, sim.port, "admin", PW)
+        await client.open(sim.rtsp_url(cam))
+        await client.read_media(0.5)
+        before = client.stats.frames
+        await asyncio.to_thread(sim.set_fault, cam, "offline")
+        with pytest.raises((ConnectionResetError, asyncio.IncompleteReadError)):
+            await client.read_media(2.0)
+        await client.close()
+        return before
+
+    assert asyncio.run(scenario()) > 5
+
+
+def test_no_answer_accepts_and_stays_silent(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "no_answer")
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        asyncio.run(describe(sim, cam, timeout=2.0))
+    assert time.monotonic() - started >= 1.9
+
+
+def test_auth_failed_and_password_change(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "auth_failed")
+    assert asyncio.run(describe(sim, cam)) == 401
+    sim.clear_fault(cam)
+    assert asyncio.run(describe(sim, cam)) == 200
+    sim.set_password(cam, "rotated")
+    try:
+        assert asyncio.run(describe(sim, cam)) == 401
+        assert asyncio.run(describe(sim, cam, password="rotated")) == 200
+    finally:
+        sim.set_password(cam, PW)
+
+
+def test_unavailable_answers_503(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "unavailable")
+    assert asyncio.run(describe(sim, cam)) == 503
+
+
+def test_stall_after_n_frames_keeps_the_session(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "stall", after_frames=10)
+    response, st = play(sim, cam, seconds=1.5)
+    assert response.status == 200 and st.frames == 10
+
+
+def test_slow_start_delays_the_first_frame(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "slow_start", delay_s=1.2)
+    _, st = play(sim, cam, seconds=2.0)
+    assert st.first_packet_s is not None and st.first_packet_s >= 1.15
+    _, normal = play(sim, cam + 1, seconds=0.5)
+    assert normal.first_packet_s is not None and normal.first_packet_s < 0.5
+
+
+def test_lower_resolution_fps_bitrate_than_profile(sim: Simulator, cam: int) -> None:
+    _, normal = play(sim, cam, seconds=2.0)
+    normal_bytes = normal.octets
+    sim.set_fault(cam, "low_resolution")
+    assert ffprobe(sim, cam)["streams"] == [{"width": 320, "height": 180}]
+    sim.clear_fault(cam)
+    sim.set_fault(cam, "low_fps")
+    _, st = play(sim, cam, seconds=2.0)
+    steps = {(b - a) & 0xFFFFFFFF for a, b in zip(st.timestamps, st.timestamps[1:], strict=False)}
+    assert steps == {18000} and 8 <= st.frames <= 12  # 5 fps
+    sim.clear_fault(cam)
+    sim.set_fault(cam, "low_bitrate")
+    _, st = play(sim, cam, seconds=2.0)
+    assert st.octets < normal_bytes / 3
+    assert sim.camera(cam)["width"] == 640
+
+
+def test_flapping_goes_up_and_down(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "flapping", period_s=1.0, down_fraction=0.5)
+    outcomes = set()
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline and len(outcomes) < 2:
+        try:
+            outcomes.add(asyncio.run(describe(sim, cam)))
+        except (ConnectionResetError, asyncio.IncompleteReadError):
+            outcomes.add("reset")
+        time.sleep(0.15)
+    assert outcomes == {200, "reset"}
+
+
+def test_corrupted_gives_real_decoder_errors(sim: Simulator, cam: int) -> None:
+    sim.set_fault(cam, "corrupted", strength=0.8)
+    url = sim.rtsp_url(cam).replace("rtsp://", f"rtsp://admin:{PW}@")
+    r = subprocess.run(["ffmpeg", "-v", "warning", "-rtsp_transport", "tcp", "-i", url, "-frames:v", "30", "-f",
+                        "null", "-"], capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert r.returncode == 0
+    assert "corrupt" in r.stderr or "concealing" in r.stderr or "error" in r.stderr.lower(), r.stderr
+    _, st = play(sim, cam, seconds=1.0)
+    assert st.seq_errors == 0  # the damage is inside the bitstream; RTP itself is intact
+
+
+def test_picture_fault_switches_live_without_breaking_rtp(sim: Simulator, cam: int) -> None:
+    async def scenario() -> tuple[list[np.ndarray], int]:
+        client = RtspClient(sim.host, sim.port, "admin", PW)
+        client.keep_units = 10_000
+        await client.open(sim.rtsp_url(cam))
+        await client.read_media(1.0)
+        await asyncio.to_thread(sim.set_fault, cam, "blur", 1.0)
+        await client.read_media(1.0)
+        await client.close()
+        frames, errors = decode_units("h264", client.stats.access_units)
+        return frames, errors + client.stats.seq_errors + client.stats.ts_errors
+
+    frames, errors = asyncio.run(scenario())
+    assert errors == 0
+
+    def sharpness(f: np.ndarray) -> float:
+        return float(cv2.Laplacian(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
+
+    assert sharpness(frames[-1]) < sharpness(frames[5]) / 4
+
+
+# --- misbehaving clients -----------------------------------------------------------------------------
+
+
+def raw_exchange(sim: Simulator, data: bytes, wait: float = 5.0) -> tuple[bytes, float]:
+    """Sends bytes, reads until the server closes; returns (answer, seconds until closed)."""
+    with socket.create_connection((sim.host, sim.port), timeout=wait) as s:
+        started = time.monotonic()
+        if data:
+            s.sendall(data)
+        chunks = []
+        try:
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+        return b"".join(chunks), time.monotonic() - started
+
+
+def test_misbehaving_clients_are_dropped_without_hurting_others(sim: Simulator) -> None:
+    async def good_stream() -> object:
+        return await stream(sim.host, sim.port, "/cam/7", "admin", PW, seconds=4.0)
+
+    async def scenario() -> tuple[object, list[tuple[bytes, float]]]:
+        task = asyncio.create_task(good_stream())
+        await asyncio.sleep(0.3)
+        bad = await asyncio.gather(
+            asyncio.to_thread(raw_exchange, sim, b"\x16\x03\x01\x02\x00garbage\r\n\r\n"),
+            asyncio.to_thread(raw_exchange, sim, b"DESCRIBE rtsp://x/cam/1 RTSP/1.0\r\nX: " + b"a" * 20000),
+            asyncio.to_thread(raw_exchange, sim, b""),  # half-open: connects, says nothing
+            asyncio.to_thread(raw_exchange, sim, b"DESCRIBE rtsp://x/cam/1 RTSP/1.0\r\nCSeq: 1\r\n"),  # unfinished
+            asyncio.to_thread(raw_exchange, sim, b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: x\r\n\r\n"),
+        )
+        return await task, bad
+
+    (response, st), bad = asyncio.run(scenario())  # type: ignore[misc]
+    garbage, oversized, silent, unfinished, bad_length = bad
+    assert garbage[0].startswith(b"RTSP/1.0 400") and garbage[1] < 1.0
+    assert oversized[0].startswith(b"RTSP/1.0 431") and oversized[1] < 1.0
+    assert silent[0] == b"" and TIMEOUTS - 0.2 < silent[1] < TIMEOUTS + 2.0
+    assert unfinished[0] == b"" and TIMEOUTS - 0.2 < unfinished[1] < TIMEOUTS + 2.0
+    assert bad_length[0].startswith(b"RTSP/1.0 400")
+    assert response.status == 200  # type: ignore[attr-defined]
+    assert st.seq_errors == 0 and st.frames >= 85  # type: ignore[attr-defined]
+
+
+def test_unknown_cameras_and_methods(sim: Simulator) -> None:
+    assert asyncio.run(describe(sim, 1001)) == 404
+    answer, _ = raw_exchange(sim, b"DESCRIBE rtsp://x/elsewhere RTSP/1.0\r\nCSeq: 5\r\n\r\n", wait=TIMEOUTS + 3)
+    assert answer.startswith(b"RTSP/1.0 404") and b"CSeq: 5" in answer
+    answer, _ = raw_exchange(sim, b"DESCRIBE rtsp://x/cam/1 HTTP/1.1\r\nCSeq: 2\r\n\r\n")
+    assert answer.startswith(b"RTSP/1.0 505")
+
+
+# --- scenario timeline and CLI errors ----------------------------------------------------------------
+
+
+def test_scenario_timeline(sim_cache: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "timeline.toml"
+    scenario.write_text('[[events]]\nat = 0.5\ncameras = "2-3"\nset = "blur"\nstrength = 0.5\n\n'
+                        '[[events]]\nat = 2.0\ncameras = 2\nclear = "blur"\n')  # fmt: skip
+    with run_simulator(3, cache_dir=sim_cache, scenario=scenario) as s:
+        assert s.camera(2)["faults"] == []
+        time.sleep(1.2)
+        assert [f["fault"] for f in s.camera(2)["faults"]] == ["blur"]
+        time.sleep(1.5)
+        assert s.camera(2)["faults"] == [] and [f["fault"] for f in s.camera(3)["faults"]] == ["blur"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scene", "/nonexistent/scene.mp4"], "/nonexistent/scene.mp4: scene: no such file"),
+        (["--fault", "3=blurr"], "unknown fault 'blurr'"),
+        (["--fault", "30=blur", "--cameras", "5"], "camera 30 does not exist"),
+        (["--codec", "vp8"], "unknown codec 'vp8'"),
+    ],
+)
+def test_cli_bad_input_is_named(tmp_path: Path, args: list[str], message: str) -> None:
+    r = subprocess.run([sys.executable, "-m", "qarauyl", "sim", "serve", "--port", "0", "--control-port", "0",
+                        "--cache-dir", str(tmp_path), *args], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 2 and message in r.stderr, r.stderr
