@@ -39,8 +39,14 @@ class RtspError(Exception):
 
 
 class RtspClient:
-    def __init__(self, host: str, port: int, user: str | None = None, password: str | None = None,
-                 timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.host, self.port, self.user, self.password, self.timeout = host, port, user, password, timeout
         self.cseq = 0
         self.session: str | None = None
@@ -74,7 +80,9 @@ class RtspClient:
         if response.status == 401 and self.user is not None and self.auth_header is None:
             challenge = response.headers.get("www-authenticate", "")
             if challenge.lower().startswith("digest"):
-                self.auth_header = digest_authorization(challenge, method, url, self.user, self.password or "")
+                self.auth_header = digest_authorization(
+                    challenge, method, url, self.user, self.password or ""
+                )
             else:
                 import base64
 
@@ -91,7 +99,9 @@ class RtspClient:
         if self.auth_header:
             auth = self.auth_header
             if auth.startswith("Digest"):
-                auth = digest_authorization(self._challenge, method, url, self.user or "", self.password or "")
+                auth = digest_authorization(
+                    self._challenge, method, url, self.user or "", self.password or ""
+                )
             lines.append(f"Authorization: {auth}")
         if self.session:
             lines.append(f"Session: {self.session}")
@@ -142,7 +152,11 @@ class RtspClient:
             st.seq_errors += 1
         if self._last_ts is not None and ts != self._last_ts and not self._last_marker:
             st.ts_errors += 1
-        if self._last_ts is not None and ts != self._last_ts and ((ts - self._last_ts) & 0xFFFFFFFF) > 1 << 31:
+        if (
+            self._last_ts is not None
+            and ts != self._last_ts
+            and ((ts - self._last_ts) & 0xFFFFFFFF) > 1 << 31
+        ):
             st.ts_errors += 1
         self._last_seq, self._last_ts, self._last_marker = seq, ts, marker
         self._depacketise(data[12:])
@@ -194,7 +208,9 @@ class RtspClient:
         self.sdp = r.body.decode()
         self.codec = "h265" if "H265/90000" in self.sdp else "h264"
         base = r.headers.get("content-base", url + "/")
-        control = next(line.split(":", 1)[1] for line in self.sdp.splitlines() if line.startswith("a=control:t"))
+        control = next(
+            line.split(":", 1)[1] for line in self.sdp.splitlines() if line.startswith("a=control:t")
+        )
         if transport == "tcp":
             t = "RTP/AVP/TCP;unicast;interleaved=0-1"
         else:
@@ -239,9 +255,18 @@ class RtspClient:
         return self.stats
 
 
-async def stream(host: str, port: int, path: str, user: str | None, password: str | None, *,
-                 transport: str = "tcp", seconds: float = 2.0, keep_units: int = 0,
-                 timeout: float = 10.0) -> tuple[Response, MediaStats]:  # fmt: skip
+async def stream(
+    host: str,
+    port: int,
+    path: str,
+    user: str | None,
+    password: str | None,
+    *,
+    transport: str = "tcp",
+    seconds: float = 2.0,
+    keep_units: int = 0,
+    timeout: float = 10.0,
+) -> tuple[Response, MediaStats]:
     client = RtspClient(host, port, user, password, timeout=timeout)
     client.keep_units = keep_units
     try:

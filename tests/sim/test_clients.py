@@ -60,8 +60,20 @@ def run(args: list[str], timeout: float = 30.0) -> subprocess.CompletedProcess[s
 @pytest.mark.parametrize("cam", sorted(EXPECTED))
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_ffprobe_reports_codec_and_resolution(sim: Simulator, cam: int, transport: str) -> None:
-    r = run(["ffprobe", "-v", "error", "-rtsp_transport", transport, "-show_entries",
-             "stream=codec_name,width,height", "-of", "json", url(sim, cam)])  # fmt: skip
+    r = run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-rtsp_transport",
+            transport,
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "json",
+            url(sim, cam),
+        ]
+    )
     assert r.returncode == 0, r.stderr
     (s,) = json.loads(r.stdout)["streams"]
     assert (s["codec_name"], s["width"], s["height"]) == EXPECTED[cam]
@@ -70,10 +82,25 @@ def test_ffprobe_reports_codec_and_resolution(sim: Simulator, cam: int, transpor
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_ffmpeg_decodes_frames(sim: Simulator, transport: str) -> None:
     r = subprocess.run(
-        ["ffmpeg", "-v", "error", "-rtsp_transport", transport, "-i", url(sim, 1), "-frames:v", "15",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        capture_output=True, timeout=30,
-    )  # fmt: skip
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-rtsp_transport",
+            transport,
+            "-i",
+            url(sim, 1),
+            "-frames:v",
+            "15",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        timeout=30,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stderr.decode().strip() == ""  # not a single decoder complaint
     frames = np.frombuffer(r.stdout, np.uint8).reshape(-1, 360, 640, 3)
@@ -83,22 +110,72 @@ def test_ffmpeg_decodes_frames(sim: Simulator, transport: str) -> None:
 
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_gstreamer_rtspsrc(sim: Simulator, transport: str) -> None:
-    r = run(["gst-launch-1.0", "-v", "rtspsrc", f"location={sim.rtsp_url(1)}", "user-id=admin",
-             f"user-pw={PASSWORD}", f"protocols={transport}", "!", "rtph264depay", "!", "h264parse", "!",
-             "avdec_h264", "!", "fakesink", "num-buffers=15"])  # fmt: skip
+    r = run(
+        [
+            "gst-launch-1.0",
+            "-v",
+            "rtspsrc",
+            f"location={sim.rtsp_url(1)}",
+            "user-id=admin",
+            f"user-pw={PASSWORD}",
+            f"protocols={transport}",
+            "!",
+            "rtph264depay",
+            "!",
+            "h264parse",
+            "!",
+            "avdec_h264",
+            "!",
+            "fakesink",
+            "num-buffers=15",
+        ]
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "width=(int)640" in r.stdout and "height=(int)360" in r.stdout
     assert "video/x-raw" in r.stdout  # decoded frames reached the sink
 
 
 def test_gstreamer_basic_auth_and_h265(sim: Simulator) -> None:
-    r = run(["gst-launch-1.0", "rtspsrc", f"location={sim.rtsp_url(9)}", "user-id=admin",
-             f"user-pw={PASSWORD}", "protocols=tcp", "!", "rtph264depay", "!", "h264parse", "!",
-             "avdec_h264", "!", "fakesink", "num-buffers=5"])  # fmt: skip
+    r = run(
+        [
+            "gst-launch-1.0",
+            "rtspsrc",
+            f"location={sim.rtsp_url(9)}",
+            "user-id=admin",
+            f"user-pw={PASSWORD}",
+            "protocols=tcp",
+            "!",
+            "rtph264depay",
+            "!",
+            "h264parse",
+            "!",
+            "avdec_h264",
+            "!",
+            "fakesink",
+            "num-buffers=5",
+        ]
+    )
     assert r.returncode == 0, r.stderr[-2000:]
-    r = run(["gst-launch-1.0", "-v", "rtspsrc", f"location={sim.rtsp_url(10)}", "user-id=admin",
-             f"user-pw={PASSWORD}", "protocols=tcp", "!", "rtph265depay", "!", "h265parse", "!",
-             "avdec_h265", "!", "fakesink", "num-buffers=5"])  # fmt: skip
+    r = run(
+        [
+            "gst-launch-1.0",
+            "-v",
+            "rtspsrc",
+            f"location={sim.rtsp_url(10)}",
+            "user-id=admin",
+            f"user-pw={PASSWORD}",
+            "protocols=tcp",
+            "!",
+            "rtph265depay",
+            "!",
+            "h265parse",
+            "!",
+            "avdec_h265",
+            "!",
+            "fakesink",
+            "num-buffers=5",
+        ]
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "video/x-h265" in r.stdout
 
@@ -128,8 +205,18 @@ def test_wrong_credentials_get_401_from_every_client(sim: Simulator, cam: int) -
     assert r.returncode != 0 and "401 Unauthorized" in r.stderr
     r = run(["ffmpeg", "-v", "error", "-i", bad, "-frames:v", "1", "-f", "null", "-"])
     assert r.returncode != 0 and "401 Unauthorized" in r.stderr
-    r = run(["gst-launch-1.0", "rtspsrc", f"location={sim.rtsp_url(cam)}", "user-id=admin", "user-pw=wrong",
-             "protocols=tcp", "!", "fakesink"])  # fmt: skip
+    r = run(
+        [
+            "gst-launch-1.0",
+            "rtspsrc",
+            f"location={sim.rtsp_url(cam)}",
+            "user-id=admin",
+            "user-pw=wrong",
+            "protocols=tcp",
+            "!",
+            "fakesink",
+        ]
+    )
     assert r.returncode != 0 and "Unauthorized" in r.stdout + r.stderr
     with pytest.raises(av.error.HTTPUnauthorizedError):
         av.open(bad, options={"rtsp_transport": "tcp"}, timeout=10.0)
@@ -143,7 +230,9 @@ def test_wrong_credentials_get_401_from_every_client(sim: Simulator, cam: int) -
 def test_rtp_is_clean_and_decodes(sim: Simulator, transport: str) -> None:
     """Sequence numbers without gaps, marker bits closing frames, 90 kHz steps of 1/fps, decodable."""
     response, st = asyncio.run(
-        stream(sim.host, sim.port, "/cam/2", "admin", PASSWORD, transport=transport, seconds=2.0, keep_units=30)
+        stream(
+            sim.host, sim.port, "/cam/2", "admin", PASSWORD, transport=transport, seconds=2.0, keep_units=30
+        )
     )
     assert response.status == 200
     assert "rtptime=" in response.headers["rtp-info"]
@@ -169,8 +258,14 @@ def test_snapshot_endpoint_uses_camera_credentials(sim: Simulator) -> None:
 def test_control_api(sim: Simulator) -> None:
     api = httpx.Client(base_url=sim.control_url, timeout=60)
     spec = api.get("/openapi.json").json()
-    for path in ("/cameras", "/cameras/{cam_id}/faults", "/cameras/{cam_id}/credentials",
-                 "/cam/{cam_id}/snapshot.jpg", "/health", "/faults"):  # fmt: skip
+    for path in (
+        "/cameras",
+        "/cameras/{cam_id}/faults",
+        "/cameras/{cam_id}/credentials",
+        "/cam/{cam_id}/snapshot.jpg",
+        "/health",
+        "/faults",
+    ):
         assert path in spec["paths"]
     cams = api.get("/cameras", params={"offset": 8, "limit": 3}).json()
     assert [c["id"] for c in cams] == [9, 10, 11]
@@ -182,4 +277,6 @@ def test_control_api(sim: Simulator) -> None:
     assert r.status_code == 422 and "frames" in r.text
     assert api.get("/cameras/3/faults").json() == []
     catalogue = {f["fault"]: f for f in api.get("/faults").json()}
-    assert catalogue["corrupted"]["family"] == "encoded" and catalogue["stall"]["params"] == {"after_frames": 25}
+    assert catalogue["corrupted"]["family"] == "encoded" and catalogue["stall"]["params"] == {
+        "after_frames": 25
+    }

@@ -26,8 +26,9 @@ TIMEOUTS = 1.5  # the simulator's idle and request timeouts in this module
 
 @pytest.fixture(scope="module")
 def sim(sim_cache: Path) -> Iterator[Simulator]:
-    with run_simulator(1000, cache_dir=sim_cache, password=PW, idle_timeout=TIMEOUTS,
-                       request_timeout=TIMEOUTS) as s:  # fmt: skip
+    with run_simulator(
+        1000, cache_dir=sim_cache, password=PW, idle_timeout=TIMEOUTS, request_timeout=TIMEOUTS
+    ) as s:
         yield s
 
 
@@ -49,8 +50,23 @@ async def describe(sim: Simulator, cam: int, password: str = PW, timeout: float 
 
 def ffprobe(sim: Simulator, cam: int) -> dict[str, object]:
     url = sim.rtsp_url(cam).replace("rtsp://", f"rtsp://admin:{PW}@")
-    r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries",
-                        "stream=width,height", "-of", "json", url], capture_output=True, text=True, timeout=30)  # fmt: skip
+    r = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-rtsp_transport",
+            "tcp",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "json",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     return {"rc": r.returncode, "stderr": r.stderr, "streams": json.loads(r.stdout or "{}").get("streams")}
 
 
@@ -84,10 +100,20 @@ def test_1000_cameras_answer_describe(sim: Simulator) -> None:
 def test_200_concurrent_clients_stream_without_errors(sim: Simulator) -> None:
     async def clients() -> list[tuple[object, object]]:
         return await asyncio.gather(
-            *(stream(sim.host, sim.port, f"/cam/{i}", "admin", PW, transport="udp" if i % 4 == 0 else "tcp",
-                     seconds=3.0, timeout=30.0)
-              for i in range(1, 201))
-        )  # fmt: skip
+            *(
+                stream(
+                    sim.host,
+                    sim.port,
+                    f"/cam/{i}",
+                    "admin",
+                    PW,
+                    transport="udp" if i % 4 == 0 else "tcp",
+                    seconds=3.0,
+                    timeout=30.0,
+                )
+                for i in range(1, 201)
+            )
+        )
 
     results = asyncio.run(clients())
     assert [r.status for r, _ in results] == [200] * 200  # type: ignore[attr-defined]
@@ -201,8 +227,25 @@ def test_flapping_goes_up_and_down(sim: Simulator, cam: int) -> None:
 def test_corrupted_gives_real_decoder_errors(sim: Simulator, cam: int) -> None:
     sim.set_fault(cam, "corrupted", strength=0.8)
     url = sim.rtsp_url(cam).replace("rtsp://", f"rtsp://admin:{PW}@")
-    r = subprocess.run(["ffmpeg", "-v", "warning", "-rtsp_transport", "tcp", "-i", url, "-frames:v", "30", "-f",
-                        "null", "-"], capture_output=True, text=True, timeout=30)  # fmt: skip
+    r = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "warning",
+            "-rtsp_transport",
+            "tcp",
+            "-i",
+            url,
+            "-frames:v",
+            "30",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode == 0
     assert "corrupt" in r.stderr or "concealing" in r.stderr or "error" in r.stderr.lower(), r.stderr
     _, st = play(sim, cam, seconds=1.0)
@@ -259,8 +302,12 @@ def test_misbehaving_clients_are_dropped_without_hurting_others(sim: Simulator) 
             asyncio.to_thread(raw_exchange, sim, b"\x16\x03\x01\x02\x00garbage\r\n\r\n"),
             asyncio.to_thread(raw_exchange, sim, b"DESCRIBE rtsp://x/cam/1 RTSP/1.0\r\nX: " + b"a" * 20000),
             asyncio.to_thread(raw_exchange, sim, b""),  # half-open: connects, says nothing
-            asyncio.to_thread(raw_exchange, sim, b"DESCRIBE rtsp://x/cam/1 RTSP/1.0\r\nCSeq: 1\r\n"),  # unfinished
-            asyncio.to_thread(raw_exchange, sim, b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: x\r\n\r\n"),
+            asyncio.to_thread(
+                raw_exchange, sim, b"DESCRIBE rtsp://x/cam/1 RTSP/1.0\r\nCSeq: 1\r\n"
+            ),  # unfinished
+            asyncio.to_thread(
+                raw_exchange, sim, b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: x\r\n\r\n"
+            ),
         )
         return await task, bad
 
@@ -277,7 +324,9 @@ def test_misbehaving_clients_are_dropped_without_hurting_others(sim: Simulator) 
 
 def test_unknown_cameras_and_methods(sim: Simulator) -> None:
     assert asyncio.run(describe(sim, 1001)) == 404
-    answer, _ = raw_exchange(sim, b"DESCRIBE rtsp://x/elsewhere RTSP/1.0\r\nCSeq: 5\r\n\r\n", wait=TIMEOUTS + 3)
+    answer, _ = raw_exchange(
+        sim, b"DESCRIBE rtsp://x/elsewhere RTSP/1.0\r\nCSeq: 5\r\n\r\n", wait=TIMEOUTS + 3
+    )
     assert answer.startswith(b"RTSP/1.0 404") and b"CSeq: 5" in answer
     answer, _ = raw_exchange(sim, b"DESCRIBE rtsp://x/cam/1 HTTP/1.1\r\nCSeq: 2\r\n\r\n")
     assert answer.startswith(b"RTSP/1.0 505")
@@ -288,8 +337,10 @@ def test_unknown_cameras_and_methods(sim: Simulator) -> None:
 
 def test_scenario_timeline(sim_cache: Path, tmp_path: Path) -> None:
     scenario = tmp_path / "timeline.toml"
-    scenario.write_text('[[events]]\nat = 0.5\ncameras = "2-3"\nset = "blur"\nstrength = 0.5\n\n'
-                        '[[events]]\nat = 2.0\ncameras = 2\nclear = "blur"\n')  # fmt: skip
+    scenario.write_text(
+        '[[events]]\nat = 0.5\ncameras = "2-3"\nset = "blur"\nstrength = 0.5\n\n'
+        '[[events]]\nat = 2.0\ncameras = 2\nclear = "blur"\n'
+    )
     with run_simulator(3, cache_dir=sim_cache, scenario=scenario) as s:
         assert s.camera(2)["faults"] == []
         time.sleep(1.2)
@@ -308,6 +359,23 @@ def test_scenario_timeline(sim_cache: Path, tmp_path: Path) -> None:
     ],
 )
 def test_cli_bad_input_is_named(tmp_path: Path, args: list[str], message: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "qarauyl", "sim", "serve", "--port", "0", "--control-port", "0",
-                        "--cache-dir", str(tmp_path), *args], capture_output=True, text=True, timeout=60)  # fmt: skip
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qarauyl",
+            "sim",
+            "serve",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--cache-dir",
+            str(tmp_path),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and message in r.stderr, r.stderr

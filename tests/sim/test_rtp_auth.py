@@ -104,7 +104,9 @@ def test_digest_rejects_forged_or_expired_nonce() -> None:
     assert not auth.check("digest", forged, "DESCRIBE", "admin", "pw")
     old = f'Digest realm="{REALM}", nonce="{auth.nonce(now=1000.0)}"'
     fresh = f'Digest realm="{REALM}", nonce="{auth.nonce()}"'
-    assert auth.check("digest", digest_authorization(fresh, "DESCRIBE", "u", "admin", "pw"), "DESCRIBE", "admin", "pw")
+    assert auth.check(
+        "digest", digest_authorization(fresh, "DESCRIBE", "u", "admin", "pw"), "DESCRIBE", "admin", "pw"
+    )
     expired = digest_authorization(old, "DESCRIBE", "u", "admin", "pw")
     assert not auth.check("digest", expired, "DESCRIBE", "admin", "pw")
 

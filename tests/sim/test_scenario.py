@@ -58,7 +58,9 @@ def problems(text: str) -> list[str]:
 
 
 def test_unknown_fault_names_line_and_field() -> None:
-    text = "[[events]]\nat = 1\ncameras = 1\nset = \"blur\"\n\n[[events]]\nat = 2\ncameras = 1\nset = \"blurry\"\n"
+    text = (
+        '[[events]]\nat = 1\ncameras = 1\nset = "blur"\n\n[[events]]\nat = 2\ncameras = 1\nset = "blurry"\n'
+    )
     assert problems(text) == [
         "s.toml:6: events[2].set: unknown fault 'blurry' (faults: " + problems(text)[0].split("(faults: ")[1]
     ]
@@ -73,26 +75,28 @@ def test_malformed_toml_names_the_line() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[[events]]\nat = -1\ncameras = 1\nset = \"blur\"\n", "s.toml:1: events[1].at: expected seconds"),
-        ("[[events]]\nat = 1\nset = \"blur\"\n", "events[1].cameras: missing"),
-        ("[[events]]\nat = 1\ncameras = \"3-1\"\nset = \"blur\"\n", "events[1].cameras: bad camera id or range"),
-        ("[[events]]\nat = 1\ncameras = 1\nset = \"blur\"\nstrength = 2\n", "events[1].strength:"),
-        ("[[events]]\nat = 1\ncameras = 1\nset = \"stall\"\nparams = {frames = 1}\n",
-         "events[1].params: fault 'stall': unknown parameter 'frames'"),
+        ('[[events]]\nat = -1\ncameras = 1\nset = "blur"\n', "s.toml:1: events[1].at: expected seconds"),
+        ('[[events]]\nat = 1\nset = "blur"\n', "events[1].cameras: missing"),
+        ('[[events]]\nat = 1\ncameras = "3-1"\nset = "blur"\n', "events[1].cameras: bad camera id or range"),
+        ('[[events]]\nat = 1\ncameras = 1\nset = "blur"\nstrength = 2\n', "events[1].strength:"),
+        (
+            '[[events]]\nat = 1\ncameras = 1\nset = "stall"\nparams = {frames = 1}\n',
+            "events[1].params: fault 'stall': unknown parameter 'frames'",
+        ),
         ("[[events]]\nat = 1\ncameras = 1\n", "exactly one of"),
-        ("[[events]]\nat = 1\ncameras = 1\nclear = \"x\"\n", "events[1].clear: unknown fault 'x'"),
-        ("[[cameras]]\nids = 1\nscene = \"moon\"\n", "s.toml:1: cameras[1].scene: unknown scene 'moon'"),
+        ('[[events]]\nat = 1\ncameras = 1\nclear = "x"\n', "events[1].clear: unknown fault 'x'"),
+        ('[[cameras]]\nids = 1\nscene = "moon"\n', "s.toml:1: cameras[1].scene: unknown scene 'moon'"),
         ("[[cameras]]\nids = 1\ncolour = 1\n", "cameras[1].colour: unknown field"),
-        ("[[cameras]]\nids = 1\nvideo = \"nowhere.mp4\"\n", "cameras[1].video: no such file"),
+        ('[[cameras]]\nids = 1\nvideo = "nowhere.mp4"\n', "cameras[1].video: no such file"),
         ("[fleet]\nx = 1\n", "s.toml: fleet: unknown section"),
     ],
-)  # fmt: skip
+)
 def test_mistakes_are_named(text: str, expected: str) -> None:
     assert any(expected in p for p in problems(text)), problems(text)
 
 
 def test_cameras_beyond_the_fleet() -> None:
-    s = parse_scenario("[[events]]\nat = 1\ncameras = 50\nset = \"blur\"\n", Path("s.toml"))
+    s = parse_scenario('[[events]]\nat = 1\ncameras = 50\nset = "blur"\n', Path("s.toml"))
     with pytest.raises(InputError) as err:
         s.check_cameras(10)
     assert "events[1]: camera 50 does not exist (1..10)" in str(err.value.problems[0])
@@ -106,19 +110,27 @@ def test_parse_ids() -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="missing.toml"):
+    with pytest.raises(InputError, match=r"missing\.toml"):
         load_scenario(tmp_path / "missing.toml")
 
 
 def test_cli_check_reports_problem_and_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text("[[events]]\nat = 5\ncameras = 3\nset = \"foggy\"\n")
-    result = subprocess.run([sys.executable, "-m", "qarauyl", "sim", "check", str(bad)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    bad.write_text('[[events]]\nat = 5\ncameras = 3\nset = "foggy"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "qarauyl", "sim", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"{bad}:1: events[1].set: unknown fault 'foggy'" in result.stderr
     good = tmp_path / "good.toml"
     good.write_text(GOOD)
-    result = subprocess.run([sys.executable, "-m", "qarauyl", "sim", "check", str(good)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "qarauyl", "sim", "check", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and "t=60s cameras 17,18: set blur (0.6)" in result.stdout

@@ -102,6 +102,6 @@ def test_unreadable_video_names_the_file(tmp_path: Path, content: bytes | None) 
     path = tmp_path / "scene.mp4"
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(InputError, match="scene.mp4") as err:
+    with pytest.raises(InputError, match=r"scene\.mp4") as err:
         video_file_scene(path, width=64, height=64, fps=5, seconds=1)
     assert err.value.problems and err.value.problems[0].location == str(path)
