@@ -91,8 +91,8 @@ def _no_signal(strength: float, seed: int) -> Renderer:
         h, w = frame.shape[:2]
         if variant == 0:
             # A dead sensor or a cut cable: black with a trace of electrical noise.
-            noise = _rng(seed, t).normal(0.0, 1.2, (h, w, 1))
-            return _to_u8(np.repeat(4.0 + noise, 3, axis=2))
+            noise = _rng(seed, t).normal(0.0, 0.8, (h, w, 1))
+            return _to_u8(np.repeat(2.0 + noise, 3, axis=2))
         if variant == 1:
             out = np.empty((h, w, 3), np.uint8)
             out[:] = (16, 40, 160)
@@ -129,8 +129,9 @@ def _no_signal(strength: float, seed: int) -> Renderer:
 
 def _too_dark(strength: float, seed: int) -> Renderer:
     # An iris stuck closed or a failed day/night switch: the gain falls to a few percent, the
-    # sensor's read noise stays. At 0.1 the mean luma of a typical scene ends below ~25 of 255.
-    gain = 0.2 - 0.17 * strength
+    # sensor's read noise stays. Even at 1.0 lamps and the brightest things stay faintly visible (a dead
+    # sensor is `no_signal`); at 0.1 the mean luma of a typical scene ends below ~35 of 255.
+    gain = 0.28 - 0.16 * strength
 
     def render(frame: Frame, t: float) -> Frame:
         dark = frame.astype(np.float32) * gain
@@ -247,8 +248,8 @@ def _occluded(strength: float, seed: int) -> Renderer:
             # The occluder is close to the lens: out of focus, lit unevenly, barely textured.
             base = np.empty((h, w, 3), np.float32)
             base[:] = colours[kind]
-            coarse = rng.normal(1.0, 0.25, (max(2, h // 40), max(2, w // 40))).astype(np.float32)
-            shade = cv2.GaussianBlur(coarse, (0, 0), 1.5)
+            # Lit unevenly, but smoothly: at the lens everything is a blur of light.
+            shade: npt.NDArray[Any] = rng.normal(1.0, 0.12, (6, 10)).astype(np.float32)
             shade = cv2.resize(shade, (w, h), interpolation=cv2.INTER_CUBIC)[..., None]
             yy = np.linspace(0.75, 1.1, h, dtype=np.float32)[:, None, None]
             cache[(h, w)] = (alpha, base * shade * yy)
@@ -291,7 +292,7 @@ def _low_contrast(strength: float, seed: int) -> Renderer:
         h, w = frame.shape[:2]
         rng = np.random.default_rng(seed)
         grime = cv2.resize(
-            rng.uniform(0.85, 1.0, (6, 10)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+            rng.uniform(0.93, 1.0, (6, 10)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
         )[..., None]
         soft = cv2.GaussianBlur(frame, (0, 0), 1.0 + 2.0 * _scale(frame) * strength).astype(np.float32)
         haze = np.array(tone, np.float32) * grime
@@ -386,7 +387,7 @@ def _glare(strength: float, seed: int) -> Renderer:
         yy, xx = np.mgrid[:h, :w].astype(np.float32)
         d = np.sqrt((xx - cx * w) ** 2 + (yy - cy * h) ** 2) / (radius * w)
         halo = 255.0 * np.exp(-(d**2) * 1.2) + 380.0 * np.clip(1.0 - d * 2.2, 0.0, 1.0)
-        light = halo[..., None] * np.array([1.0, 0.97, 0.85], np.float32)
+        light: npt.NDArray[Any] = halo[..., None] * np.array([1.0, 0.97, 0.85], np.float32)
         # Ghosts lie on the line through the frame centre.
         for k, size in ((-0.6, 0.25), (-1.1, 0.15)):
             gx = w / 2 + (cx * w - w / 2) * k

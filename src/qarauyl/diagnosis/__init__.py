@@ -1,0 +1,22 @@
+"""Image-quality diagnosis: pure checks over decoded frames (+ reference, + baseline) that return findings."""
+
+from qarauyl.diagnosis._diagnose import diagnose
+from qarauyl.diagnosis.baseline import Baseline, update_baseline
+from qarauyl.diagnosis.reference import Candidate, pick_reference
+from qarauyl.diagnosis.registry import CHECKS
+from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS, Thresholds
+from qarauyl.diagnosis.types import Diagnosis, StreamFacts, StreamProfile
+
+__all__ = [
+    "CHECKS",
+    "DEFAULT_THRESHOLDS",
+    "Baseline",
+    "Candidate",
+    "Diagnosis",
+    "StreamFacts",
+    "StreamProfile",
+    "Thresholds",
+    "diagnose",
+    "pick_reference",
+    "update_baseline",
+]

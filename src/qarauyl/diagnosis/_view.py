@@ -1,0 +1,129 @@
+"""The downscaled copies every check works on, computed once per diagnosis (this is what keeps it fast)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from qarauyl.errors import InputError
+
+Array = npt.NDArray[Any]
+
+ANALYSIS_WIDTH = 480  # colour, brightness, spectrum: fine detail does not matter, < 1 ms per check
+DETAIL_WIDTH = 960  # focus needs fine detail: at most a 2x reduction of the native picture
+THUMB_SIZE = (160, 90)  # coarse structure for motion, occlusion and scene change; vibration-tolerant
+SAMPLE_STRIDE = 4  # full-resolution pixels, one in 4x4, un-averaged so that sensor noise survives
+
+
+def _resize(image: Array, width: int) -> Array:
+    h, w = image.shape[:2]
+    if w <= width:
+        return image
+    height = max(1, round(h * width / w))
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """One frame at analysis size: RGB and luma (uint8), luma float, and its coarse thumbnail."""
+
+    rgb: Array
+    grey: Array
+    grey_f: Array
+    thumb: Array
+    thumb_rgb: Array
+    detail: Array  # float luma at most DETAIL_WIDTH wide
+    native_shape: tuple[int, int]
+
+    @staticmethod
+    def of(frame: Array) -> KeyView:
+        detail_rgb = _resize(frame, DETAIL_WIDTH)
+        detail = cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        small = _resize(detail_rgb, ANALYSIS_WIDTH)
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        grey_f = grey.astype(np.float32)
+        thumb_rgb = cv2.resize(small, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+        thumb = cv2.resize(grey_f, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        return KeyView(small, grey, grey_f, thumb, thumb_rgb, detail, (frame.shape[0], frame.shape[1]))
+
+
+@dataclass(frozen=True)
+class FrameView:
+    """A burst of frames prepared for the checks. The key frame is the last one (the newest picture)."""
+
+    key: KeyView
+    native: Array  # the key frame itself, for the few checks that need native pixels (noise, blockiness)
+    samples: tuple[Array, ...]  # per frame: green channel, one pixel in SAMPLE_STRIDE^2, int16
+    thumbs: tuple[Array, ...]  # per frame: THUMB_SIZE luma, float32
+    thumbs_rgb: tuple[Array, ...]  # first and last frame: THUMB_SIZE RGB, float32
+
+    @property
+    def count(self) -> int:
+        return len(self.samples)
+
+
+def check_frames(frames: Sequence[Array]) -> None:
+    """Raise InputError unless `frames` is a non-empty run of same-sized RGB uint8 images."""
+    if len(frames) == 0:
+        raise InputError("diagnosis needs at least one frame")
+    shape = frames[0].shape
+    for i, frame in enumerate(frames):
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise InputError(
+                f"frame {i} is not an RGB uint8 image (shape {frame.shape}, dtype {frame.dtype})"
+            )
+        if frame.shape != shape:
+            raise InputError(
+                f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, frame 0 is {shape[1]}x{shape[0]}"
+            )
+        if shape[0] < 16 or shape[1] < 16:
+            raise InputError(f"frame {i} is too small to diagnose ({shape[1]}x{shape[0]})")
+
+
+def view_of(frames: Sequence[Array]) -> FrameView:
+    check_frames(frames)
+    key_frame = frames[-1]
+    key = KeyView.of(key_frame)
+    samples: list[Array] = []
+    thumbs: list[Array] = []
+    thumbs_rgb: list[Array] = []
+    for i, frame in enumerate(frames):
+        # Every thumbnail of the burst is made the same way (from the strided copy), so shifts between
+        # them are real.
+        sample = np.ascontiguousarray(frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE])
+        samples.append(sample[..., 1].astype(np.int16))
+        small_rgb = cv2.resize(sample, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        thumbs.append(cv2.cvtColor(small_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32))
+        if i == 0 or i == len(frames) - 1:
+            thumbs_rgb.append(small_rgb.astype(np.float32))
+    if len(thumbs_rgb) == 1:
+        thumbs_rgb.append(thumbs_rgb[0])
+    return FrameView(key, key_frame, tuple(samples), tuple(thumbs), tuple(thumbs_rgb))
+
+
+def percentiles(grey_u8: Array, qs: Sequence[float]) -> list[float]:
+    """Percentiles of a uint8 image from its histogram (np.percentile is 50x slower on a frame)."""
+    hist = cv2.calcHist([grey_u8], [0], None, [256], [0, 256]).ravel()
+    cdf = np.cumsum(hist) / max(1.0, float(hist.sum()))
+    return [float(np.searchsorted(cdf, q / 100.0)) for q in qs]
+
+
+def block_std(grey_f: Array, block: int) -> Array:
+    """Standard deviation of each block x block tile (tiles that do not fit are dropped)."""
+    h, w = grey_f.shape
+    hb, wb = h // block, w // block
+    tiles = grey_f[: hb * block, : wb * block].reshape(hb, block, wb, block)
+    return tiles.std(axis=(1, 3))  # type: ignore[no-any-return]
+
+
+def score(value: float, threshold: float, full: float) -> float:
+    """Confidence 0.5 at the threshold rising linearly to 1.0 at `full` (either direction)."""
+    if full == threshold:
+        return 1.0
+    frac = (value - threshold) / (full - threshold)
+    return float(np.clip(0.5 + 0.5 * frac, 0.5, 1.0))

@@ -1,0 +1,56 @@
+"""Decoder corruption and compression artefacts: `corrupted`.
+
+Two sources: the decoder's own error count from the probe (StreamFacts), and the picture itself, where lost
+packets and starved encoders leave an 8-pixel block grid: luma steps on block borders much larger than
+steps inside blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qarauyl.diagnosis._context import CheckResult, Context, finding
+from qarauyl.diagnosis._view import Array, score
+from qarauyl.domain import FaultCode
+
+
+def blockiness(green: Array) -> float:
+    """Mean |step| across columns on the 8-pixel grid over the mean |step| elsewhere (1.0 = no grid)."""
+    rows = green[::4].astype(np.int16)
+    steps = np.abs(np.diff(rows, axis=1)).mean(axis=0)  # steps[i] is between column i and i+1
+    n = steps.size // 8 * 8
+    if n < 16:
+        return 1.0
+    per_phase = steps[:n].reshape(-1, 8).mean(axis=0)
+    on_grid = float(per_phase[7])
+    off_grid = float(np.delete(per_phase, 7).mean())
+    # Flat pictures have no steps at all; their ratio means nothing.
+    return on_grid / off_grid if off_grid >= 0.5 else 1.0
+
+
+def check(ctx: Context) -> CheckResult:
+    t = ctx.thresholds
+    block = blockiness(ctx.view.native[..., 1])
+    metrics = {"blockiness": block}
+    stream = ctx.stream
+    if stream is not None and stream.decode_errors > 0:
+        rate = stream.decode_errors / max(1, stream.frames_decoded)
+        metrics["decode_error_rate"] = rate
+        if rate >= t.corrupted_error_rate:
+            return [
+                finding(
+                    FaultCode.CORRUPTED,
+                    rate >= 0.3,
+                    score(rate, t.corrupted_error_rate, 0.5),
+                    decode_errors=stream.decode_errors,
+                    frames_decoded=stream.frames_decoded,
+                    blockiness=block,
+                )
+            ], metrics
+    if block >= t.blockiness:
+        return [
+            finding(
+                FaultCode.CORRUPTED, False, score(block, t.blockiness, 2 * t.blockiness), blockiness=block
+            )
+        ], metrics
+    return [], metrics

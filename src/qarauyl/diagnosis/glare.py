@@ -1,0 +1,39 @@
+"""Light spot: `glare` — the sun or a lamp shining into the lens: one big clipped blob with a halo.
+
+Overexposure clips the whole picture and is decided first (brightness.py); here the clipped area is one
+compact region, and with a reference it must be new (lamps in a night scene are the camera's normal).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from qarauyl.diagnosis._context import CheckResult, Context, finding
+from qarauyl.diagnosis._view import score
+from qarauyl.domain import FaultCode
+
+
+def check(ctx: Context) -> CheckResult:
+    t = ctx.thresholds
+    grey = ctx.view.key.grey
+    bright = (grey >= 245).astype(np.uint8)
+    total = int(np.count_nonzero(bright))
+    fraction = total / grey.size
+    metrics = {"bright_fraction": fraction}
+    if fraction < t.glare_blob_fraction:
+        return [], metrics
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+    largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
+    blob = largest / grey.size
+    concentration = largest / max(1, total)
+    metrics.update(glare_blob_fraction=blob, glare_concentration=concentration)
+    if blob < t.glare_blob_fraction or concentration < t.glare_concentration:
+        return [], metrics
+    if ctx.reference is not None:
+        ref_fraction = float(np.count_nonzero(ctx.reference.grey >= 245)) / ctx.reference.grey.size
+        if blob < t.glare_new_ratio * ref_fraction:
+            return [], metrics
+    return [
+        finding(FaultCode.GLARE, blob > 0.1, score(blob, t.glare_blob_fraction, 0.1), blob_fraction=blob)
+    ], metrics

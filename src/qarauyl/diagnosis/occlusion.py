@@ -1,0 +1,66 @@
+"""Video tampering by covering: `occluded` — a hand, a bag, paint or foliage over part or all of the view.
+
+The view is cut into an 8x6 grid. A cell is covered when its content no longer matches the reference and it
+lost its texture (something smooth and out of focus sits in front of the lens), or, where the reference cell
+was flat already, its brightness jumped. Only cells covered in the first AND the last frame of the burst
+count: a bus that drives through is a different set of cells a moment later, a hand is not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qarauyl.diagnosis._context import CheckResult, Context, finding
+from qarauyl.diagnosis._view import Array, score
+from qarauyl.diagnosis.settings import Thresholds
+from qarauyl.domain import FaultCode
+
+GRID = (8, 6)
+
+
+def _cells(thumb: Array) -> Array:
+    """(rows, cols, ch, cw[, 3]) view of the thumbnail's grid cells."""
+    gw, gh = GRID
+    h, w = thumb.shape[:2]
+    ch, cw = h // gh, w // gw
+    cells = thumb[: ch * gh, : cw * gw].reshape(gh, ch, gw, cw, *thumb.shape[2:])
+    return cells.swapaxes(1, 2)
+
+
+def covered_cells(ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds) -> Array:
+    """Boolean (rows, cols) grid of covered cells, from luma and RGB thumbnails of reference and frame."""
+    rc, cc = _cells(ref), _cells(cur)
+    ref_mean = rc.mean(axis=(2, 3), keepdims=True)
+    cur_mean = cc.mean(axis=(2, 3), keepdims=True)
+    ref_std = rc.std(axis=(2, 3))
+    cur_std = cc.std(axis=(2, 3))
+    ncc = ((rc - ref_mean) * (cc - cur_mean)).mean(axis=(2, 3)) / (ref_std * cur_std + 1e-3)
+    colour_jump = np.linalg.norm(
+        _cells(cur_rgb).mean(axis=(2, 3)) - _cells(ref_rgb).mean(axis=(2, 3)), axis=-1
+    )
+    lost = (ncc < t.occluded_cell_ncc) & (cur_std < t.occluded_texture_ratio * ref_std)
+    # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump.
+    flat_cover = (cur_std < 3.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
+    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc)  # type: ignore[no-any-return]
+
+
+def check(ctx: Context) -> CheckResult:
+    t = ctx.thresholds
+    if ctx.reference is None:
+        return [], {}
+    ref, ref_rgb = ctx.reference.thumb, ctx.reference.thumb_rgb
+    view = ctx.view
+    last = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t)
+    both = last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t)
+    fraction = float(both.mean())
+    metrics = {"occluded_fraction": fraction, "occluded_fraction_last": float(last.mean())}
+    if fraction >= t.occluded_fraction:
+        return [
+            finding(
+                FaultCode.OCCLUDED,
+                fraction >= t.occluded_critical_fraction,
+                score(fraction, t.occluded_fraction, 1.0),
+                covered_fraction=fraction,
+            )
+        ], metrics
+    return [], metrics

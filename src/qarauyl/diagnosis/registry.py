@@ -1,0 +1,115 @@
+"""The list of checks, in the order they run, and which findings make others meaningless.
+
+A picture that is black says nothing about focus; a covered lens says nothing about where the camera points.
+`SUPPRESSES` removes the consequences so that each burst reports its cause, not its symptoms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qarauyl.diagnosis import (
+    brightness,
+    colour,
+    corruption,
+    frozen,
+    glare,
+    motion,
+    noise,
+    occlusion,
+    scene_change,
+    sharpness,
+    stream_profile,
+    stripes,
+)
+from qarauyl.diagnosis._context import CheckResult, Context
+from qarauyl.domain import FaultCode as F
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    codes: tuple[F, ...]
+    run: Callable[[Context], CheckResult]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("brightness", (F.NO_SIGNAL, F.TOO_DARK, F.OVEREXPOSED, F.LOW_CONTRAST), brightness.check),
+    Check("frozen", (F.FROZEN,), frozen.check),
+    Check("occlusion", (F.OCCLUDED,), occlusion.check),
+    Check("scene_change", (F.SCENE_CHANGED,), scene_change.check),
+    Check("sharpness", (F.BLUR,), sharpness.check),
+    Check("noise", (F.NOISE,), noise.check),
+    Check("colour", (F.COLOR_CAST, F.IR_CUT), colour.check),
+    Check("stripes", (F.STRIPES,), stripes.check),
+    Check("motion", (F.SHAKING,), motion.check),
+    Check("glare", (F.GLARE,), glare.check),
+    Check("corruption", (F.CORRUPTED,), corruption.check),
+    Check("stream_profile", (F.LOW_RESOLUTION, F.LOW_FPS, F.LOW_BITRATE), stream_profile.check),
+)
+
+_PICTURE = frozenset(
+    {
+        F.TOO_DARK,
+        F.OVEREXPOSED,
+        F.BLUR,
+        F.OCCLUDED,
+        F.SCENE_CHANGED,
+        F.LOW_CONTRAST,
+        F.NOISE,
+        F.COLOR_CAST,
+        F.STRIPES,
+        F.SHAKING,
+        F.GLARE,
+        F.IR_CUT,
+        F.FROZEN,
+        F.CORRUPTED,
+    }
+)
+_UNSEEABLE = frozenset(
+    {
+        F.BLUR,
+        F.OCCLUDED,
+        F.SCENE_CHANGED,
+        F.LOW_CONTRAST,
+        F.NOISE,
+        F.COLOR_CAST,
+        F.STRIPES,
+        F.SHAKING,
+        F.GLARE,
+        F.IR_CUT,
+        F.CORRUPTED,
+    }
+)
+
+# finding -> the findings it explains away
+SUPPRESSES: dict[F, frozenset[F]] = {
+    F.NO_SIGNAL: _PICTURE,
+    F.TOO_DARK: _UNSEEABLE,
+    # A clipped picture cannot show change either: its frames are identical whether live or not.
+    F.OVEREXPOSED: _UNSEEABLE | {F.FROZEN},
+    F.OCCLUDED: frozenset(
+        {F.BLUR, F.COLOR_CAST, F.IR_CUT, F.NOISE, F.STRIPES, F.GLARE, F.CORRUPTED, F.SHAKING}
+    ),
+    F.SCENE_CHANGED: frozenset({F.BLUR, F.GLARE, F.COLOR_CAST, F.SHAKING}),
+    F.LOW_CONTRAST: frozenset({F.BLUR, F.SCENE_CHANGED, F.COLOR_CAST}),
+    F.GLARE: frozenset({F.LOW_CONTRAST, F.COLOR_CAST, F.BLUR}),
+    F.STRIPES: frozenset({F.NOISE, F.CORRUPTED, F.BLUR}),
+    F.NOISE: frozenset({F.CORRUPTED, F.SHAKING}),
+    F.SHAKING: frozenset({F.BLUR, F.SCENE_CHANGED}),
+}
+
+
+def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
+    """Codes to drop where two findings claim the same picture and only one can be the cause."""
+    drop: set[F] = set()
+    if {F.OCCLUDED, F.LOW_CONTRAST} <= codes:
+        # A veil (fog, film, dirt) is bright and grey; a hand, a bag, paint or leaves are dark or coloured.
+        veil = metrics.get("saturation", 1.0) < 0.12 and metrics.get("luma_mean", 0.0) > 100.0
+        drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
+    if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
+        # A turned camera still sees a textured world; a cover is smooth.
+        textured = metrics.get("scene_structure_ratio", 0.0) >= 0.7
+        drop.add(F.OCCLUDED if textured else F.SCENE_CHANGED)
+    return drop

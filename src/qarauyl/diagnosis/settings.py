@@ -1,0 +1,136 @@
+"""Every threshold the checks use, in one typed, frozen object; each default says why it is what it is.
+
+Pixel measures are on the analysis copy (the frame scaled to at most 480 pixels wide, 0..255 luma) unless a
+comment says otherwise. Ratios against the reference are current / reference. The defaults were tuned on the
+simulator's scenes with seeds 100-199 and on the first half of each footage clip; the accuracy benchmark
+evaluates on other seeds and the second half (bench/bench_diagnosis_accuracy.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    # --- no_signal --------------------------------------------------------------------------------------
+    # A cut cable shows black; a real dark scene still has a few bright pixels (lamps, IR-lit near field).
+    black_mean_luma: float = 6.0
+    black_p99_luma: float = 16.0
+    # Vendor "no video" screens are flat synthetic colour: most blocks are noise-free (bars and captions
+    # break a few)...
+    flat_block_std: float = 1.0
+    no_signal_flat_fraction: float = 0.8
+    # ...and coloured; a flat grey/white picture is a covered lens or fog, not a missing signal.
+    no_signal_min_saturation: float = 0.3
+    # ...made of a handful of exact colours (8 colours cover this share); sensor noise makes thousands.
+    no_signal_exact_colours: float = 0.85
+
+    # --- brightness -------------------------------------------------------------------------------------
+    # Below this mean, with no bright detail, nothing can be recognised. Night scenes lit by IR sit well
+    # above it (IR lamps light the near field to 60-120), so they are not "too dark".
+    too_dark_mean_luma: float = 35.0
+    too_dark_p95_luma: float = 70.0
+    # Against the reference: under this share of the reference's mean light (night IR keeps > 0.4).
+    too_dark_reference_ratio: float = 0.3
+    # Overexposure means most of the picture is clipped; a bright white wall alone is mostly < 250.
+    overexposed_clipped_fraction: float = 0.4
+    overexposed_mean_luma: float = 225.0
+
+    # --- contrast (fog, dirty dome, protective film) ----------------------------------------------------
+    # Without a reference: a 2..98 percentile range under 30 levels with a raised black level is a veil.
+    low_contrast_range: float = 30.0
+    low_contrast_black_level: float = 60.0
+    # With a reference, the spread of the coarse picture shrinks against the camera's own normal (fog at
+    # half strength halves it) and the black level rises by the veil's light.
+    low_contrast_range_ratio: float = 0.6
+    low_contrast_black_lift: float = 15.0
+
+    # --- sharpness ----------------------------------------------------------------------------------------
+    # Edge sharpness is the ratio of fine- to coarse-scale gradient on strong edges (contrast-invariant):
+    # about 2.0-2.6 for a focused camera, 1.3-1.6 for a visibly defocused one.
+    blur_sharpness: float = 1.2
+    # With a reference: the ratio's drop against the reference's; vibration and compression move it < 10 %.
+    blur_sharpness_ratio: float = 0.88
+    # Fewer edge pixels than this share of the frame and sharpness is not judged (asphalt, a white wall).
+    blur_min_edge_fraction: float = 0.004
+
+    # --- frozen -------------------------------------------------------------------------------------------
+    # Mean absolute change between consecutive frames on the full-resolution sample; live sensor noise and
+    # codec drift keep it above ~0.05 somewhere in a burst, a repeated picture is exactly 0.
+    frozen_max_change: float = 0.02
+    frozen_min_frames: int = 4
+
+    # --- noise ----------------------------------------------------------------------------------------------
+    # Noise sigma estimated on flat blocks at native resolution. Night IR scenes run at 6-13 (the
+    # simulator's night street is 12.3); gain noise that hides faces starts around 16.
+    noise_sigma: float = 15.0
+    # The camera's own history raises the bar: a camera that is always noisy at night is not news.
+    noise_baseline_margin: float = 4.0
+
+    # --- colour
+    # -----------------------------------------------------------------------------------------------
+    # Cast = chroma of the least saturated fifth of the picture (what should be grey), as a share of luma.
+    color_cast: float = 0.09
+    # Against the reference's own cast (a camera looking at a brick wall is orange every day).
+    color_cast_delta: float = 0.08
+    # IR leak is magenta: red and blue above green by this share, and close to each other.
+    ir_cut_magenta: float = 0.06
+
+    # --- stripes
+    # ----------------------------------------------------------------------------------------------
+    # Peak-to-ring-median ratio of the 2-D spectrum; natural scenes stay under ~25, interference is > 60.
+    stripes_prominence: float = 45.0
+    # With a reference the peak must be new: this many times stronger than the reference at that frequency.
+    stripes_new_ratio: float = 4.0
+
+    # --- shaking
+    # ----------------------------------------------------------------------------------------------
+    # Median frame-to-frame global shift as a share of the width; a passing bus moves the estimate < 0.2 %.
+    shaking_shift: float = 0.006
+    shaking_min_response: float = 0.08
+
+    # --- glare
+    # -------------------------------------------------------------------------------------------------
+    # A clipped blob this big (share of the frame) with most clipped pixels in it is a light in the lens.
+    # The faintest sun in view clips ~4 % of the frame; a white car in sunlight clips < 1.5 %.
+    glare_blob_fraction: float = 0.02
+    glare_concentration: float = 0.6
+    # And it must be new: this many times the reference's clipped share (street lamps at night are normal).
+    glare_new_ratio: float = 3.0
+
+    # --- against the reference: occlusion and scene change
+    # ---------------------------------------------------
+    # A cell is covered when its structure no longer matches the reference and it lost its texture.
+    occluded_cell_ncc: float = 0.35
+    occluded_texture_ratio: float = 0.5
+    # Where the reference cell was flat already: a colour jump this big (RGB distance) to a flat cover.
+    occluded_flat_delta: float = 25.0
+    # A hand or a bag covers a third of the view or more; smaller things are people passing.
+    occluded_fraction: float = 0.3
+    # Structure correlation with the reference after aligning for vibration: day/night keeps it > 0.45,
+    # a turned camera drops it under 0.3.
+    scene_ncc: float = 0.3
+    # A shift this big (share of the width) with a clear correlation peak is a knocked camera, not vibration.
+    scene_shift: float = 0.08
+
+    # --- corruption
+    # -------------------------------------------------------------------------------------------
+    # Decoder errors per decoded frame that make a stream "corrupted".
+    corrupted_error_rate: float = 0.05
+    # Edge energy on the 8-pixel block grid against elsewhere; H.264 at sane bitrates stays < 1.5.
+    blockiness: float = 2.0
+
+    # --- stream profile
+    # ---------------------------------------------------------------------------------------
+    # Cameras renegotiate a little below nominal (25 -> 24.x fps, VBR dips); only a real shortfall counts.
+    fps_tolerance: float = 0.8
+    bitrate_tolerance: float = 1.0
+
+    # --- severity
+    # -----------------------------------------------------------------------------------------------
+    # Occluded above this share of the view is critical (nothing useful is left).
+    occluded_critical_fraction: float = 0.7
+
+
+DEFAULT_THRESHOLDS = Thresholds()

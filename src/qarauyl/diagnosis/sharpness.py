@@ -1,0 +1,73 @@
+"""Focus: `blur` (Hikvision's clarity exception and blurred screen).
+
+Sharpness is the ratio of fine-scale to coarse-scale gradient on the strongest edges. It does not depend on
+contrast or on how much texture there is, only on how wide the edges are. Where there are not enough edges to
+judge (an empty road, a white wall) nothing is said, unless the reference shows edges that have gone.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from qarauyl.diagnosis._context import CheckResult, Context, finding
+from qarauyl.diagnosis._view import Array, score
+from qarauyl.domain import FaultCode
+
+
+def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
+    """(sharpness, edge fraction) of a float luma image. Sharpness is NaN when there are too few edges.
+
+    Edges are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor`
+    (levels per pixel) so that noise alone never counts as an edge.
+    """
+    fine = grey_f
+    coarse = cv2.GaussianBlur(grey_f, (0, 0), 2.5)
+    fx, fy = cv2.Sobel(fine, cv2.CV_32F, 1, 0), cv2.Sobel(fine, cv2.CV_32F, 0, 1)
+    cx, cy = cv2.Sobel(coarse, cv2.CV_32F, 1, 0), cv2.Sobel(coarse, cv2.CV_32F, 0, 1)
+    gf = cv2.magnitude(fx, fy)[4:-4, 4:-4]
+    gc = cv2.magnitude(cx, cy)[4:-4, 4:-4]
+    threshold = max(
+        float(np.partition(gc.ravel(), int(gc.size * 0.97))[int(gc.size * 0.97)]), noise_floor * 8
+    )
+    edges = gc >= threshold
+    fraction = float(np.count_nonzero(edges)) / gc.size
+    if fraction == 0.0:
+        return float("nan"), 0.0
+    return float(gf[edges].mean() / gc[edges].mean()), fraction
+
+
+def check(ctx: Context) -> CheckResult:
+    t = ctx.thresholds
+    sharp, edges = edge_sharpness(ctx.view.key.detail)
+    metrics = {"sharpness": sharp, "edge_fraction": edges}
+    ref_sharp = float("nan")
+    ref_edges = 0.0
+    if ctx.reference is not None:
+        ref_sharp, ref_edges = edge_sharpness(ctx.reference.detail)
+    elif (learned := ctx.baseline.learned("sharpness")) is not None:
+        ref_sharp, ref_edges = learned.mean, 1.0
+    if ref_edges >= t.blur_min_edge_fraction and np.isfinite(ref_sharp):
+        if edges < t.blur_min_edge_fraction * 0.25:
+            # The reference had edges and almost none are left: badly out of focus (or covered, which the
+            # occlusion check decides first).
+            return [finding(FaultCode.BLUR, True, 0.9, sharpness_ratio=0.0, edge_fraction=edges)], metrics
+        if edges >= t.blur_min_edge_fraction:
+            ratio = sharp / ref_sharp
+            metrics["sharpness_ratio"] = ratio
+            if ratio < t.blur_sharpness_ratio:
+                return [
+                    finding(
+                        FaultCode.BLUR,
+                        ratio < 0.65,
+                        score(ratio, t.blur_sharpness_ratio, 0.55),
+                        sharpness=sharp,
+                        sharpness_ratio=ratio,
+                    )
+                ], metrics
+        return [], metrics
+    if edges >= t.blur_min_edge_fraction and sharp < t.blur_sharpness:
+        return [
+            finding(FaultCode.BLUR, sharp < 1.25, score(sharp, t.blur_sharpness, 1.15), sharpness=sharp)
+        ], metrics
+    return [], metrics
