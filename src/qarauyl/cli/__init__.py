@@ -9,6 +9,7 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     config_cmd,
     db_cmd,
     demo_cmd,
+    diagnose_cmd,
     monitor_cmd,
     plan_cmd,
     probe_cmd,
