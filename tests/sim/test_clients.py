@@ -36,7 +36,12 @@ width = 1920
 height = 1080
 fps = 10
 gop = 10
+
+[[cameras]]
+ids = 12
+video = "{video}"
 """
+FOOTAGE = Path(__file__).resolve().parents[3] / "shared" / "footage" / "car-detection.mp4"
 # camera -> (codec name as FFmpeg reports it, width, height)
 EXPECTED = {1: ("h264", 640, 360), 10: ("hevc", 640, 360), 11: ("h264", 1920, 1080)}
 
@@ -44,7 +49,7 @@ EXPECTED = {1: ("h264", 640, 360), 10: ("hevc", 640, 360), 11: ("h264", 1920, 10
 @pytest.fixture(scope="module")
 def sim(sim_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     scenario = tmp_path_factory.mktemp("scenario") / "clients.toml"
-    scenario.write_text(SCENARIO)
+    scenario.write_text(SCENARIO.format(video=FOOTAGE))
     with run_simulator(12, cache_dir=sim_cache, password=PASSWORD, scenario=scenario) as s:
         yield s
 
@@ -280,3 +285,14 @@ def test_control_api(sim: Simulator) -> None:
     assert catalogue["corrupted"]["family"] == "encoded" and catalogue["stall"]["params"] == {
         "after_frames": 25
     }
+
+
+def test_user_video_as_scene(sim: Simulator) -> None:
+    from qarauyl.sim.scenes import video_file_scene
+
+    with av.open(url(sim, 12), options={"rtsp_transport": "tcp"}, timeout=10.0) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    # The stream starts on the video's first frame (each session starts at the clip's IDR picture).
+    expected = next(video_file_scene(FOOTAGE, width=640, height=360, fps=25, seconds=0.1))
+    assert first.shape == expected.shape
+    assert float(np.abs(first.astype(int) - expected.astype(int)).mean()) < 12

@@ -273,7 +273,7 @@ class _Connection:
             self.sessions.clear()
             if not self.closed:
                 self.closed = True
-                self.writer.transport.abort() if self.writer.transport.is_closing() else self.writer.close()
+                self.writer.close()
 
     def _wait_limit(self) -> float:
         playing = [s for s in self.sessions.values() if s.playing]

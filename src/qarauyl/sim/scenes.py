@@ -7,9 +7,10 @@ seed: the same arguments always yield the same frames, so encoded variants can b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -253,9 +254,10 @@ def video_file_scene(
     path: Path, *, width: int, height: int, fps: float, seconds: float
 ) -> Iterator[np.ndarray]:
     """Yields round(fps * seconds) RGB frames of a user video, resized to width x height and resampled to
-    fps; a video shorter than `seconds` loops.
+    fps (each output frame shows the latest source frame at its time); a video shorter than `seconds` loops.
 
-    The file is opened and its first frame decoded before this returns, so an unreadable video raises
+    Frames are decoded as they are needed (a long 4K video costs one frame of memory, not the video). The
+    file is opened and its first frame decoded before this returns, so an unreadable video raises
     InputError (naming the file) here and not later inside a server."""
     import av
 
@@ -265,43 +267,68 @@ def video_file_scene(
     def unreadable(reason: str) -> InputError:
         return InputError(f"Cannot use {path} as a scene: {reason}", [Problem(str(path), "scene", reason)])
 
+    def decoded() -> Generator[tuple[float, Any], None, None]:
+        """(seconds since the first frame, av.VideoFrame) for one pass over the file."""
+        try:
+            with av.open(str(path), timeout=10.0) as container:
+                if not container.streams.video:
+                    raise unreadable("the file has no video stream")
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                base = float(stream.time_base) if stream.time_base else 1.0 / 25.0
+                first: float | None = None
+                for n, frame in enumerate(container.decode(stream)):
+                    t = float(frame.pts * base) if frame.pts is not None else n / 25.0
+                    first = t if first is None else first
+                    yield t - first, frame
+        except InputError:
+            raise
+        except Exception as exc:  # PyAV raises its own hierarchy for bad files
+            raise unreadable(f"{exc.__class__.__name__}: {exc}") from None
+
     if not path.is_file():
         raise unreadable("no such file")
-    source: list[tuple[float, np.ndarray]] = []
+    probe = decoded()
     try:
-        with av.open(str(path), timeout=10.0) as container:
-            if not container.streams.video:
-                raise unreadable("the file has no video stream")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            base = float(stream.time_base) if stream.time_base else 1.0 / 25.0
-            for frame in container.decode(stream):
-                t = float(frame.pts * base) if frame.pts is not None else len(source) / 25.0
-                rgb: np.ndarray = frame.to_ndarray(format="rgb24")
-                if rgb.shape[:2] != (height, width):
-                    rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-                source.append((t, rgb))
-                if source[-1][0] - source[0][0] >= seconds:
-                    break
-    except InputError:
-        raise
-    except Exception as exc:  # PyAV raises its own hierarchy for bad files
-        raise unreadable(f"{exc.__class__.__name__}: {exc}") from None
-    if not source:
-        raise unreadable("no frame could be decoded")
-    start = source[0][0]
-    times = [t - start for t, _ in source]
-    duration = max(times[-1] + 1.0 / fps, 1.0 / fps)
-    frames = [f for _, f in source]
+        next(probe)
+    except StopIteration:
+        raise unreadable("no frame could be decoded") from None
+    finally:
+        probe.close()
+
+    def to_rgb(frame: Any) -> np.ndarray:
+        rgb: np.ndarray = frame.to_ndarray(format="rgb24")
+        if rgb.shape[:2] != (height, width):
+            rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+        return rgb
 
     def resampled() -> Iterator[np.ndarray]:
-        j = 0
-        for i in range(_frame_count(fps, seconds)):
-            t = (i / fps) % duration
-            if j and t < times[j]:
-                j = 0  # looped around
-            while j + 1 < len(times) and times[j + 1] <= t:
-                j += 1
-            yield frames[j]
+        count = _frame_count(fps, seconds)
+        i, offset = 0, 0.0
+        while i < count:
+            held: Any = None
+            held_rgb: np.ndarray | None = None
+            last_t, step = 0.0, 1.0 / fps
+            for t, frame in decoded():
+                t += offset
+                while i < count and held is not None and i / fps < t:
+                    if held_rgb is None:
+                        held_rgb = to_rgb(held)
+                    yield held_rgb
+                    i += 1
+                if i >= count:
+                    return
+                if held is not None and t > last_t:
+                    step = t - last_t
+                held, held_rgb, last_t = frame, None, t
+            if held is None:
+                raise unreadable("no frame could be decoded on a second pass")
+            end = last_t + step  # the last source frame lasts one source frame interval
+            while i < count and i / fps < end:
+                if held_rgb is None:
+                    held_rgb = to_rgb(held)
+                yield held_rgb
+                i += 1
+            offset = end  # loop: the video starts again
 
     return resampled()
