@@ -94,10 +94,16 @@ def result_json(result: ProbeResult, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _findings(result: ProbeResult) -> list[Finding]:
-    """Image-quality findings for a working stream (diagnosis runs here, on the frames the probe kept)."""
+    """Image-quality findings for a working stream. Diagnosis runs here, in the CLI process, on the
+    frames the worker sent back: a terminal probes a handful of cameras, and the probe capability
+    stays free of image judgement (the monitor diagnoses inside its workers instead)."""
     if result.findings:
         return list(result.findings)
-    return []
+    if not result.ok or not result.frames or result.stream is None:
+        return []
+    from qarauyl.diagnosis import diagnose
+
+    return list(diagnose(result.frames, stream=result.stream).findings)
 
 
 def _result_line(result: ProbeResult, findings: list[Finding]) -> str:

@@ -11,7 +11,10 @@ from typing import Literal
 
 import numpy as np
 
+from qarauyl.diagnosis.types import StreamFacts  # the agreed type (interfaces §3): diagnosis reads it
 from qarauyl.domain.findings import FaultCode, Finding
+
+__all__ = ["ErrorCode", "ProbeError", "ProbeKind", "ProbeResult", "ProbeTimings", "StreamFacts", "failure"]
 
 ErrorCode = Literal["offline", "auth_failed", "stream_error"]
 ProbeKind = Literal["rtsp", "http_stream", "snapshot"]
@@ -22,20 +25,6 @@ STREAM_ERROR: ErrorCode = "stream_error"
 
 # The three stream-access fault codes are a subset of the domain's; keep them in step.
 assert {OFFLINE, AUTH_FAILED, STREAM_ERROR} <= {code.value for code in FaultCode}
-
-
-@dataclass(frozen=True)
-class StreamFacts:
-    """What the probe measured about a stream; diagnosis checks it against the camera's profile."""
-
-    codec: str
-    width: int
-    height: int
-    fps: float | None
-    bitrate_kbps: float | None
-    decode_errors: int = 0
-    frames_decoded: int = 0
-    time_to_first_frame_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,9 @@ def _grab(
                 if len(kept) >= frames:
                     break
     except av.error.ExitError:
-        pass  # PyAV's read deadline: the stream stalled; judge by what arrived
+        # PyAV's read timeout: nothing arrived for STALL_TIMEOUT seconds while the stream was playing.
+        if kept and clock.remaining() > 0:
+            raise _Failure(STREAM_ERROR, f"the stream stopped after {len(kept)} picture(s)") from None
     except av.error.FFmpegError as exc:
         if not kept:
             raise _Failure(

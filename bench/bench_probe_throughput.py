@@ -1,0 +1,197 @@
+"""Benchmark 3, probe throughput: cameras per second against the simulator, three ways, same run.
+
+  full     ProbePool workers: TCP/OPTIONS check, RTSP handshake, first keyframe + N frames, snapshot
+           JPEG, diagnosis of the frames in the worker (what the monitor does), frames not shipped back
+  decode   the ceiling: the same streams opened and decoded (first keyframe + N frames) by bare PyAV in
+           a pool of pre-started processes, nothing else
+  ffmpeg   the common script: one `ffmpeg -rtsp_transport tcp -i URL -frames:v 1 out.jpg` process per
+           camera
+
+All three run at the same concurrency against the same simulated fleet. Targets: full >= 10x ffmpeg,
+full >= 0.8x decode.
+
+    .venv/bin/python bench/bench_probe_throughput.py [--quick] [--cameras 40] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from qarauyl.domain.stream_url import with_credentials
+from qarauyl.probe import ProbeJob, ProbePool, ProbeResult, run_job
+from qarauyl.probe.rtsp import ffmpeg_options
+
+
+def full_probe(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
+    """The monitor's probe: probe, then diagnose the frames in the worker; frames stay there."""
+    result = run_job(replace(job, keep_frames=True), on_stage)
+    if result.ok and result.frames and result.stream is not None:
+        try:
+            from qarauyl.diagnosis import StreamFacts, diagnose
+        except ImportError:  # diagnosis not installed: the probe alone
+            return replace(result, frames=[])
+        facts = result.stream
+        diagnosis = diagnose(
+            result.frames,
+            stream=StreamFacts(
+                codec=facts.codec,
+                width=facts.width,
+                height=facts.height,
+                fps=facts.fps,
+                bitrate_kbps=facts.bitrate_kbps,
+                decode_errors=facts.decode_errors,
+                frames_decoded=facts.frames_decoded,
+                time_to_first_frame_ms=facts.time_to_first_frame_ms,
+            ),
+        )
+        return replace(result, frames=[], findings=diagnosis.findings, metrics=dict(diagnosis.metrics))
+    return replace(result, frames=[])
+
+
+def decode_only(url: str, frames: int) -> bool:
+    """Bare PyAV: open, skip to the first keyframe, decode `frames` frames. The ceiling."""
+    import av
+
+    scheme = urlsplit(url).scheme
+    with av.open(
+        url, format="rtsp", options=ffmpeg_options(scheme=scheme, timeout=10), timeout=10
+    ) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        decoded = 0
+        keyframe = False
+        for packet in container.demux(stream):
+            keyframe = keyframe or packet.is_keyframe
+            if not keyframe:
+                continue
+            decoded += len(packet.decode())
+            if decoded >= frames:
+                return True
+    return False
+
+
+def _warm(_index: int) -> int:
+    import av  # noqa: F401
+
+    return os.getpid()
+
+
+def ffmpeg_one(url: str, out_dir: str, index: int) -> bool:
+    out = Path(out_dir) / f"{index}.jpg"
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url,
+         "-frames:v", "1", "-y", str(out)],
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return done.returncode == 0 and out.exists()
+
+
+def run_full(
+    urls: list[str], user: str, password: str, concurrency: int, frames: int
+) -> tuple[float, int, float]:
+    with ProbePool(concurrency, runner=full_probe) as pool:
+        # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
+        list(pool.map([ProbeJob(urls[0], user, password, frames=frames)] * concurrency))
+        start = time.monotonic()
+        results = list(pool.map([ProbeJob(url, user, password, frames=frames) for url in urls]))
+        elapsed = time.monotonic() - start
+    ok = sum(r.ok for r in results)
+    first = [r.timings.first_frame_ms for r in results if r.timings.first_frame_ms is not None]
+    return elapsed, ok, statistics.median(first) if first else float("nan")
+
+
+def run_decode(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> tuple[float, int]:
+    full_urls = [with_credentials(url, user, password) for url in urls]
+    with ProcessPoolExecutor(concurrency) as executor:
+        list(executor.map(_warm, range(concurrency * 2)))
+        list(executor.map(decode_only, full_urls[:concurrency], [frames] * concurrency))
+        start = time.monotonic()
+        ok = sum(executor.map(decode_only, full_urls, [frames] * len(full_urls)))
+        elapsed = time.monotonic() - start
+    return elapsed, ok
+
+
+def run_ffmpeg(urls: list[str], user: str, password: str, concurrency: int) -> tuple[float, int]:
+    full_urls = [with_credentials(url, user, password) for url in urls]
+    with tempfile.TemporaryDirectory() as out_dir, ThreadPoolExecutor(concurrency) as executor:
+        start = time.monotonic()
+        ok = sum(executor.map(ffmpeg_one, full_urls, [out_dir] * len(full_urls), range(len(full_urls))))
+        elapsed = time.monotonic() - start
+    return elapsed, ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a small fleet, for a smoke test")
+    parser.add_argument("--cameras", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3, help="probes per camera (full and decode modes)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16])
+    parser.add_argument(
+        "--frames", type=int, nargs="+", default=[1, 6],
+        help="frames per probe: 1 is the same work as `ffmpeg -frames:v 1`, 6 is the monitor's default",
+    )  # fmt: skip
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=360)
+    args = parser.parse_args()
+    if args.quick:
+        args.cameras, args.rounds, args.concurrency, args.frames = 8, 1, [4], [1]
+
+    from qarauyl.sim.harness import run_simulator
+
+    password = "bench-Pa55"
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory() as cache, run_simulator(
+        args.cameras, cache_dir=Path(cache), password=password, width=args.width, height=args.height,
+        max_lifetime=3600,
+    ) as sim:  # fmt: skip
+        cameras = [sim.rtsp_url(cam) for cam in range(1, args.cameras + 1)]
+        urls = cameras * args.rounds
+        user = sim.credentials(1)[0]
+        print(
+            f"probe throughput: {args.cameras} simulated cameras ({args.width}x{args.height} H.264, "
+            f"{sim.info.get('fps', 25)} fps, digest auth), {len(urls)} probes per measurement "
+            f"({len(cameras)} for ffmpeg), {os.cpu_count()} cores shared with the simulator",
+            flush=True,
+        )
+        for concurrency in args.concurrency:
+            ffmpeg_s, ffmpeg_ok = run_ffmpeg(cameras, user, password, concurrency)
+            ffmpeg_rate = len(cameras) / ffmpeg_s
+            print(f"  concurrency {concurrency:3d}  (b) ffmpeg -frames:v 1 per camera  {ffmpeg_rate:6.1f} cameras/s "
+                  f"({ffmpeg_ok}/{len(cameras)} ok)", flush=True)  # fmt: skip
+            for frames in args.frames:
+                full_s, full_ok, ttff = run_full(urls, user, password, concurrency, frames)
+                decode_s, decode_ok = run_decode(urls, user, password, concurrency, frames)
+                full_rate, decode_rate = len(urls) / full_s, len(urls) / decode_s
+                print(
+                    f"  concurrency {concurrency:3d}  frames {frames}: full probe + diagnosis {full_rate:6.1f} "
+                    f"cameras/s ({full_ok}/{len(urls)} ok, median first frame {ttff:.0f} ms); "
+                    f"(a) decode only {decode_rate:6.1f}/s ({decode_ok} ok)",
+                    flush=True,
+                )
+                rows.append(
+                    f"  c={concurrency:<3d} frames={frames}:  full {full_rate:6.1f}/s   decode {decode_rate:6.1f}/s   "
+                    f"ffmpeg {ffmpeg_rate:5.1f}/s   full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)   "
+                    f"full/decode {full_rate / decode_rate:4.2f}x (>= 0.8)"
+                )  # fmt: skip
+                if min(full_ok, decode_ok) < len(urls) or ffmpeg_ok < len(cameras):
+                    rows.append("    WARNING: some probes failed; the rates count them as done")
+    print("summary:")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

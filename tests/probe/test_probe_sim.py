@@ -1,0 +1,93 @@
+"""The probe against Qarauyl's own camera simulator (qarauyl.sim): healthy cameras and stream faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from qarauyl.probe import ProbeJob, ProbePool, probe_snapshot
+from qarauyl.sim.harness import Simulator, run_simulator
+
+pytestmark = pytest.mark.slow
+
+FAULTS = {2: "offline", 3: "no_answer", 4: "auth_failed", 5: "unavailable", 7: "no_signal"}
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    cache = tmp_path_factory.mktemp("sim-cache")
+    with run_simulator(
+        7, cache_dir=cache, password="Sim-Pa55:word", faults=FAULTS, max_lifetime=300
+    ) as simulator:
+        yield simulator
+
+
+def _job(sim: Simulator, cam_id: int, **kwargs: object) -> ProbeJob:
+    user, password = sim.credentials(cam_id)
+    return ProbeJob(sim.rtsp_url(cam_id), user, password, **kwargs)  # type: ignore[arg-type]
+
+
+def test_healthy_simulated_cameras(sim: Simulator, pool: ProbePool) -> None:
+    results = list(pool.map([_job(sim, cam, timeout=10, frames=5) for cam in (1, 6)]))
+    for result in results:
+        assert result.ok, result.error
+        assert result.stream is not None
+        assert (result.stream.codec, result.stream.width, result.stream.height) == ("h264", 640, 360)
+        assert result.stream.fps == pytest.approx(25, rel=0.1)
+        assert len(result.frames) == 5
+
+
+def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: ProbePool) -> None:
+    result = pool.submit(sim.rtsp_url(1), username="admin", password="not-it", timeout=10).result()
+    assert result.error is not None and result.error.code == "auth_failed"
+    assert "not-it" not in repr(result) + result.error.message
+
+
+@pytest.mark.parametrize(
+    ("cam_id", "code"), [(2, "offline"), (3, "offline"), (4, "auth_failed"), (5, "stream_error")]
+)
+def test_stream_faults_are_classified(sim: Simulator, pool: ProbePool, cam_id: int, code: str) -> None:
+    start = time.monotonic()
+    result = pool.submit_job(_job(sim, cam_id, timeout=2.5)).result()
+    elapsed = time.monotonic() - start
+    assert result.error is not None and result.error.code == code, result.error
+    assert elapsed < 2.5 + 1.0  # a camera that never answers costs only its timeout
+
+
+def test_stalled_stream_is_stream_error(sim: Simulator, pool: ProbePool) -> None:
+    sim.set_fault(6, "stall", after_frames=3)
+    try:
+        result = pool.submit_job(_job(sim, 6, timeout=6, frames=10)).result()
+    finally:
+        sim.clear_fault(6)
+    assert result.error is not None and result.error.code == "stream_error", result.error
+    assert "stopped after" in result.error.message or "no video" in result.error.message
+
+
+def test_simulator_snapshot_url(sim: Simulator) -> None:
+    user, password = sim.credentials(1)
+    result = probe_snapshot(sim.snapshot_url(1), username=user, password=password, timeout=10)
+    assert result.ok, result.error
+    assert result.frames[0].shape == (360, 640, 3)
+
+
+def test_probe_cli_reports_diagnosis_findings(sim: Simulator) -> None:
+    user, password = sim.credentials(1)
+    done = subprocess.run(
+        [sys.executable, "-m", "qarauyl", "probe", "--json", "--username", user, "--frames", "6",
+         sim.rtsp_url(1), sim.rtsp_url(7), sim.rtsp_url(2)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "QARAUYL_PROBE_PASSWORD": password},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # camera 2 is offline
+    healthy, black, offline = (json.loads(line) for line in done.stdout.splitlines())
+    assert healthy["ok"] and healthy["findings"] == []
+    assert black["ok"] and [f["code"] for f in black["findings"]] == ["no_signal"]
+    assert black["findings"][0]["severity"] == "critical"
+    assert not offline["ok"] and offline["error"]["code"] == "offline" and offline["findings"] == []
+    assert password not in done.stdout + done.stderr
