@@ -181,7 +181,9 @@ def plan_cmd(
     existing: str = EXISTING,
     models: Path = MODELS,
     out: Path = typer.Option(None, "--out", "-o", help="Write OUT.geojson, OUT.csv and OUT.kml."),
-    method: str = typer.Option("greedy", "--method", help="greedy (greedy + swaps) or milp (exact, HiGHS)."),
+    method: str = typer.Option(
+        "auto", "--method", help="auto (greedy, exact MILP when small), greedy, or milp (exact, HiGHS)."
+    ),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the optimiser."),
     step: float = STEP,
     headings: int = HEADINGS,

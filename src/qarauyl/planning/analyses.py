@@ -37,6 +37,10 @@ StageCallback = Callable[[str, int | None], None]
 AdvanceCallback = Callable[[int], None]
 EXISTING_MODES = ("working", "all", "none")
 COUNTED_LIFECYCLES = ("installed", "connected")
+# `auto` proves the greedy answer with the MILP when the merged matrix is small enough for HiGHS to
+# finish in seconds (measured: a few hundred thousand non-zeros); beyond that greedy + bound stand alone.
+AUTO_MILP_MAX_NNZ = 400_000
+AUTO_MILP_SECONDS = 20.0
 
 
 @dataclass
@@ -345,19 +349,21 @@ def plan(
     budget: float,
     *,
     by_money: bool = False,
-    method: str = "greedy",
+    method: str = "auto",
     existing: str = "working",
     time_limit: float = 60.0,
 ) -> PlanResult:
     """Recommends new cameras within the budget (a count, or money when `by_money`): `method` is
-    `greedy` (lazy greedy + swaps, online bound) or `milp` (HiGHS, warm-started, proven bound)."""
-    if method not in ("greedy", "milp"):
-        raise InputError(f"Unknown method '{method}': use greedy or milp.")
+    `greedy` (lazy greedy + swaps + iterated local search, online/Lagrangian bound), `milp` (HiGHS,
+    warm-started from greedy, proven bound) or `auto` (greedy, then the MILP when the instance is small)."""
+    if method not in ("auto", "greedy", "milp"):
+        raise InputError(f"Unknown method '{method}': use auto, greedy or milp.")
     problem, red, base = _problem(scene, budget, by_money, existing)
     t0 = time.monotonic()
     sol: Solution = solve_greedy(problem, time_limit=time_limit)
-    if method == "milp":
-        sol = solve_milp(problem, time_limit=time_limit, warm=sol)
+    if method == "milp" or (method == "auto" and problem.a.nnz <= AUTO_MILP_MAX_NNZ and sol.gap > 1e-6):
+        limit = time_limit if method == "milp" else min(time_limit, AUTO_MILP_SECONDS)
+        sol = solve_milp(problem, time_limit=limit, warm=sol)
     scene.timings["optimise"] = time.monotonic() - t0
     mat = scene.candidate_matrix()
     total = float(scene.demand.weight.sum())
