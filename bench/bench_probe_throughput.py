@@ -19,7 +19,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -170,23 +169,26 @@ def main() -> None:
         for concurrency in args.concurrency:
             ffmpeg_s, ffmpeg_ok = run_ffmpeg(cameras, user, password, concurrency)
             ffmpeg_rate = len(cameras) / ffmpeg_s
-            print(f"  concurrency {concurrency:3d}  (b) ffmpeg -frames:v 1 per camera  {ffmpeg_rate:6.1f} cameras/s "
-                  f"({ffmpeg_ok}/{len(cameras)} ok)", flush=True)  # fmt: skip
+            print(
+                f"  c={concurrency}: (b) ffmpeg per camera {ffmpeg_rate:.1f}/s "
+                f"({ffmpeg_ok}/{len(cameras)} ok)"
+            )
             for frames in args.frames:
                 full_s, full_ok, ttff = run_full(urls, user, password, concurrency, frames)
                 decode_s, decode_ok = run_decode(urls, user, password, concurrency, frames)
                 full_rate, decode_rate = len(urls) / full_s, len(urls) / decode_s
                 print(
-                    f"  concurrency {concurrency:3d}  frames {frames}: full probe + diagnosis {full_rate:6.1f} "
-                    f"cameras/s ({full_ok}/{len(urls)} ok, median first frame {ttff:.0f} ms); "
-                    f"(a) decode only {decode_rate:6.1f}/s ({decode_ok} ok)",
+                    f"  c={concurrency} frames={frames}: full probe + diagnosis {full_rate:.1f}/s "
+                    f"({full_ok}/{len(urls)} ok, median first frame {ttff:.0f} ms); "
+                    f"(a) decode only {decode_rate:.1f}/s ({decode_ok} ok)",
                     flush=True,
                 )
                 rows.append(
-                    f"  c={concurrency:<3d} frames={frames}:  full {full_rate:6.1f}/s   decode {decode_rate:6.1f}/s   "
-                    f"ffmpeg {ffmpeg_rate:5.1f}/s   full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)   "
+                    f"  c={concurrency:<3d} frames={frames}:  full {full_rate:6.1f}/s  "
+                    f"decode {decode_rate:6.1f}/s  "
+                    f"ffmpeg {ffmpeg_rate:5.1f}/s  full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)  "
                     f"full/decode {full_rate / decode_rate:4.2f}x (>= 0.8)"
-                )  # fmt: skip
+                )
                 if min(full_ok, decode_ok) < len(urls) or ffmpeg_ok < len(cameras):
                     rows.append("    WARNING: some probes failed; the rates count them as done")
     print("summary:")

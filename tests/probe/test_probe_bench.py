@@ -1,0 +1,21 @@
+"""Keeps the probe throughput benchmark from rotting: its --quick variant runs and prints its figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_probe_throughput.py"
+
+
+@pytest.mark.slow
+def test_probe_throughput_benchmark_quick() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"], capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "full/ffmpeg" in done.stdout and "full/decode" in done.stdout
+    assert "WARNING" not in done.stdout, done.stdout
