@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def ffprobe(sim: Simulator, cam: int) -> dict[str, object]:
 @pytest.fixture
 def cam(request: pytest.FixtureRequest, sim: Simulator) -> Iterator[int]:
     """A camera of its own for each test (ids 501..), cleared afterwards."""
-    cam_id = 501 + abs(hash(request.node.name)) % 400
+    cam_id = 501 + zlib.crc32(request.node.name.encode()) % 400
     yield cam_id
     sim.clear_fault(cam_id)
 
@@ -187,11 +188,11 @@ def test_stall_after_n_frames_keeps_the_session(sim: Simulator, cam: int) -> Non
 
 
 def test_slow_start_delays_the_first_frame(sim: Simulator, cam: int) -> None:
-    sim.set_fault(cam, "slow_start", delay_s=1.2)
-    _, st = play(sim, cam, seconds=2.0)
-    assert st.first_packet_s is not None and st.first_packet_s >= 1.15
+    sim.set_fault(cam, "slow_start", delay_s=1.5)
+    _, st = play(sim, cam, seconds=2.5)
+    assert st.first_packet_s is not None and st.first_packet_s >= 1.45
     _, normal = play(sim, cam + 1, seconds=0.5)
-    assert normal.first_packet_s is not None and normal.first_packet_s < 0.5
+    assert normal.first_packet_s is not None and normal.first_packet_s < 1.0
 
 
 def test_lower_resolution_fps_bitrate_than_profile(sim: Simulator, cam: int) -> None:
@@ -313,8 +314,9 @@ def test_misbehaving_clients_are_dropped_without_hurting_others(sim: Simulator) 
 
     (response, st), bad = asyncio.run(scenario())  # type: ignore[misc]
     garbage, oversized, silent, unfinished, bad_length = bad
-    assert garbage[0].startswith(b"RTSP/1.0 400") and garbage[1] < 1.0
-    assert oversized[0].startswith(b"RTSP/1.0 431") and oversized[1] < 1.0
+    # Dropped for what they sent, not by the idle timeout.
+    assert garbage[0].startswith(b"RTSP/1.0 400") and garbage[1] < TIMEOUTS - 0.2
+    assert oversized[0].startswith(b"RTSP/1.0 431") and oversized[1] < TIMEOUTS - 0.2
     assert silent[0] == b"" and TIMEOUTS - 0.2 < silent[1] < TIMEOUTS + 2.0
     assert unfinished[0] == b"" and TIMEOUTS - 0.2 < unfinished[1] < TIMEOUTS + 2.0
     assert bad_length[0].startswith(b"RTSP/1.0 400")

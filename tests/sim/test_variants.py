@@ -104,3 +104,39 @@ def test_bad_profile_is_named() -> None:
         Profile(codec="vp9").validate()
     with pytest.raises(ValueError, match="641x360"):
         Profile(width=641).validate()
+
+
+def test_fault_lists_agree_with_picture_faults_and_domain() -> None:
+    from qarauyl.domain import FaultCode
+    from qarauyl.sim import faults, picture_faults
+
+    assert set(faults.PICTURE_FAULTS) == set(picture_faults.PICTURE_FAULTS)
+    codes = {c.value for c in FaultCode}
+    assert set(faults.PICTURE_FAULTS) | set(faults.ENCODED_FAULTS) <= codes
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "no_signal",
+        "too_dark",
+        "overexposed",
+        "blur",
+        "occluded",
+        "scene_changed",
+        "low_contrast",
+        "noise",
+        "color_cast",
+        "stripes",
+        "shaking",
+        "glare",
+        "ir_cut",
+    ],
+)
+def test_every_picture_fault_encodes_and_changes_the_picture(sim_cache: Path, fault: str) -> None:
+    tiny = Profile(width=160, height=90, fps=5.0, gop=5, clip_seconds=1.0)
+    clean, _ = decode_units("h264", clip_for(sim_cache, profile=tiny).frames)
+    faulty, errors = decode_units("h264", clip_for(sim_cache, (fault, 1.0), profile=tiny).frames)
+    assert errors == 0 and len(faulty) == len(clean)
+    diff = np.mean([np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(clean, faulty, strict=True)])
+    assert diff > 2.0
