@@ -95,6 +95,17 @@ def test_mistakes_are_named(text: str, expected: str) -> None:
     assert any(expected in p for p in problems(text)), problems(text)
 
 
+def test_unreadable_video_names_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
+    text = '[[cameras]]\nids = 1\n\n[[cameras]]\nids = 2\nvideo = "broken.mp4"\n'
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, tmp_path / "s.toml")
+    (problem,) = err.value.problems
+    assert str(problem).startswith(
+        f"{tmp_path / 's.toml'}:4: cameras[2].video: cannot read {tmp_path / 'broken.mp4'}"
+    )
+
+
 def test_cameras_beyond_the_fleet() -> None:
     s = parse_scenario('[[events]]\nat = 1\ncameras = 50\nset = "blur"\n', Path("s.toml"))
     with pytest.raises(InputError) as err:

@@ -31,7 +31,7 @@ from typing import Any
 from qarauyl.errors import InputError, Problem
 from qarauyl.sim.auth import AUTH_MODES
 from qarauyl.sim.faults import ALL_FAULTS, FaultSpec, make_fault
-from qarauyl.sim.scenes import SCENES
+from qarauyl.sim.scenes import SCENES, video_file_scene
 from qarauyl.sim.variants import CODECS
 
 _GROUP_KEYS = {
@@ -193,6 +193,11 @@ def _parse_group(g: Any, path: Path) -> CameraGroup:
             video = path.parent / video
         if not video.is_file():
             raise ValueError(f"video: no such file {video}")
+        try:  # decode its first frame now, so an unreadable video is reported with its line
+            video_file_scene(video, width=64, height=64, fps=1.0, seconds=1.0)
+        except InputError as exc:
+            reason = exc.problems[0].message if exc.problems else str(exc)
+            raise ValueError(f"video: cannot read {video}: {reason}") from None
         profile["scene_path"] = str(video)
     for key in ("width", "height", "gop", "bitrate_kbps", "seed"):
         if key in g:
