@@ -84,10 +84,10 @@ def random_instance(seed: int) -> CoverProblem:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="20 instances per family")
+    ap.add_argument("--quick", action="store_true", help="8 instances per family")
     ap.add_argument("--instances", type=int, default=150, help="instances per family")
     args = ap.parse_args()
-    n = 20 if args.quick else args.instances
+    n = 8 if args.quick else args.instances
     all_ok = True
     for family, make in (("geometric", geometric_instance), ("random set systems", random_instance)):
         ratios, t_greedy, t_milp, unsolved, bound_gaps = [], 0.0, 0.0, 0, []

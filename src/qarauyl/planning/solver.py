@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -435,7 +437,17 @@ def _highs_model(problem: CoverProblem, *, integer: bool) -> highspy.HighsLp:
 
 
 def _highs(time_limit: float, threads: int = 1) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    # HiGHS prints a copyright banner from C++ when constructed, before any option can silence it;
+    # it would land in the middle of the CLI's output, so stdout is pointed at /dev/null meanwhile.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("threads", threads)
