@@ -103,3 +103,15 @@ def test_closed_pool_refuses_work() -> None:
     pool.close()
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit("rtsp://127.0.0.1/x")
+
+
+def test_close_can_cancel_what_has_not_started(rough_pool: ProbePool) -> None:
+    pool = ProbePool(1, grace=1.0, runner=misbehaving_runner)
+    running = pool.submit("rtsp://127.0.0.1:9/first/pid", timeout=5)
+    running.result(timeout=30)
+    slow = pool.submit("rtsp://127.0.0.1:9/hang", timeout=1.0)
+    queued = [pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5) for i in range(3)]
+    time.sleep(0.2)
+    pool.close(cancel_pending=True)
+    assert all(future.cancelled() for future in queued)
+    assert slow.result(timeout=10).error is not None  # the running job still got its answer

@@ -221,12 +221,21 @@ class ProbePool:
         for future in futures:
             yield future.result()
 
-    def close(self) -> None:
-        """Stops the workers once the queued jobs are done. Idempotent."""
+    def close(self, *, cancel_pending: bool = False) -> None:
+        """Stops the workers once the queued jobs are done (or cancelled, with `cancel_pending`: their
+        futures are cancelled; jobs already running finish). Idempotent."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+            if cancel_pending:
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item[1].cancel()
             for _ in self._threads:
                 self._queue.put(None)
         for thread in self._threads:
