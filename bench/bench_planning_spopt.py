@@ -86,7 +86,7 @@ def main() -> None:
     ):
         a, w = random_matrix(m, n, dens, seed=m)
         cases.append((f"random {m}×{n}", a, w, p))
-    for sites, p in [(25, 5)] if args.quick else [(25, 5), (60, 10), (150, 20)]:
+    for sites, p in [(25, 5)] if args.quick else [(25, 5), (60, 10), (150, 20), (600, 40)]:
         a, w = from_pipeline(sites, seed=sites)
         cases.append((f"Turkistan {a.shape[0]}×{a.shape[1]}", a, w, p))
     limit = 30.0 if args.quick else 120.0

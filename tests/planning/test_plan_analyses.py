@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import shapely
 
+from qarauyl.errors import InputError
 from qarauyl.planning import (
     DEFAULT_MODELS,
     Scene,
@@ -163,3 +164,34 @@ def test_adding_an_existing_camera_never_lowers_the_baseline(scene: Scene) -> No
     extra = ExistingCamera("NEW-1", 43.2930, 68.2690, 90.0, health="ok", lifecycle="connected")
     grown = replace(scene, existing=[*scene.existing, extra], _existing=None, _candidates=scene._candidates)
     assert plan(grown, 0).baseline_weight >= base
+
+
+def test_money_budget_is_respected(scene: Scene) -> None:
+    result = plan(scene, 5.0, by_money=True, method="greedy")
+    assert result.by_money and 0 < result.spent <= 5.0
+    assert sum(r.cost for r in result.recommendations) == pytest.approx(result.spent)
+
+
+def test_two_workers_build_the_same_matrix(demo_dir: Path) -> None:
+    layers = [read_layer(p) for p in sorted(demo_dir.glob("*.geojson"))]
+    kwargs = dict(models=DEFAULT_MODELS[:1], step_m=10.0, headings=4, candidate_spacing_m=60.0)
+    one = prepare_scene(layers, **kwargs).candidate_matrix()  # type: ignore[arg-type]
+    two = prepare_scene(layers, workers=2, **kwargs).candidate_matrix()  # type: ignore[arg-type]
+    assert one.n_columns > 500  # more than one chunk of sites, so the pool really splits the work
+    assert (one.a != two.a).nnz == 0
+    assert one.col_site.tolist() == two.col_site.tolist()
+
+
+def test_site_models_and_headings_are_honoured(demo_dir: Path) -> None:
+    layers = [read_layer(demo_dir / "historic_sites.geojson")]
+    sites = [
+        CandidateSite("a", 43.2935, 68.2717, models=("bullet-8mp-30",), headings=(0.0, 180.0)),
+        CandidateSite("b", 43.2925, 68.2717),
+    ]
+    sc = prepare_scene(layers, candidates=sites, step_m=10.0, headings=4)
+    mat = sc.candidate_matrix()
+    assert mat.n_columns == 2 + 4 * len(DEFAULT_MODELS)
+    assert mat.col_heading[:2].tolist() == [0.0, 180.0]
+    bad = prepare_scene(layers, candidates=[CandidateSite("c", 43.29, 68.27, models=("nope",))], step_m=10.0)
+    with pytest.raises(InputError, match="nope"):
+        bad.candidate_matrix()

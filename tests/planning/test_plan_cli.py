@@ -9,12 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from qarauyl.cli import app
 from qarauyl.cli._app import run_app
-
-runner = CliRunner()
 
 
 def _run(args: list[str]) -> tuple[int, str]:
@@ -93,3 +90,46 @@ def test_plan_without_budget_or_layers_says_what_is_missing(tmp_path: Path) -> N
     assert code == 2 and "--budget" in out
     code, out = _run(["plan", "--budget", "3"])
     assert code == 2 and "--layers" in out
+
+
+def test_repair_from_the_inventory_database(
+    settings: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan repair --from-db` reads the cameras through the store (SQLite and PostgreSQL)."""
+    from qarauyl.planning import demo_layers
+    from qarauyl.runtime import open_database
+    from qarauyl.store import Camera
+
+    demo = tmp_path / "demo"
+    demo_layers(demo)
+    db = open_database()
+    with db.session() as s:
+        for code, lon, health in (
+            ("DB-1", 68.2705, "failed"),
+            ("DB-2", 68.2729, "ok"),
+            ("DB-3", 68.2741, "failed"),
+        ):
+            s.add(
+                Camera(
+                    code=code,
+                    name=code,
+                    vendor="pelco",
+                    kind="fixed",
+                    latitude=43.2930,
+                    longitude=lon,
+                    heading_deg=180.0,
+                    hfov_deg=90.0,
+                    width=1920,
+                    lifecycle="connected",
+                    health=health,
+                )
+            )
+    db.dispose()
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["qarauyl", "plan", "repair", "--layers", str(demo / "historic_sites.geojson"), "--from-db"],
+    )
+    assert run_app(app) == 0
+    out = capsys.readouterr().out
+    assert "DB-1" in out and "DB-3" in out and "DB-2" not in out
