@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from qarauyl.probe import ProbeJob, ProbePool, probe_snapshot
+from qarauyl.probe import ProbeJob, ProbePool, probe_snapshot, run_job
 from qarauyl.sim.harness import Simulator, run_simulator
 
 pytestmark = pytest.mark.slow
@@ -91,3 +91,17 @@ def test_probe_cli_reports_diagnosis_findings(sim: Simulator) -> None:
     assert black["findings"][0]["severity"] == "critical"
     assert not offline["ok"] and offline["error"]["code"] == "offline" and offline["findings"] == []
     assert password not in done.stdout + done.stderr
+
+
+def test_h265_camera_over_udp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """H.265 is what many newer CCTV cameras send; RTP over UDP is what many NVRs use."""
+    cache = tmp_path_factory.mktemp("sim-h265")
+    with run_simulator(1, cache_dir=cache, password="pw-h265", codec="h265", max_lifetime=120) as simulator:
+        user, password = simulator.credentials(1)
+        result = run_job(
+            ProbeJob(simulator.rtsp_url(1), user, password, timeout=10, frames=3, transport="udp")
+        )
+    assert result.ok, result.error
+    assert result.stream is not None
+    assert (result.stream.codec, result.stream.width, result.stream.height) == ("hevc", 640, 360)
+    assert len(result.frames) == 3 and result.stream.decode_errors == 0
