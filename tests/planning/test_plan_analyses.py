@@ -195,3 +195,14 @@ def test_site_models_and_headings_are_honoured(demo_dir: Path) -> None:
     bad = prepare_scene(layers, candidates=[CandidateSite("c", 43.29, 68.27, models=("nope",))], step_m=10.0)
     with pytest.raises(InputError, match="nope"):
         bad.candidate_matrix()
+
+
+def test_existing_cameras_for_the_map(scene: Scene) -> None:
+    from qarauyl.planning import existing_geojson
+
+    doc = existing_geojson(scene.existing)
+    points = [f for f in doc["features"] if f["properties"]["role"] == "existing"]
+    wedges = [f for f in doc["features"] if f["properties"]["role"] == "existing-wedge"]
+    assert len(points) == len(scene.existing)
+    assert len(wedges) == sum(c.heading_deg is not None for c in scene.existing)
+    assert {f["properties"]["health"] for f in points} >= {"ok", "failed"}

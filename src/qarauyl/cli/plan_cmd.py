@@ -164,6 +164,14 @@ def _scene(
         f"(projection EPSG:{scene.projection.epsg}).",
         markup=False,
     )
+    no_heading = [c.code for c in scene.existing if c.heading_deg is None]
+    if no_heading:
+        console.print(
+            f"{len(no_heading)} existing camera(s) have no heading and are left out of the coverage "
+            f"(give heading_deg in --cameras): {', '.join(no_heading[:10])}"
+            + (" …" if len(no_heading) > 10 else ""),
+            markup=False,
+        )
     return scene
 
 

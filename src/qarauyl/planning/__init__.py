@@ -29,7 +29,15 @@ from qarauyl.planning.camera import (
     slant_range_m,
 )
 from qarauyl.planning.demo import demo_layers
-from qarauyl.planning.export import curve_rows, plan_csv, plan_geojson, plan_kml, repair_geojson, write_plan
+from qarauyl.planning.export import (
+    curve_rows,
+    existing_geojson,
+    plan_csv,
+    plan_geojson,
+    plan_kml,
+    repair_geojson,
+    write_plan,
+)
 from qarauyl.planning.inventory import apply_overrides, load_existing_cameras
 from qarauyl.planning.layers import (
     CandidateSite,
@@ -67,6 +75,7 @@ __all__ = [
     "coverage_curve",
     "curve_rows",
     "demo_layers",
+    "existing_geojson",
     "generate_candidates",
     "ground_range_m",
     "hfov_from_focal",

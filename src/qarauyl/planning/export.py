@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 from qarauyl.planning.analyses import CurvePoint, PlanResult, Recommendation, RepairItem
 from qarauyl.planning.camera import wedge_outline
 from qarauyl.planning.geo import LocalProjection
+from qarauyl.planning.layers import ExistingCamera
 
 CSV_COLUMNS = (
     "rank",
@@ -153,6 +154,41 @@ def write_plan(result: PlanResult, out: Path) -> list[Path]:
     paths[1].write_text(plan_csv(result), encoding="utf-8")
     paths[2].write_text(plan_kml(result), encoding="utf-8")
     return paths
+
+
+def existing_geojson(cameras: Sequence[ExistingCamera], *, range_m: float = 40.0) -> dict[str, Any]:
+    """The existing cameras for the map: a Point per camera (`role: existing`, health, lifecycle) and,
+    where the heading is known, its view wedge drawn `range_m` deep."""
+    feats: list[dict[str, Any]] = []
+    for c in cameras:
+        props = {
+            "role": "existing",
+            "code": c.code,
+            "health": c.health,
+            "lifecycle": c.lifecycle,
+            "heading_deg": c.heading_deg,
+            "hfov_deg": c.hfov_deg,
+            "working": c.working,
+        }
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+                "properties": props,
+            }
+        )
+        if c.heading_deg is not None:
+            rec = Recommendation(
+                0, c.code, c.latitude, c.longitude, c.heading_deg, "", c.hfov_deg, range_m, 0, 0, 0
+            )
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [wedge_lonlat(rec)]},
+                    "properties": {**props, "role": "existing-wedge"},
+                }
+            )
+    return {"type": "FeatureCollection", "features": feats}
 
 
 def curve_rows(points: Sequence[CurvePoint]) -> list[dict[str, float]]:
