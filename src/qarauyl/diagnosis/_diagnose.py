@@ -16,10 +16,18 @@ from qarauyl.domain import Finding
 from qarauyl.errors import InputError
 
 
+def prepare_reference(reference: Array) -> KeyView:
+    """The reference's downscaled copies and, as the checks ask, its cached measurements. Keep it and pass
+    it to `diagnose` instead of the raw frame when diagnosing the same camera repeatedly: it saves the
+    reference's half of the work."""
+    check_frames([reference])
+    return KeyView.of(reference)
+
+
 def diagnose(
     frames: Sequence[Array],
     *,
-    reference: Array | None = None,
+    reference: Array | KeyView | None = None,
     stream: StreamFacts | None = None,
     profile: StreamProfile | None = None,
     baseline: Baseline | None = None,
@@ -27,20 +35,17 @@ def diagnose(
 ) -> Diagnosis:
     """Findings and metrics for consecutive RGB uint8 frames (H, W, 3) of one camera, oldest first.
 
-    `reference` is a healthy picture of the same camera (any size; it is compared at coarse scale);
+    `reference` is a healthy picture of the same camera (any size with the same aspect ratio), raw or from
+    `prepare_reference`;
     without it, occlusion and scene change are not judged and other checks use absolute thresholds.
     Raises InputError for an empty burst or frames that are not same-sized RGB uint8 images.
     """
     view = view_of(frames)
-    ref_view = None
-    if reference is not None:
-        check_frames([reference])
-        if abs(reference.shape[1] / reference.shape[0] - view.native.shape[1] / view.native.shape[0]) > 0.05:
-            raise InputError(
-                f"the reference is {reference.shape[1]}x{reference.shape[0]}, the frames are "
-                f"{view.native.shape[1]}x{view.native.shape[0]}: not the same view"
-            )
-        ref_view = KeyView.of(reference)
+    ref_view = prepare_reference(reference) if isinstance(reference, np.ndarray) else reference
+    if ref_view is not None:
+        (rh, rw), (h, w) = ref_view.native_shape, view.native.shape[:2]
+        if abs(rw / rh - w / h) > 0.05:
+            raise InputError(f"the reference is {rw}x{rh}, the frames are {w}x{h}: not the same view")
     ctx = Context(view, ref_view, baseline or Baseline(), thresholds or DEFAULT_THRESHOLDS, stream, profile)
     findings: list[Finding] = []
     metrics: dict[str, float] = {"frames": float(view.count)}

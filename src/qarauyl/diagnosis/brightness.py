@@ -21,7 +21,7 @@ def check(ctx: Context) -> CheckResult:
     mean = float(key.grey_f.mean())
     clipped = float(np.count_nonzero(key.grey >= 250)) / key.grey.size
     flat = float((block_std(key.grey_f, 8) < t.flat_block_std).mean())
-    hsv = cv2.cvtColor(key.rgb, cv2.COLOR_RGB2HSV)
+    hsv = cv2.cvtColor(key.thumb_rgb.astype(np.uint8), cv2.COLOR_RGB2HSV)
     saturation = float(hsv[..., 1].mean()) / 255.0
     contrast_range = p98 - p2
     metrics = {
@@ -110,7 +110,8 @@ def check(ctx: Context) -> CheckResult:
         # Fog and film scale every contrast down and lift the black level; a passing dark car does the
         # opposite, and the scene's layout (the thumbnail) keeps its contrast under noise and blur.
         ref_std = float(ctx.reference.thumb.std())
-        (ref_p2,) = percentiles(ctx.reference.grey, (2,))
+        ref_grey = ctx.reference.grey
+        (ref_p2,) = ctx.reference.cached("p2", lambda: percentiles(ref_grey, (2,)))
         ratio = thumb_std / max(ref_std, 0.5)
         metrics["contrast_ratio"] = ratio
         veiled = (

@@ -34,10 +34,12 @@ def cast_vector(rgb: Array) -> tuple[float, float, float]:
 
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
-    rg, bg, cast = cast_vector(ctx.view.key.rgb)
+    # The thumbnail is enough for a cast (it is a property of the whole picture) and 9x cheaper.
+    rg, bg, cast = cast_vector(ctx.view.key.thumb_rgb)
     metrics = {"cast_rg": rg, "cast_bg": bg, "color_cast": cast}
     if ctx.reference is not None:
-        ref_rg, ref_bg, _ = cast_vector(ctx.reference.rgb)
+        ref_thumb = ctx.reference.thumb_rgb
+        ref_rg, ref_bg, _ = ctx.reference.cached("cast", lambda: cast_vector(ref_thumb))
         drg, dbg = rg - ref_rg, bg - ref_bg
         delta = float(np.hypot(drg, dbg))
         metrics["cast_delta"] = delta

@@ -16,7 +16,7 @@ from qarauyl.domain import FaultCode
 
 def blockiness(green: Array) -> float:
     """Mean |step| across columns on the 8-pixel grid over the mean |step| elsewhere (1.0 = no grid)."""
-    rows = green[::4].astype(np.int16)
+    rows = green[::8].astype(np.int16)
     steps = np.abs(np.diff(rows, axis=1)).mean(axis=0)  # steps[i] is between column i and i+1
     n = steps.size // 8 * 8
     if n < 16:
@@ -24,8 +24,9 @@ def blockiness(green: Array) -> float:
     per_phase = steps[:n].reshape(-1, 8).mean(axis=0)
     on_grid = float(per_phase[7])
     off_grid = float(np.delete(per_phase, 7).mean())
-    # Flat pictures have no steps at all; their ratio means nothing.
-    return on_grid / off_grid if off_grid >= 0.5 else 1.0
+    # Flat pictures have no steps at all: their ratio means nothing. Blocks that are flat inside (a frozen
+    # macroblock, concealment) have no off-grid steps, so the denominator has a floor.
+    return on_grid / max(off_grid, 0.5) if on_grid >= 1.0 else 1.0
 
 
 def check(ctx: Context) -> CheckResult:

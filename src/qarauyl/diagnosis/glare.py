@@ -24,7 +24,16 @@ def check(ctx: Context) -> CheckResult:
     if fraction < t.glare_blob_fraction:
         return [], metrics
     count, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
-    largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
+    if count < 2:
+        return [], metrics
+    index = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    largest = int(stats[index, cv2.CC_STAT_AREA])
+    box_w, box_h = int(stats[index, cv2.CC_STAT_WIDTH]), int(stats[index, cv2.CC_STAT_HEIGHT])
+    # A light's image is a round, filled spot; bright lines and lettering are thin and sparse.
+    fill = largest / max(1, box_w * box_h)
+    metrics["glare_fill"] = fill
+    if fill < 0.4 or min(box_w, box_h) < 0.04 * grey.shape[1]:
+        return [], metrics
     blob = largest / grey.size
     concentration = largest / max(1, total)
     metrics.update(glare_blob_fraction=blob, glare_concentration=concentration)

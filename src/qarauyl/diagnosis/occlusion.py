@@ -51,7 +51,9 @@ def check(ctx: Context) -> CheckResult:
     ref, ref_rgb = ctx.reference.thumb, ctx.reference.thumb_rgb
     view = ctx.view
     last = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t)
-    both = last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t)
+    both = (
+        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t) if view.count > 1 else last
+    )
     fraction = float(both.mean())
     metrics = {"occluded_fraction": fraction, "occluded_fraction_last": float(last.mean())}
     if fraction >= t.occluded_fraction:

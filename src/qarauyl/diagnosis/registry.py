@@ -108,8 +108,15 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # A veil (fog, film, dirt) is bright and grey; a hand, a bag, paint or leaves are dark or coloured.
         veil = metrics.get("saturation", 1.0) < 0.12 and metrics.get("luma_mean", 0.0) > 100.0
         drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
+    if {F.OCCLUDED, F.TOO_DARK} <= codes:
+        # A closed iris darkens the scene but keeps its structure; a dark bag replaces it.
+        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5
+        drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
         # A turned camera still sees a textured world; a cover is smooth.
-        textured = metrics.get("scene_structure_ratio", 0.0) >= 0.7
+        # A cover over half the view also leaves too little to match features against.
+        textured = (
+            metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.5
+        )
         drop.add(F.OCCLUDED if textured else F.SCENE_CHANGED)
     return drop

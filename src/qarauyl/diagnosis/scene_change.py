@@ -1,8 +1,10 @@
 """Video tampering by turning: `scene_changed` — the camera no longer looks where its reference looked.
 
-Structure (gradient magnitude of a coarse thumbnail, normalised) is compared after aligning by phase
-correlation, so vibration and small shifts are forgiven and day/night lighting changes matter little:
-edges stay where they were even when their brightness changes.
+Two measures. Feature matching (ORB keypoints, RANSAC similarity transform) finds the reference's scene in
+the picture even under day/night lighting, and says how far it moved: a small shift is vibration, a large
+shift, turn or zoom is a moved camera, no consistent match at all is a camera looking elsewhere. Where there
+are too few keypoints (low-texture scenes), structure (gradient magnitude of a coarse thumbnail) is
+compared after aligning by phase correlation. Both must agree before a camera is called turned.
 """
 
 from __future__ import annotations
@@ -39,10 +41,38 @@ def compare(reference: Array, current: Array) -> tuple[float, float, float, floa
         ncc = _ncc(ref_s, cur_s)
     else:
         # Overlap of the two after undoing the shift, minus a margin for the blur border.
-        ref_part = ref_s[max(0, iy) + 2 : h + min(0, iy) - 2, max(0, ix) + 2 : w + min(0, ix) - 2]
-        cur_part = cur_s[max(0, -iy) + 2 : h + min(0, -iy) - 2, max(0, -ix) + 2 : w + min(0, -ix) - 2]
+        # current(x) = reference(x - shift): reference pixel x pairs with current pixel x + shift.
+        ref_part = ref_s[max(0, -iy) + 2 : h + min(0, -iy) - 2, max(0, -ix) + 2 : w + min(0, -ix) - 2]
+        cur_part = cur_s[max(0, iy) + 2 : h + min(0, iy) - 2, max(0, ix) + 2 : w + min(0, ix) - 2]
         ncc = max(_ncc(ref_part, cur_part), _ncc(ref_s, cur_s))
     return ncc, float(np.hypot(dx, dy) / w), float(response), float(ref_s.mean())
+
+
+_ORB = cv2.ORB.create(nfeatures=120, nlevels=3, fastThreshold=10)
+_MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
+MIN_KEYPOINTS = 25  # fewer and matching is luck: fall back to structure
+
+
+def features(grey: Array) -> tuple[Array, Array | None]:
+    """(N x 2 keypoint positions, descriptors or None) of a uint8 luma image."""
+    keypoints, descriptors = _ORB.detectAndCompute(grey, None)
+    return np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2), descriptors
+
+
+def match(ref: tuple[Array, Array | None], cur: tuple[Array, Array | None]) -> tuple[int, Array | None]:
+    """(RANSAC inliers, 2x3 similarity transform reference -> current or None)."""
+    (ref_pts, ref_desc), (cur_pts, cur_desc) = ref, cur
+    if ref_desc is None or cur_desc is None:
+        return 0, None
+    pairs = _MATCHER.match(ref_desc, cur_desc)
+    if len(pairs) < 8:
+        return 0, None
+    src = ref_pts[[p.queryIdx for p in pairs]]
+    dst = cur_pts[[p.trainIdx for p in pairs]]
+    transform, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0)
+    if transform is None or mask is None:
+        return 0, None
+    return int(mask.sum()), transform
 
 
 def check(ctx: Context) -> CheckResult:
@@ -62,10 +92,76 @@ def check(ctx: Context) -> CheckResult:
         "scene_response": response,
         "scene_structure_ratio": cur_level / max(ref_level, 1e-3),
     }
-    # A reference with almost no structure (an empty road, a wall) cannot tell a turned camera from noise,
-    # and a picture that lost its structure is blur, fog or a cover: other checks own those.
+    if ncc >= t.scene_fast_accept and shift < t.scene_shift / 2:
+        # The coarse structure lines up with the reference almost exactly: the common case, decided
+        # without the cost of feature matching.
+        return [], metrics
+    ref_grey = ctx.reference.grey
+    ref_features = ctx.reference.cached("orb", lambda: features(ref_grey))
+    cur_features = features(ctx.view.key.grey)
+    n_ref, n_cur = len(ref_features[0]), len(cur_features[0])
+    width = ctx.view.key.grey.shape[1]
+    if n_ref >= MIN_KEYPOINTS:
+        if n_cur < MIN_KEYPOINTS:
+            return [], metrics  # the picture lost its detail: blur, fog or a cover, not a turned camera
+        inliers, transform = match(ref_features, cur_features)
+        metrics["scene_inliers"] = float(inliers)
+        if (
+            inliers >= max(t.scene_min_inliers, t.scene_inlier_share * min(n_ref, n_cur))
+            and transform is not None
+        ):
+            moved = float(np.hypot(transform[0, 2], transform[1, 2])) / width
+            scale = float(np.sqrt(abs(np.linalg.det(transform[:, :2]))))
+            angle = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+            metrics.update(scene_moved=moved, scene_scale=scale, scene_angle=angle)
+            if moved >= t.scene_shift or abs(angle) >= t.scene_angle or abs(np.log(scale)) >= t.scene_zoom:
+                return [
+                    finding(
+                        FaultCode.SCENE_CHANGED,
+                        moved >= 2 * t.scene_shift,
+                        score(moved, t.scene_shift, 0.3),
+                        shift_fraction=moved,
+                        angle_degrees=angle,
+                        scale=scale,
+                    )
+                ], metrics
+            return [], metrics
+        # No consistent match. The structure must agree that this is not the reference's view.
+        if ncc < t.scene_ncc_confirm:
+            return [
+                finding(
+                    FaultCode.SCENE_CHANGED,
+                    True,
+                    score(ncc, t.scene_ncc_confirm, 0.0),
+                    structure_similarity=ncc,
+                    matched_features=inliers,
+                )
+            ], metrics
+        return [], metrics
+    # Too little texture for features: structure alone, with its own gates.
     if ref_level < 3.0 or cur_level < 0.4 * ref_level:
         return [], metrics
+    if ncc < t.scene_ncc:
+        return [
+            finding(
+                FaultCode.SCENE_CHANGED,
+                True,
+                score(ncc, t.scene_ncc, 0.0),
+                structure_similarity=ncc,
+                shift_fraction=shift,
+            )
+        ], metrics
+    if shift >= t.scene_shift and response >= 0.15:
+        return [
+            finding(
+                FaultCode.SCENE_CHANGED,
+                False,
+                score(shift, t.scene_shift, 3 * t.scene_shift),
+                structure_similarity=ncc,
+                shift_fraction=shift,
+            )
+        ], metrics
+    return [], metrics
     if ncc < t.scene_ncc:
         return [
             finding(

@@ -48,10 +48,11 @@ class Thresholds:
 
     # --- sharpness ----------------------------------------------------------------------------------------
     # Edge sharpness is the ratio of fine- to coarse-scale gradient on strong edges (contrast-invariant):
-    # about 2.0-2.6 for a focused camera, 1.3-1.6 for a visibly defocused one.
-    blur_sharpness: float = 1.2
-    # With a reference: the ratio's drop against the reference's; vibration and compression move it < 10 %.
-    blur_sharpness_ratio: float = 0.88
+    # 2.0-3.5 for a focused camera, under 1.5 for a visibly defocused one.
+    blur_sharpness: float = 1.5
+    # With a reference: the ratio's drop against the reference's. A clean picture stays above 0.95 of its
+    # reference; the faintest benchmarked defocus (4 px at 1080p) drops it under 0.85.
+    blur_sharpness_ratio: float = 0.85
     # Fewer edge pixels than this share of the frame and sharpness is not judged (asphalt, a white wall).
     blur_min_edge_fraction: float = 0.004
 
@@ -113,6 +114,18 @@ class Thresholds:
     scene_ncc: float = 0.3
     # A shift this big (share of the width) with a clear correlation peak is a knocked camera, not vibration.
     scene_shift: float = 0.08
+    # Feature matching: the reference's scene is found when this many keypoints (and this share of the
+    # fewer side's keypoints) agree on one similarity transform; day vs IR night keeps ~0.13, a turned
+    # camera < 0.04.
+    scene_min_inliers: int = 12
+    scene_inlier_share: float = 0.08
+    # A matched scene that turned or zoomed this much was moved (vibration stays under 1 degree / 3 %).
+    scene_angle: float = 6.0
+    scene_zoom: float = 0.15
+    # With no feature match, the coarse structure must also disagree (clean scenes stay > 0.6).
+    scene_ncc_confirm: float = 0.6
+    # Structure this similar, barely shifted, is the reference's view without asking the features.
+    scene_fast_accept: float = 0.8
 
     # --- corruption
     # -------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from qarauyl.diagnosis._context import CheckResult, Context, finding
 from qarauyl.diagnosis._view import Array, score
 from qarauyl.domain import FaultCode
 
+_CELL = np.ones((2, 2), np.uint8)
+
 
 def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
     """(sharpness, edge fraction) of a float luma image. Sharpness is NaN when there are too few edges.
@@ -21,15 +23,19 @@ def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, floa
     Edges are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor`
     (levels per pixel) so that noise alone never counts as an edge.
     """
-    fine = grey_f
-    coarse = cv2.GaussianBlur(grey_f, (0, 0), 2.5)
-    fx, fy = cv2.Sobel(fine, cv2.CV_32F, 1, 0), cv2.Sobel(fine, cv2.CV_32F, 0, 1)
-    cx, cy = cv2.Sobel(coarse, cv2.CV_32F, 1, 0), cv2.Sobel(coarse, cv2.CV_32F, 0, 1)
-    gf = cv2.magnitude(fx, fy)[4:-4, 4:-4]
-    gc = cv2.magnitude(cx, cy)[4:-4, 4:-4]
-    threshold = max(
-        float(np.partition(gc.ravel(), int(gc.size * 0.97))[int(gc.size * 0.97)]), noise_floor * 8
-    )
+    # Coarse scale: half resolution, smoothed (pyrDown is a 5-tap Gaussian and 10x cheaper than a wide blur
+    # at full size). Gradients are per full-resolution pixel on both scales (hence the 0.5).
+    h, w = grey_f.shape
+    half = cv2.GaussianBlur(cv2.pyrDown(grey_f), (0, 0), 1.0)
+    gc = 0.5 * cv2.magnitude(cv2.Sobel(half, cv2.CV_32F, 1, 0), cv2.Sobel(half, cv2.CV_32F, 0, 1))[2:-2, 2:-2]
+    fine = cv2.magnitude(cv2.Sobel(grey_f, cv2.CV_32F, 1, 0), cv2.Sobel(grey_f, cv2.CV_32F, 0, 1))
+    # The fine gradient's strongest response within each 2x2 cell, aligned with the coarse grid.
+    hh, ww = h // 2, w // 2
+    gf = cv2.dilate(fine, _CELL, anchor=(0, 0))[: hh * 2 : 2, : ww * 2 : 2][2:-2, 2:-2]
+    gc = gc[: gf.shape[0], : gf.shape[1]]
+    sample = gc[::2, ::2].ravel()  # the quantile of a 1-in-4 sample is as good and cheaper
+    k = int(sample.size * 0.97)
+    threshold = max(float(np.partition(sample, k)[k]), noise_floor * 4)
     edges = gc >= threshold
     fraction = float(np.count_nonzero(edges)) / gc.size
     if fraction == 0.0:
@@ -44,7 +50,8 @@ def check(ctx: Context) -> CheckResult:
     ref_sharp = float("nan")
     ref_edges = 0.0
     if ctx.reference is not None:
-        ref_sharp, ref_edges = edge_sharpness(ctx.reference.detail)
+        detail = ctx.reference.detail
+        ref_sharp, ref_edges = ctx.reference.cached("sharpness", lambda: edge_sharpness(detail))
     elif (learned := ctx.baseline.learned("sharpness")) is not None:
         ref_sharp, ref_edges = learned.mean, 1.0
     if ref_edges >= t.blur_min_edge_fraction and np.isfinite(ref_sharp):

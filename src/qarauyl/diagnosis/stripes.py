@@ -30,14 +30,16 @@ def spectrum(grey_f: Array) -> Array:
     return np.abs(np.fft.rfft2(small))
 
 
+_RING_BAND = _RING[_BAND]
+_RING_COUNT = np.maximum(np.bincount(_RING_BAND, minlength=SIZE + 1), 1)
+
+
 def peak(mag: Array) -> tuple[float, int]:
-    """(prominence, flat index) of the strongest in-band peak against the median of its frequency ring."""
-    ring_median = np.zeros(SIZE + 1, np.float32)
-    rings = _RING[_BAND]
-    values = mag[_BAND]
-    for r in np.unique(rings):
-        ring_median[r] = np.median(values[rings == r])
-    ratio = np.where(_BAND, mag / (ring_median[_RING] + 1e-3), 0.0)
+    """(prominence, flat index) of the strongest in-band peak against the typical level of its frequency
+    ring (the geometric mean: like a median, one peak barely moves it)."""
+    logs = np.log(mag[_BAND] + 1e-3)
+    ring_level = np.exp(np.bincount(_RING_BAND, weights=logs, minlength=SIZE + 1) / _RING_COUNT)
+    ratio = np.where(_BAND, mag / (ring_level[_RING] + 1e-3), 0.0)
     index = int(np.argmax(ratio))
     return float(ratio.flat[index]), index
 
@@ -50,7 +52,8 @@ def check(ctx: Context) -> CheckResult:
     if prominence < t.stripes_prominence:
         return [], metrics
     if ctx.reference is not None:
-        ref = spectrum(ctx.reference.grey_f)
+        ref_grey = ctx.reference.grey_f
+        ref = ctx.reference.cached("spectrum", lambda: spectrum(ref_grey))
         # Compare the same bin and its neighbours (a little vibration moves nothing in frequency).
         iy, ix = np.unravel_index(index, mag.shape)
         window = ref[max(0, iy - 1) : iy + 2, max(0, ix - 1) : ix + 2].max()

@@ -1,0 +1,82 @@
+"""Diagnosis speed: milliseconds per 1080p frame for the full set of checks, on one core.
+
+Two figures: one frame with a reference (a snapshot probe), and an 8-frame burst with a reference (the
+monitor's probe; all checks including frozen and shaking), divided by 8. The frames are the simulator's
+1080p street scene. Target: <= 10 ms per frame.
+
+    .venv/bin/python bench/bench_diagnosis_speed.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: no thread pools behind numpy or OpenCV.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from qarauyl.diagnosis import diagnose, prepare_reference  # noqa: E402
+from qarauyl.diagnosis._context import Context  # noqa: E402
+from qarauyl.diagnosis._view import view_of  # noqa: E402
+from qarauyl.diagnosis.baseline import Baseline  # noqa: E402
+from qarauyl.diagnosis.registry import CHECKS  # noqa: E402
+from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS  # noqa: E402
+from qarauyl.sim.scenes import generate_scene  # noqa: E402
+
+
+def _best_of(fn: object, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()  # type: ignore[operator]
+        times.append(time.process_time() - start)
+    # CPU time of this process, best run: the machine is shared, and wall time would measure the neighbours.
+    return float(np.min(times)) * 1000.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Diagnosis speed per 1080p frame")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    repeats = 5 if args.quick else 40
+    frames = list(generate_scene("street_day", width=1920, height=1080, fps=25, seconds=0.4, seed=7))
+    burst, reference = frames[-8:], frames[0]
+    diagnose(burst, reference=reference)  # warm up caches and lazy imports
+
+    prepared = prepare_reference(reference)
+    diagnose(burst, reference=prepared)  # fills the reference cache, as a first probe does
+    raw = _best_of(lambda: diagnose(burst[-1:], reference=reference), repeats)
+    single = _best_of(lambda: diagnose(burst[-1:], reference=prepared), repeats)
+    whole = _best_of(lambda: diagnose(burst, reference=prepared), repeats)
+    print(f"1080p, one core: single frame + raw reference       {raw:6.2f} ms")
+    print(f"1080p, one core: single frame + prepared reference  {single:6.2f} ms")
+    per_frame = whole / len(burst)
+    print(f"1080p, one core: 8-frame burst + prepared reference {whole:6.2f} ms = {per_frame:5.2f} ms/frame")
+
+    # Where the time goes (one burst): preparing the downscaled copies, then each check.
+    costs: dict[str, list[float]] = defaultdict(list)
+    for _ in range(repeats):
+        start = time.process_time()
+        view = view_of(burst)
+        costs["prepare"].append(time.process_time() - start)
+        ctx = Context(view, prepared, Baseline(), DEFAULT_THRESHOLDS, None, None)
+        for check in CHECKS:
+            start = time.process_time()
+            check.run(ctx)
+            costs[check.name].append(time.process_time() - start)
+    summary = ", ".join(f"{k} {np.median(v) * 1000:.2f}" for k, v in costs.items())
+    print("per burst, median CPU ms: " + summary)
+    target = "met" if single <= 10.0 and whole / len(burst) <= 10.0 else "NOT met"
+    print(f"target <= 10 ms per frame: {target}")
+
+
+if __name__ == "__main__":
+    main()

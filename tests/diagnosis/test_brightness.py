@@ -1,0 +1,58 @@
+"""no_signal, too_dark, overexposed, low_contrast — and the night scene that is none of them."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import diagnose
+from qarauyl.sim.picture_faults import make_fault_renderer
+
+
+def test_a_healthy_picture_has_no_findings() -> None:
+    picture = textured()
+    assert codes(diagnose(live(picture), reference=picture)) == set()
+
+
+def test_black_is_no_signal_and_nothing_else() -> None:
+    black = [np.full((270, 480, 3), 2, np.uint8) for _ in range(8)]
+    assert codes(diagnose(black)) == {"no_signal"}
+
+
+def test_a_vendor_no_video_screen_is_no_signal() -> None:
+    screen = make_fault_renderer("no_signal", seed=1)(textured(), 0.0)
+    assert codes(diagnose([screen] * 4)) == {"no_signal"}
+
+
+def test_a_flat_grey_wall_is_not_no_signal() -> None:
+    wall = live(np.full((270, 480, 3), 200, np.uint8), sigma=1.5)
+    assert "no_signal" not in codes(diagnose(wall))
+
+
+def test_too_dark() -> None:
+    picture = textured()
+    dark = [(f * 0.12).astype(np.uint8) for f in live(picture)]
+    assert codes(diagnose(dark, reference=picture)) == {"too_dark"}
+
+
+def test_an_infrared_night_scene_is_not_dark_nor_coloured() -> None:
+    # IR: greyscale, noisy, lit near field, dark far field; mean around 60.
+    picture = cv2.cvtColor(cv2.cvtColor(textured(seed=4), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    night = (picture.astype(np.float32) * 0.55).astype(np.uint8)
+    frames = live(night, sigma=6.0)
+    found = codes(diagnose(frames, reference=night))
+    assert not found & {"too_dark", "color_cast", "ir_cut", "no_signal"}, found
+
+
+def test_overexposed() -> None:
+    picture = textured()
+    bright = [np.clip(f.astype(np.float32) * 3 + 60, 0, 255).astype(np.uint8) for f in live(picture)]
+    assert codes(diagnose(bright, reference=picture)) == {"overexposed"}
+
+
+def test_fog_is_low_contrast() -> None:
+    picture = textured()
+    render = make_fault_renderer("low_contrast", strength=0.6)
+    foggy = [render(f, i / 25) for i, f in enumerate(live(picture))]
+    assert codes(diagnose(foggy, reference=picture)) == {"low_contrast"}

@@ -1,0 +1,65 @@
+"""`qarauyl diagnose`: images, a video, --reference, --json, and unreadable input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from diagnosis_pictures import FOOTAGE, live, textured
+from typer.testing import CliRunner
+
+from qarauyl.cli import app
+
+runner = CliRunner()
+
+
+def _save(path: Path, frame: np.ndarray) -> Path:
+    cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_healthy_images_give_an_empty_findings_list(tmp_path: Path) -> None:
+    picture = textured()
+    files = [_save(tmp_path / f"f{i}.png", f) for i, f in enumerate(live(picture, n=4))]
+    ref = _save(tmp_path / "ref.png", picture)
+    result = runner.invoke(app, ["diagnose", "--json", "--reference", str(ref), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["findings"] == []
+    assert data["metrics"]["frames"] == 4
+
+
+def test_a_black_picture_is_reported(tmp_path: Path) -> None:
+    black = _save(tmp_path / "black.png", np.zeros((270, 480, 3), np.uint8))
+    result = runner.invoke(app, ["diagnose", "--json", str(black)])
+    assert result.exit_code == 0
+    finding = json.loads(result.output)["findings"][0]
+    assert finding["code"] == "no_signal" and finding["severity"] == "critical"
+    assert set(finding) == {"code", "severity", "score", "detail"}
+    human = runner.invoke(app, ["diagnose", str(black)])
+    assert "no_signal" in human.output
+
+
+def test_a_video_file_is_sampled() -> None:
+    result = runner.invoke(app, ["diagnose", "--json", str(FOOTAGE / "car-detection.mp4")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["metrics"]["frames"] == 8
+    assert data["findings"] == []
+
+
+def test_unreadable_input_is_a_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a picture")
+    proc = subprocess.run(
+        [sys.executable, "-m", "qarauyl", "diagnose", str(junk), str(tmp_path / "missing.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "notes.txt" in proc.stderr and "not a readable image or video" in proc.stderr

@@ -1,0 +1,74 @@
+"""The `diagnose` entry point: input checks, the registry, suppression of symptoms, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import CHECKS, Diagnosis, diagnose, prepare_reference
+from qarauyl.domain import FaultCode
+from qarauyl.errors import InputError
+
+
+def test_every_fault_code_of_the_product_has_a_check() -> None:
+    covered = {code for check in CHECKS for code in check.codes}
+    expected = set(FaultCode) - {
+        FaultCode.OFFLINE,
+        FaultCode.AUTH_FAILED,
+        FaultCode.STREAM_ERROR,
+        FaultCode.TIME_DRIFT,
+    }
+    assert covered == expected
+
+
+def test_findings_are_well_formed() -> None:
+    picture = textured()
+    result = diagnose([np.zeros_like(picture)] * 3, reference=picture)
+    assert isinstance(result, Diagnosis)
+    for finding in result.findings:
+        assert 0.0 <= finding.score <= 1.0
+        assert finding.severity in ("warning", "critical")
+    assert all(np.isfinite(v) for v in result.metrics.values())
+
+
+def test_no_signal_explains_everything_else() -> None:
+    # A black frame repeated is also "frozen" and "too dark"; only the cause is reported.
+    assert codes(diagnose([np.zeros((270, 480, 3), np.uint8)] * 8)) == {"no_signal"}
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        [],
+        [np.zeros((270, 480), np.uint8)],
+        [np.zeros((270, 480, 3), np.float32)],
+        [np.zeros((270, 480, 3), np.uint8), np.zeros((100, 480, 3), np.uint8)],
+        [np.zeros((8, 8, 3), np.uint8)],
+    ],
+)
+def test_bad_input_is_an_input_error(frames: list[np.ndarray]) -> None:
+    with pytest.raises(InputError):
+        diagnose(frames)
+
+
+def test_a_reference_of_another_shape_is_refused() -> None:
+    with pytest.raises(InputError, match="not the same view"):
+        diagnose([textured(270, 480)], reference=textured(480, 480))
+
+
+def test_a_prepared_reference_gives_the_same_answer() -> None:
+    picture = textured()
+    frames = live(picture)
+    raw, prepared = (
+        diagnose(frames, reference=picture),
+        diagnose(frames, reference=prepare_reference(picture)),
+    )
+    assert raw.findings == prepared.findings
+    assert raw.metrics == pytest.approx(prepared.metrics, rel=1e-5, abs=1e-6)
+
+
+def test_a_reference_of_another_size_with_the_same_aspect_is_fine() -> None:
+    picture = textured(270, 480)
+    large = np.repeat(np.repeat(picture, 2, axis=0), 2, axis=1)  # the same view at twice the size
+    assert "scene_changed" not in codes(diagnose(live(picture), reference=large))

@@ -1,0 +1,23 @@
+"""glare: a light shining into the lens; lamps that were always in the picture are not glare."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import diagnose
+from qarauyl.sim.picture_faults import make_fault_renderer
+
+
+def test_the_sun_in_the_lens_is_glare() -> None:
+    picture = textured()
+    render = make_fault_renderer("glare", strength=0.5, seed=2)
+    assert codes(diagnose([render(f, 0.0) for f in live(picture)], reference=picture)) == {"glare"}
+
+
+def test_street_lamps_in_the_reference_are_not_glare() -> None:
+    night = (textured() * 0.4).astype(np.uint8)
+    for x in (80, 200, 320, 440):
+        cv2.circle(night, (x, 40), 12, (255, 255, 255), -1)
+    assert "glare" not in codes(diagnose(live(night), reference=night))

@@ -1,0 +1,33 @@
+"""shaking: the whole view jumps between frames; a still camera with a mover in view does not."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import diagnose
+from qarauyl.sim.picture_faults import make_fault_renderer
+
+
+def test_a_swaying_pole_is_shaking() -> None:
+    picture = textured()
+    render = make_fault_renderer("shaking", strength=0.5, seed=1)
+    frames = [render(f, i / 12.5) for i, f in enumerate(live(picture))]
+    assert codes(diagnose(frames, reference=picture)) == {"shaking"}
+
+
+def test_a_person_walking_is_not_shaking() -> None:
+    picture = textured()
+    frames = []
+    for i, frame in enumerate(live(picture)):
+        out = frame.copy()
+        cv2.rectangle(out, (40 + 12 * i, 100), (70 + 12 * i, 200), (30, 30, 140), -1)
+        frames.append(out)
+    assert "shaking" not in codes(diagnose(frames, reference=picture))
+
+
+def test_two_frames_are_not_enough_to_call_shaking() -> None:
+    picture = textured()
+    moved = np.roll(picture, 20, axis=1)
+    assert "shaking" not in codes(diagnose([picture, moved]))

@@ -1,0 +1,43 @@
+"""occluded: a cover over part or all of the view, static; a bus driving through is not a cover."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import diagnose
+
+
+def _cover(frame: np.ndarray, fraction: float, colour: tuple[int, int, int] = (40, 38, 45)) -> np.ndarray:
+    out = frame.copy()
+    w = frame.shape[1]
+    out[:, : int(w * fraction)] = colour
+    return cv2.GaussianBlur(out, (0, 0), 0.8)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 1.0])
+def test_a_static_cover_is_occluded(fraction: float) -> None:
+    picture = textured()
+    frames = live(_cover(picture, fraction))  # the cover is seen through the sensor's own noise
+    found = diagnose(frames, reference=picture)
+    assert codes(found) == {"occluded"}
+    assert found.findings[0].detail["covered_fraction"] >= 0.4
+
+
+def test_a_passing_bus_is_not_occluded() -> None:
+    picture = textured()
+    h, w = picture.shape[:2]
+    frames = []
+    for i, frame in enumerate(live(picture)):
+        out = frame.copy()
+        left = int(w * (-0.6 + 0.25 * i))  # a long vehicle crossing the view quickly
+        cv2.rectangle(out, (left, h // 5), (left + int(w * 0.6), h - 5), (200, 200, 30), -1)
+        frames.append(out)
+    assert "occluded" not in codes(diagnose(frames, reference=picture))
+
+
+def test_without_a_reference_occlusion_is_not_judged() -> None:
+    frames = [_cover(f, 0.6) for f in live(textured())]
+    assert "occluded" not in codes(diagnose(frames))

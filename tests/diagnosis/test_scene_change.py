@@ -1,0 +1,38 @@
+"""scene_changed: a turned camera is found; vibration and night lighting are forgiven."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from diagnosis_pictures import codes, live, textured
+
+from qarauyl.diagnosis import diagnose
+from qarauyl.diagnosis.scene_change import compare
+
+
+def test_a_different_view_is_scene_changed() -> None:
+    reference = textured(seed=1)
+    other = textured(seed=2)
+    assert codes(diagnose(live(other), reference=reference)) == {"scene_changed"}
+
+
+def test_a_small_shift_from_vibration_is_forgiven() -> None:
+    picture = textured()
+    shifted = np.roll(picture, (4, 6), axis=(0, 1))
+    assert "scene_changed" not in codes(diagnose(live(shifted), reference=picture))
+
+
+def test_night_lighting_keeps_the_scene() -> None:
+    picture = textured()
+    night = cv2.cvtColor(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    night = np.clip(night.astype(np.float32) * 0.6 + 10, 0, 255).astype(np.uint8)
+    assert "scene_changed" not in codes(diagnose(live(night, sigma=4.0), reference=picture))
+
+
+def test_compare_measures_the_shift() -> None:
+    picture = textured().mean(axis=2).astype(np.float32)
+    thumb = cv2.resize(picture, (160, 90), interpolation=cv2.INTER_AREA)
+    moved = np.roll(thumb, 5, axis=1)
+    ncc, shift, _, _ = compare(thumb, moved)
+    assert ncc > 0.8
+    assert abs(shift - 5 / 160) < 0.01
