@@ -16,14 +16,14 @@ from qarauyl.sim.harness import Simulator, run_simulator
 
 pytestmark = pytest.mark.slow
 
-FAULTS = {2: "offline", 3: "no_answer", 4: "auth_failed", 5: "unavailable", 7: "no_signal"}
+FAULTS = {2: "offline", 3: "no_answer", 4: "auth_failed", 5: "unavailable", 7: "no_signal", 8: "corrupted"}
 
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     cache = tmp_path_factory.mktemp("sim-cache")
     with run_simulator(
-        7, cache_dir=cache, password="Sim-Pa55:word", faults=FAULTS, max_lifetime=300
+        8, cache_dir=cache, password="Sim-Pa55:word", faults=FAULTS, max_lifetime=300
     ) as simulator:
         yield simulator
 
@@ -41,6 +41,13 @@ def test_healthy_simulated_cameras(sim: Simulator, pool: ProbePool) -> None:
         assert (result.stream.codec, result.stream.width, result.stream.height) == ("h264", 640, 360)
         assert result.stream.fps == pytest.approx(25, rel=0.1)
         assert len(result.frames) == 5
+
+
+def test_corrupted_stream_counts_decode_errors(sim: Simulator, pool: ProbePool) -> None:
+    clean, corrupted = pool.map([_job(sim, 1, timeout=10, frames=8), _job(sim, 8, timeout=10, frames=8)])
+    assert clean.ok and corrupted.ok  # a damaged picture still arrives: diagnosis judges it
+    assert clean.stream is not None and clean.stream.decode_errors == 0
+    assert corrupted.stream is not None and corrupted.stream.decode_errors >= 2
 
 
 def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: ProbePool) -> None:

@@ -320,7 +320,8 @@ def _grab(
     kept: list[np.ndarray] = []
     pts: list[int] = []
     first_frame_ms: float | None = None
-    decode_errors = 0
+    decode_errors = 0  # packets the decoder rejected
+    corrupt_frames = 0  # pictures it output with concealed errors (missing or damaged slices)
     seen_keyframe = False
     skipped = 0
     total_bytes = 0
@@ -358,6 +359,7 @@ def _grab(
                     continue
                 for frame in decoded:
                     _check_size(frame.width, frame.height)
+                    corrupt_frames += bool(frame.is_corrupt)
                     if first_frame_ms is None:
                         first_frame_ms = clock.elapsed_ms()
                         on_stage("first_frame")
@@ -381,7 +383,10 @@ def _grab(
             ) from None
     finally:
         av.logging.set_level(previous_level)
-    decode_errors += sum(1 for log in logs if log[0] <= av.logging.ERROR and log[1] == codec_context.name)
+    decode_errors += corrupt_frames
+    if decode_errors == 0:
+        # Decoders that do not flag damaged frames still say so in their log.
+        decode_errors = sum(1 for log in logs if log[0] <= av.logging.ERROR and log[1] == codec_context.name)
     if first_frame_ms is None or not kept:
         if not seen_keyframe:
             detail = "no keyframe arrived" if total_bytes else "no video data arrived"
