@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 from sim_rtsp_client import RtspClient, decode_units, stream
@@ -381,3 +382,25 @@ def test_cli_bad_input_is_named(tmp_path: Path, args: list[str], message: str) -
         timeout=60,
     )
     assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_successive_sessions_and_snapshots_show_different_moments(sim: Simulator, cam: int) -> None:
+    """A live camera never shows the same picture to two successive probes (diagnosis relies on it to
+    tell a frozen encoder); a frozen one does."""
+
+    def first_picture() -> np.ndarray:
+        _, st = play(sim, cam, seconds=0.3, keep_units=1)
+        frames, errors = decode_units("h264", st.access_units)
+        assert errors == 0 and len(frames) == 1
+        return frames[0]
+
+    a, b, c = first_picture(), first_picture(), first_picture()
+    assert not np.array_equal(a, b) and not np.array_equal(b, c)
+    shots = [
+        httpx.get(sim.snapshot_url(cam), auth=httpx.DigestAuth("admin", PW), timeout=10).content
+        for _ in range(3)
+    ]
+    assert shots[0] != shots[1] and shots[1] != shots[2]
+    sim.set_fault(cam, "frozen")
+    f1, f2 = first_picture(), first_picture()
+    assert float(np.abs(f1.astype(int) - f2.astype(int)).mean()) < 1.0

@@ -220,6 +220,8 @@ def build_control_app(
                 content=b"401 Unauthorized",
             )
         clip = await fleet.ensure_clip(cam)
-        return Response(content=clip.snapshot_at(now - fleet.started), media_type="image/jpeg")
+        # Like sessions, successive snapshots show successive moments of the clip.
+        second = cam.next_entry(clip) / clip.fps
+        return Response(content=clip.snapshot_at(second), media_type="image/jpeg")
 
     return app

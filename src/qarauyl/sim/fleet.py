@@ -78,7 +78,9 @@ class ClipCache:
 class Camera:
     """One simulated camera. Slotted: the fleet holds thousands."""
 
-    __slots__ = ("auth", "clip", "fault_since", "faults", "id", "password", "profile", "username", "variant")
+    __slots__ = (
+        "auth", "clip", "fault_since", "faults", "id", "password", "plays", "profile", "username", "variant",
+    )  # fmt: skip
 
     def __init__(self, cam_id: int, username: str, password: str, profile: Profile, auth: str) -> None:
         self.id = cam_id
@@ -90,6 +92,13 @@ class Camera:
         self.fault_since = 0.0
         self.variant: Variant = variant_for(profile, ())
         self.clip: Clip | None = None  # the clip of `variant` once it is ready
+        # Sessions (and snapshots) started so far: each starts at the next IDR picture of the looping clip,
+        # so two successive connections never see the same picture, as with a live camera.
+        self.plays = 0
+
+    def next_entry(self, clip: Clip) -> int:
+        self.plays += 1
+        return clip.entry_point(self.id + self.plays)
 
     def fault(self, name: str) -> FaultSpec | None:
         for f in self.faults:

@@ -136,6 +136,8 @@ class Session:
         self.last_sr = 0.0
 
     def play(self) -> None:
+        if not self.playing and self.frames_sent == 0:
+            self.index = self.cam.next_entry(self.clip)
         self.playing = True
         slow = self.cam.fault("slow_start")
         self.start_after = time.monotonic() + (slow.param("delay_s") if slow else 0.0)

@@ -146,6 +146,11 @@ class Clip:
     def snapshot_at(self, t: float) -> bytes:
         return self.snapshots[int(t) % len(self.snapshots)]
 
+    def entry_point(self, n: int) -> int:
+        """The frame index of the n-th IDR picture (cyclically): where a new session may start."""
+        starts = [i for i, key in enumerate(self.keyframes) if key] or [0]
+        return starts[n % len(starts)]
+
 
 def split_annexb(data: bytes) -> list[bytes]:
     """NAL units of an Annex B byte stream, without their start codes."""
@@ -191,6 +196,10 @@ def _frames_of(variant: Variant) -> Iterator[np.ndarray]:
     p = variant.profile
     # A whole number of GOPs, so the loop restarts on an IDR picture.
     count = max(1, math.ceil(p.clip_seconds * p.fps / p.gop)) * p.gop
+    if any(name == "frozen" for name, _ in variant.picture_faults):
+        # One GOP, looped: every IDR picture is then bit-identical, as from an encoder fed one frozen frame
+        # (re-encoding the same picture at each IDR would differ by its coding noise).
+        count = p.gop
     seconds = count / p.fps
     if p.scene_path:
         frames = video_file_scene(
@@ -224,9 +233,14 @@ def _encode(variant: Variant) -> list[list[bytes]]:
     cc.gop_size = p.gop
     cc.max_b_frames = 0  # cameras stream without B-frames; RTP timestamps then follow decode order
     kbps = p.effective_bitrate_kbps
-    cc.bit_rate = kbps * 1000
-    # Constrain the rate so the stream's measured bitrate follows the profile (the low_bitrate fault).
-    rc = f"vbv-maxrate={kbps}:vbv-bufsize={kbps}"
+    if any(name == "frozen" for name, _ in variant.picture_faults):
+        # A constant quantiser: the repeated picture is coded once and then skipped, so decoded frames stay
+        # identical (a rate controller would keep refining the picture, and the frames would drift).
+        rc = "qp=20"
+    else:
+        cc.bit_rate = kbps * 1000
+        # Constrain the rate so the stream's measured bitrate follows the profile (the low_bitrate fault).
+        rc = f"vbv-maxrate={kbps}:vbv-bufsize={kbps}"
     common = f"keyint={p.gop}:min-keyint={p.gop}:scenecut=0:bframes=0:repeat-headers=1:slices={_SLICES}:{rc}"
     if p.codec == "h264":
         cc.options = {"preset": "veryfast", "tune": "zerolatency", "profile": "main", "x264-params": common}
@@ -249,17 +263,22 @@ def _encode(variant: Variant) -> list[list[bytes]]:
 
 
 def _corrupt(codec: str, frames: list[list[bytes]], strength: float, seed: int) -> list[list[bytes]]:
-    """Drops slices as a lossy network would. The first slice of every picture is kept so each access unit
-    still exists (decoders conceal the rest: smeared blocks that propagate until the next IDR)."""
+    """Damages slices as a lossy network does: some lose their tail (the last RTP fragments of the slice
+    never arrived: decoders report "error while decoding MB ..." and conceal), others are lost whole. The
+    first slice of every picture keeps its header so each access unit still exists; the smeared blocks
+    propagate until the next IDR picture."""
     rng = np.random.default_rng(seed + 7919)
-    p_drop = 0.15 + 0.6 * strength
+    p_damage = 0.15 + 0.6 * strength
     damaged: list[list[bytes]] = []
     for au in frames:
         kept: list[bytes] = []
         seen_slice = False
         for nal in au:
-            if is_slice(codec, nal) and seen_slice and rng.random() < p_drop:
-                continue
+            if is_slice(codec, nal) and rng.random() < p_damage:
+                if seen_slice and rng.random() < 0.5:
+                    continue  # the whole slice is lost
+                # Truncated: keep the header and a part of the macroblock data.
+                nal = nal[: max(8, int(len(nal) * rng.uniform(0.2, 0.7)))]
             seen_slice = seen_slice or is_slice(codec, nal)
             kept.append(nal)
         damaged.append(kept)
