@@ -117,3 +117,17 @@ def test_encode_snapshot_downscales_to_640_wide() -> None:
     data = encode_snapshot(np.zeros((1080, 1920, 3), np.uint8))
     assert jpeg_dimensions(data) == (640, 360)
     assert jpeg_dimensions(b"not a jpeg") is None
+
+
+def test_bitrate_estimate_amortises_the_keyframe_over_the_gop() -> None:
+    from qarauyl.probe.rtsp import estimate_kbps
+
+    # 25 fps, 1 s GOP: a 20 kB keyframe and 1 kB P-frames make 44 kB/s = 352 kbit/s.
+    burst = [(20_000, True)] + [(1_000, False)] * 5
+    assert estimate_kbps(burst, 25.0) == pytest.approx(352.0)
+    # The raw rate of that burst would read 875 kbit/s: the estimate must not.
+    # A burst that spans a whole GOP is measured as it is: 10 frames at 10 fps = 1 s.
+    gop = [(9_000, True)] + [(1_000, False)] * 9 + [(9_000, True)]
+    assert estimate_kbps(gop, 10.0) == pytest.approx(144.0)
+    assert estimate_kbps([(5_000, True)], 25.0) is None
+    assert estimate_kbps(burst, None) is None
