@@ -13,6 +13,7 @@ through ProbePool (pool.py), which runs it in worker processes with a hard deadl
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import time
@@ -159,10 +160,13 @@ def probe_stream(
     handshake_ms = clock.elapsed_ms()
     stage("handshake")
     try:
-        with container:
-            grabbed = _grab(container, frames=max(1, min(frames, MAX_FRAMES)), clock=clock, on_stage=stage)
+        grabbed = _grab(container, frames=max(1, min(frames, MAX_FRAMES)), clock=clock, on_stage=stage)
     except _Failure as fail:
         return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
+    finally:
+        # TEARDOWN on a connection the camera already dropped may fail; the pictures are what count.
+        with contextlib.suppress(av.error.FFmpegError, OSError):
+            container.close()
     first_ms = grabbed.first_frame_ms
     facts = StreamFacts(
         codec=grabbed.codec,
