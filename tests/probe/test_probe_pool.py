@@ -115,3 +115,15 @@ def test_close_can_cancel_what_has_not_started(rough_pool: ProbePool) -> None:
     pool.close(cancel_pending=True)
     assert all(future.cancelled() for future in queued)
     assert slow.result(timeout=10).error is not None  # the running job still got its answer
+
+
+def test_a_job_that_cannot_be_sent_fails_alone(rough_pool: ProbePool) -> None:
+    class Unpicklable(ProbeJob):
+        def __reduce__(self) -> str | tuple[object, ...]:
+            raise TypeError("this job cannot be pickled")
+
+    broken = rough_pool.submit_job(Unpicklable("rtsp://127.0.0.1:9/x"))
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        broken.result(timeout=30)
+    fine = [rough_pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5) for i in range(4)]
+    assert all(future.result(timeout=60).metrics["pid"] > 0 for future in fine)

@@ -281,6 +281,13 @@ class ProbePool:
                         # Replace it now, so the next job does not wait for the imports.
                         self._replace(worker)
                         ready = None
+                except Exception as exc:
+                    # A caller's mistake (an unpicklable job) or a bug: that caller gets the exception,
+                    # the worker is replaced (its state is unknown), and this supervisor carries on.
+                    future.set_exception(exc)
+                    self._replace(worker)
+                    ready = None
+                    continue
                 except BaseException as exc:  # never leave a caller waiting on a future
                     future.set_exception(exc)
                     raise
