@@ -54,9 +54,10 @@ def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
 
         limit = settings.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    # Warm the imports the first probe would otherwise pay for.
-    import av  # noqa: F401
-    import cv2  # noqa: F401
+    # Warm the imports and one-time initialisations the first probe would otherwise pay for.
+    from qarauyl.probe.rtsp import warm_up
+
+    warm_up()
 
     conn.send(("ready", os.getpid()))
     while True:
