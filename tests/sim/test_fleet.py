@@ -24,12 +24,18 @@ from qarauyl.sim import Simulator, run_simulator
 pytestmark = pytest.mark.slow
 PW = "pw"
 TIMEOUTS = 1.5  # the simulator's idle and request timeouts in this module
+SESSION = 3  # RTSP session timeout: a playing UDP session without keep-alive ends after 2x
 
 
 @pytest.fixture(scope="module")
 def sim(sim_cache: Path) -> Iterator[Simulator]:
     with run_simulator(
-        1000, cache_dir=sim_cache, password=PW, idle_timeout=TIMEOUTS, request_timeout=TIMEOUTS
+        1000,
+        cache_dir=sim_cache,
+        password=PW,
+        idle_timeout=TIMEOUTS,
+        request_timeout=TIMEOUTS,
+        session_timeout=SESSION,
     ) as s:
         yield s
 
@@ -404,3 +410,69 @@ def test_successive_sessions_and_snapshots_show_different_moments(sim: Simulator
     sim.set_fault(cam, "frozen")
     f1, f2 = first_picture(), first_picture()
     assert float(np.abs(f1.astype(int) - f2.astype(int)).mean()) < 1.0
+
+
+def test_keepalive_pause_teardown_and_protocol_errors(sim: Simulator) -> None:
+    async def scenario() -> None:
+        client = RtspClient(sim.host, sim.port, "admin", PW)
+        url = sim.rtsp_url(8)
+        assert (await client.open(url)).status == 200
+        await client.read_media(0.5)
+        r = await client.request("GET_PARAMETER", url + "/")  # answered between media packets
+        assert r.status == 200 and r.headers["session"] == client.session
+        r = await client.request("PAUSE", url + "/")
+        assert r.status == 200
+        paused_at = client.stats.frames
+        await client.read_media(0.5)
+        assert client.stats.frames <= paused_at + 1
+        assert (await client.request("PLAY", url + "/")).status == 200
+        await client.read_media(0.5)
+        assert client.stats.frames > paused_at + 5 and client.stats.seq_errors == 0
+        session = client.session
+        client.session = "NOSUCHSESSION"
+        assert (await client.request("PLAY", url + "/")).status == 454
+        client.session = session
+        assert (await client.request("TEARDOWN", url + "/")).status == 200
+        client.session = None
+        r = await client.request("SETUP", url + "/track1", {"Transport": "RTP/AVP;multicast;port=5000-5001"})
+        assert r.status == 461
+        r = await client.request("DESCRIBE", f"rtsp://admin:{PW}@{sim.host}:{sim.port}/cam/8")
+        assert r.status == 200 and PW not in r.headers["content-base"]
+        await client.close()
+
+    asyncio.run(scenario())
+
+
+def test_udp_sessions_live_on_keepalives_and_die_without(sim: Simulator) -> None:
+    """FFmpeg sends GET_PARAMETER every timeout/2: its UDP stream outlives twice the session timeout. A
+    client that never sends a keep-alive loses its session (and connection) after 2x the timeout."""
+    url = sim.rtsp_url(9).replace("rtsp://", f"rtsp://admin:{PW}@")
+    seconds = 2 * SESSION + 2
+    r = subprocess.run(
+        ["ffmpeg", "-v", "error", "-rtsp_transport", "udp", "-i", url, "-t", str(seconds),
+         "-vf", "scale=32:18", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True,
+        timeout=seconds + 20,
+    )  # fmt: skip
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+    # Every frame arrived: the stream did not end early when a keep-alive came due.
+    assert len(r.stdout) // (32 * 18) >= 25 * seconds * 0.95
+
+    async def silent() -> tuple[int, float]:
+        client = RtspClient(sim.host, sim.port, "admin", PW)
+        await client.open(sim.rtsp_url(10), "udp")
+        started = time.monotonic()
+        assert client.reader is not None
+        closed = await asyncio.wait_for(client.reader.read(1), 4 * SESSION)
+        assert closed == b""  # the server closed the connection
+        elapsed = time.monotonic() - started
+        await asyncio.sleep(0.3)
+        frames = client.stats.frames
+        await asyncio.sleep(0.5)
+        assert client.stats.frames == frames  # and stopped sending media
+        await client.close()
+        return frames, elapsed
+
+    frames, elapsed = asyncio.run(silent())
+    assert frames > 25 * 2 * SESSION * 0.8
+    assert 2 * SESSION - 0.5 < elapsed < 2 * SESSION + 2

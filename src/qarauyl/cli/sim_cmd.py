@@ -68,6 +68,12 @@ def serve(
         30.0, help="Drop a silent client without a playing session after (s)."
     ),
     request_timeout: float = typer.Option(10.0, help="Drop a client whose request is incomplete after (s)."),
+    session_timeout: int = typer.Option(
+        60,
+        min=2,
+        max=3600,
+        help="RTSP session timeout (s) announced to clients; UDP sessions need keep-alives.",
+    ),
     parent_pid: int | None = typer.Option(None, help="Stop when this process is no longer our parent."),
     max_lifetime: float | None = typer.Option(None, help="Stop after this many seconds."),
     ready_json: bool = typer.Option(False, help="Print one JSON line on stdout when ready (for harnesses)."),
@@ -113,7 +119,8 @@ def serve(
         cache_dir=cache_dir or get_settings().data_dir / "sim-cache", profile=profile, variety=variety,
         username=username, password=password, auth=auth, faults=faults,
         scenario=load_scenario(scenario) if scenario else None,
-        idle_timeout=idle_timeout, request_timeout=request_timeout, parent_pid=parent_pid,
+        idle_timeout=idle_timeout, request_timeout=request_timeout, session_timeout=session_timeout,
+        parent_pid=parent_pid,
         max_lifetime=max_lifetime,
     )  # fmt: skip
 

@@ -130,6 +130,7 @@ def run_simulator(
     clip_seconds: float = 2.0,
     idle_timeout: float = 30.0,
     request_timeout: float = 10.0,
+    session_timeout: int = 60,
     extra_args: list[str] | None = None,
     ready_timeout: float = 180.0,
     max_lifetime: float = 1800.0,
@@ -143,6 +144,7 @@ def run_simulator(
         "--height", str(height), "--fps", f"{fps:g}", "--gop", str(gop or max(1, round(fps))),
         "--codec", codec, "--variety", str(variety), "--clip-seconds", f"{clip_seconds:g}",
         "--idle-timeout", f"{idle_timeout:g}", "--request-timeout", f"{request_timeout:g}",
+        "--session-timeout", str(session_timeout),
         "--parent-pid", str(os.getpid()), "--max-lifetime", f"{max_lifetime:g}", "--ready-json",
     ]  # fmt: skip
     if scene:

@@ -86,7 +86,7 @@ def parse_request(head: bytes) -> Request:
         raise ValueError("request is not UTF-8") from None
     lines = text.split("\r\n")
     parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[0].isalpha() or not parts[0].isupper():
+    if len(parts) != 3 or not re.fullmatch(r"[A-Z][A-Z_]{0,31}", parts[0]):
         raise ValueError(f"malformed request line {lines[0][:80]!r}")
     method, url, version = parts
     headers: dict[str, str] = {}
@@ -410,8 +410,8 @@ class _Connection:
         raise _Drop("no_answer hold ended")
 
     def _base_url(self, req: Request, cam: Camera) -> str:
-        parts = urlsplit(req.url)
-        return f"rtsp://{parts.netloc}/cam/{cam.id}/"
+        netloc = urlsplit(req.url).netloc.rpartition("@")[2]  # never echo credentials a client put in the URL
+        return f"rtsp://{netloc}/cam/{cam.id}/"
 
     async def _clip(self, cam: Camera) -> Clip:
         try:

@@ -46,6 +46,7 @@ class SimConfig:
     scenario: Scenario | None = None
     idle_timeout: float = 30.0
     request_timeout: float = 10.0
+    session_timeout: int = 60
     parent_pid: int | None = None
     max_lifetime: float | None = None
     workers: int = 1
@@ -185,7 +186,11 @@ async def serve(
     rtsp = RtspServer(
         fleet,
         ServerConfig(
-            host=cfg.host, port=cfg.port, idle_timeout=cfg.idle_timeout, request_timeout=cfg.request_timeout
+            host=cfg.host,
+            port=cfg.port,
+            idle_timeout=cfg.idle_timeout,
+            request_timeout=cfg.request_timeout,
+            session_timeout=cfg.session_timeout,
         ),
     )
     control_sock = _bind(cfg.host, cfg.control_port)
