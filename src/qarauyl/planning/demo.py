@@ -99,7 +99,7 @@ def demo_layers(outdir: str | Path) -> list[Path]:
     paths.append(out / "microdistricts.geojson")
     paths[-1].write_text(
         json.dumps(
-            _fc(districts, {"kind": "area", "weight": 0.001, "tier": "observe", "name": "microdistricts"}),
+            _fc(districts, {"kind": "area", "weight": 0.01, "tier": "observe", "name": "microdistricts"}),
             indent=1,
         )
     )
@@ -113,7 +113,7 @@ def demo_layers(outdir: str | Path) -> list[Path]:
     paths.append(out / "roads.geojson")
     paths[-1].write_text(
         json.dumps(
-            _fc(road_feats, {"kind": "roads", "weight": 1.0, "tier": "detect", "name": "main roads"}),
+            _fc(road_feats, {"kind": "roads", "weight": 3.0, "tier": "detect", "name": "main roads"}),
             indent=1,
         )
     )
