@@ -448,15 +448,14 @@ def test_udp_sessions_live_on_keepalives_and_die_without(sim: Simulator) -> None
     client that never sends a keep-alive loses its session (and connection) after 2x the timeout."""
     url = sim.rtsp_url(9).replace("rtsp://", f"rtsp://admin:{PW}@")
     seconds = 2 * SESSION + 2
-    r = subprocess.run(
-        ["ffmpeg", "-v", "error", "-rtsp_transport", "udp", "-i", url, "-t", str(seconds),
-         "-vf", "scale=32:18", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-        capture_output=True,
-        timeout=seconds + 20,
-    )  # fmt: skip
-    assert r.returncode == 0 and r.stderr == b"", r.stderr
-    # Every frame arrived: the stream did not end early when a keep-alive came due.
-    assert len(r.stdout) // (32 * 18) >= 25 * seconds * 0.95
+
+    def ffmpeg() -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["ffmpeg", "-v", "error", "-rtsp_transport", "udp", "-i", url, "-t", str(seconds),
+             "-vf", "scale=32:18", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+            capture_output=True,
+            timeout=seconds + 20,
+        )  # fmt: skip
 
     async def silent() -> tuple[int, float]:
         client = RtspClient(sim.host, sim.port, "admin", PW)
@@ -473,6 +472,12 @@ def test_udp_sessions_live_on_keepalives_and_die_without(sim: Simulator) -> None
         await client.close()
         return frames, elapsed
 
-    frames, elapsed = asyncio.run(silent())
+    async def both() -> tuple[subprocess.CompletedProcess[bytes], tuple[int, float]]:
+        return await asyncio.gather(asyncio.to_thread(ffmpeg), silent())
+
+    r, (frames, elapsed) = asyncio.run(both())
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+    # Every frame arrived: the stream did not end early when a keep-alive came due.
+    assert len(r.stdout) // (32 * 18) >= 25 * seconds * 0.95
     assert frames > 25 * 2 * SESSION * 0.8
     assert 2 * SESSION - 0.5 < elapsed < 2 * SESSION + 2
