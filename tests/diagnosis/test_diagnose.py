@@ -72,3 +72,12 @@ def test_a_reference_of_another_size_with_the_same_aspect_is_fine() -> None:
     picture = textured(270, 480)
     large = np.repeat(np.repeat(picture, 2, axis=0), 2, axis=1)  # the same view at twice the size
     assert "scene_changed" not in codes(diagnose(live(picture), reference=large))
+
+
+def test_diagnose_never_changes_its_inputs() -> None:
+    # OpenCV 5's phaseCorrelate windows its inputs in place; the checks must work on copies.
+    picture = textured()
+    frames = live(picture)
+    before = [f.copy() for f in frames]
+    diagnose(frames, reference=picture)
+    assert all(np.array_equal(a, b) for a, b in zip(frames, before, strict=True))

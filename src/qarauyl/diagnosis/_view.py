@@ -141,3 +141,9 @@ def score(value: float, threshold: float, full: float) -> float:
         return 1.0
     frac = (value - threshold) / (full - threshold)
     return float(np.clip(0.5 + 0.5 * frac, 0.5, 1.0))
+
+
+def phase_correlate(a: Array, b: Array, window: Array) -> tuple[tuple[float, float], float]:
+    """cv2.phaseCorrelate on copies: OpenCV 5 applies the window to its inputs in place."""
+    (dx, dy), response = cv2.phaseCorrelate(a.copy(), b.copy(), window)
+    return (float(dx), float(dy)), float(response)

@@ -82,10 +82,10 @@ def check(ctx: Context) -> CheckResult:
     ref_clipped = 0.0
     if ctx.reference is not None:
         ref_clipped = float(np.count_nonzero(ctx.reference.grey >= 250)) / ctx.reference.grey.size
-    overexposed = clipped >= max(t.overexposed_clipped_fraction, ref_clipped + 0.3) or (
+    overexposed = (clipped >= max(t.overexposed_clipped_fraction, ref_clipped + 0.25) and mean >= 160.0) or (
         mean >= t.overexposed_mean_luma and p5 > 170 and clipped > ref_clipped + 0.1
     )
-    if overexposed and clipped < 0.75:
+    if overexposed and clipped < 0.3:
         # One compact clipped blob with unclipped picture around it is a light in the lens (glare.py).
         count, _, stats, _ = cv2.connectedComponentsWithStats(
             (key.grey >= 250).astype(np.uint8), connectivity=8

@@ -40,7 +40,7 @@ def covered_cells(ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thr
     )
     lost = (ncc < t.occluded_cell_ncc) & (cur_std < t.occluded_texture_ratio * ref_std)
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump.
-    flat_cover = (cur_std < 3.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
+    flat_cover = (cur_std < 8.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
     return (lost | flat_cover) & (ncc < t.occluded_cell_ncc)  # type: ignore[no-any-return]
 
 
@@ -55,7 +55,15 @@ def check(ctx: Context) -> CheckResult:
         last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t) if view.count > 1 else last
     )
     fraction = float(both.mean())
-    metrics = {"occluded_fraction": fraction, "occluded_fraction_last": float(last.mean())}
+    # How evenly the light dropped across the view: a closed iris scales every cell alike, a cover does not.
+    ref_cells = _cells(ref).mean(axis=(2, 3))
+    cur_cells = _cells(view.thumbs[-1]).mean(axis=(2, 3))
+    ratios = (cur_cells + 1.0) / (ref_cells + 1.0)
+    metrics = {
+        "occluded_fraction": fraction,
+        "occluded_fraction_last": float(last.mean()),
+        "darkening_spread": float(ratios.std() / max(ratios.mean(), 1e-3)),
+    }
     if fraction >= t.occluded_fraction:
         return [
             finding(

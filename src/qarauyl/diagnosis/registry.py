@@ -95,8 +95,9 @@ SUPPRESSES: dict[F, frozenset[F]] = {
     F.SCENE_CHANGED: frozenset({F.BLUR, F.GLARE, F.COLOR_CAST, F.SHAKING}),
     F.LOW_CONTRAST: frozenset({F.BLUR, F.SCENE_CHANGED, F.COLOR_CAST}),
     F.GLARE: frozenset({F.LOW_CONTRAST, F.COLOR_CAST, F.BLUR}),
-    F.STRIPES: frozenset({F.NOISE, F.CORRUPTED, F.BLUR}),
-    F.NOISE: frozenset({F.CORRUPTED, F.SHAKING}),
+    # Bands and heavy noise swamp the structure that scene change and motion are measured on.
+    F.STRIPES: frozenset({F.NOISE, F.CORRUPTED, F.BLUR, F.SCENE_CHANGED, F.SHAKING}),
+    F.NOISE: frozenset({F.CORRUPTED, F.SHAKING, F.SCENE_CHANGED}),
     F.SHAKING: frozenset({F.BLUR, F.SCENE_CHANGED}),
 }
 
@@ -106,11 +107,11 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
     drop: set[F] = set()
     if {F.OCCLUDED, F.LOW_CONTRAST} <= codes:
         # A veil (fog, film, dirt) is bright and grey; a hand, a bag, paint or leaves are dark or coloured.
-        veil = metrics.get("saturation", 1.0) < 0.12 and metrics.get("luma_mean", 0.0) > 100.0
+        veil = metrics.get("saturation", 1.0) < 0.2 and metrics.get("luma_mean", 0.0) > 100.0
         drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
     if {F.OCCLUDED, F.TOO_DARK} <= codes:
         # A closed iris darkens the scene but keeps its structure; a dark bag replaces it.
-        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5
+        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.08
         drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
         # A turned camera still sees a textured world; a cover is smooth.

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from qarauyl.diagnosis._context import CheckResult, Context, finding
-from qarauyl.diagnosis._view import THUMB_SIZE, Array, score
+from qarauyl.diagnosis._view import THUMB_SIZE, Array, phase_correlate, score
 from qarauyl.domain import FaultCode
 
 _WINDOW = cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)
@@ -34,7 +34,7 @@ def _ncc(a: Array, b: Array) -> float:
 def compare(reference: Array, current: Array) -> tuple[float, float, float, float]:
     """(aligned structure NCC, shift as share of width, correlation response, reference structure level)."""
     ref_s, cur_s = structure(reference), structure(current)
-    (dx, dy), response = cv2.phaseCorrelate(ref_s, cur_s, _WINDOW)
+    (dx, dy), response = phase_correlate(ref_s, cur_s, _WINDOW)
     h, w = ref_s.shape
     ix, iy = round(dx), round(dy)
     if abs(ix) >= w // 3 or abs(iy) >= h // 3:
@@ -48,14 +48,15 @@ def compare(reference: Array, current: Array) -> tuple[float, float, float, floa
     return ncc, float(np.hypot(dx, dy) / w), float(response), float(ref_s.mean())
 
 
-_ORB = cv2.ORB.create(nfeatures=120, nlevels=3, fastThreshold=10)
+_ORB = cv2.ORB.create(nfeatures=120, nlevels=3, fastThreshold=20)
 _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
 MIN_KEYPOINTS = 25  # fewer and matching is luck: fall back to structure
 
 
 def features(grey: Array) -> tuple[Array, Array | None]:
     """(N x 2 keypoint positions, descriptors or None) of a uint8 luma image."""
-    keypoints, descriptors = _ORB.detectAndCompute(grey, None)
+    # A light blur keeps sensor noise (night IR, gain) from passing for corners.
+    keypoints, descriptors = _ORB.detectAndCompute(cv2.GaussianBlur(grey, (0, 0), 1.0), None)
     return np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2), descriptors
 
 
@@ -73,6 +74,20 @@ def match(ref: tuple[Array, Array | None], cur: tuple[Array, Array | None]) -> t
     if transform is None or mask is None:
         return 0, None
     return int(mask.sum()), transform
+
+
+def _warped_ncc(reference: Array, current: Array, transform: Array, width: int) -> float:
+    """Structure NCC of `current` against `reference` moved by `transform` (given in `width`-wide pixels)."""
+    h, w = reference.shape
+    m = transform.astype(np.float32).copy()
+    m[:, 2] *= w / width
+    ref_s, cur_s = structure(reference), structure(current)
+    moved = cv2.warpAffine(ref_s, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1.0)
+    valid = cv2.warpAffine(np.ones_like(ref_s), m, (w, h), flags=cv2.INTER_NEAREST) > 0.5
+    valid[:3], valid[-3:], valid[:, :3], valid[:, -3:] = False, False, False, False
+    if np.count_nonzero(valid) < 0.15 * valid.size:
+        return 0.0
+    return _ncc(moved[valid], cur_s[valid])
 
 
 def check(ctx: Context) -> CheckResult:
@@ -114,7 +129,14 @@ def check(ctx: Context) -> CheckResult:
             scale = float(np.sqrt(abs(np.linalg.det(transform[:, :2]))))
             angle = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
             metrics.update(scene_moved=moved, scene_scale=scale, scene_angle=angle)
-            if moved >= t.scene_shift or abs(angle) >= t.scene_angle or abs(np.log(scale)) >= t.scene_zoom:
+            big = moved >= t.scene_shift or abs(angle) >= t.scene_angle or abs(np.log(scale)) >= t.scene_zoom
+            # The transform must explain the whole picture, not one car driving through: undoing it must
+            # line the coarse structure up better than leaving it.
+            warped_ncc = _warped_ncc(ctx.reference.thumb, current, transform, width) if big else ncc
+            metrics["scene_warped_ncc"] = warped_ncc
+            # Periodic scenes (lamp posts, windows) also match shifted by a period: the coarse structure
+            # must disagree with the reference as well.
+            if big and warped_ncc >= ncc + 0.1 and warped_ncc >= 0.4 and ncc < t.scene_ncc_confirm:
                 return [
                     finding(
                         FaultCode.SCENE_CHANGED,

@@ -33,8 +33,9 @@ class Thresholds:
     too_dark_p95_luma: float = 70.0
     # Against the reference: under this share of the reference's mean light (night IR keeps > 0.4).
     too_dark_reference_ratio: float = 0.3
-    # Overexposure means most of the picture is clipped; a bright white wall alone is mostly < 250.
-    overexposed_clipped_fraction: float = 0.4
+    # Overexposure clips a large part of a bright picture; a white wall alone is mostly < 250, and the sun in
+    # view (glare) clips under a quarter.
+    overexposed_clipped_fraction: float = 0.3
     overexposed_mean_luma: float = 225.0
 
     # --- contrast (fog, dirty dome, protective film) ----------------------------------------------------
@@ -83,13 +84,19 @@ class Thresholds:
     # Peak-to-ring-median ratio of the 2-D spectrum; natural scenes stay under ~25, interference is > 60.
     stripes_prominence: float = 45.0
     # With a reference the peak must be new: this many times stronger than the reference at that frequency.
-    stripes_new_ratio: float = 4.0
+    stripes_new_ratio: float = 3.0
+    # With a reference (which removes the scene's own regular patterns): clean scenes peak < 30 against
+    # the geometric ring mean, faint interference on a busy scene reaches 25-60.
+    stripes_prominence_with_reference: float = 22.0
 
     # --- shaking
     # ----------------------------------------------------------------------------------------------
     # Median frame-to-frame global shift as a share of the width; a passing bus moves the estimate < 0.2 %.
     shaking_shift: float = 0.006
     shaking_min_response: float = 0.08
+    # Net displacement over path length across the burst: a deliberate pan or tilt is ~1, shaking < 0.5
+    # (the real parking-lot clip tilts at 0.55 once).
+    shaking_max_steadiness: float = 0.7
 
     # --- glare
     # -------------------------------------------------------------------------------------------------
@@ -122,8 +129,9 @@ class Thresholds:
     # A matched scene that turned or zoomed this much was moved (vibration stays under 1 degree / 3 %).
     scene_angle: float = 6.0
     scene_zoom: float = 0.15
-    # With no feature match, the coarse structure must also disagree (clean scenes stay > 0.6).
-    scene_ncc_confirm: float = 0.6
+    # With no feature match, the coarse structure must also disagree (clean scenes stay > 0.5, IR night
+    # with its noise > 0.45).
+    scene_ncc_confirm: float = 0.45
     # Structure this similar, barely shifted, is the reference's view without asking the features.
     scene_fast_accept: float = 0.8
 

@@ -49,7 +49,9 @@ def check(ctx: Context) -> CheckResult:
     mag = spectrum(ctx.view.key.grey_f)
     prominence, index = peak(mag)
     metrics = {"stripes_prominence": prominence}
-    if prominence < t.stripes_prominence:
+    # With a reference, regular things in the scene are known and a lower peak is already news.
+    limit = t.stripes_prominence if ctx.reference is None else t.stripes_prominence_with_reference
+    if prominence < limit:
         return [], metrics
     if ctx.reference is not None:
         ref_grey = ctx.reference.grey_f
@@ -64,8 +66,8 @@ def check(ctx: Context) -> CheckResult:
     return [
         finding(
             FaultCode.STRIPES,
-            prominence > 3 * t.stripes_prominence,
-            score(prominence, t.stripes_prominence, 3 * t.stripes_prominence),
+            prominence > 3 * limit,
+            score(prominence, limit, 3 * limit),
             prominence=prominence,
         )
     ], metrics
