@@ -131,3 +131,10 @@ def test_bitrate_estimate_amortises_the_keyframe_over_the_gop() -> None:
     assert estimate_kbps(gop, 10.0) == pytest.approx(144.0)
     assert estimate_kbps([(5_000, True)], 25.0) is None
     assert estimate_kbps(burst, None) is None
+
+
+def test_https_to_a_plain_http_port_is_a_stream_error_not_offline() -> None:
+    with http_camera({"/snap.jpg": Route(_jpeg(64, 64), "image/jpeg")}) as cam:
+        result = probe_snapshot(f"https://127.0.0.1:{cam.port}/snap.jpg", timeout=5)
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "TLS" in result.error.message

@@ -289,6 +289,9 @@ def _classify_http_error(exc: httpx.HTTPError, timeout: float) -> tuple[ErrorCod
         host = exc.request.url.host
     if isinstance(exc, httpx.ConnectTimeout):
         return OFFLINE, f"no answer from {host} within {min(timeout, 5.0):.1f} s"
+    if isinstance(exc, httpx.ConnectError) and ("SSL" in str(exc) or "certificate" in str(exc).lower()):
+        # The camera answered: it is not offline, its certificate is not trusted (often self-signed).
+        return STREAM_ERROR, f"the TLS handshake with {host} failed ({_reason(exc)})"
     if isinstance(exc, httpx.ConnectError):
         return OFFLINE, f"cannot connect to {host} ({_reason(exc)})"
     if isinstance(exc, httpx.TimeoutException):
