@@ -75,6 +75,14 @@ class ClipCache:
             self._pool = None
 
 
+def unique_faults(faults: Iterable[FaultSpec]) -> tuple[FaultSpec, ...]:
+    """One instance of each fault, in order; a later one of the same name wins."""
+    unique: dict[str, FaultSpec] = {}
+    for f in faults:
+        unique[f.name] = f
+    return tuple(unique.values())
+
+
 class Camera:
     """One simulated camera. Slotted: the fleet holds thousands."""
 
@@ -206,11 +214,14 @@ class Fleet:
     def variants(self) -> set[Variant]:
         return {c.variant for c in self.cameras}
 
-    async def warm_up(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Encodes (or loads) every variant the fleet shows now, and attaches the clips."""
-        wanted = list(self.variants())
-        for done, variant in enumerate(wanted, 1):
-            await self.cache.get(variant)
+    async def warm_up(
+        self, extra: Iterable[Variant] = (), progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Encodes (or loads) every variant the fleet shows now, plus `extra` ones (initial faults, the
+        scenario's timeline), in parallel on the cache's workers; then attaches the clips."""
+        wanted = self.variants() | set(extra)
+        for done, finished in enumerate(asyncio.as_completed([self.cache.get(v) for v in wanted]), 1):
+            await finished
             if progress:
                 progress(done, len(wanted))
         for cam in self.cameras:
@@ -229,10 +240,7 @@ class Fleet:
     async def set_faults(self, cam_ids: Iterable[int], faults: Sequence[FaultSpec]) -> None:
         """Replaces the active faults of cameras; returns once their new clips are ready, so a caller
         that set `blur` can rely on the next frames being blurred."""
-        unique: dict[str, FaultSpec] = {}
-        for f in faults:
-            unique[f.name] = f  # one instance of each fault; the last wins
-        specs = tuple(unique.values())
+        specs = unique_faults(faults)
         cams = [self._require(i) for i in cam_ids]
         variants = {c.id: variant_for(c.profile, specs) for c in cams}
         # Build first (errors such as an unreadable scene video leave the cameras unchanged).

@@ -22,7 +22,7 @@ import uvicorn
 from qarauyl.errors import InputError, Problem
 from qarauyl.sim.control import build_control_app
 from qarauyl.sim.faults import FaultSpec
-from qarauyl.sim.fleet import ClipCache, Fleet
+from qarauyl.sim.fleet import ClipCache, Fleet, unique_faults
 from qarauyl.sim.rtsp import RtspServer, ServerConfig
 from qarauyl.sim.scenario import Scenario
 from qarauyl.sim.variants import Profile, Variant, variant_for
@@ -49,7 +49,7 @@ class SimConfig:
     session_timeout: int = 60
     parent_pid: int | None = None
     max_lifetime: float | None = None
-    workers: int = 1
+    workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))  # encoder processes
 
 
 class _QuietServer(uvicorn.Server):
@@ -197,12 +197,12 @@ async def serve(
     tasks: list[asyncio.Task[Any]] = []
     try:
         await rtsp.start()
-        await fleet.warm_up(on_progress)
-        for cam_id, specs in cfg.faults.items():
-            await fleet.set_faults([cam_id], specs)
+        extra = {variant_for(fleet.cameras[i - 1].profile, unique_faults(f)) for i, f in cfg.faults.items()}
         if cfg.scenario is not None:
-            for variant in timeline_variants(fleet, cfg.scenario):
-                await fleet.cache.get(variant)
+            extra |= timeline_variants(fleet, cfg.scenario)
+        await fleet.warm_up(extra, on_progress)
+        for cam_id, specs in cfg.faults.items():
+            await fleet.set_faults([cam_id], specs)  # every clip is ready: instant
         control_port = int(control_sock.getsockname()[1])
         host_in_url = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
         status: dict[str, Any] = {
