@@ -138,3 +138,19 @@ def test_https_to_a_plain_http_port_is_a_stream_error_not_offline() -> None:
         result = probe_snapshot(f"https://127.0.0.1:{cam.port}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
     assert "TLS" in result.error.message
+
+
+def test_mjpeg_over_http_stream_is_read_as_video() -> None:
+    """Older cameras (Axis mjpg/video.cgi and the like) push multipart JPEG over HTTP."""
+    parts = []
+    for _ in range(5):
+        jpeg = _jpeg(320, 240)
+        header = f"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+        parts.append(header + jpeg + b"\r\n")
+    route = Route(b"".join(parts), "multipart/x-mixed-replace; boundary=frame")
+    with http_camera({"/mjpg/video.cgi": route}, auth="digest") as cam:
+        result = run_job(ProbeJob(f"{cam.base}/mjpg/video.cgi", "admin", "pa:ss word", timeout=5, frames=3))
+    assert result.ok, result.error
+    assert result.kind == "http_stream"
+    assert result.stream is not None and (result.stream.codec, result.stream.width) == ("mjpeg", 320)
+    assert len(result.frames) == 3
