@@ -481,3 +481,17 @@ def test_udp_sessions_live_on_keepalives_and_die_without(sim: Simulator) -> None
     assert len(r.stdout) // (32 * 18) >= 25 * seconds * 0.95
     assert frames > 25 * 2 * SESSION * 0.8
     assert 2 * SESSION - 0.5 < elapsed < 2 * SESSION + 2
+
+
+def test_fleet_wide_faults(sim: Simulator) -> None:
+    assert sim.set_fault_many("301-350", "low_fps", 0.5) == 50
+    assert [f["fault"] for f in sim.camera(325)["faults"]] == ["low_fps"] and sim.camera(351)["faults"] == []
+    assert sim.camera(350)["fps"] == 15.0
+    assert sim.clear_fault_many("301-350") == 50
+    assert sim.camera(325)["faults"] == [] and sim.camera(325)["fps"] == 25.0
+    api = httpx.Client(base_url=sim.control_url, timeout=30)
+    r = api.post("/fleet/faults", json={"cameras": "999-1001", "fault": "blur"})
+    assert r.status_code == 404 and "1001" in r.text
+    r = api.post("/fleet/faults", json={"cameras": "5-x", "fault": "blur"})
+    assert r.status_code == 422 and "5-x" in r.text
+    assert sim.camera(999)["faults"] == []  # nothing changed on a rejected request

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from qarauyl.sim.auth import Authenticator
 from qarauyl.sim.faults import ALL_FAULTS, FAULT_HELP, FAULT_PARAMS, FaultSpec, fault_family, make_fault
 from qarauyl.sim.fleet import Camera, Fleet
+from qarauyl.sim.scenario import parse_ids
 
 
 class FaultIn(BaseModel):
@@ -28,6 +29,14 @@ class FaultOut(BaseModel):
     family: str
     strength: float
     params: dict[str, float]
+
+
+class FleetFaultIn(FaultIn):
+    cameras: int | list[int] | str = Field(description='Camera ids: 17, [1, 2] or "1-100,200"')
+
+
+class FleetResult(BaseModel):
+    cameras: int = Field(description="how many cameras were changed")
 
 
 class CredentialsIn(BaseModel):
@@ -190,6 +199,37 @@ def build_control_app(
             raise HTTPException(422, f"unknown fault {fault!r}; known faults: {', '.join(ALL_FAULTS)}")
         await apply(fleet.clear_faults([cam_id], fault))
         return camera_out(camera_or_404(cam_id))
+
+    def fleet_ids(value: int | list[int] | str) -> tuple[int, ...]:
+        try:
+            ids = parse_ids(value)
+        except ValueError as exc:
+            raise HTTPException(422, f"cameras: {exc}") from None
+        if max(ids) > len(fleet.cameras):
+            raise HTTPException(
+                404, f"no camera {max(ids)}: this simulator has cameras 1..{len(fleet.cameras)}"
+            )
+        return ids
+
+    @app.post(
+        "/fleet/faults", response_model=FleetResult, summary="Add (or update) one fault on many cameras"
+    )
+    async def add_fleet_fault(body: FleetFaultIn) -> FleetResult:
+        ids = fleet_ids(body.cameras)
+        (fault,) = parse_faults([body])
+        for cam_id in ids:
+            await apply(fleet.add_fault(cam_id, fault))
+        return FleetResult(cameras=len(ids))
+
+    @app.delete(
+        "/fleet/faults", response_model=FleetResult, summary="Clear faults (one, or all) of many cameras"
+    )
+    async def clear_fleet_faults(cameras: str, fault: str | None = None) -> FleetResult:
+        ids = fleet_ids(cameras)
+        if fault is not None and fault not in ALL_FAULTS:
+            raise HTTPException(422, f"unknown fault {fault!r}; known faults: {', '.join(ALL_FAULTS)}")
+        await apply(fleet.clear_faults(ids, fault))
+        return FleetResult(cameras=len(ids))
 
     @app.put(
         "/cameras/{cam_id}/credentials", response_model=CameraOut,

@@ -67,6 +67,19 @@ class Simulator:
     def clear_fault(self, cam_id: int, fault: str | None = None) -> None:
         self._call("DELETE", f"/cameras/{cam_id}/faults" + (f"/{fault}" if fault else ""))
 
+    def set_fault_many(
+        self, cameras: str | list[int], fault: str, strength: float = 1.0, **params: float
+    ) -> int:
+        """Adds a fault to many cameras ("1-100" or a list); returns how many changed."""
+        make_fault(fault, strength, params)
+        body = {"cameras": cameras, "fault": fault, "strength": strength, "params": params}
+        return int(self._call("POST", "/fleet/faults", json=body)["cameras"])
+
+    def clear_fault_many(self, cameras: str | list[int], fault: str | None = None) -> int:
+        ids = cameras if isinstance(cameras, str) else ",".join(map(str, cameras))
+        query = {"cameras": ids, **({"fault": fault} if fault else {})}
+        return int(self._call("DELETE", "/fleet/faults", params=query)["cameras"])
+
     def set_password(self, cam_id: int, password: str) -> None:
         self._call("PUT", f"/cameras/{cam_id}/credentials", json={"password": password})
         self._credentials[cam_id] = (self.credentials(cam_id)[0], password)
