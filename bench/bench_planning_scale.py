@@ -98,7 +98,7 @@ def main() -> None:
     scene = prepare_scene(
         layers, candidates=sites, models=models, step_m=5.0, headings=16, workers=args.workers
     )
-    result = plan(scene, args.budget, time_limit=20.0)
+    result = plan(scene, args.budget, method="greedy", time_limit=20.0)
     elapsed = time.monotonic() - t1
     peak_gb = (
         max(
@@ -107,7 +107,10 @@ def main() -> None:
         )
         / 1024**2
     )
-    print(f"instance: {side / 1000:.0f} km × {side / 1000:.0f} km, {nb} buildings, {ns} sites × 16 headings")
+    print(
+        f"instance: {side / 1000:.0f} km × {side / 1000:.0f} km, {nb} buildings, "
+        f"{ns} sites × 16 headings × {len(models)} models, {args.workers} worker(s)"
+    )
     print(f"synthetic input generation (not timed): {t_gen:.1f} s")
     print(f"demand rows: {result.rows:,}; after merging identical rows: {result.merged_rows:,}")
     print(f"columns (site × heading × model): {result.columns:,}; nnz: {scene.candidate_matrix().a.nnz:,}")

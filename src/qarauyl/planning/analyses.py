@@ -39,8 +39,8 @@ EXISTING_MODES = ("working", "all", "none")
 COUNTED_LIFECYCLES = ("installed", "connected")
 # `auto` proves the greedy answer with the MILP when the merged matrix is small enough for HiGHS to
 # finish in seconds (measured: a few hundred thousand non-zeros); beyond that greedy + bound stand alone.
-AUTO_MILP_MAX_NNZ = 400_000
-AUTO_MILP_SECONDS = 15.0
+AUTO_MILP_MAX_NNZ = 200_000
+AUTO_MILP_SECONDS = 10.0
 
 
 @dataclass
