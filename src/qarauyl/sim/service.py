@@ -62,7 +62,9 @@ class _QuietServer(uvicorn.Server):
 
 def _build_fleet(cfg: SimConfig) -> Fleet:
     cfg.profile.validate()
-    profiles = [replace(cfg.profile, seed=cfg.profile.seed + k) for k in range(max(1, cfg.variety))]
+    # Seeds vary procedural streets; a user video looks the same whatever the seed, so it is encoded once.
+    variety = 1 if cfg.profile.scene_path else max(1, cfg.variety)
+    profiles = [replace(cfg.profile, seed=cfg.profile.seed + k) for k in range(variety)]
     cache = ClipCache(cfg.cache_dir, workers=cfg.workers)
     fleet = Fleet(
         cfg.cameras,
