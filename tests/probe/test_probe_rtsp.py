@@ -159,3 +159,9 @@ def test_bad_arguments_are_refused() -> None:
         probe_stream("rtsp://127.0.0.1/x", transport="http")
     with pytest.raises(ValueError, match="timeout"):
         probe_stream("rtsp://127.0.0.1/x", timeout=0)
+
+
+def test_a_host_name_is_resolved_and_every_address_tried(gst_port: int) -> None:
+    # localhost may resolve to ::1 first while the server listens on 127.0.0.1 only.
+    result = probe_stream(f"rtsp://localhost:{gst_port}/test", timeout=10, frames=1)
+    assert result.ok, result.error

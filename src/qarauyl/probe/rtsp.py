@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import socket
 import threading
 import time
@@ -201,10 +202,9 @@ def _check_service(host: str, port: int, rtsp_url: str | None, clock: _Clock) ->
     budget = min(CONNECT_TIMEOUT, clock.remaining())
     if budget <= 0:
         raise _Failure(OFFLINE, "no time left to connect")
+    addresses = _resolve(host, port, budget)
     try:
-        sock = socket.create_connection((host, port), timeout=budget)
-    except socket.gaierror as exc:
-        raise _Failure(OFFLINE, f"cannot resolve host {host!r} ({exc.strerror})") from None
+        sock = _connect(addresses, clock)
     except TimeoutError:
         raise _Failure(OFFLINE, f"no answer from {host} port {port} within {budget:.1f} s") from None
     except ConnectionRefusedError:
@@ -216,6 +216,51 @@ def _check_service(host: str, port: int, rtsp_url: str | None, clock: _Clock) ->
         if rtsp_url is None:
             return
         _rtsp_options(sock, rtsp_url, host, port, clock)
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple[str, int]]:
+    """The addresses of `host`, within `timeout`: getaddrinfo has no timeout of its own and a dead DNS
+    server would hold the probe for the resolver's full retry cycle."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return [(host, port)]
+    found: list[tuple[str, int]] = []
+    failed: list[str] = []
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend(dict.fromkeys((str(info[4][0]), port) for info in infos))
+        except (socket.gaierror, UnicodeError) as exc:
+            failed.append(getattr(exc, "strerror", None) or str(exc) or "no address")
+
+    # A daemon thread, abandoned on timeout: it ends when the resolver gives up.
+    worker = threading.Thread(target=lookup, name="probe-dns", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if found:
+        return list(found)
+    if failed:
+        raise _Failure(OFFLINE, f"cannot resolve host {host!r} ({failed[0]})")
+    raise _Failure(OFFLINE, f"the name server did not resolve {host!r} within {timeout:.1f} s")
+
+
+def _connect(addresses: list[tuple[str, int]], clock: _Clock) -> socket.socket:
+    """Connects to the first address that accepts (IPv6 and IPv4 alike), like create_connection."""
+    last: OSError | None = None
+    for address in addresses:
+        remaining = min(CONNECT_TIMEOUT, clock.remaining())
+        if remaining <= 0:
+            raise TimeoutError
+        try:
+            return socket.create_connection(address, timeout=remaining)
+        except OSError as exc:
+            last = exc
+    assert last is not None
+    raise last
 
 
 def _rtsp_options(sock: socket.socket, rtsp_url: str, host: str, port: int, clock: _Clock) -> None:
