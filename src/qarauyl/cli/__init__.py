@@ -15,6 +15,7 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     probe_cmd,
     sim_cmd,
     status_cmd,
+    users_cmd,
 )
 from qarauyl.cli._app import app, run_app
 

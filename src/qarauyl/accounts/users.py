@@ -1,0 +1,346 @@
+"""Users: creating and changing them, signing in (throttled), API tokens, language preference."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from qarauyl.accounts._errors import AuthError, ThrottledError
+from qarauyl.accounts.audit import record_audit
+from qarauyl.accounts.models import ApiToken, LoginFailure, User
+from qarauyl.accounts.passwords import hash_password, needs_rehash, verify_password
+from qarauyl.accounts.permissions import LANGUAGES, ROLES, Principal
+from qarauyl.errors import InputError, NotFoundError, Problem
+from qarauyl.store.database import Database
+from qarauyl.store.models import Organisation, utcnow
+
+NAME_PATTERN = re.compile(r"^[\w.@\-]{1,80}$")
+# Five wrong passwords per name and address in fifteen minutes: enough for typos, far too few to guess.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+TOKEN_PREFIX = "qk_"
+# A token's last use is written at most this often, so that a busy machine client does not turn every
+# read into a write (SQLite allows one writer at a time).
+_TOKEN_TOUCH = timedelta(minutes=1)
+
+
+class NameTaken(InputError):
+    """A user with that name already exists."""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    name: str
+    role: str
+    organisation: str | None
+    organisation_id: int | None
+    language: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    def audit_view(self) -> dict[str, Any]:
+        """What the audit log records of a user: never the password hash."""
+        return {
+            "role": self.role,
+            "organisation": self.organisation,
+            "language": self.language,
+            "active": self.active,
+        }
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.name, user.role, user.organisation_id, user.language)
+
+
+def _info(session: Session, user: User) -> UserInfo:
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return UserInfo(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        organisation=org.name if org else None,
+        organisation_id=user.organisation_id,
+        language=user.language,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InputError(
+            f"Unknown role '{role}'; use one of {', '.join(ROLES)}.",
+            [Problem("user", "role", f"unknown role '{role}'; use one of {', '.join(ROLES)}")],
+        )
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise InputError(
+            f"Unknown language '{language}'; use one of {', '.join(LANGUAGES)}.",
+            [
+                Problem(
+                    "user", "language", f"unknown language '{language}'; use one of {', '.join(LANGUAGES)}"
+                )
+            ],
+        )
+
+
+def _organisation_id(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    org_id = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if org_id is None:
+        known = ", ".join(session.scalars(select(Organisation.name).order_by(Organisation.name)).all())
+        raise InputError(
+            f"No organisation named '{name}' (known: {known or 'none'}).",
+            [Problem("user", "organisation", f"no organisation named '{name}'")],
+        )
+    return int(org_id)
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFoundError(f"No user named '{name}'.")
+    return user
+
+
+def create_user(
+    db: Database,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    organisation: str | None = None,
+    language: str = "en",
+    actor: Principal | None = None,
+    client: str | None = None,
+) -> UserInfo:
+    if not NAME_PATTERN.match(name):
+        raise InputError(
+            f"The user name '{name}' is not valid: use 1 to 80 letters, digits, '.', '_', '@' or '-'.",
+            [Problem("user", "name", "use 1 to 80 letters, digits, '.', '_', '@' or '-'")],
+        )
+    _check_role(role)
+    _check_language(language)
+    password_hash = hash_password(password)
+    with db.session() as session:
+        if session.scalar(select(User.id).where(User.name == name)) is not None:
+            raise NameTaken(
+                f"A user named '{name}' already exists.", [Problem("user", "name", "already exists")]
+            )
+        user = User(
+            name=name,
+            role=role,
+            organisation_id=_organisation_id(session, organisation),
+            password_hash=password_hash,
+            language=language,
+            active=True,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+        info = _info(session, user)
+        record_audit(session, actor, "users.create", f"user:{name}", None, info.audit_view(), client=client)
+        return info
+
+
+def set_password(
+    db: Database, name: str, password: str, *, actor: Principal | None = None, client: str | None = None
+) -> None:
+    """A new password also ends the user's open sessions (their cookies carry the old hash's fingerprint)."""
+    password_hash = hash_password(password)
+    with db.session() as session:
+        user = _user(session, name)
+        user.password_hash = password_hash
+        session.execute(delete(LoginFailure).where(LoginFailure.name == name.lower()))
+        record_audit(
+            session, actor, "users.set_password", f"user:{name}", None, {"password": "changed"}, client=client
+        )
+
+
+_UNSET: Any = object()
+
+
+def update_user(
+    db: Database,
+    name: str,
+    *,
+    role: str | None = None,
+    organisation: str | None = _UNSET,
+    language: str | None = None,
+    active: bool | None = None,
+    actor: Principal | None = None,
+    client: str | None = None,
+) -> UserInfo:
+    with db.session() as session:
+        user = _user(session, name)
+        before = _info(session, user).audit_view()
+        if role is not None:
+            _check_role(role)
+            user.role = role
+        if organisation is not _UNSET:
+            user.organisation_id = _organisation_id(session, organisation)
+        if language is not None:
+            _check_language(language)
+            user.language = language
+        if active is not None:
+            user.active = active
+        session.flush()
+        info = _info(session, user)
+        if info.audit_view() != before:
+            record_audit(
+                session, actor, "users.update", f"user:{name}", before, info.audit_view(), client=client
+            )
+        return info
+
+
+def get_user(db: Database, name: str) -> UserInfo:
+    with db.session() as session:
+        return _info(session, _user(session, name))
+
+
+def list_users(db: Database, *, limit: int | None = None, offset: int = 0) -> tuple[int, list[UserInfo]]:
+    with db.session() as session:
+        total = int(session.scalar(select(func.count(User.id))) or 0)
+        users = session.scalars(select(User).order_by(User.name).limit(limit).offset(offset)).all()
+        return total, [_info(session, user) for user in users]
+
+
+def set_language(db: Database, principal: Principal, language: str) -> Principal:
+    """A person's own preference: not an administrative change, so not audited."""
+    _check_language(language)
+    with db.session() as session:
+        user = session.get(User, principal.id)
+        if user is None:
+            raise NotFoundError(f"No user named '{principal.name}'.")
+        user.language = language
+        return _principal(user)
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+def _throttle_check(session: Session, key: str, client: str, now: datetime) -> None:
+    window_start = now - FAILURE_WINDOW
+    failures = session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.name == key, LoginFailure.client == client, LoginFailure.at >= window_start)
+        .order_by(LoginFailure.at)
+    ).all()
+    if len(failures) >= MAX_FAILURES:
+        # Free again when the oldest failure that still counts leaves the window.
+        oldest = failures[len(failures) - MAX_FAILURES]
+        retry_after = max(1, int((oldest + FAILURE_WINDOW - now).total_seconds()) + 1)
+        minutes = (retry_after + 59) // 60
+        raise ThrottledError(
+            f"Too many failed sign-ins for '{key}' from this address; try again in {minutes} minute(s).",
+            retry_after,
+        )
+
+
+def authenticate(db: Database, name: str, password: str, *, client: str) -> Principal:
+    """The principal for a correct name and password of an active user; AuthError otherwise.
+
+    After MAX_FAILURES wrong attempts for one name from one client address within FAILURE_WINDOW, every
+    attempt (even a correct one) raises ThrottledError until the window moves on. The failures are kept
+    in the database, so all server processes share them."""
+    key = name.strip().lower()[:80]
+    client = (client or "unknown")[:100]
+    now = utcnow()
+    with db.session() as session:
+        _throttle_check(session, key, client, now)
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not ok or not user.active:
+            session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_WINDOW))
+            session.add(LoginFailure(name=key, client=client, at=now))
+            # The same words for every reason, so the answer does not tell a guesser which names exist.
+            failed = AuthError("Wrong user name or password, or the account is disabled.")
+        else:
+            session.execute(
+                delete(LoginFailure).where(LoginFailure.name == key, LoginFailure.client == client)
+            )
+            user.last_login_at = now
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            return _principal(user)
+    raise failed
+
+
+def session_fingerprint(password_hash: str) -> str:
+    """A short digest of the password hash carried by session cookies: a new password voids old cookies."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def principal_for_session(db: Database, user_id: int, fingerprint: str) -> Principal | None:
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active or session_fingerprint(user.password_hash) != fingerprint:
+            return None
+        return _principal(user)
+
+
+def session_payload(db: Database, principal: Principal) -> dict[str, Any]:
+    with db.session() as session:
+        user = session.get(User, principal.id)
+        if user is None:
+            raise AuthError("The account no longer exists.")
+        return {"u": user.id, "f": session_fingerprint(user.password_hash)}
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    db: Database, name: str, label: str = "", *, actor: Principal | None = None, client: str | None = None
+) -> str:
+    """A new bearer token acting as user `name`; shown once, only its digest is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.session() as session:
+        user = _user(session, name)
+        session.add(
+            ApiToken(user_id=user.id, label=label[:120], digest=_token_digest(token), prefix=token[:10])
+        )
+        record_audit(
+            session,
+            actor,
+            "users.token",
+            f"user:{name}",
+            None,
+            {"token": token[:10] + "…", "label": label},
+            client=client,
+        )
+    return token
+
+
+def principal_for_token(db: Database, token: str) -> Principal | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    now = utcnow()
+    with db.session() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.digest == _token_digest(token)))
+        if row is None:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or not user.active:
+            return None
+        if row.last_used_at is None or now - row.last_used_at > _TOKEN_TOUCH:
+            row.last_used_at = now
+        return _principal(user)

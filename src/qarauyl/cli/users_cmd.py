@@ -1,0 +1,97 @@
+"""`qarauyl users create|set-password|list|token|set`: accounts, run by whoever holds the server."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.table import Table
+
+from qarauyl.accounts import ROLES, create_token, create_user, list_users, set_password, update_user
+from qarauyl.cli._app import app, console
+from qarauyl.errors import InputError
+from qarauyl.runtime import open_database
+
+users_app = typer.Typer(help="People and machines that sign in: users, roles, tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """From stdin (one line, for scripts) or typed twice at a hidden prompt."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("No password on standard input.")
+        return password
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
+@users_app.command("create")
+def create(
+    name: str = typer.Argument(..., help="The sign-in name.", show_default=False),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}.", show_default=False),
+    org: str | None = typer.Option(
+        None, "--org", help="Organisation (engineers: their contractor)."
+    ),
+    language: str = typer.Option("en", "--language", help="kk, ru or en."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Create a user; asks for the password twice unless --password-stdin."""
+    db = open_database()
+    password = _read_password(password_stdin)
+    info = create_user(db, name, role, password, organisation=org, language=language)
+    where = f" of {info.organisation}" if info.organisation else ""
+    console.print(f"User '{info.name}' created: {info.role}{where}.", markup=False)
+
+
+@users_app.command("set-password")
+def set_password_(
+    name: str = typer.Argument(..., help="The sign-in name.", show_default=False),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Set a user's password; their open sessions end."""
+    db = open_database()
+    set_password(db, name, _read_password(password_stdin))
+    console.print(f"Password of '{name}' changed; their open sessions have ended.", markup=False)
+
+
+@users_app.command("set")
+def set_(
+    name: str = typer.Argument(..., help="The sign-in name.", show_default=False),
+    role: str | None = typer.Option(None, "--role", help=f"One of: {', '.join(ROLES)}."),
+    active: bool | None = typer.Option(None, "--active/--disabled", help="Allow or refuse sign-in."),
+) -> None:
+    """Change a user's role or disable them."""
+    info = update_user(open_database(), name, role=role, active=active)
+    console.print(
+        f"User '{info.name}': {info.role}, {'active' if info.active else 'disabled'}.", markup=False
+    )
+
+
+@users_app.command("list")
+def list_() -> None:
+    """Every user with role, organisation, language and last sign-in."""
+    total, users = list_users(open_database())
+    table = Table("name", "role", "organisation", "language", "active", "last sign-in")
+    for user in users:
+        table.add_row(
+            user.name,
+            user.role,
+            user.organisation or "",
+            user.language,
+            "yes" if user.active else "no",
+            user.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_login_at else "never",
+        )
+    console.print(table)
+    console.print(f"{total} user(s).")
+
+
+@users_app.command("token")
+def token(
+    name: str = typer.Argument(..., help="The user the token acts as.", show_default=False),
+    label: str = typer.Option("", "--label", help="What the token is for (shown in listings)."),
+) -> None:
+    """Create an API bearer token for a machine; it is printed once and stored only as a digest."""
+    value = create_token(open_database(), name, label)
+    console.print(value, markup=False, highlight=False, soft_wrap=True)
