@@ -331,9 +331,16 @@ def repair_cmd(
     for col in ("#", "camera", "lost coverage", "adds in this order"):
         table.add_column(col, justify="left" if col == "camera" else "right")
     total = scene.demand.weight.sum()
-    for it in items:
+    valuable = [it for it in items if it.lost_weight > 0]
+    for it in valuable:
         table.add_row(str(it.rank), it.code, f"{it.lost_share:.3%}", f"{it.marginal_in_order / total:.3%}")
     console.print(table)
+    if len(valuable) < len(items):
+        console.print(
+            f"{len(items) - len(valuable)} more broken camera(s) cover no demand of these layers "
+            "(outside them, or fully overlapped by working cameras).",
+            markup=False,
+        )
     if out is not None:
         out.write_text(json.dumps(repair_geojson(items), indent=1), encoding="utf-8")
         console.print(f"Wrote {out}", markup=False)
