@@ -104,10 +104,12 @@ def test_repair_from_the_inventory_database(
     demo_layers(demo)
     db = open_database()
     with db.session() as s:
-        for code, lon, health in (
-            ("DB-1", 68.2705, "failed"),
-            ("DB-2", 68.2729, "ok"),
-            ("DB-3", 68.2741, "failed"),
+        # Two failed cameras looking into the Yasawi mausoleum's forecourt from west and east, one
+        # working camera far from any demand: only the two failed ones cost coverage.
+        for code, lat, lon, heading, health in (
+            ("DB-1", 43.2930, 68.2703, 90.0, "failed"),
+            ("DB-2", 43.2800, 68.2500, 0.0, "ok"),
+            ("DB-3", 43.2930, 68.2731, 270.0, "failed"),
         ):
             s.add(
                 Camera(
@@ -115,11 +117,11 @@ def test_repair_from_the_inventory_database(
                     name=code,
                     vendor="pelco",
                     kind="fixed",
-                    latitude=43.2930,
+                    latitude=lat,
                     longitude=lon,
-                    heading_deg=180.0,
-                    hfov_deg=90.0,
-                    width=1920,
+                    heading_deg=heading,
+                    hfov_deg=40.0,
+                    width=3840,
                     lifecycle="connected",
                     health=health,
                 )
@@ -133,3 +135,4 @@ def test_repair_from_the_inventory_database(
     assert run_app(app) == 0
     out = capsys.readouterr().out
     assert "DB-1" in out and "DB-3" in out and "DB-2" not in out
+    assert "more broken camera" not in out
