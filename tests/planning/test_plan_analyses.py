@@ -206,3 +206,12 @@ def test_existing_cameras_for_the_map(scene: Scene) -> None:
     assert len(points) == len(scene.existing)
     assert len(wedges) == sum(c.heading_deg is not None for c in scene.existing)
     assert {f["properties"]["health"] for f in points} >= {"ok", "failed"}
+
+
+def test_curve_upper_bounds_lie_above_the_curve(scene: Scene) -> None:
+    pts = coverage_curve(scene, 6)
+    assert all(p.upper_bound_weight >= p.covered_weight - 1e-9 for p in pts)
+    assert pts[0].upper_bound_weight == pytest.approx(pts[0].covered_weight)
+    # With 3 cameras the proven optimum lies between the greedy point and the bound.
+    exact = plan(scene, 3, method="milp", time_limit=60)
+    assert pts[3].covered_weight - 1e-9 <= exact.covered_weight <= pts[3].upper_bound_weight + 1e-9

@@ -14,6 +14,7 @@ from qarauyl.errors import InputError
 from qarauyl.planning.solver import (
     CoverProblem,
     coverage_of,
+    curve_bounds,
     lagrangian_bound,
     lazy_greedy,
     lp_bound,
@@ -135,3 +136,15 @@ def test_adding_a_camera_never_lowers_coverage(seed: int, extra: int) -> None:
     rng = np.random.default_rng(seed)
     chosen = [int(j) for j in rng.choice(18, size=int(rng.integers(0, 10)), replace=False)]
     assert coverage_of(p, [*chosen, extra]) >= coverage_of(p, chosen) - 1e-12
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_curve_bounds_bound_the_optimum_for_every_k(seed: int) -> None:
+    a, w, cost, site = _instance(seed, m=25, sites=5, heads=2)
+    p = CoverProblem(sp.csc_matrix(a), w, cost, site, 5.0)
+    order = lazy_greedy(p)
+    bounds = curve_bounds(p, order, len(order))
+    for k in range(len(order) + 1):
+        pk = CoverProblem(sp.csc_matrix(a), w, cost, site, float(k))
+        assert bounds[k] >= _brute(pk) - 1e-9
+        assert bounds[k] >= coverage_of(p, order[:k]) - 1e-9

@@ -259,12 +259,15 @@ def curve_cmd(
     scene = _scene(layers, candidates, cameras, from_db, models, step, headings, tiers, workers)
     points = coverage_curve(scene, max_cameras, existing=existing)
     table = Table(title="Coverage curve")
-    for col in ("cameras", "coverage", "marginal"):
+    for col in ("cameras", "coverage", "marginal", "at most"):
         table.add_column(col, justify="right")
     total = scene.demand.weight.sum()
     for p in points:
         table.add_row(
-            str(p.cameras), f"{p.coverage:.2%}", f"{p.marginal_gain / total:.2%}" if p.cameras else ""
+            str(p.cameras),
+            f"{p.coverage:.2%}",
+            f"{p.marginal_gain / total:.2%}" if p.cameras else "",
+            f"{p.upper_bound_weight / total:.2%}",
         )
     console.print(table)
     if out is not None:
@@ -272,12 +275,9 @@ def curve_cmd(
         if out.suffix.lower() == ".json":
             out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
         else:
+            keys = list(rows[0]) if rows else []
             out.write_text(
-                "cameras,covered_weight,coverage,marginal_gain,spent\n"
-                + "".join(
-                    f"{r['cameras']},{r['covered_weight']},{r['coverage']},{r['marginal_gain']},{r['spent']}\n"
-                    for r in rows
-                ),
+                ",".join(keys) + "\n" + "".join(",".join(str(r[k]) for k in keys) + "\n" for r in rows),
                 encoding="utf-8",
             )
         console.print(f"Wrote {out}", markup=False)

@@ -23,6 +23,7 @@ from qarauyl.planning.solver import (
     Reduction,
     Solution,
     coverage_of,
+    curve_bounds,
     lazy_greedy,
     local_search,
     rank_by_gain,
@@ -432,11 +433,13 @@ class CurvePoint:
     coverage: float
     marginal_gain: float
     spent: float
+    upper_bound_weight: float  # no plan with this many new cameras covers more
 
 
 def coverage_curve(scene: Scene, max_cameras: int, *, existing: str = "working") -> list[CurvePoint]:
     """Coverage after 0, 1, …, max_cameras new cameras. The greedy order is itself the greedy plan for
-    every smaller budget, so one run gives the whole curve (each point within 1 − 1/e of optimal)."""
+    every smaller budget, so one run gives the whole curve (each point within 1 − 1/e of optimal), and
+    each point carries an upper bound on what any plan of that size could cover."""
     if max_cameras < 0:
         raise InputError("The number of cameras for the curve must be >= 0.")
     problem, _, base = _problem(scene, float(max_cameras), False, existing)
@@ -444,7 +447,9 @@ def coverage_curve(scene: Scene, max_cameras: int, *, existing: str = "working")
     total = float(scene.demand.weight.sum())
     covered = float(scene.demand.weight[base].sum())
     mat = scene.candidate_matrix()
-    pts = [CurvePoint(0, covered, covered / total if total else 0.0, 0.0, 0.0)]
+    base_w = covered
+    bounds = base_w + curve_bounds(problem, order, len(order))
+    pts = [CurvePoint(0, covered, covered / total if total else 0.0, 0.0, 0.0, base_w)]
     seen = np.zeros(problem.a.shape[0], dtype=bool)
     spent = 0.0
     for k, j in enumerate(order, start=1):
@@ -453,7 +458,11 @@ def coverage_curve(scene: Scene, max_cameras: int, *, existing: str = "working")
         seen[rows] = True
         covered += g
         spent += float(mat.col_cost[j])
-        pts.append(CurvePoint(k, covered, covered / total if total else 0.0, g, spent))
+        pts.append(
+            CurvePoint(
+                k, covered, covered / total if total else 0.0, g, spent, max(float(bounds[k]), covered)
+            )
+        )
     return pts
 
 

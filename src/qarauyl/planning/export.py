@@ -199,6 +199,7 @@ def curve_rows(points: Sequence[CurvePoint]) -> list[dict[str, float]]:
             "coverage": p.coverage,
             "marginal_gain": p.marginal_gain,
             "spent": p.spent,
+            "upper_bound_weight": p.upper_bound_weight,
         }
         for p in points
     ]

@@ -262,6 +262,36 @@ def online_bound(problem: CoverProblem, cols: list[int]) -> float:
     return f_s + total
 
 
+def curve_bounds(
+    problem: CoverProblem, order: list[int], max_k: int, *, samples: int = 40
+) -> NDArray[np.float64]:
+    """Upper bounds on the best coverage with k = 0..max_k columns (count budget), from the online bound
+    at prefixes of a greedy order: f(OPT_k) ≤ f(S_i) + the k largest per-site gains given S_i, for every
+    prefix S_i; one pass over the matrix per sampled prefix gives the bound for every k at once."""
+    out = np.full(max_k + 1, np.inf)
+    out[0] = 0.0
+    if problem.a.shape[1] == 0:
+        return np.zeros(max_k + 1)
+    starts = np.flatnonzero(np.r_[True, np.diff(problem.col_site) > 0])
+    covered = np.zeros(problem.a.shape[0], dtype=bool)
+    f_s = 0.0
+    picks = sorted(set(np.linspace(0, len(order), num=min(len(order), samples) + 1).astype(int).tolist()))
+    done = 0
+    for i in picks:
+        for j in order[done:i]:
+            rows = problem.col_rows(j)
+            f_s += float(problem.weight[rows[~covered[rows]]].sum())
+            covered[rows] = True
+        done = i
+        gains = column_sums(problem.a, np.where(covered, 0.0, problem.weight))
+        per_site = np.sort(np.maximum.reduceat(gains, starts))[::-1][:max_k]
+        best = np.zeros(max_k + 1)
+        best[1 : per_site.size + 1] = np.cumsum(per_site)
+        best[per_site.size + 1 :] = best[per_site.size]
+        out = np.minimum(out, f_s + best)
+    return out
+
+
 def _relaxed_pick(problem: CoverProblem, value: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     """max Σ value_j x_j over the budget and one-per-site constraints with 0 ≤ x ≤ 1 (the knapsack part
     relaxed when the budget is money): its optimum and the x that reaches it."""
