@@ -15,8 +15,19 @@ CLIPS = {"car-detection.mp4": 12.5, "one-by-one-person-detection.mp4": 10.0}
 @pytest.mark.parametrize("clip", sorted(CLIPS))
 def test_clean_bursts_of_real_footage_are_healthy(clip: str) -> None:
     reference = prepare_reference(decode(clip, 0, 1)[0])
-    for start in (40, 120, 200, 300):
+    starts = (40, 120, 300) if clip == "car-detection.mp4" else (40, 120, 200, 300)
+    for start in starts:
         assert codes(diagnose(decode(clip, start, 8), reference=reference)) == set(), start
+
+
+def test_a_car_filling_the_empty_lot_is_not_a_cover_nor_shaking() -> None:
+    # Frames 185-235 of the parking-lot clip: a car drives through and fills most of the featureless view.
+    # One probe may call the view changed; the health state machine's confirmation absorbs that. It must
+    # never be a cover (the car moves) or a shaking mount (the lot itself does not move).
+    reference = prepare_reference(decode("car-detection.mp4", 0, 1)[0])
+    for start in (195, 205):
+        found = codes(diagnose(decode("car-detection.mp4", start, 8), reference=reference))
+        assert not found & {"occluded", "shaking", "blur", "frozen"}, (start, found)
 
 
 @pytest.mark.parametrize("clip", sorted(CLIPS))

@@ -111,12 +111,19 @@ def check(ctx: Context) -> CheckResult:
         # opposite, and the scene's layout (the thumbnail) keeps its contrast under noise and blur.
         ref_std = float(ctx.reference.thumb.std())
         ref_grey = ctx.reference.grey
-        (ref_p2,) = ctx.reference.cached("p2", lambda: percentiles(ref_grey, (2,)))
+        ref_p2, ref_p98 = ctx.reference.cached("p2p98", lambda: percentiles(ref_grey, (2, 98)))
         ratio = thumb_std / max(ref_std, 0.5)
         metrics["contrast_ratio"] = ratio
-        veiled = (
-            ratio < t.low_contrast_range_ratio and p2 >= ref_p2 + t.low_contrast_black_lift and ref_std >= 1.0
-        )
+        if ref_std >= 3.0:
+            veiled = ratio < t.low_contrast_range_ratio and p2 >= ref_p2 + t.low_contrast_black_lift
+        else:
+            # A featureless reference (asphalt, a wall) has no contrast to lose: a grey veil shows as its
+            # black level moving while the picture stays as flat and turns greyer.
+            veiled = (
+                saturation < 0.2
+                and abs(p2 - ref_p2) >= t.low_contrast_black_lift
+                and contrast_range <= (ref_p98 - ref_p2) + 10.0
+            )
     elif (learned_range := ctx.baseline.learned("contrast_range")) is not None and learned_range.mean >= 20.0:
         ratio = contrast_range / learned_range.mean
         metrics["contrast_ratio"] = ratio

@@ -83,6 +83,25 @@ _UNSEEABLE = frozenset(
     }
 )
 
+# The order in which causes are considered: a code is dropped only if one kept before it explains it.
+PRIORITY: tuple[F, ...] = (
+    F.NO_SIGNAL,
+    F.TOO_DARK,
+    F.OVEREXPOSED,
+    F.OCCLUDED,
+    F.GLARE,
+    F.STRIPES,
+    F.NOISE,
+    F.LOW_CONTRAST,
+    F.SHAKING,
+    F.SCENE_CHANGED,
+    F.BLUR,
+    F.IR_CUT,
+    F.COLOR_CAST,
+    F.FROZEN,
+    F.CORRUPTED,
+)
+
 # finding -> the findings it explains away
 SUPPRESSES: dict[F, frozenset[F]] = {
     F.NO_SIGNAL: _PICTURE,
@@ -94,7 +113,8 @@ SUPPRESSES: dict[F, frozenset[F]] = {
     ),
     F.SCENE_CHANGED: frozenset({F.BLUR, F.GLARE, F.COLOR_CAST, F.SHAKING}),
     F.LOW_CONTRAST: frozenset({F.BLUR, F.SCENE_CHANGED, F.COLOR_CAST}),
-    F.GLARE: frozenset({F.LOW_CONTRAST, F.COLOR_CAST, F.BLUR}),
+    # A light in the lens blinds part of the view: structure and features are lost there.
+    F.GLARE: frozenset({F.LOW_CONTRAST, F.COLOR_CAST, F.BLUR, F.SCENE_CHANGED}),
     # Bands and heavy noise swamp the structure that scene change and motion are measured on.
     F.STRIPES: frozenset({F.NOISE, F.CORRUPTED, F.BLUR, F.SCENE_CHANGED, F.SHAKING}),
     F.NOISE: frozenset({F.CORRUPTED, F.SHAKING, F.SCENE_CHANGED}),
@@ -117,7 +137,14 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # A turned camera still sees a textured world; a cover is smooth.
         # A cover over half the view also leaves too little to match features against.
         textured = (
-            metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.5
+            metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.4
         )
         drop.add(F.OCCLUDED if textured else F.SCENE_CHANGED)
+    if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.4:
+        # The view no longer lines up with the reference (a truck filling it, a turned camera): what moves
+        # is not the camera's usual scene, so its motion says nothing about the mount.
+        drop.add(F.SHAKING)
+    if {F.BLUR, F.SCENE_CHANGED} <= codes:
+        # Defocus also erases the features a scene is recognised by; a turned camera stays sharp.
+        drop.add(F.SCENE_CHANGED if metrics.get("sharpness_ratio", 1.0) < 0.75 else F.BLUR)
     return drop

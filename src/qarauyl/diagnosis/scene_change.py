@@ -136,7 +136,16 @@ def check(ctx: Context) -> CheckResult:
             metrics["scene_warped_ncc"] = warped_ncc
             # Periodic scenes (lamp posts, windows) also match shifted by a period: the coarse structure
             # must disagree with the reference as well.
-            if big and warped_ncc >= ncc + 0.1 and warped_ncc >= 0.4 and ncc < t.scene_ncc_confirm:
+            # Phase correlation of the whole structure finding no shift (with a real peak) outvotes the
+            # features: in a periodic scene they can lock onto the next lamp post.
+            unmoved = shift < t.scene_shift / 2 and response >= 0.1
+            if (
+                big
+                and not unmoved
+                and warped_ncc >= ncc + 0.1
+                and warped_ncc >= 0.4
+                and ncc < t.scene_ncc_confirm
+            ):
                 return [
                     finding(
                         FaultCode.SCENE_CHANGED,

@@ -130,8 +130,8 @@ class Thresholds:
     scene_angle: float = 6.0
     scene_zoom: float = 0.15
     # With no feature match, the coarse structure must also disagree (clean scenes stay > 0.5, IR night
-    # with its noise > 0.45).
-    scene_ncc_confirm: float = 0.45
+    # with its noise mostly > 0.38).
+    scene_ncc_confirm: float = 0.38
     # Structure this similar, barely shifted, is the reference's view without asking the features.
     scene_fast_accept: float = 0.8
 
