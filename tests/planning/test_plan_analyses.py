@@ -134,6 +134,10 @@ def test_exports(scene: Scene) -> None:
                 if g["properties"]["role"] == "site" and g["properties"]["rank"] == f["properties"]["rank"]
             )
             assert poly.buffer(1e-7).contains(shapely.geometry.shape(site["geometry"]))
+    ranges = gj["features"][0]["properties"]["tier_ranges_m"]
+    assert list(ranges) == ["detect", "observe", "recognise", "identify"]
+    assert ranges["detect"] >= ranges["observe"] >= ranges["recognise"] >= ranges["identify"]
+    assert gj["features"][0]["properties"]["range_m"] == pytest.approx(max(ranges.values()), abs=0.1)
     rows = list(csv.DictReader(io.StringIO(plan_csv(result))))
     assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
     kml = plan_kml(result)
@@ -215,3 +219,24 @@ def test_curve_upper_bounds_lie_above_the_curve(scene: Scene) -> None:
     # With 3 cameras the proven optimum lies between the greedy point and the bound.
     exact = plan(scene, 3, method="milp", time_limit=60)
     assert pts[3].covered_weight - 1e-9 <= exact.covered_weight <= pts[3].upper_bound_weight + 1e-9
+
+
+def test_editable_tiers_change_the_ranges(demo_dir: Path) -> None:
+    from qarauyl.planning import Tier
+
+    layers = [read_layer(demo_dir / "historic_sites.geojson")]
+    site = [CandidateSite("a", 43.2938, 68.2717)]
+    normal = prepare_scene(layers, candidates=site, step_m=5.0, headings=8)
+    strict = prepare_scene(
+        layers,
+        candidates=site,
+        step_m=5.0,
+        headings=8,
+        tiers=(
+            Tier("detect", 25.0),
+            Tier("observe", 62.5),
+            Tier("recognise", 400.0),
+            Tier("identify", 800.0),
+        ),
+    )
+    assert plan(strict, 1).covered_weight < plan(normal, 1).covered_weight

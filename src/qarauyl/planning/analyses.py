@@ -13,7 +13,14 @@ import shapely
 from numpy.typing import NDArray
 
 from qarauyl.errors import InputError
-from qarauyl.planning.camera import DEFAULT_MODELS, DEFAULT_TIERS, CameraModel, Tier, default_headings
+from qarauyl.planning.camera import (
+    DEFAULT_MODELS,
+    DEFAULT_TIERS,
+    CameraModel,
+    Tier,
+    default_headings,
+    range_table,
+)
 from qarauyl.planning.coverage import CoverageMatrix, MetricSite, build_coverage
 from qarauyl.planning.demand import Demand, build_demand
 from qarauyl.planning.geo import LocalProjection
@@ -274,6 +281,8 @@ class Recommendation:
     cost: float
     marginal_gain: float  # weighted demand this camera adds given the ones ranked before it
     marginal_share: float  # the same as a share of all demand
+    # Ground range per tier at this site's mount height, for drawing nested wedges: (("detect", 88.0), …)
+    tier_ranges_m: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -390,6 +399,14 @@ def plan(
                 float(mat.col_cost[j]),
                 g,
                 g / total if total else 0.0,
+                tuple(
+                    (t.name, round(float(r), 2))
+                    for t, r in zip(
+                        scene.demand.tiers,
+                        range_table(model, scene.demand.tiers, site.mount_height_m),
+                        strict=True,
+                    )
+                ),
             )
         )
     covered_rows = base | mat.covered_rows(sol.columns)

@@ -49,6 +49,7 @@ def _props(rec: Recommendation) -> dict[str, Any]:
         "cost": rec.cost,
         "marginal_gain": round(rec.marginal_gain, 6),
         "marginal_share": round(rec.marginal_share, 6),
+        "tier_ranges_m": dict(rec.tier_ranges_m),
     }
 
 
