@@ -1,0 +1,263 @@
+"""Camera reads and writes for the API: scoped, paginated queries and validated single-camera changes.
+
+Values sent to the API go through the inventory's row validation (qarauyl.inventory.records), so the
+API and a file import accept and refuse exactly the same things and word their problems alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from qarauyl.errors import InputError, NotFoundError, Problem
+from qarauyl.inventory.records import RawRow, validate_row
+from qarauyl.security import CredentialCipher
+from qarauyl.store.models import Camera, District, NetworkZone, Organisation
+
+_Query = Select[Camera, str, str, str, str]
+_Owner = aliased(Organisation)
+_Maintainer = aliased(Organisation)
+
+# Columns copied as they are from a validated record to the table.
+_DIRECT = (
+    "name",
+    "vendor",
+    "model",
+    "kind",
+    "latitude",
+    "longitude",
+    "address",
+    "heading_deg",
+    "hfov_deg",
+    "fps",
+    "min_bitrate_kbps",
+    "main_stream_url",
+    "sub_stream_url",
+    "onvif_url",
+    "installed_on",
+    "lifecycle",
+    "tags",
+)
+_REFERENCES: dict[str, type[District] | type[NetworkZone] | type[Organisation]] = {
+    "district": District,
+    "zone": NetworkZone,
+    "owner": Organisation,
+    "maintainer": Organisation,
+}
+
+
+@dataclass(frozen=True)
+class CameraQuery:
+    district: str | None = None
+    vendor: str | None = None
+    lifecycle: str | None = None
+    health: str | None = None
+    maintainer: str | None = None
+    search: str | None = None
+
+
+def _select() -> _Query:
+    query: _Query = (
+        select(
+            Camera,
+            District.name.label("district_name"),
+            NetworkZone.name.label("zone_name"),
+            _Owner.name.label("owner_name"),
+            _Maintainer.name.label("maintainer_name"),
+        )
+        .outerjoin(District, Camera.district_id == District.id)
+        .outerjoin(NetworkZone, Camera.zone_id == NetworkZone.id)
+        .outerjoin(_Owner, Camera.owner_id == _Owner.id)
+        .outerjoin(_Maintainer, Camera.maintainer_id == _Maintainer.id)
+    )
+    return query
+
+
+def _filtered(query: _Query, filters: CameraQuery, scope: ColumnElement[bool] | None) -> _Query:
+    if scope is not None:
+        query = query.where(scope)
+    if filters.district:
+        query = query.where(District.name == filters.district)
+    if filters.vendor:
+        query = query.where(Camera.vendor == filters.vendor.lower())
+    if filters.lifecycle:
+        query = query.where(Camera.lifecycle == filters.lifecycle.lower())
+    if filters.health:
+        query = query.where(Camera.health == filters.health.lower())
+    if filters.maintainer:
+        query = query.where(_Maintainer.name == filters.maintainer)
+    if filters.search:
+        needle = f"%{filters.search.lower()}%"
+        query = query.where(func.lower(Camera.code).like(needle) | func.lower(Camera.name).like(needle))
+    return query
+
+
+def camera_view(row: Any) -> dict[str, Any]:
+    """A camera as the API shows it: never its username or password, only whether it has them."""
+    camera: Camera = row[0]
+    return {
+        "id": camera.id,
+        "code": camera.code,
+        "name": camera.name,
+        "vendor": camera.vendor,
+        "model": camera.model,
+        "kind": camera.kind,
+        "latitude": camera.latitude,
+        "longitude": camera.longitude,
+        "address": camera.address,
+        "district": row.district_name,
+        "zone": row.zone_name,
+        "heading_deg": camera.heading_deg,
+        "hfov_deg": camera.hfov_deg,
+        "resolution": f"{camera.width}x{camera.height}" if camera.width and camera.height else None,
+        "fps": camera.fps,
+        "min_bitrate_kbps": camera.min_bitrate_kbps,
+        "main_stream_url": camera.main_stream_url,
+        "sub_stream_url": camera.sub_stream_url,
+        "onvif_url": camera.onvif_url,
+        "owner": row.owner_name,
+        "maintainer": row.maintainer_name,
+        "installed_on": camera.installed_on,
+        "lifecycle": camera.lifecycle,
+        "tags": list(camera.tags or []),
+        "health": camera.health,
+        "health_since": camera.health_since,
+        "has_credentials": bool(camera.username or camera.password_encrypted),
+        "updated_at": camera.updated_at,
+    }
+
+
+def audit_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The camera for the audit log: JSON-safe, without timestamps that change on their own."""
+    out = {k: v for k, v in view.items() if k not in {"id", "updated_at", "health", "health_since"}}
+    if out.get("installed_on") is not None:
+        out["installed_on"] = out["installed_on"].isoformat()
+    return out
+
+
+def list_cameras(
+    session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None, *, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    query = _filtered(_select(), filters, scope)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Camera.code).limit(limit).offset(offset))
+    return int(total), [camera_view(row) for row in rows]
+
+
+def find_camera(session: Session, code: str, scope: ColumnElement[bool] | None) -> dict[str, Any]:
+    """One camera by code; a camera outside the scope is as absent as a missing one (no existence leak)."""
+    query = _select().where(Camera.code == code)
+    if scope is not None:
+        query = query.where(scope)
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFoundError(f"No camera with code '{code}'.")
+    return camera_view(row)
+
+
+def camera_id_in_scope(session: Session, camera_id: int, scope: ColumnElement[bool] | None) -> bool:
+    query = select(Camera.id).where(Camera.id == camera_id)
+    if scope is not None:
+        query = query.where(scope)
+    return session.scalar(query) is not None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "get_secret_value"):
+        return str(value.get_secret_value())
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    if hasattr(value, "value"):  # enums
+        return str(value.value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def validate_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The inventory's validation of the sent fields; InputError naming each bad field."""
+    cells = {column: _cell(value) for column, value in fields.items()}
+    record, problems = validate_row(RawRow("body", cells), frozenset(cells))
+    if problems or record is None:
+        raise InputError(f"{len(problems)} invalid field(s); nothing was changed.", problems)
+    return {k: v for k, v in record.values.items() if k in record.present}
+
+
+def _reference_id(session: Session, column: str, name: str | None) -> int | None:
+    if not name:
+        return None
+    model = _REFERENCES[column]
+    found = session.scalar(select(model.id).where(model.name == name))
+    if found is None:
+        raise InputError(
+            f"No {column} named '{name}'.",
+            [Problem("body", column, f"no {model.__name__.lower()} named '{name}'")],
+        )
+    return int(found)
+
+
+def apply_fields(
+    session: Session, camera: Camera, values: dict[str, Any], cipher: CredentialCipher
+) -> list[str]:
+    """Writes validated values onto a camera; returns the names of the fields that changed."""
+    with session.no_autoflush:  # a half-filled new camera must not be flushed by a reference lookup
+        return _apply(session, camera, values, cipher)
+
+
+def _apply(session: Session, camera: Camera, values: dict[str, Any], cipher: CredentialCipher) -> list[str]:
+    changed: list[str] = []
+    for column, value in values.items():
+        if column in _DIRECT:
+            if column in ("kind", "lifecycle", "vendor") and value is not None:
+                value = str(getattr(value, "value", value))
+            if column == "tags" and value is None:
+                value = []
+            if getattr(camera, column) != value:
+                setattr(camera, column, value)
+                changed.append(column)
+        elif column == "resolution":
+            width, height = value if value else (None, None)
+            if (camera.width, camera.height) != (width, height):
+                camera.width, camera.height = width, height
+                changed.append(column)
+        elif column in _REFERENCES:
+            ref = _reference_id(session, column, value)
+            if getattr(camera, f"{column}_id") != ref:
+                setattr(camera, f"{column}_id", ref)
+                changed.append(column)
+        elif column == "username":
+            if camera.username != value:
+                camera.username = value or None
+                changed.append(column)
+        elif column == "password":
+            if not value:
+                if camera.password_encrypted is not None:
+                    camera.password_encrypted = camera.password_digest = None
+                    changed.append(column)
+            elif cipher.digest(value) != camera.password_digest:
+                camera.password_encrypted = cipher.encrypt(value)
+                camera.password_digest = cipher.digest(value)
+                changed.append(column)
+    return changed
+
+
+def camera_by_code(session: Session, code: str, scope: ColumnElement[bool] | None) -> Camera:
+    query = select(Camera).where(Camera.code == code)
+    if scope is not None:
+        query = query.where(scope)
+    camera = session.scalar(query)
+    if camera is None:
+        raise NotFoundError(f"No camera with code '{code}'.")
+    return camera
+
+
+def codes_exist(session: Session, codes: Sequence[str]) -> bool:
+    return session.scalar(select(func.count(Camera.id)).where(Camera.code.in_(codes))) != 0

@@ -1,0 +1,49 @@
+"""The one place where Qarauyl errors become HTTP answers, each with a sentence for a person."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from qarauyl.accounts import AuthError, Forbidden, NameTaken, ThrottledError
+from qarauyl.errors import InputError, NotFoundError, QarauylError
+
+
+class Conflict(QarauylError):
+    """The request clashes with the current state (a code already taken, an event already acknowledged)."""
+
+
+def _problems(exc: InputError) -> list[dict[str, object]]:
+    if not exc.problems:
+        return [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]
+    out: list[dict[str, object]] = []
+    for problem in exc.problems:
+        # A file problem keeps its `FILE:LINE` place; a field problem is located in the body like FastAPI's.
+        loc: list[str | int] = (
+            ["body", problem.column] if problem.location == "body" else ["file", problem.location]
+        )
+        if problem.location not in ("body",) and problem.column:
+            loc.append(problem.column)
+        out.append({"loc": loc, "msg": problem.message, "type": "value_error", "problem": str(problem)})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_qarauyl_error(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, ThrottledError):
+            return JSONResponse(
+                {"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+            )
+        if isinstance(exc, AuthError):
+            return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, Forbidden):
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        if isinstance(exc, NotFoundError):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        if isinstance(exc, Conflict | NameTaken):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        if isinstance(exc, InputError):
+            return JSONResponse({"detail": _problems(exc), "message": str(exc)}, status_code=422)
+        return JSONResponse({"detail": str(exc)}, status_code=500)
+
+    app.add_exception_handler(QarauylError, on_qarauyl_error)

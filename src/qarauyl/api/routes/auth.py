@@ -1,0 +1,122 @@
+"""Signing in and out: /api/v1/auth/* (JSON, for scripts and the console) and /login, /logout (HTML forms)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from qarauyl.accounts import (
+    ACTIONS,
+    SESSION_COOKIE,
+    AuthError,
+    Principal,
+    SessionCodec,
+    ThrottledError,
+    authenticate,
+    cookie_options,
+    permitted,
+    set_language,
+)
+from qarauyl.api._deps import Client, Db, Me
+from qarauyl.api.routes._responses import errors
+from qarauyl.api.schemas.users import LanguageIn, LoginIn, MeOut
+from qarauyl.store.database import Database
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+forms = APIRouter(include_in_schema=False)
+
+
+def me_view(principal: Principal) -> dict[str, Any]:
+    return {
+        "id": principal.id,
+        "name": principal.name,
+        "role": principal.role,
+        "organisation_id": principal.organisation_id,
+        "language": principal.language,
+        "permissions": sorted(action for action in ACTIONS if permitted(principal, action)),
+    }
+
+
+def start_session(request: Request, response: Response, db: Database, principal: Principal) -> None:
+    codec: SessionCodec = request.app.state.sessions
+    response.set_cookie(value=codec.issue(db, principal), **cookie_options(request.url.scheme == "https"))
+
+
+def end_session(request: Request, response: Response) -> None:
+    options = cookie_options(request.url.scheme == "https")
+    options.pop("max_age")
+    response.delete_cookie(**options)
+
+
+@router.post(
+    "/login", response_model=MeOut, summary="Sign in; sets the session cookie", responses=errors(401, 429)
+)
+def login(body: LoginIn, request: Request, response: Response, db: Db, client: Client) -> dict[str, Any]:
+    principal = authenticate(db, body.name, body.password.get_secret_value(), client=client)
+    start_session(request, response, db, principal)
+    return me_view(principal)
+
+
+@router.post("/logout", status_code=204, summary="Sign out; clears the session cookie")
+def logout(request: Request) -> Response:
+    response = Response(status_code=204)
+    end_session(request, response)
+    return response
+
+
+@router.get(
+    "/me", response_model=MeOut, summary="Who is signed in, and what they may do", responses=errors(401)
+)
+def me(principal: Me) -> dict[str, Any]:
+    return me_view(principal)
+
+
+@router.put(
+    "/me/language", response_model=MeOut, summary="Set my language (kk, ru, en)", responses=errors(401)
+)
+def language(body: LanguageIn, principal: Me, db: Db) -> dict[str, Any]:
+    return me_view(set_language(db, principal, body.language))
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: `//evil.example` or `https://...` would turn the form into an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@forms.post("/login")
+def login_form(
+    request: Request,
+    db: Db,
+    client: Client,
+    name: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The console's sign-in form posts here; failures go back to /login?error=invalid|throttled."""
+    target = safe_next(next)
+    try:
+        principal = authenticate(db, name, password, client=client)
+    except ThrottledError:
+        return RedirectResponse(
+            "/login?" + urlencode({"error": "throttled", "next": target}), status_code=303
+        )
+    except AuthError:
+        return RedirectResponse("/login?" + urlencode({"error": "invalid", "next": target}), status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    start_session(request, response, db, principal)
+    return response
+
+
+@forms.api_route("/logout", methods=["GET", "POST"])
+def logout_form(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    end_session(request, response)
+    return response
+
+
+__all__ = ["SESSION_COOKIE", "forms", "router"]

@@ -1,0 +1,149 @@
+"""/api/v1/users, /api/v1/organisations, /api/v1/audit: administration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func, select
+
+from qarauyl import accounts
+from qarauyl.accounts import AuditFilter, Principal, list_audit
+from qarauyl.api._deps import Client, Db, allow
+from qarauyl.api.routes._responses import PROTECTED, errors
+from qarauyl.api.schemas.common import MAX_LIMIT, Page
+from qarauyl.api.schemas.users import (
+    AuditOut,
+    OrganisationOut,
+    TokenIn,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from qarauyl.store.models import Organisation
+
+router = APIRouter(tags=["administration"], responses=PROTECTED)
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _user_view(info: accounts.UserInfo) -> dict[str, Any]:
+    view = asdict(info)
+    view.pop("organisation_id")
+    return view
+
+
+@router.get("/users", response_model=Page[UserOut], summary="Users")
+def list_users(
+    db: Db, _: Annotated[Principal, Depends(allow("users.manage"))], limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    total, users = accounts.list_users(db, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": [_user_view(u) for u in users]}
+
+
+@router.post(
+    "/users", response_model=UserOut, status_code=201, summary="Create a user", responses=errors(409)
+)
+def create_user(
+    body: UserCreate, db: Db, client: Client, principal: Annotated[Principal, Depends(allow("users.manage"))]
+) -> dict[str, Any]:
+    info = accounts.create_user(
+        db,
+        body.name,
+        body.role,
+        body.password.get_secret_value(),
+        organisation=body.organisation,
+        language=body.language,
+        actor=principal,
+        client=client,
+    )
+    return _user_view(info)
+
+
+@router.get("/users/{name}", response_model=UserOut, summary="One user", responses=errors(404))
+def get_user(name: str, db: Db, _: Annotated[Principal, Depends(allow("users.manage"))]) -> dict[str, Any]:
+    return _user_view(accounts.get_user(db, name))
+
+
+@router.patch("/users/{name}", response_model=UserOut, summary="Change a user", responses=errors(404))
+def update_user(
+    name: str,
+    body: UserUpdate,
+    db: Db,
+    client: Client,
+    principal: Annotated[Principal, Depends(allow("users.manage"))],
+) -> dict[str, Any]:
+    sent = body.model_fields_set
+    if body.password is not None:
+        accounts.set_password(db, name, body.password.get_secret_value(), actor=principal, client=client)
+    kwargs: dict[str, Any] = {"role": body.role, "language": body.language, "active": body.active}
+    if "organisation" in sent:
+        kwargs["organisation"] = body.organisation
+    return _user_view(accounts.update_user(db, name, actor=principal, client=client, **kwargs))
+
+
+@router.post(
+    "/users/{name}/tokens",
+    response_model=TokenOut,
+    status_code=201,
+    summary="Create an API token acting as this user (shown once)",
+    responses=errors(404),
+)
+def create_token(
+    name: str,
+    body: TokenIn,
+    db: Db,
+    client: Client,
+    principal: Annotated[Principal, Depends(allow("users.manage"))],
+) -> dict[str, Any]:
+    token = accounts.create_token(db, name, body.label, actor=principal, client=client)
+    return {"token": token, "user": name, "label": body.label}
+
+
+@router.get("/organisations", response_model=Page[OrganisationOut], summary="Organisations")
+def list_organisations(
+    db: Db, _: Annotated[Principal, Depends(allow("cameras.read"))], limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    with db.session() as session:
+        total = session.scalar(select(func.count(Organisation.id))) or 0
+        rows = session.scalars(select(Organisation).order_by(Organisation.name).limit(limit).offset(offset))
+        items = [{"id": o.id, "name": o.name, "kind": o.kind} for o in rows]
+    return {"total": int(total), "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/audit", response_model=Page[AuditOut], summary="The audit log, newest first")
+def audit_log(
+    db: Db,
+    _: Annotated[Principal, Depends(allow("audit.read"))],
+    actor: Annotated[str | None, Query(max_length=80)] = None,
+    action: Annotated[str | None, Query(max_length=60)] = None,
+    target: Annotated[str | None, Query(max_length=300)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    def aware(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+    filters = AuditFilter(actor=actor, action=action, target=target, since=aware(since), until=aware(until))
+    with db.session() as session:
+        total, rows = list_audit(session, filters, limit=limit, offset=offset)
+        items = [
+            {
+                "id": r.id,
+                "at": r.at,
+                "actor": r.actor,
+                "action": r.action,
+                "target": r.target,
+                "before": r.before,
+                "after": r.after,
+                "client": r.client,
+            }
+            for r in rows
+        ]
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
