@@ -28,7 +28,7 @@ def probe(
     concurrency: int = typer.Option(
         4, "--concurrency", min=1, max=256, help="Cameras probed at the same time."
     ),
-    frames: int = typer.Option(8, "--frames", min=1, max=64, help="Frames decoded after the first keyframe."),
+    frames: int = typer.Option(8, "--frames", min=1, max=64, help="Frames decoded, keyframe first."),
     transport: str = typer.Option("tcp", "--transport", help="RTSP transport: tcp or udp."),
     username: str | None = typer.Option(None, "--username", help="Camera user, for URLs without one."),
     password: str | None = typer.Option(
