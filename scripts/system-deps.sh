@@ -11,4 +11,4 @@ bash "$here/apt-install.sh" \
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
     gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
     gir1.2-gst-rtsp-server-1.0 libgirepository1.0-dev libcairo2-dev pkg-config \
-    chromium
+    chromium fonts-dejavu-core

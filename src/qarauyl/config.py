@@ -43,6 +43,8 @@ class Settings(BaseSettings):
         description="Encrypts camera passwords at rest; default: generated once into data_dir/secret.key.",
     )
     log_level: str = "INFO"
+    # Map tiles for the console, e.g. "http://tiles.local/{z}/{x}/{y}.png"; None (air-gapped): no tiles.
+    map_tile_url: str | None = None
 
     @field_validator("data_dir")
     @classmethod

@@ -13,6 +13,7 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     monitor_cmd,
     plan_cmd,
     probe_cmd,
+    serve_cmd,
     sim_cmd,
     status_cmd,
     users_cmd,

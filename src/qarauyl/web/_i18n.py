@@ -1,0 +1,82 @@
+"""The console's three languages: catalogues (web/i18n/{kk,ru,en}.json) and locale-aware formatting.
+
+A key missing from a catalogue falls back to English, then to the key itself; the test suite makes
+sure neither happens in the shipped catalogues.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES = ("kk", "ru", "en")
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# Babel locales: British English writes day-month-year like the rest of the region.
+LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
+DEFAULT_LANGUAGE = "ru"
+CATALOGUE_DIR = Path(__file__).parent / "i18n"
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((CATALOGUE_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def normalise(language: str | None) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Translator:
+    """`tr("key", n=3)` in one language, plus the number and date formats of its locale."""
+
+    def __init__(self, language: str | None) -> None:
+        self.language = normalise(language)
+        self.locale = LOCALES[self.language]
+        self._texts = catalogue(self.language)
+        self._fallback = catalogue("en")
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self._texts.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text
+
+    def maybe(self, prefix: str, value: str | None) -> str:
+        """A translated enumeration value (`health.failed`), or the raw value if the catalogue lacks it."""
+        if value is None:
+            return "—"
+        key = f"{prefix}.{value}"
+        return self(key) if key in self._texts or key in self._fallback else value
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def percent(self, ratio: float | None, digits: int = 1) -> str:
+        if ratio is None:
+            return "—"
+        return str(format_percent(ratio, format="#,##0." + "0" * digits + "%", locale=self.locale))
+
+    def datetime(self, moment: datetime | None, style: str = "short") -> str:
+        """A moment in the server's local time zone (the OCC's), written the locale's way."""
+        if moment is None:
+            return "—"
+        local = moment.astimezone()
+        return str(format_datetime(local, format=style, tzinfo=local.tzinfo, locale=self.locale))
+
+    def error(self, exc: Exception) -> str:
+        """A sentence for a person: a catalogue key carried by the error, else its own message."""
+        message = str(exc)
+        if message in self._texts:
+            return self(message)
+        problems = getattr(exc, "problems", None)
+        if problems:
+            return self("error.invalid", details="; ".join(f"{p.column}: {p.message}" for p in problems))
+        return self("error.generic", details=message) if message else self("error.unexpected")

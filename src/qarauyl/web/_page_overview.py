@@ -1,0 +1,185 @@
+"""The sign-in page and the overview: the meeting's numbers, availability, breakdowns, newest events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import app, run, ui
+
+from qarauyl.analytics.fleet import Counts
+from qarauyl.web import _auth, _data
+from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, normalise
+from qarauyl.web._shell import Page, frame, health_badge, sign_in, state
+
+STATS = (
+    ("installed", "stat.installed", "videocam", "primary"),
+    ("connected", "stat.connected", "lan", "primary"),
+    ("ok", "stat.working", "check_circle", "green-8"),
+    ("degraded", "stat.degraded", "warning", "amber-8"),
+    ("failed", "stat.failed", "error", "red-8"),
+    ("in_repair", "stat.in_repair", "build", "blue-grey-7"),
+)
+REFRESH_SECONDS = 5.0
+
+
+@ui.page("/signin")
+def signin_page(next: str = "/") -> None:  # noqa: A002  (the query parameter's name)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    language = normalise(app.storage.user.get("language"))
+    tr = Translator(language)
+    ui.page_title(f"{tr('signin.title')} · Qarauyl")
+    ui.query("html").props(f"lang={tr.language}")
+
+    async def submit() -> None:
+        client = ui.context.client.request.client
+        address = client.host if client else "unknown"
+        try:
+            person = await run.io_bound(
+                _auth.authenticate, state().db, name.value.strip(), password.value, client=address
+            )
+        except _auth.LoginError as exc:
+            failure.set_text(tr(str(exc)))
+            failure.set_visibility(True)
+            return
+        chosen = app.storage.user.get("language")
+        if chosen and chosen != person.language:
+            # A language picked on the sign-in page becomes the person's remembered choice.
+            person = _auth.remember_language(state().db, person, chosen)
+        sign_in(person)
+        ui.navigate.to(target)
+
+    def switch(event: Any) -> None:
+        app.storage.user["language"] = normalise(event.value)
+        ui.navigate.reload()
+
+    with ui.column().classes("absolute-center items-stretch w-80 max-w-full q-pa-md gap-3"):
+        with ui.row().classes("items-center justify-between"):
+            ui.label("Qarauyl").classes("text-h4 text-primary")
+            ui.select(LANGUAGE_NAMES, value=language, on_change=switch).props("dense data-testid=language")
+        ui.label(tr("signin.title")).classes("text-subtitle1")
+        name = ui.input(tr("signin.name")).props("autofocus data-testid=signin-name autocomplete=username")
+        password = ui.input(tr("signin.password"), password=True).props(
+            "data-testid=signin-password autocomplete=current-password"
+        )
+        password.on("keydown.enter", submit)
+        failure = ui.label().classes("text-negative").props("data-testid=signin-error")
+        failure.set_visibility(False)
+        ui.button(tr("signin.submit"), on_click=submit).props("data-testid=signin-submit")
+
+
+def _stat_cards(page: Page, counts: Counts) -> None:
+    tr = page.tr
+    with ui.element("div").classes("stat-grid w-full"):
+        for field, key, icon, colour in STATS:
+            with ui.card().classes("q-pa-sm").props(f"flat bordered data-testid=stat-{field}"):
+                with ui.row().classes("items-center no-wrap gap-2"):
+                    ui.icon(icon, color=colour).classes("text-h5")
+                    with ui.column().classes("gap-0"):
+                        ui.label(tr.number(getattr(counts, field))).classes("text-h5").props(
+                            f"data-testid=stat-{field}-value data-value={getattr(counts, field)}"
+                        )
+                        ui.label(tr(key)).classes("text-caption text-grey-8")
+
+
+def _availability(page: Page, report: _data.AvailabilityReport) -> None:
+    tr = page.tr
+    with ui.card().classes("w-full").props("flat bordered"):
+        ui.label(tr("overview.availability")).classes("text-subtitle1")
+        with ui.row().classes("gap-6"):
+            for label, value, testid in (
+                ("overview.last_24h", report.last_24h, "avail-24h"),
+                ("overview.last_7d", report.last_7d, "avail-7d"),
+                ("overview.last_30d", report.last_30d, "avail-30d"),
+            ):
+                with ui.column().classes("gap-0"):
+                    ui.label(tr.percent(value)).classes("text-h6").props(f"data-testid={testid}")
+                    ui.label(tr(label)).classes("text-caption text-grey-8")
+        days = [tr.datetime(day, "short").split(" ")[0].rstrip(",") for day, _ in report.daily]
+        values = [round(v * 100, 2) if v is not None else None for _, v in report.daily]
+        ui.echart(
+            {
+                "animation": False,
+                "grid": {"left": 40, "right": 12, "top": 16, "bottom": 28},
+                "tooltip": {"trigger": "axis", "valueFormatter": None},
+                "xAxis": {"type": "category", "data": days},
+                "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+                "series": [
+                    {"type": "line", "name": tr("overview.availability"), "data": values,
+                     "areaStyle": {"opacity": 0.15}, "connectNulls": True, "smooth": False}
+                ],
+            }
+        ).classes("w-full h-48").props("data-testid=availability-chart")
+
+
+def _breakdown(page: Page, title_key: str, rows: dict[str, Counts], testid: str) -> None:
+    tr = page.tr
+    columns = [
+        {"name": "name", "label": tr(title_key), "field": "name", "align": "left"},
+        {"name": "installed", "label": tr("stat.installed"), "field": "installed"},
+        {"name": "connected", "label": tr("stat.connected"), "field": "connected"},
+        {"name": "ok", "label": tr("stat.working"), "field": "ok"},
+        {"name": "degraded", "label": tr("stat.degraded"), "field": "degraded"},
+        {"name": "failed", "label": tr("stat.failed"), "field": "failed"},
+    ]
+    data = [
+        {"name": tr.maybe("vendor", name) if testid == "by-vendor" else name,
+         **{c["name"]: tr.number(getattr(counts, c["name"])) for c in columns[1:]}}
+        for name, counts in rows.items()
+    ]
+    with ui.card().classes("w-full").props("flat bordered"):
+        ui.table(columns=columns, rows=data, row_key="name").props(
+            f"flat dense hide-pagination data-testid={testid}"
+        ).classes("w-full").props(":pagination=\"{rowsPerPage: 0}\"")
+
+
+def event_line(page: Page, event: dict[str, Any]) -> None:
+    tr = page.tr
+    with ui.row().classes("items-center gap-2 w-full no-wrap event-line").props(
+        f"data-testid=event-{event['id']}"
+    ):
+        health_badge(tr, event["after"])
+        with ui.column().classes("gap-0 min-w-0"):
+            with ui.row().classes("gap-2 items-baseline"):
+                ui.link(event["camera"], f"/cameras/{event['camera']}").classes("text-weight-medium")
+                ui.label(event["camera_name"]).classes("text-caption text-grey-8 ellipsis")
+            codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
+            ui.label(f"{tr.datetime(event['at'])} · {codes}").classes("text-caption")
+
+
+@ui.page("/")
+def overview_page() -> None:
+    with frame("nav.overview", "/") as page:
+        if page is None:
+            return
+        db = state().db
+
+        @ui.refreshable
+        def numbers() -> None:
+            summary = _data.cached(("summary", page.scope), 2.0, lambda: _data.summary(db, page.scope))
+            _stat_cards(page, summary.total)
+            report = _data.cached(
+                ("availability", page.scope), 30.0,
+                lambda: _data.fleet_availability(db, _data.now_utc(), page.scope),
+            )
+            _availability(page, report)
+            with ui.element("div").classes("two-columns w-full"):
+                _breakdown(page, "overview.district", summary.by_district, "by-district")
+                _breakdown(page, "overview.vendor", summary.by_vendor, "by-vendor")
+
+        @ui.refreshable
+        def newest() -> None:
+            rows = _data.events(db, page.scope, limit=10)
+            if not rows:
+                ui.label(page.tr("events.none")).classes("text-grey-7")
+            for event in rows:
+                event_line(page, event)
+
+        numbers()
+        with ui.card().classes("w-full").props("flat bordered data-testid=newest-events"):
+            with ui.row().classes("items-center w-full"):
+                ui.label(page.tr("overview.newest_events")).classes("text-subtitle1")
+                ui.space()
+                ui.link(page.tr("overview.all_events"), "/events")
+            newest()
+        ui.timer(REFRESH_SECONDS, newest.refresh)
+        ui.timer(REFRESH_SECONDS * 2, numbers.refresh)

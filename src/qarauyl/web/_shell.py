@@ -1,0 +1,180 @@
+"""The console's shared frame: its state (database, snapshots, settings), who is logged in, and the
+header, navigation drawer and language switch every page sits in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from nicegui import app, ui
+from starlette.requests import Request
+
+from qarauyl.config import Settings
+from qarauyl.monitor import SnapshotStore
+from qarauyl.store import Database
+from qarauyl import accounts
+from qarauyl.accounts import Principal
+from qarauyl.web import _auth
+from qarauyl.web._data import Scope
+from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, normalise
+
+
+@dataclass
+class ConsoleState:
+    settings: Settings
+    db: Database
+    snapshots: SnapshotStore
+    api_logout: bool = False  # the API app has a /logout that clears its session cookie
+
+
+_state: ConsoleState | None = None
+
+
+def set_state(state: ConsoleState) -> None:
+    global _state
+    _state = state
+
+
+def state() -> ConsoleState:
+    if _state is None:
+        raise RuntimeError("qarauyl.web.mount() has not been called")
+    return _state
+
+
+def _stored_principal() -> Principal | None:
+    """The console's own sign-in (NiceGUI's signed session), checked against the database on every use:
+    a disabled account or a changed password ends it, as with the accounts session cookie."""
+    from qarauyl.accounts.users import principal_for_session
+
+    stored = app.storage.user.get("session")
+    if not isinstance(stored, dict) or not isinstance(stored.get("u"), int) or not isinstance(stored.get("f"), str):
+        return None
+    return principal_for_session(state().db, stored["u"], stored["f"])
+
+
+def current_person() -> Principal | None:
+    """The signed-in person: the accounts session cookie (set by the API's /login), else the console's own."""
+    from nicegui import context
+
+    request = getattr(context.client, "request", None)
+    if request is not None and hasattr(request.app.state, "sessions"):
+        principal = accounts.principal_from_request(request)
+        if principal is not None:
+            return principal
+    return _stored_principal()
+
+
+def person_from_route(request: Request) -> Principal | None:
+    """The same for plain HTTP routes (map data, snapshots)."""
+    if hasattr(request.app.state, "sessions"):
+        principal = accounts.principal_from_request(request)
+        if principal is not None:
+            return principal
+    return _stored_principal()
+
+
+def sign_in(principal: Principal) -> None:
+    from qarauyl.accounts.users import session_payload
+
+    app.storage.user["session"] = session_payload(state().db, principal)
+
+
+def language_of(person: Principal) -> str:
+    return normalise(person.language)
+
+
+@dataclass
+class Page:
+    person: Principal
+    tr: Translator
+    scope: Scope
+
+    def can(self, action: str) -> bool:
+        return _auth.permitted(self.person, action)
+
+
+NAVIGATION = (
+    ("/", "nav.overview", "dashboard", "cameras.read"),
+    ("/map", "nav.map", "map", "cameras.read"),
+    ("/cameras", "nav.cameras", "videocam", "cameras.read"),
+    ("/events", "nav.events", "notifications", "events.read"),
+    ("/admin", "nav.admin", "admin_panel_settings", "users.manage"),
+)
+
+STYLE = """
+<link rel="stylesheet" href="/console-static/console.css">
+"""
+
+
+@contextmanager
+def frame(title_key: str, path: str) -> Iterator[Page | None]:
+    """Builds the header and drawer; yields None (after redirecting to the sign-in page) for strangers."""
+    person = current_person()
+    if person is None:
+        ui.navigate.to(f"/signin?next={path}")
+        yield None
+        return
+    tr = Translator(language_of(person))
+    page = Page(person=person, tr=tr, scope=_auth.scope_of(person))
+    ui.page_title(f"{tr(title_key)} · Qarauyl")
+    ui.add_head_html(STYLE)
+    ui.query("html").props(f"lang={tr.language}")
+    with ui.header(elevated=True).classes("items-center gap-2 q-px-sm bg-primary"):
+        ui.button(icon="menu", on_click=lambda: drawer.toggle()).props(
+            f'flat round color=white aria-label="{tr("nav.menu")}" data-testid=menu'
+        )
+        ui.label("Qarauyl").classes("text-h6 text-white")
+        ui.label(tr(title_key)).classes("text-subtitle1 text-white gt-xs")
+        ui.space()
+        language_switch(person, tr)
+        with ui.button(icon="account_circle").props("flat round color=white data-testid=user-menu"):
+            with ui.menu():
+                ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
+                ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
+    with ui.left_drawer(value=None, bordered=True).props("width=220 breakpoint=800") as drawer:
+        for target, key, icon, action in NAVIGATION:
+            if not page.can(action):
+                continue
+            active = "bg-blue-1 text-primary" if target == path else ""
+            with ui.link(target=target).classes(f"no-underline text-black w-full rounded {active}").props(
+                f"data-testid=nav-{key.split('.')[1]}"
+            ), ui.row().classes("items-center gap-3 q-pa-sm"):
+                ui.icon(icon)
+                ui.label(tr(key))
+    with ui.column().classes("w-full q-pa-md gap-4 console-page"):
+        yield page
+
+
+def language_switch(person: Principal, tr: Translator) -> None:
+    def change(event: Any) -> None:
+        language = normalise(event.value)
+        if language == person.language:
+            return
+        app.storage.user["language"] = language
+        _auth.remember_language(state().db, person, language)
+        ui.navigate.reload()
+
+    ui.select(LANGUAGE_NAMES, value=tr.language, on_change=change).props(
+        'dense borderless dark options-dense data-testid=language aria-label="language"'
+    ).classes("text-white")
+
+
+def logout() -> None:
+    app.storage.user.pop("session", None)
+    # The accounts cookie (if the API's /login set one) is HttpOnly: only its /logout can clear it.
+    ui.navigate.to("/logout" if state().api_logout else "/signin")
+
+
+def notify_error(tr: Translator, exc: Exception) -> None:
+    ui.notify(tr.error(exc), type="negative", multi_line=True)
+
+
+HEALTH_COLOURS = {"ok": "green-8", "degraded": "amber-8", "failed": "red-8", "unknown": "grey-6"}
+
+
+def health_badge(tr: Translator, health: str) -> ui.badge:
+    return ui.badge(tr.maybe("health", health), color=HEALTH_COLOURS.get(health, "grey-6")).props(
+        f"data-health={health}"
+    )
