@@ -86,7 +86,8 @@ class Thresholds:
     # With a reference the peak must be new: this many times stronger than the reference at that frequency.
     stripes_new_ratio: float = 3.0
     # With a reference (which removes the scene's own regular patterns): clean scenes peak < 30 against
-    # the geometric ring mean, faint interference on a busy scene reaches 25-60.
+    # the geometric ring mean, faint interference on a busy scene reaches 25-60; a new view brings new
+    # regular patterns up to ~20.
     stripes_prominence_with_reference: float = 22.0
 
     # --- shaking
@@ -114,8 +115,9 @@ class Thresholds:
     occluded_texture_ratio: float = 0.5
     # Where the reference cell was flat already: a colour jump this big (RGB distance) to a flat cover.
     occluded_flat_delta: float = 25.0
-    # A hand or a bag covers a third of the view or more; smaller things are people passing.
-    occluded_fraction: float = 0.3
+    # A hand or a bag covers a third of the view or more (a quarter of the grid, counting soft edges only
+    # where the cover is solid); people passing are smaller and move between the first and last frame.
+    occluded_fraction: float = 0.25
     # Structure correlation with the reference after aligning for vibration: day/night keeps it > 0.45,
     # a turned camera drops it under 0.3.
     scene_ncc: float = 0.3

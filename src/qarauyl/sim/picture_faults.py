@@ -297,7 +297,9 @@ def _low_contrast(strength: float, seed: int) -> Renderer:
         soft = cv2.GaussianBlur(frame, (0, 0), 1.0 + 2.0 * _scale(frame) * strength).astype(np.float32)
         haze = np.array(tone, np.float32) * grime
         alpha = veil * grime
-        return _to_u8(soft * (1.0 - alpha) + haze * alpha)
+        # The sensor's own noise comes after the veil: fog does not make a picture noise-free.
+        noise = _rng(seed, t).normal(0.0, 1.5, (h, w, 1)).astype(np.float32)
+        return _to_u8(soft * (1.0 - alpha) + haze * alpha + noise)
 
     return render
 
