@@ -69,6 +69,14 @@ def fleet_summary(session: Session) -> FleetSummary:
         summary.total.add(lifecycle, health, n)
         summary.by_district.setdefault(district_name, Counts()).add(lifecycle, health, n)
         summary.by_vendor.setdefault(vendor, Counts()).add(lifecycle, health, n)
+    from qarauyl.maintenance.tickets import in_repair_counts  # here: maintenance imports analytics
+
+    repair = in_repair_counts(session)  # cameras whose repair ticket is removed_for_repair
+    summary.total.in_repair = repair.total
+    for name, n in repair.by_district.items():
+        summary.by_district.setdefault(name, Counts()).in_repair = n
+    for name, n in repair.by_vendor.items():
+        summary.by_vendor.setdefault(name, Counts()).in_repair = n
     summary.by_district = dict(sorted(summary.by_district.items(), key=lambda kv: -kv[1].installed))
     summary.by_vendor = dict(sorted(summary.by_vendor.items(), key=lambda kv: -kv[1].installed))
     return summary

@@ -32,6 +32,7 @@ _DIRECT = (
     "latitude",
     "longitude",
     "address",
+    "network_node",
     "heading_deg",
     "hfov_deg",
     "fps",

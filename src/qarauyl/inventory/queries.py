@@ -68,6 +68,7 @@ def _row_to_dict(row: Any) -> dict[str, Any]:
         "address": camera.address,
         "district": row.district_name,
         "zone": row.zone_name,
+        "network_node": camera.network_node,
         "heading_deg": camera.heading_deg,
         "hfov_deg": camera.hfov_deg,
         "resolution": f"{camera.width}x{camera.height}" if camera.width and camera.height else None,

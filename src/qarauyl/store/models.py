@@ -108,6 +108,7 @@ class Camera(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("network_zone.id"), index=True)
+    network_node: Mapped[str | None] = mapped_column(String(200), index=True)  # switch/fibre node/cabinet
     heading_deg: Mapped[float | None] = mapped_column(Float)
     hfov_deg: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,140 @@
+"""Maintenance settings: which faults open tickets and at what priority, SLA clocks, grouping, routes.
+
+A typed object with defaults; `load_config` reads the `[maintenance]` section of a TOML file:
+`$QARAUYL_MAINTENANCE_CONFIG`, else `maintenance.toml` beside `qarauyl.toml` (the main settings file
+forbids unknown keys, so the section cannot live there until Settings grows a field for it).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from qarauyl.errors import ConfigError
+
+PRIORITIES = ("critical", "high", "normal", "low")
+
+
+class Route(BaseModel):
+    """One destination and the events it wants. Empty filters match everything."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    channel: str = Field(pattern="^(webhook|email|telegram)$")
+    target: str  # webhook URL, e-mail address, Telegram chat id
+    organisations: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    faults: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()  # opened, sla_warning, sla_breach, incident_opened, … ; empty: all
+
+
+class Channels(BaseModel):
+    """How to reach each channel; secrets are SecretStr so they never print."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook_secret: SecretStr = SecretStr("")  # HMAC-SHA256 key for X-Qarauyl-Signature
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "qarauyl@localhost"
+    telegram_token: SecretStr = SecretStr("")
+    telegram_base_url: str = "https://api.telegram.org"  # configurable so tests (and proxies) can stand in
+    timeout_seconds: float = 10.0
+
+
+class MaintenanceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Fault code -> priority of the ticket it opens; codes absent here never open a ticket by themselves.
+    # Access faults and no signal mean no picture at all: critical. Picture faults that still leave a
+    # usable view are high or normal; stream-profile drift (low_fps, low_bitrate) is low.
+    open_on: dict[str, str] = Field(
+        default_factory=lambda: {
+            "offline": "critical",
+            "no_signal": "critical",
+            "auth_failed": "high",
+            "stream_error": "high",
+            "frozen": "high",
+            "occluded": "high",
+            "corrupted": "high",
+            "scene_changed": "normal",
+            "blur": "normal",
+            "too_dark": "normal",
+            "overexposed": "normal",
+            "ir_cut": "normal",
+            "stripes": "normal",
+            "shaking": "normal",
+            "low_resolution": "low",
+            "low_fps": "low",
+            "low_bitrate": "low",
+        }
+    )
+    # Hours to resolve per priority (the contract's "critical: 24 h to repair").
+    sla_hours: dict[str, float] = Field(
+        default_factory=lambda: {"critical": 24.0, "high": 48.0, "normal": 72.0, "low": 168.0}
+    )
+    warn_fraction: float = 0.75  # warn when 75 % of the SLA time is spent: a working day's notice at 72 h
+    # Health must stay ok this long before a ticket is proposed for resolution: two probe cycles at least.
+    confirm_minutes: float = 30.0
+    # Root-cause grouping.
+    node_min_cameras: int = 3  # below three, "most cameras behind the node" is chance, not a node fault
+    node_fraction: float = 0.6  # "most": more than half, with margin for one camera that was already down
+    group_window_seconds: float = 300.0  # failures within five minutes (confirmation staggers them)
+    district_window_seconds: float = 60.0  # without node data: the same minute in the same district
+    district_min_cameras: int = 4
+    group_codes: tuple[str, ...] = ("offline", "stream_error")  # what a node outage looks like
+    # Notifications.
+    routes: tuple[Route, ...] = ()
+    channels: Channels = Field(default_factory=Channels)
+    notify_group_seconds: float = 60.0  # events for one destination within a minute become one message
+    rate_limit_per_hour: int = 30  # per destination; beyond it messages are merged into a digest
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    max_attempts: int = 20  # about 15 hours of retries at the cap before a message is declared dead
+
+    def priority_for(self, codes: tuple[str, ...] | list[str]) -> str | None:
+        """The most urgent priority among the codes that open tickets, or None."""
+        found = [self.open_on[c] for c in codes if c in self.open_on]
+        return min(found, key=PRIORITIES.index) if found else None
+
+
+def load_config(path: Path | None = None) -> MaintenanceConfig:
+    """The `[maintenance]` section of `path`; the defaults if the file does not exist."""
+    import os
+
+    from qarauyl.config import config_file_path
+
+    explicit = os.environ.get("QARAUYL_MAINTENANCE_CONFIG")
+    path = path or (Path(explicit) if explicit else config_file_path().with_name("maintenance.toml"))
+    if not path.exists():
+        return MaintenanceConfig()
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Cannot read the maintenance settings in {path}: {exc}.") from None
+    return config_from_dict(data.get("maintenance", {}), source=str(path))
+
+
+def config_from_dict(section: dict[str, Any], source: str = "configuration") -> MaintenanceConfig:
+    try:
+        config = MaintenanceConfig.model_validate(section)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"maintenance.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"Invalid maintenance settings in {source} ({problems}).") from None
+    bad = sorted(p for p in config.open_on.values() if p not in PRIORITIES)
+    if bad or any(p not in config.sla_hours for p in PRIORITIES):
+        raise ConfigError(
+            f"Invalid maintenance settings in {source}: priorities must be {', '.join(PRIORITIES)} "
+            "and sla_hours must give hours for each."
+        )
+    return config

@@ -1,0 +1,730 @@
+"""Repair tickets: opened by confirmed faults (or by people), one open ticket per camera, a lifecycle
+with an audited journal, and the monitor hook `process_transitions`.
+
+Lifecycle: open → acknowledged → in_progress → removed_for_repair → resolved → closed, or cancelled.
+Steps may be skipped forwards (an engineer on site goes straight to in_progress). Closing needs the
+monitor's confirmation that the camera works, or an explicit override with a reason that is audited.
+
+The monitor hook consumes HealthEvent rows past a watermark stored in the database, not the in-memory
+list it is handed: a crash between recording events and processing them loses nothing, and two
+monitor processes never open two tickets (the watermark row is locked, and the database enforces one
+open ticket per camera).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qarauyl.accounts.audit import record_audit
+from qarauyl.accounts.permissions import Principal
+from qarauyl.analytics.fleet import NO_DISTRICT
+from qarauyl.domain import Health
+from qarauyl.errors import InputError, NotFoundError
+from qarauyl.maintenance._common import (
+    ACTIVE,
+    STATUSES,
+    TicketChange,
+    active_incidents,
+    active_ticket,
+    due_at,
+    journal,
+    notify,
+    ticket_label,
+)
+from qarauyl.maintenance.config import PRIORITIES, MaintenanceConfig
+from qarauyl.maintenance.grouping import Group, Outage, district_groups, node_groups
+from qarauyl.maintenance.models import MaintenanceCursor, Ticket, TicketEvent
+from qarauyl.maintenance.notifications import supersede
+from qarauyl.maintenance.sla import monitor_confirms, sla_pass, sla_state
+from qarauyl.store.database import Database
+from qarauyl.store.models import Camera, CameraHealthRow, District, HealthEvent, Organisation
+
+if TYPE_CHECKING:
+    from qarauyl.monitor.recording import Recorded
+
+__all__ = [
+    "ACTIVE",
+    "STATUSES",
+    "TicketChange",
+    "TicketDetail",
+    "TicketView",
+    "add_comment",
+    "add_photo",
+    "in_repair_counts",
+    "list_tickets",
+    "open_ticket",
+    "process_transitions",
+    "set_status",
+    "ticket_detail",
+]
+
+CURSOR = "health_event"
+# On the first run, health events older than this are history, not faults to open tickets for.
+BACKFILL = timedelta(days=1)
+_BATCH = 2000
+
+# Allowed moves; forwards skips are fine, `resolved` can go back to work if the repair did not hold.
+ALLOWED: dict[str, frozenset[str]] = {
+    "open": frozenset({"acknowledged", "in_progress", "removed_for_repair", "resolved", "cancelled"}),
+    "acknowledged": frozenset({"in_progress", "removed_for_repair", "resolved", "cancelled"}),
+    "in_progress": frozenset({"removed_for_repair", "resolved", "cancelled"}),
+    "removed_for_repair": frozenset({"in_progress", "resolved", "cancelled"}),
+    "resolved": frozenset({"closed", "in_progress"}),
+    "closed": frozenset(),
+    "cancelled": frozenset(),
+}
+_STAMP = {
+    "acknowledged": "acknowledged_at",
+    "in_progress": "started_at",
+    "removed_for_repair": "removed_at",
+    "resolved": "resolved_at",
+    "closed": "closed_at",
+    "cancelled": "closed_at",
+}
+
+
+# ----------------------------------------------------------------------------------------- the monitor hook
+
+
+def process_transitions(
+    db: Database, recorded: Sequence[Recorded], now: datetime, config: MaintenanceConfig
+) -> list[TicketChange]:
+    """Turns new health events into tickets and incidents, then runs the SLA checks.
+
+    `recorded` (what record_results returned) is accepted for the monitor's convenience but the
+    source of truth is the HealthEvent table past the stored watermark; call with `[]` from a timer."""
+    del recorded  # the events are read back from the store: see the module docstring
+    changes: list[TicketChange] = []
+    with db.session() as session:
+        cursor = session.get(MaintenanceCursor, CURSOR, with_for_update=True)
+        if cursor is None:
+            before = session.scalar(select(func.max(HealthEvent.id)).where(HealthEvent.at < now - BACKFILL))
+            cursor = MaintenanceCursor(name=CURSOR, value=before or 0)
+            session.add(cursor)
+            session.flush()
+        outage_cameras: set[int] = set()
+        while True:
+            events = session.scalars(
+                select(HealthEvent)
+                .where(HealthEvent.id > cursor.value)
+                .order_by(HealthEvent.id)
+                .limit(_BATCH)
+            ).all()
+            if not events:
+                break
+            incidents = {m: t for t in active_incidents(session) for m in t.members or ()}
+            for event in events:
+                _apply_event(session, event, incidents, config, changes, outage_cameras)
+            cursor.value = events[-1].id
+            session.flush()
+        if outage_cameras:
+            _group(session, outage_cameras, now, config, changes)
+        _recover_incidents(session, now, config, changes)
+        changes.extend(sla_pass(session, now, config))
+    return changes
+
+
+def _apply_event(
+    session: Session,
+    event: HealthEvent,
+    incidents: dict[int, Ticket],
+    config: MaintenanceConfig,
+    changes: list[TicketChange],
+    outage_cameras: set[int],
+) -> None:
+    camera = session.get(Camera, event.camera_id)
+    if camera is None:
+        return
+    codes = tuple(event.codes or ())
+    ticket = active_ticket(session, camera.id)
+    if event.after in (Health.FAILED.value, Health.DEGRADED.value):
+        if event.after == Health.FAILED.value and set(codes) & set(config.group_codes):
+            outage_cameras.add(camera.id)
+        priority = config.priority_for(codes)
+        if camera.id in incidents and ticket is None:
+            return  # the camera's fault is already covered by its node incident
+        if ticket is not None:
+            ticket.recovered_since = None
+            ticket.proposed_at = None
+            if priority is None:
+                return
+            _join(session, ticket, event, priority, config, changes)
+        elif priority is not None:
+            ticket = _new_ticket(session, camera, codes, priority, event.at, config, source="monitor")
+            journal(
+                session,
+                ticket,
+                "opened",
+                event.at,
+                text=event.reason,
+                detail={"health_event": event.id, "snapshot": event.snapshot_path, "codes": list(codes)},
+            )
+            text = f"Ticket {ticket_label(session, ticket)} opened ({priority}): {', '.join(codes)}"
+            notify(session, config, ticket, "opened", text, event.at)
+            changes.append(TicketChange(ticket.id, camera.id, "opened"))
+    elif event.after == Health.OK.value and ticket is not None and ticket.recovered_since is None:
+        ticket.recovered_since = event.at
+        journal(session, ticket, "recovered", event.at, text="the monitor sees the camera working again")
+        changes.append(TicketChange(ticket.id, camera.id, "recovered"))
+
+
+def _join(
+    session: Session,
+    ticket: Ticket,
+    event: HealthEvent,
+    priority: str,
+    config: MaintenanceConfig,
+    changes: list[TicketChange],
+) -> None:
+    codes = sorted(set(ticket.codes or ()) | set(event.codes or ()))
+    joined = [c for c in codes if c not in (ticket.codes or ())]
+    ticket.codes = codes
+    if PRIORITIES.index(priority) < PRIORITIES.index(ticket.priority):
+        # A worse fault makes the ticket more urgent, counted from when the ticket was opened.
+        ticket.priority = priority
+        ticket.due_at = due_at(ticket.opened_at, priority, config)
+    detail = {"health_event": event.id, "snapshot": event.snapshot_path, "codes": list(event.codes or ())}
+    if ticket.status == "resolved":
+        ticket.status = "in_progress"
+        ticket.resolved_at = None
+        journal(
+            session, ticket, "reopened", event.at, text=f"the fault came back: {event.reason}", detail=detail
+        )
+        notify(
+            session, config, ticket, "reopened", f"Ticket {ticket_label(session, ticket)} reopened", event.at
+        )
+        changes.append(TicketChange(ticket.id, ticket.camera_id, "reopened"))
+    elif joined:
+        journal(session, ticket, "joined", event.at, text=event.reason, detail=detail)
+        changes.append(TicketChange(ticket.id, ticket.camera_id, "joined"))
+
+
+def _new_ticket(
+    session: Session,
+    camera: Camera,
+    codes: Sequence[str],
+    priority: str,
+    at: datetime,
+    config: MaintenanceConfig,
+    *,
+    source: str,
+    title: str = "",
+) -> Ticket:
+    ticket = Ticket(
+        kind="camera",
+        camera_id=camera.id,
+        district_id=camera.district_id,
+        maintainer_id=camera.maintainer_id,
+        status="open",
+        priority=priority,
+        codes=sorted(set(codes)),
+        source=source,
+        title=(title or f"{camera.code}: {', '.join(sorted(set(codes))) or 'repair'}")[:300],
+        opened_at=at,
+        due_at=due_at(at, priority, config),
+        closed_by_override=False,
+        members=[],
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+# ------------------------------------------------------------------------------------------------ grouping
+
+
+def _outages(session: Session, where: Any, config: MaintenanceConfig) -> list[Outage]:
+    rows = session.execute(
+        select(Camera.id, Camera.health_since, Camera.network_node, Camera.district_id, CameraHealthRow.codes)
+        .join(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
+        .where(where, Camera.health == Health.FAILED.value, Camera.health_since.is_not(None))
+    )
+    group = set(config.group_codes)
+    return [
+        Outage(cid, since, node, district)
+        for cid, since, node, district, codes in rows
+        if since is not None and set(codes or ()) & group
+    ]
+
+
+def _group(
+    session: Session, cameras: set[int], now: datetime, config: MaintenanceConfig, changes: list[TicketChange]
+) -> None:
+    rows = session.execute(
+        select(Camera.network_node, Camera.district_id).where(Camera.id.in_(cameras))
+    ).all()
+    nodes = {node for node, _ in rows if node}
+    districts = {district for node, district in rows if not node and district is not None}
+    groups: list[Group] = []
+    if nodes:
+        sizes = {
+            str(node): int(n)
+            for node, n in session.execute(
+                select(Camera.network_node, func.count(Camera.id))
+                .where(Camera.network_node.in_(nodes), Camera.lifecycle == "connected")
+                .group_by(Camera.network_node)
+            )
+        }
+        groups += node_groups(_outages(session, Camera.network_node.in_(nodes), config), sizes, config)
+    if districts:
+        no_node = Camera.network_node.is_(None) & Camera.district_id.in_(districts)
+        groups += district_groups(_outages(session, no_node, config), config)
+    for group in groups:
+        _raise_incident(session, group, now, config, changes)
+
+
+def _raise_incident(
+    session: Session, group: Group, now: datetime, config: MaintenanceConfig, changes: list[TicketChange]
+) -> None:
+    incident = next(
+        (
+            t
+            for t in active_incidents(session)
+            if t.kind == group.kind and (t.node if group.kind == "node" else str(t.district_id)) == group.key
+        ),
+        None,
+    )
+    cameras = session.scalars(select(Camera).where(Camera.id.in_(group.camera_ids))).all()
+    if incident is None:
+        maintainers = Counter(c.maintainer_id for c in cameras if c.maintainer_id is not None)
+        codes = sorted(set(config.group_codes))
+        priority = config.priority_for(codes) or "critical"
+        incident = Ticket(
+            kind=group.kind,
+            node=group.key if group.kind == "node" else None,
+            district_id=int(group.key) if group.kind == "district" else cameras[0].district_id,
+            maintainer_id=maintainers.most_common(1)[0][0] if maintainers else None,
+            status="open",
+            priority=priority,
+            codes=codes,
+            source="monitor",
+            title=(f"Node {group.key} down" if group.kind == "node" else "Cameras down together")[:300],
+            opened_at=group.started,
+            due_at=due_at(group.started, priority, config),
+            closed_by_override=False,
+            members=[],
+            grouping=group.explanation[:300],
+        )
+        session.add(incident)
+        session.flush()
+        journal(
+            session,
+            incident,
+            "incident_opened",
+            now,
+            text=group.explanation,
+            detail={"cameras": list(group.camera_ids)},
+        )
+        text = f"Incident {ticket_label(session, incident)}: {group.explanation}"
+        notify(session, config, incident, "incident_opened", text, now)
+        changes.append(TicketChange(incident.id, None, "incident_opened"))
+    new_members = [c for c in group.camera_ids if c not in (incident.members or [])]
+    if not new_members:
+        return
+    incident.members = sorted({*(incident.members or []), *new_members})
+    folded: set[int] = set()
+    for camera_id in new_members:
+        ticket = active_ticket(session, camera_id)
+        if ticket is None:
+            continue
+        ticket.incident_id = incident.id
+        if ticket.status == "open" and ticket.source == "monitor":
+            # Nobody has started on it: the incident replaces it. Tickets people work on stay, linked.
+            ticket.status = "cancelled"
+            ticket.closed_at = now
+            ticket.resolution_code = "grouped"
+            journal(session, ticket, "grouped", now, text=f"folded into incident #{incident.id}")
+            folded.add(ticket.id)
+            changes.append(TicketChange(ticket.id, camera_id, "grouped"))
+    if folded:
+        supersede(session, folded)
+    journal(session, incident, "members", now, detail={"added": new_members})
+
+
+def _recover_incidents(
+    session: Session, now: datetime, config: MaintenanceConfig, changes: list[TicketChange]
+) -> None:
+    """An incident closes once fewer than `node_min_cameras` members are still down; those still down
+    get tickets of their own (their fault is no longer explained by the node)."""
+    for incident in active_incidents(session):
+        members = session.scalars(select(Camera).where(Camera.id.in_(incident.members or []))).all()
+        down = [c for c in members if c.health == Health.FAILED.value]
+        if len(down) >= config.node_min_cameras and len(down) > 0:
+            continue
+        incident.status = "closed"
+        incident.resolved_at = incident.resolved_at or now
+        incident.closed_at = now
+        incident.resolution_code = "recovered"
+        back = len(members) - len(down)
+        text = f"Incident {ticket_label(session, incident)} closed: {back} of {len(members)} cameras back"
+        journal(
+            session, incident, "incident_closed", now, text=text, detail={"still_down": [c.id for c in down]}
+        )
+        notify(session, config, incident, "incident_closed", text, now)
+        changes.append(TicketChange(incident.id, None, "incident_closed"))
+        for camera in down:
+            if active_ticket(session, camera.id) is not None:
+                continue
+            row = session.get(CameraHealthRow, camera.id)
+            codes = tuple(row.codes if row else ())
+            priority = config.priority_for(codes)
+            if priority is None:
+                continue
+            ticket = _new_ticket(session, camera, codes, priority, now, config, source="monitor")
+            journal(session, ticket, "opened", now, text=f"still down after incident #{incident.id} closed")
+            notify(
+                session,
+                config,
+                ticket,
+                "opened",
+                f"Ticket {ticket_label(session, ticket)} opened ({priority})",
+                now,
+            )
+            changes.append(TicketChange(ticket.id, camera.id, "opened"))
+
+
+# ------------------------------------------------------------------------------------------- people's actions
+
+
+def _actor(principal: Principal | None) -> str:
+    return principal.name if principal else "system"
+
+
+def _snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "resolution_code": ticket.resolution_code,
+        "closed_by_override": ticket.closed_by_override,
+    }
+
+
+def open_ticket(
+    db: Database,
+    camera_code: str,
+    *,
+    now: datetime,
+    config: MaintenanceConfig,
+    priority: str = "normal",
+    note: str = "",
+    codes: Sequence[str] = (),
+    actor: Principal | None = None,
+) -> TicketView:
+    """A ticket opened by a person. If the camera already has an open ticket, the note joins it."""
+    if priority not in PRIORITIES:
+        raise InputError(f"Unknown priority '{priority}': use one of {', '.join(PRIORITIES)}.")
+    with db.session() as session:
+        camera = session.scalar(select(Camera).where(Camera.code == camera_code))
+        if camera is None:
+            raise NotFoundError(f"No camera with code '{camera_code}'.")
+        ticket = active_ticket(session, camera.id)
+        if ticket is not None:
+            journal(session, ticket, "comment", now, actor=_actor(actor), text=note or "reported again")
+            ticket_id = ticket.id
+        else:
+            ticket = _new_ticket(
+                session, camera, codes, priority, now, config, source="manual", title=note[:300]
+            )
+            journal(session, ticket, "opened", now, actor=_actor(actor), text=note)
+            record_audit(session, actor, "tickets.open", f"ticket:{ticket.id}", None, _snapshot(ticket))
+            text = f"Ticket {ticket_label(session, ticket)} opened by {_actor(actor)} ({priority})"
+            notify(session, config, ticket, "opened", text, now)
+            ticket_id = ticket.id
+    return ticket_detail(db, ticket_id, now=now, config=config).ticket
+
+
+def set_status(
+    db: Database,
+    ticket_id: int,
+    status: str,
+    *,
+    now: datetime,
+    config: MaintenanceConfig,
+    actor: Principal | None = None,
+    resolution_code: str | None = None,
+    override_reason: str | None = None,
+    note: str = "",
+) -> TicketView:
+    """Moves a ticket along its lifecycle. Closing a camera ticket needs the monitor's confirmation
+    (healthy for `confirm_minutes`); without it, only with `override_reason`, which is audited."""
+    if status not in STATUSES:
+        raise InputError(f"Unknown ticket status '{status}': use one of {', '.join(STATUSES)}.")
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        if status not in ALLOWED[ticket.status]:
+            allowed = ", ".join(sorted(ALLOWED[ticket.status])) or "nothing (it is final)"
+            raise InputError(
+                f"Ticket #{ticket_id} is {ticket.status}; it can move to {allowed}, not {status}."
+            )
+        before = _snapshot(ticket)
+        override = False
+        if (
+            status == "closed"
+            and ticket.kind == "camera"
+            and not monitor_confirms(session, ticket, now, config)
+        ):
+            if not (override_reason and override_reason.strip()):
+                camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
+                health = camera.health if camera else "unknown"
+                raise InputError(
+                    f"Ticket #{ticket_id} cannot be closed: the monitor has not confirmed that camera "
+                    f"{camera.code if camera else '?'} works (health {health}, needs "
+                    f"{config.confirm_minutes:g} min ok). Wait for the confirmation, or close with an "
+                    "override reason."
+                )
+            override = True
+        if status == "resolved" and resolution_code:
+            ticket.resolution_code = resolution_code[:40]
+        if status == "in_progress" and ticket.status == "resolved":
+            ticket.resolved_at = None
+        ticket.status = status
+        setattr(ticket, _STAMP[status], now) if status in _STAMP else None
+        if override:
+            ticket.closed_by_override = True
+            journal(session, ticket, "override_close", now, actor=_actor(actor), text=override_reason or "")
+            record_audit(
+                session,
+                actor,
+                "tickets.close_override",
+                f"ticket:{ticket.id}",
+                before,
+                {**_snapshot(ticket), "reason": override_reason},
+            )
+        journal(
+            session,
+            ticket,
+            "status",
+            now,
+            actor=_actor(actor),
+            text=note,
+            detail={"from": before["status"], "to": status},
+        )
+        record_audit(session, actor, "tickets.status", f"ticket:{ticket.id}", before, _snapshot(ticket))
+        if status in ("resolved", "closed", "removed_for_repair"):
+            notify(
+                session, config, ticket, status, f"Ticket {ticket_label(session, ticket)} is {status}", now
+            )
+    return ticket_detail(db, ticket_id, now=now, config=config).ticket
+
+
+def add_comment(
+    db: Database, ticket_id: int, text: str, *, now: datetime, actor: Principal | None = None
+) -> None:
+    if not text.strip():
+        raise InputError("A comment needs some text.")
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        journal(session, ticket, "comment", now, actor=_actor(actor), text=text[:4000])
+
+
+def add_photo(
+    db: Database,
+    ticket_id: int,
+    jpeg: bytes,
+    *,
+    photo_dir: Path,
+    now: datetime,
+    actor: Principal | None = None,
+) -> str:
+    """Stores a photo from the field (JPEG) under `photo_dir/tickets/<id>/` and journals it; returns
+    the path relative to `photo_dir` (the console serves it like snapshots)."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise InputError("A ticket photo must be a JPEG image.")
+    if len(jpeg) > 10 * 1024 * 1024:
+        raise InputError("A ticket photo must be at most 10 MB.")
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        relative = Path("tickets") / str(ticket_id) / f"{now:%Y%m%dT%H%M%S%f}.jpg"
+        target = photo_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(jpeg)
+        journal(session, ticket, "photo", now, actor=_actor(actor), detail={"path": relative.as_posix()})
+    return relative.as_posix()
+
+
+# -------------------------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """One ticket as the queue page and the CLI show it."""
+
+    id: int
+    kind: str
+    status: str
+    priority: str
+    codes: tuple[str, ...]
+    title: str
+    opened_at: datetime
+    due_at: datetime | None
+    sla: str  # ok | warning | breached | met | missed
+    hours_left: float | None
+    proposed_for_resolution: bool
+    camera_id: int | None
+    camera_code: str | None
+    camera_name: str | None
+    camera_health: str | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    route_url: str | None  # opens turn-by-turn directions on a phone
+    district: str | None
+    maintainer: str | None
+    snapshot_path: str | None  # relative to the SnapshotStore root (the evidence of the fault)
+    node: str | None
+    members: tuple[int, ...]
+    grouping: str | None
+    incident_id: int | None
+    resolution_code: str | None
+    closed_by_override: bool
+
+
+@dataclass(frozen=True)
+class TicketEventView:
+    at: datetime
+    kind: str
+    actor: str | None
+    text: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: TicketView
+    events: tuple[TicketEventView, ...]
+    photos: tuple[str, ...]
+
+
+def route_url(latitude: float, longitude: float) -> str:
+    return f"https://www.google.com/maps/dir/?api=1&destination={latitude:.6f},{longitude:.6f}"
+
+
+def _view(session: Session, ticket: Ticket, now: datetime, config: MaintenanceConfig) -> TicketView:
+    camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
+    district = session.get(District, ticket.district_id) if ticket.district_id else None
+    organisation = session.get(Organisation, ticket.maintainer_id) if ticket.maintainer_id else None
+    snapshot = session.scalar(
+        select(TicketEvent.detail)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(("opened", "joined", "reopened")))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    snapshot_path = (snapshot or {}).get("snapshot")
+    if snapshot_path is None and camera is not None:
+        row = session.get(CameraHealthRow, camera.id)
+        snapshot_path = row.snapshot_path if row else None
+    hours_left = (
+        (ticket.due_at - now).total_seconds() / 3600 if ticket.due_at and ticket.status in ACTIVE else None
+    )
+    return TicketView(
+        id=ticket.id,
+        kind=ticket.kind,
+        status=ticket.status,
+        priority=ticket.priority,
+        codes=tuple(ticket.codes or ()),
+        title=ticket.title,
+        opened_at=ticket.opened_at,
+        due_at=ticket.due_at,
+        sla=sla_state(ticket, now, config),
+        hours_left=round(hours_left, 2) if hours_left is not None else None,
+        proposed_for_resolution=ticket.proposed_at is not None and ticket.status in ACTIVE,
+        camera_id=ticket.camera_id,
+        camera_code=camera.code if camera else None,
+        camera_name=camera.name if camera else None,
+        camera_health=camera.health if camera else None,
+        address=camera.address if camera else None,
+        latitude=camera.latitude if camera else None,
+        longitude=camera.longitude if camera else None,
+        route_url=route_url(camera.latitude, camera.longitude) if camera else None,
+        district=district.name if district else None,
+        maintainer=organisation.name if organisation else None,
+        snapshot_path=snapshot_path,
+        node=ticket.node,
+        members=tuple(ticket.members or ()),
+        grouping=ticket.grouping,
+        incident_id=ticket.incident_id,
+        resolution_code=ticket.resolution_code,
+        closed_by_override=ticket.closed_by_override,
+    )
+
+
+_PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
+
+
+def list_tickets(
+    db: Database,
+    *,
+    now: datetime,
+    config: MaintenanceConfig,
+    maintainer_id: int | None = None,
+    statuses: Sequence[str] = ACTIVE,
+    limit: int = 500,
+) -> list[TicketView]:
+    """An organisation's queue (or everyone's): most urgent first, then the oldest."""
+    with db.session() as session:
+        query = select(Ticket).where(Ticket.status.in_(tuple(statuses)))
+        if maintainer_id is not None:
+            query = query.where(Ticket.maintainer_id == maintainer_id)
+        tickets = session.scalars(query.order_by(Ticket.opened_at).limit(limit)).all()
+        views = [_view(session, t, now, config) for t in tickets]
+    return sorted(views, key=lambda v: (_PRIORITY_ORDER.get(v.priority, 9), v.due_at or v.opened_at))
+
+
+def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: MaintenanceConfig) -> TicketDetail:
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        events = session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        ).all()
+        return TicketDetail(
+            ticket=_view(session, ticket, now, config),
+            events=tuple(
+                TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {})) for e in events
+            ),
+            photos=tuple(
+                e.detail["path"] for e in events if e.kind == "photo" and "path" in (e.detail or {})
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class InRepairCounts:
+    """Cameras physically away for repair (their ticket is removed_for_repair), for fleet_summary."""
+
+    total: int
+    by_district: dict[str, int]
+    by_vendor: dict[str, int]
+
+
+def in_repair_counts(session: Session) -> InRepairCounts:
+    rows = session.execute(
+        select(District.name, Camera.vendor, func.count(Camera.id))
+        .join(Ticket, Ticket.camera_id == Camera.id)
+        .outerjoin(District, Camera.district_id == District.id)
+        .where(Ticket.status == "removed_for_repair")
+        .group_by(District.name, Camera.vendor)
+    ).all()
+    by_district: Counter[str] = Counter()
+    by_vendor: Counter[str] = Counter()
+    for district, vendor, n in rows:
+        by_district[district or NO_DISTRICT] += n
+        by_vendor[vendor] += n
+    return InRepairCounts(sum(by_district.values()), dict(by_district), dict(by_vendor))

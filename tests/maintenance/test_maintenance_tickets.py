@@ -1,0 +1,158 @@
+"""Tickets from real health events: opening, joining, lifecycle, confirmation before closing, SLA."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from maintenance_fleet import T0, Fleet
+from sqlalchemy import select
+
+from qarauyl.accounts.models import AuditEntry
+from qarauyl.accounts.permissions import Principal
+from qarauyl.analytics.fleet import fleet_summary
+from qarauyl.errors import InputError
+from qarauyl.maintenance.config import MaintenanceConfig
+from qarauyl.maintenance.models import Ticket
+from qarauyl.maintenance.tickets import (
+    add_comment,
+    in_repair_counts,
+    list_tickets,
+    open_ticket,
+    process_transitions,
+    set_status,
+    ticket_detail,
+)
+from qarauyl.store.database import Database
+
+CONFIG = MaintenanceConfig(confirm_minutes=30)
+ENGINEER = Principal(id=7, name="aidar", role="engineer", organisation_id=None, language="kk")
+
+
+def _tickets(db: Database) -> list[Ticket]:
+    with db.session() as session:
+        return list(session.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def test_confirmed_fault_opens_one_ticket_and_later_faults_join_it(db: Database, fleet: Fleet) -> None:
+    [cam] = fleet.add(1)
+    recorded = fleet.probe([cam], T0, "offline")  # one failed probe is not a confirmed fault
+    assert process_transitions(db, recorded, T0, CONFIG) == []
+    recorded = fleet.probe([cam], T0 + timedelta(minutes=1), "offline")
+    changes = process_transitions(db, recorded, T0 + timedelta(minutes=1), CONFIG)
+    assert [c.change for c in changes] == ["opened"]
+    [ticket] = _tickets(db)
+    assert (ticket.status, ticket.priority, ticket.codes) == ("open", "critical", ["offline"])
+    assert ticket.due_at == ticket.opened_at + timedelta(hours=24)
+    # Running again with no new events changes nothing (the watermark is in the database).
+    assert process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG) == []
+    # Back to ok, then a different fault: the same ticket, with both codes.
+    fleet.confirm([cam], T0 + timedelta(minutes=10))
+    fleet.confirm([cam], T0 + timedelta(minutes=20), "auth_failed")
+    process_transitions(db, [], T0 + timedelta(minutes=22), CONFIG)
+    [ticket] = _tickets(db)
+    assert ticket.codes == ["auth_failed", "offline"]
+    kinds = [e.kind for e in ticket_detail(db, ticket.id, now=T0, config=CONFIG).events]
+    assert kinds == ["opened", "recovered", "joined"]
+
+
+def test_lifecycle_in_repair_and_closing_needs_the_monitors_confirmation(db: Database, fleet: Fleet) -> None:
+    [cam, other] = fleet.add(2)
+    fleet.confirm([cam], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    [ticket] = _tickets(db)
+    now = T0 + timedelta(hours=1)
+    for status in ("acknowledged", "in_progress", "removed_for_repair"):
+        set_status(db, ticket.id, status, now=now, config=CONFIG, actor=ENGINEER)
+    with db.session() as session:
+        assert in_repair_counts(session).total == 1
+        assert in_repair_counts(session).by_district == {"North": 1}
+        assert fleet_summary(session).total.in_repair == 1
+    with pytest.raises(InputError, match="can move to"):
+        set_status(db, ticket.id, "closed", now=now, config=CONFIG)
+    set_status(
+        db, ticket.id, "resolved", now=now, config=CONFIG, actor=ENGINEER, resolution_code="replaced_psu"
+    )
+    # Still failing: closing is refused without an override.
+    with pytest.raises(InputError, match="has not confirmed"):
+        set_status(db, ticket.id, "closed", now=now, config=CONFIG, actor=ENGINEER)
+    # Healthy again, but not yet for the confirmation time.
+    fleet.confirm([cam], now)
+    process_transitions(db, [], now + timedelta(minutes=2), CONFIG)
+    with pytest.raises(InputError, match="has not confirmed"):
+        set_status(db, ticket.id, "closed", now=now + timedelta(minutes=10), config=CONFIG)
+    view = set_status(db, ticket.id, "closed", now=now + timedelta(minutes=40), config=CONFIG, actor=ENGINEER)
+    assert (view.status, view.closed_by_override, view.resolution_code) == ("closed", False, "replaced_psu")
+    # The other camera: a manual ticket closed with an audited override while still unknown to the monitor.
+    manual = open_ticket(
+        db, "CAM-001", now=now, config=CONFIG, priority="high", note="pole hit", actor=ENGINEER
+    )
+    assert manual.camera_id == other and manual.status == "open"
+    set_status(db, manual.id, "resolved", now=now, config=CONFIG, actor=ENGINEER)
+    closed = set_status(
+        db, manual.id, "closed", now=now, config=CONFIG, actor=ENGINEER, override_reason="camera removed"
+    )
+    assert closed.closed_by_override
+    with db.session() as session:
+        actions = [a.action for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert "tickets.close_override" in actions
+    assert actions.count("tickets.status") == 7
+    with db.session() as session:
+        assert fleet_summary(session).total.in_repair == 0
+
+
+def test_one_open_ticket_per_camera_even_for_people(db: Database, fleet: Fleet) -> None:
+    fleet.add(1)
+    first = open_ticket(db, "CAM-000", now=T0, config=CONFIG, note="reported by patrol")
+    again = open_ticket(db, "CAM-000", now=T0, config=CONFIG, note="reported twice")
+    assert first.id == again.id
+    add_comment(db, first.id, "on my way", now=T0, actor=ENGINEER)
+    detail = ticket_detail(db, first.id, now=T0, config=CONFIG)
+    assert [e.text for e in detail.events] == ["reported by patrol", "reported twice", "on my way"]
+    assert len(_tickets(db)) == 1
+
+
+def test_recovery_is_proposed_after_confirmation_time_and_a_relapse_reopens(
+    db: Database, fleet: Fleet
+) -> None:
+    [cam] = fleet.add(1)
+    fleet.confirm([cam], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    fleet.confirm([cam], T0 + timedelta(minutes=5))
+    changes = process_transitions(db, [], T0 + timedelta(minutes=7), CONFIG)
+    assert [c.change for c in changes] == ["recovered"]
+    assert not list_tickets(db, now=T0, config=CONFIG)[0].proposed_for_resolution
+    changes = process_transitions(db, [], T0 + timedelta(minutes=40), CONFIG)
+    assert [c.change for c in changes] == ["proposed"]
+    [view] = list_tickets(db, now=T0 + timedelta(minutes=40), config=CONFIG)
+    assert view.proposed_for_resolution
+    assert view.route_url is not None and "43.300000,68.250000" in view.route_url
+    set_status(db, view.id, "resolved", now=T0 + timedelta(minutes=41), config=CONFIG)
+    fleet.confirm([cam], T0 + timedelta(minutes=50), "offline")
+    changes = process_transitions(db, [], T0 + timedelta(minutes=52), CONFIG)
+    assert [c.change for c in changes] == ["reopened"]
+    [ticket] = _tickets(db)
+    assert ticket.status == "in_progress" and ticket.resolved_at is None and ticket.proposed_at is None
+
+
+def test_sla_warning_then_breach_once_each(db: Database, fleet: Fleet) -> None:
+    [cam] = fleet.add(1)
+    fleet.confirm([cam], T0, "offline")  # critical: 24 h, warning at 75 %
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    assert process_transitions(db, [], T0 + timedelta(hours=17), CONFIG) == []
+    assert [c.change for c in process_transitions(db, [], T0 + timedelta(hours=19), CONFIG)] == [
+        "sla_warning"
+    ]
+    assert process_transitions(db, [], T0 + timedelta(hours=20), CONFIG) == []
+    assert [c.change for c in process_transitions(db, [], T0 + timedelta(hours=25), CONFIG)] == ["sla_breach"]
+    assert process_transitions(db, [], T0 + timedelta(hours=26), CONFIG) == []
+    [view] = list_tickets(db, now=T0 + timedelta(hours=26), config=CONFIG)
+    assert view.sla == "breached" and view.hours_left is not None and view.hours_left < 0
+
+
+def test_faults_that_do_not_open_tickets_are_ignored(db: Database, fleet: Fleet) -> None:
+    [cam] = fleet.add(1)
+    fleet.confirm([cam], T0, "offline")
+    config = MaintenanceConfig(open_on={"no_signal": "critical"})
+    assert process_transitions(db, [], T0 + timedelta(minutes=2), config) == []
+    assert _tickets(db) == []
