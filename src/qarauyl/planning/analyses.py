@@ -362,10 +362,12 @@ def plan(
     method: str = "auto",
     existing: str = "working",
     time_limit: float = 60.0,
+    search_seconds: float = 5.0,
 ) -> PlanResult:
     """Recommends new cameras within the budget (a count, or money when `by_money`): `method` is
     `greedy` (lazy greedy + swaps + iterated local search, online/Lagrangian bound), `milp` (HiGHS,
-    warm-started from greedy, proven bound) or `auto` (greedy, then the MILP when the instance is small)."""
+    warm-started from greedy, proven bound) or `auto` (greedy, then the MILP when the instance is small).
+    `search_seconds` caps the iterated local search: lower it (0.5) for an interactive budget slider."""
     if method not in ("auto", "greedy", "milp"):
         raise InputError(f"Unknown method '{method}': use auto, greedy or milp.")
     problem, red, base = _problem(scene, budget, by_money, existing)
@@ -373,7 +375,10 @@ def plan(
     exact = method == "milp" or (method == "auto" and problem.a.nnz <= AUTO_MILP_MAX_NNZ)
     # When the MILP follows, it proves the bound: the greedy answer only needs to be a good warm start.
     sol: Solution = solve_greedy(
-        problem, time_limit=time_limit, ils_time=1.0 if exact else 5.0, bound_time=0.0 if exact else 1.0
+        problem,
+        time_limit=time_limit,
+        ils_time=min(1.0, search_seconds) if exact else search_seconds,
+        bound_time=0.0 if exact else min(1.0, search_seconds),
     )
     if exact and sol.gap > 1e-6:
         limit = time_limit if method == "milp" else min(time_limit, AUTO_MILP_SECONDS)
