@@ -1,0 +1,83 @@
+"""Root-cause grouping on real health events: node incidents, and time-and-district groups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from maintenance_fleet import T0, Fleet
+from sqlalchemy import select
+
+from qarauyl.maintenance.config import MaintenanceConfig, Route
+from qarauyl.maintenance.grouping import Outage, district_groups, node_groups
+from qarauyl.maintenance.models import OutboxMessage, Ticket
+from qarauyl.maintenance.tickets import process_transitions
+from qarauyl.store.database import Database
+
+CONFIG = MaintenanceConfig(routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),))
+
+
+def _tickets(db: Database) -> list[Ticket]:
+    with db.session() as session:
+        return list(session.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def test_most_cameras_behind_a_node_down_together_raise_one_incident(db: Database, fleet: Fleet) -> None:
+    node = fleet.add(6, node="cabinet-17")
+    elsewhere = fleet.add(1, node="cabinet-99")
+    fleet.confirm(node[:5] + elsewhere, T0, "offline")
+    changes = process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    assert sorted(c.change for c in changes).count("incident_opened") == 1
+    tickets = _tickets(db)
+    [incident] = [t for t in tickets if t.kind == "node"]
+    assert incident.node == "cabinet-17" and incident.members == sorted(node[:5])
+    assert incident.grouping == "5 of 6 cameras behind node cabinet-17 went offline together"
+    grouped = [t for t in tickets if t.kind == "camera" and t.camera_id in node]
+    assert len(grouped) == 5
+    assert all(t.status == "cancelled" and t.resolution_code == "grouped" for t in grouped)
+    assert all(t.incident_id == incident.id for t in grouped)
+    [alone] = [t for t in tickets if t.camera_id == elsewhere[0]]
+    assert alone.status == "open"  # a single camera on another node is its own ticket
+    # Notifications: the five camera tickets' messages are superseded by the incident's.
+    with db.session() as session:
+        pending = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
+        events = sorted(item["event"] for row in pending for item in row.body["items"])
+    assert events == ["incident_opened", "opened"]
+    # Four come back: one still down is below the three-camera threshold, the incident closes and
+    # that camera gets a ticket of its own.
+    fleet.confirm(node[:4], T0 + timedelta(minutes=30))
+    changes = process_transitions(db, [], T0 + timedelta(minutes=32), CONFIG)
+    assert sorted(c.change for c in changes) == ["incident_closed", "opened"]
+    tickets = _tickets(db)
+    assert next(t for t in tickets if t.id == incident.id).status == "closed"
+    [own] = [t for t in tickets if t.camera_id == node[4] and t.status == "open"]
+    assert own.codes == ["offline"]
+
+
+def test_without_node_data_same_minute_same_district_is_grouped_and_says_so(
+    db: Database, fleet: Fleet
+) -> None:
+    south = fleet.add(5, district="South")
+    north = fleet.add(2, district="North")
+    fleet.confirm(south + north, T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    tickets = _tickets(db)
+    [incident] = [t for t in tickets if t.kind == "district"]
+    assert incident.members == sorted(south)
+    assert incident.grouping is not None and incident.grouping.startswith("grouped by time and district")
+    # Two cameras in the north are below the district threshold: their own tickets.
+    assert sorted(t.camera_id for t in tickets if t.status == "open" and t.kind == "camera") == sorted(north)
+
+
+def test_grouping_rules_are_pure_functions() -> None:
+    config = MaintenanceConfig()
+    t = datetime(2026, 10, 1, tzinfo=UTC)
+    outages = [Outage(i, t + timedelta(seconds=40 * i), "n1", 1) for i in range(4)]
+    # Three of ten behind the node: not "most".
+    assert node_groups(outages[:3], {"n1": 10}, config) == []
+    [group] = node_groups(outages, {"n1": 5}, config)
+    assert group.camera_ids == (0, 1, 2, 3)
+    # Spread over two minutes: within five minutes for nodes, but not the same minute for districts.
+    spread = [Outage(i, t + timedelta(seconds=40 * i), None, 1) for i in range(5)]
+    assert district_groups(spread, config) == []
+    same_minute = [Outage(i, t + timedelta(seconds=10 * i), None, 1) for i in range(5)]
+    assert district_groups(same_minute, config)[0].camera_ids == (0, 1, 2, 3, 4)

@@ -1,0 +1,143 @@
+"""Notifications through the durable outbox, delivered to real local servers: a webhook receiver that
+checks the HMAC, an aiosmtpd SMTP server, and a stand-in Telegram Bot API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from maintenance_fleet import T0, Fleet
+from maintenance_servers import free_port, http_receiver, smtp_server
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from qarauyl.maintenance.config import Channels, MaintenanceConfig, Route
+from qarauyl.maintenance.models import OutboxMessage
+from qarauyl.maintenance.notifications import deliver_due
+from qarauyl.maintenance.notifications.channels import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify,
+)
+from qarauyl.maintenance.tickets import open_ticket, process_transitions
+from qarauyl.store.database import Database
+
+SECRET = "webhook-secret-for-tests"
+
+
+def _config(routes: tuple[Route, ...], **channels: object) -> MaintenanceConfig:
+    return MaintenanceConfig(
+        routes=routes,
+        channels=Channels(webhook_secret=SecretStr(SECRET), timeout_seconds=2.0, **channels),  # type: ignore[arg-type]
+    )
+
+
+def _outbox(db: Database) -> list[OutboxMessage]:
+    with db.session() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_webhook_is_signed_grouped_and_held_for_the_grouping_window(db: Database, fleet: Fleet) -> None:
+    cams = fleet.add(12, district="South")
+    with http_receiver() as hook:
+        config = _config(
+            (Route(name="occ", channel="webhook", target=hook.url + "/hook", districts=("South",)),)
+        )
+        # A storm: twelve cameras fail in one minute (confirmed at T0 + 1 min).
+        fleet.confirm(cams[:3], T0, "offline")
+        fleet.confirm(cams[3:], T0, "no_signal")
+        process_transitions(db, [], T0 + timedelta(seconds=70), config)
+        assert deliver_due(db, T0 + timedelta(seconds=70), config).sent == 0  # held to group
+        report = deliver_due(db, T0 + timedelta(minutes=2), config)
+        assert (report.sent, report.failed, report.merged) == (1, 0, 11)
+        [request] = hook.requests
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert verify(SECRET, headers[TIMESTAMP_HEADER.lower()], request.body, headers[SIGNATURE_HEADER.lower()])
+    assert not verify(
+        "another-secret", headers[TIMESTAMP_HEADER.lower()], request.body, headers[SIGNATURE_HEADER.lower()]
+    )
+    assert not verify(
+        SECRET, headers[TIMESTAMP_HEADER.lower()], request.body + b" ", headers[SIGNATURE_HEADER.lower()]
+    )
+    payload = request.json()
+    assert payload["id"] == int(headers[DELIVERY_HEADER.lower()])
+    # One message for twelve opened tickets (too few offline in the district to be one incident).
+    assert len(payload["events"]) == 12
+    assert {e["event"] for e in payload["events"]} == {"opened"}
+    assert {e["district"] for e in payload["events"]} == {"South"}
+    assert all(row.status in ("sent", "merged") for row in _outbox(db))
+
+
+def test_unreachable_endpoint_and_restart_lose_nothing(db: Database, fleet: Fleet) -> None:
+    fleet.add(1)
+    port = free_port()
+    config = _config((Route(name="occ", channel="webhook", target=f"http://127.0.0.1:{port}/hook"),))
+    open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="pole down")
+    now = T0 + timedelta(minutes=2)
+    report = deliver_due(db, now, config)  # nothing listens: the message stays, with a backoff
+    assert (report.sent, report.failed) == (0, 1)
+    [row] = _outbox(db)
+    assert (
+        row.status == "pending" and row.attempts == 1 and row.next_attempt_at == now + timedelta(seconds=30)
+    )
+    assert row.last_error is not None and "webhook" in row.last_error
+    # A "restart": a new Database object on the same store, and the endpoint now answers 500 once.
+    db.dispose()
+    again = Database(db.url)
+    with http_receiver(fail_first=1, port=port) as hook:
+        assert deliver_due(again, now + timedelta(seconds=10), config).sent == 0  # not yet due
+        report = deliver_due(again, now + timedelta(seconds=31), config)
+        assert (report.sent, report.failed) == (0, 1)  # HTTP 500
+        [row] = _outbox(again)
+        assert row.attempts == 2 and row.next_attempt_at == now + timedelta(seconds=31 + 60)
+        assert deliver_due(again, now + timedelta(seconds=92), config).sent == 1
+        [request] = hook.requests
+    assert request.json()["events"][0]["text"].endswith("opened by system (critical)")
+    [row] = _outbox(again)
+    assert row.status == "sent" and row.attempts == 3
+    assert deliver_due(again, now + timedelta(hours=2), config).sent == 0  # sent once is enough
+    again.dispose()
+
+
+def test_rate_limit_turns_a_stream_into_a_digest(db: Database, fleet: Fleet) -> None:
+    fleet.add(6)
+    with http_receiver() as hook:
+        config = _config((Route(name="occ", channel="webhook", target=hook.url),))
+        config = config.model_copy(update={"rate_limit_per_hour": 2})
+        for i in range(6):
+            at = T0 + timedelta(minutes=5 * i)
+            open_ticket(db, f"CAM-{i:03d}", now=at, config=config, note=f"report {i}")
+            deliver_due(db, at + timedelta(minutes=2), config)
+        assert len(hook.requests) == 2  # the limit; the other four wait
+        report = deliver_due(db, T0 + timedelta(minutes=63), config)
+        assert report.sent == 1
+    assert [len(r.json()["events"]) for r in hook.requests] == [1, 1, 4]
+
+
+def test_email_and_telegram_reach_local_servers(db: Database, fleet: Fleet) -> None:
+    fleet.add(1)
+    with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+        config = _config(
+            (
+                Route(name="fixit-mail", channel="email", target="duty@fixit.kz", organisations=("FixIt",)),
+                Route(
+                    name="repairco-mail",
+                    channel="email",
+                    target="duty@repairco.kz",
+                    organisations=("RepairCo",),
+                ),
+                Route(name="tg", channel="telegram", target="-100123", priorities=("critical",)),
+                Route(name="tg-low", channel="telegram", target="-100999", priorities=("low",)),
+            ),
+            smtp_port=smtp_port,
+            telegram_token=SecretStr("123:ABC"),
+            telegram_base_url=telegram.url,
+        )
+        open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="cable cut")
+        report = deliver_due(db, T0 + timedelta(minutes=2), config)
+        assert report.sent == 2
+        [mail] = mailbox
+        [request] = telegram.requests
+    assert mail["To"] == "duty@fixit.kz" and "CAM-000" in mail["Subject"]
+    assert request.path == "/bot123:ABC/sendMessage"
+    assert request.json()["chat_id"] == "-100123" and "CAM-000" in request.json()["text"]
