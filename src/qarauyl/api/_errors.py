@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from qarauyl.accounts import AuthError, Forbidden, NameTaken, ThrottledError
@@ -46,4 +47,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": _problems(exc), "message": str(exc)}, status_code=422)
         return JSONResponse({"detail": str(exc)}, status_code=500)
 
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        # FastAPI's default answer echoes each bad `input`, which can be the whole body with a password in
+        # it: keep where, what and why, never the value.
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in errors
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     app.add_exception_handler(QarauylError, on_qarauyl_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
