@@ -78,7 +78,8 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
     from qarauyl.config import Settings
     from qarauyl.inventory.demo_fleet import seed_demo
     from qarauyl.security import CredentialCipher
-    from qarauyl.store.models import CameraHealthRow, HealthEvent
+    from qarauyl.monitor import SnapshotStore
+    from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
     from qarauyl.store.schema import upgrade
 
     now = now or datetime.now(UTC)
@@ -92,6 +93,7 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
     for name, (role, organisation) in USERS.items():
         accounts.create_user(db, name, role, PASSWORD, organisation=organisation, language="en")
     installation = Installation(data_dir=data_dir, database_url=database_url, env=env)
+    snapshots = SnapshotStore(data_dir / "snapshots")
     with db.session() as session:
         sergek = session.scalar(select(Organisation.id).where(Organisation.name == USERS["erlan"][1]))
         connected = session.execute(
@@ -112,13 +114,38 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
             session.execute(update(Camera).where(Camera.id == camera_id).values(health=state, health_since=at))
             findings = [{"code": codes[0], "severity": "critical" if failed else "warning", "score": 0.9,
                          "detail": {"laplacian_var": 12.5} if not failed else {}}]
-            session.add(CameraHealthRow(camera_id=camera_id, state=state, since=at, codes=codes,
-                                        findings=findings, last_probe_at=now - timedelta(minutes=1)))
+            row = CameraHealthRow(camera_id=camera_id, state=state, since=at, codes=codes,
+                                  findings=findings, last_probe_at=now - timedelta(minutes=1))
+            if index < 5:  # a few cameras with real pictures and a probe history
+                row.snapshot_path = snapshots.save_latest(camera_id, picture(index, dark=failed), now)
+                row.reference_path = snapshots.save_reference(camera_id, picture(index, dark=False), at)
+                for step in range(12):
+                    session.add(ProbeRecord(camera_id=camera_id, at=now - timedelta(hours=12 - step),
+                                            observed="ok" if step < 6 else state, codes=[] if step < 6 else codes,
+                                            metrics={"brightness": 120.0 - step * (8 if failed else 1),
+                                                     "sharpness": 300.0 - step * 10}))
+            session.add(row)
             session.add(HealthEvent(camera_id=camera_id, at=at, before="ok", after=state, codes=codes,
                                     findings=findings, reason="confirmed"))
             (installation.failed if failed else installation.degraded).append(code)
     db.dispose()
     return installation
+
+
+def picture(seed: int, dark: bool) -> bytes:
+    """A small JPEG street-like test card (gradient sky, a road, a seeded box)."""
+    import cv2
+    import numpy as np
+
+    image = np.zeros((180, 320, 3), np.uint8)
+    image[:90] = np.linspace(200, 120, 90, dtype=np.uint8)[:, None, None]
+    image[90:] = 90
+    cv2.rectangle(image, (30 + seed * 40 % 200, 60), (90 + seed * 40 % 200, 130), (40, 90, 160), -1)
+    if dark:
+        image //= 8
+    ok, data = cv2.imencode(".jpg", image)
+    assert ok
+    return bytes(data.tobytes())
 
 
 @contextmanager
@@ -157,3 +184,21 @@ def serve(installation: Installation, timeout: float = 60.0) -> Iterator[str]:
 
 def server_log(installation: Installation) -> str:
     return (installation.data_dir / "serve.log").read_text(errors="replace")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "web"
+
+
+def sign_in(page: object, base: str, name: str, path: str = "/") -> None:
+    page.goto(f"{base}{path}")  # type: ignore[attr-defined]
+    page.get_by_test_id("signin-name").fill(name)  # type: ignore[attr-defined]
+    page.get_by_test_id("signin-password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_test_id("signin-submit").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}{path}")  # type: ignore[attr-defined]
+
+
+def screenshot(page: object, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path

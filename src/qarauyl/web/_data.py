@@ -205,6 +205,16 @@ def events(db: Database, scope: Scope = ALL, filters: EventFilter | None = None,
     return rows
 
 
+def events_signature(db: Database, scope: Scope = ALL) -> tuple[int, int]:
+    """Changes whenever an event is added or acknowledged: live views redraw only then."""
+    with db.session() as session:
+        newest, acknowledged = session.execute(
+            select(func.max(HealthEvent.id), func.count(HealthEvent.acknowledged_at))
+            .join(Camera, Camera.id == HealthEvent.camera_id).where(scope.clause())
+        ).one()
+    return int(newest or 0), int(acknowledged or 0)
+
+
 Audit = Callable[[Session, dict[str, Any] | None, dict[str, Any] | None], None]
 
 

@@ -33,6 +33,15 @@ def normalise(language: str | None) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def browser_language(accept_language: str) -> str:
+    """The first of our languages the browser asks for (Accept-Language), else the default."""
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag[:2] in LANGUAGES:
+            return tag[:2]
+    return DEFAULT_LANGUAGE
+
+
 class Translator:
     """`tr("key", n=3)` in one language, plus the number and date formats of its locale."""
 

@@ -13,7 +13,7 @@ from qarauyl.store import Organisation
 from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import REFRESH_SECONDS
 from qarauyl.web._i18n import LANGUAGE_NAMES
-from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
+from qarauyl.web._shell import Page, frame, health_badge, live, notify_error, state
 
 
 def _event_row(page: Page, event: dict[str, Any], on_ack: Any) -> None:
@@ -88,7 +88,7 @@ def events_page() -> None:
             element.on_value_change(feed.refresh)
         with ui.column().classes("w-full gap-2").props("data-testid=events-feed"):
             feed()
-        ui.timer(REFRESH_SECONDS, feed.refresh)
+        live(feed.refresh, lambda: _data.events_signature(db, page.scope), REFRESH_SECONDS)
 
 
 @ui.page("/admin")

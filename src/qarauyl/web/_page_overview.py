@@ -8,8 +8,8 @@ from nicegui import app, run, ui
 
 from qarauyl.analytics.fleet import Counts
 from qarauyl.web import _auth, _data
-from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, normalise
-from qarauyl.web._shell import Page, frame, health_badge, sign_in, state
+from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
+from qarauyl.web._shell import Page, frame, health_badge, live, sign_in, state
 
 STATS = (
     ("installed", "stat.installed", "videocam", "primary"),
@@ -25,7 +25,9 @@ REFRESH_SECONDS = 5.0
 @ui.page("/signin")
 def signin_page(next: str = "/") -> None:  # noqa: A002  (the query parameter's name)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
-    language = normalise(app.storage.user.get("language"))
+    language = app.storage.user.get("language") or browser_language(
+        ui.context.client.request.headers.get("accept-language", "")
+    )
     tr = Translator(language)
     ui.page_title(f"{tr('signin.title')} · Qarauyl")
     ui.query("html").props(f"lang={tr.language}")
@@ -181,5 +183,6 @@ def overview_page() -> None:
                 ui.space()
                 ui.link(page.tr("overview.all_events"), "/events")
             newest()
-        ui.timer(REFRESH_SECONDS, newest.refresh)
-        ui.timer(REFRESH_SECONDS * 2, numbers.refresh)
+        live(newest.refresh, lambda: _data.events_signature(db, page.scope), REFRESH_SECONDS)
+        live(numbers.refresh, lambda: (_data.summary(db, page.scope).to_dict(),
+                                       _data.events_signature(db, page.scope)), REFRESH_SECONDS * 2)

@@ -3,7 +3,7 @@ header, navigation drawer and language switch every page sits in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -113,7 +113,11 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
     """Builds the header and drawer; yields None (after redirecting to the sign-in page) for strangers."""
     person = current_person()
     if person is None:
-        ui.navigate.to(f"/signin?next={path}")
+        from urllib.parse import quote
+
+        request = getattr(ui.context.client, "request", None)
+        wanted = request.url.path if request is not None else path
+        ui.navigate.to(f"/signin?next={quote(wanted)}")
         yield None
         return
     tr = Translator(language_of(person))
@@ -178,3 +182,17 @@ def health_badge(tr: Translator, health: str) -> ui.badge:
     return ui.badge(tr.maybe("health", health), color=HEALTH_COLOURS.get(health, "grey-6")).props(
         f"data-health={health}"
     )
+
+
+def live(refresh: Callable[[], None], signature: Callable[[], object], seconds: float) -> ui.timer:
+    """Re-draws a refreshable only when `signature()` changes, so that people's clicks never land on
+    an element that a periodic redraw has just replaced."""
+    last = [signature()]
+
+    def tick() -> None:
+        current = signature()
+        if current != last[0]:
+            last[0] = current
+            refresh()
+
+    return ui.timer(seconds, tick)

@@ -1,0 +1,278 @@
+"""The console as people use it: Chromium signs in as each role, reads the overview, finds a failed
+camera on the map and opens it, filters the table, acknowledges an event, switches language, and
+works on a phone. Every test also fails on a browser console error or a request off the loopback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from console_harness import PASSWORD, USERS, Installation, screenshot, sign_in
+from sqlalchemy import func, select
+
+from qarauyl import accounts
+from qarauyl.analytics.fleet import fleet_summary
+from qarauyl.store import Camera, Database, Organisation
+from qarauyl.store.models import HealthEvent
+
+pytestmark = pytest.mark.slow
+
+
+def _db(installation: Installation) -> Database:
+    return Database(installation.database_url)
+
+
+def _expected_totals(installation: Installation, user: str) -> dict[str, int]:
+    db = _db(installation)
+    try:
+        with db.session() as session:
+            role, organisation = USERS[user]
+            if role != "engineer":
+                total = fleet_summary(session).total
+                return {"installed": total.installed, "connected": total.connected, "ok": total.ok,
+                        "degraded": total.degraded, "failed": total.failed, "in_repair": total.in_repair}
+            org = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+            rows = session.execute(
+                select(Camera.lifecycle, Camera.health, func.count()).where(Camera.maintainer_id == org)
+                .group_by(Camera.lifecycle, Camera.health)
+            ).all()
+            counts = {"installed": 0, "connected": 0, "ok": 0, "degraded": 0, "failed": 0, "in_repair": 0}
+            for lifecycle, health, n in rows:
+                if lifecycle in ("installed", "connected"):
+                    counts["installed"] += n
+                if lifecycle == "connected":
+                    counts["connected"] += n
+                    if health in counts:
+                        counts[health] += n
+            return counts
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_each_role_signs_in_and_reads_the_overview_numbers_of_the_database(
+    new_page: Any, server: str, installation: Installation, user: str
+) -> None:
+    page = new_page()
+    sign_in(page, server, user)
+    expected = _expected_totals(installation, user)
+    assert expected["failed"] > 0, "the seed must leave failed cameras in every role's view"
+    for field, value in expected.items():
+        shown = page.get_by_test_id(f"stat-{field}-value")
+        assert shown.get_attribute("data-value") == str(value), field
+        assert shown.inner_text().replace(",", "") == str(value)
+    # Availability: a percentage for each window, the chart drawn.
+    for window in ("24h", "7d", "30d"):
+        assert re.fullmatch(r"\d+(\.\d)?%", page.get_by_test_id(f"avail-{window}").inner_text())
+    assert page.get_by_test_id("availability-chart").locator("canvas").count() >= 1
+    assert page.get_by_test_id("newest-events").get_by_role("link").count() > 1
+    # Administration is in the menu for admins only.
+    admin_link = page.get_by_test_id("nav-admin")
+    assert admin_link.count() == (1 if USERS[user][0] == "admin" else 0)
+    screenshot(page, f"overview-{user}")
+
+
+def test_a_wrong_password_is_refused_with_a_sentence(new_page: Any, server: str) -> None:
+    page = new_page()
+    page.goto(f"{server}/")
+    page.get_by_test_id("signin-name").fill("olzhas")
+    page.get_by_test_id("signin-password").fill("not-the-password")
+    page.get_by_test_id("signin-submit").click()
+    error = page.get_by_test_id("signin-error")
+    error.wait_for(state="visible")
+    assert "Wrong user name or password" in error.inner_text()
+    assert page.url.startswith(f"{server}/signin")
+
+
+def test_find_a_failed_camera_on_the_map_and_open_it(new_page: Any, server: str, installation: Installation) -> None:
+    code = installation.failed[0]
+    page = new_page()
+    sign_in(page, server, "olzhas", "/map")
+    page.wait_for_function("window.qarauylMap && window.qarauylMap.ready", timeout=20_000)
+    drawn = page.evaluate("window.qarauylMap.data.id.length")
+    assert drawn == 1303  # every camera but decommissioned ones (none in the demo)
+    screenshot(page, "map-zoomed-out")
+    page.get_by_test_id("map-find").fill(code)
+    page.get_by_test_id("map-find").press("Enter")
+    card = page.get_by_test_id("camera-card")
+    card.wait_for()
+    assert code in card.inner_text()
+    card.get_by_role("button").click()  # close it, then find the camera by clicking its dot
+    card.wait_for(state="detached")
+    point = page.evaluate(f"window.qarauylMap.pagePointOf({code!r})")
+    page.mouse.click(point["x"], point["y"])
+    card.wait_for()
+    assert code in card.inner_text()
+    assert card.locator("[data-health=failed]").count() == 1
+    snapshot = card.get_by_test_id("card-snapshot").locator("img")
+    snapshot.wait_for()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=snapshot.element_handle())
+    screenshot(page, "map-camera-card")
+    card.get_by_test_id("card-open").click()
+    page.wait_for_url(f"{server}/cameras/{code}")
+    assert page.get_by_test_id("camera-code").inner_text() == code
+    assert "offline" in page.get_by_test_id("findings").inner_text()
+    page.get_by_test_id("picture-reference").locator("img").wait_for()
+    page.get_by_test_id("history").locator("canvas").first.wait_for()
+    screenshot(page, "camera-page")
+
+
+def test_clusters_when_zoomed_out_and_wedges_when_zoomed_in(new_page: Any, server: str) -> None:
+    page = new_page()
+    sign_in(page, server, "viktor", "/map")
+    page.wait_for_function("window.qarauylMap && window.qarauylMap.ready", timeout=20_000)
+    kinds = page.evaluate("window.qarauylMap.items.map((i) => i.kind)")
+    assert "cluster" in kinds and len(kinds) < 400, "zoomed out, cameras are grouped"
+    page.evaluate("window.qarauylMap.focus(window.qarauylMap.data.code[0])")
+    kinds = page.evaluate("window.qarauylMap.items.map((i) => i.kind)")
+    assert kinds and set(kinds) == {"camera"}
+
+
+def _select(page: Any, testid: str, option: str) -> None:
+    page.get_by_test_id(testid).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_filter_the_camera_table(new_page: Any, server: str, installation: Installation) -> None:
+    page = new_page()
+    sign_in(page, server, "olzhas", "/cameras")
+    count = page.get_by_test_id("camera-count")
+    page.wait_for_function("document.querySelector('[data-testid=camera-count]').dataset.count == '1303'")
+    _select(page, "filter-health", "failed")
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=camera-count]').dataset.count == '{len(installation.failed)}'"
+    )
+    assert page.locator(".ag-row").first.is_visible()
+    _select(page, "filter-fault", "out of focus")  # failed cameras are offline, none is blurred
+    page.wait_for_function("document.querySelector('[data-testid=camera-count]').dataset.count == '0'")
+    page.goto(f"{server}/cameras")
+    search = page.get_by_test_id("filter-search")
+    search.fill(installation.failed[1])
+    search.press("Enter")
+    page.wait_for_function("document.querySelector('[data-testid=camera-count]').dataset.count == '1'")
+    assert installation.failed[1] in count.inner_text() or count.get_attribute("data-count") == "1"
+    screenshot(page, "cameras-filtered")
+    page.locator(".ag-row .ag-cell").first.click()
+    page.wait_for_url(f"{server}/cameras/{installation.failed[1]}")
+
+
+def test_acknowledging_an_event_records_who_and_when(new_page: Any, server: str, installation: Installation) -> None:
+    page = new_page()
+    sign_in(page, server, "olzhas", "/events")
+    db = _db(installation)
+    try:
+        with db.session() as session:
+            event_id = session.scalar(select(HealthEvent.id).where(HealthEvent.after == "failed")
+                                      .order_by(HealthEvent.at.desc(), HealthEvent.id.desc()))
+        page.get_by_test_id(f"ack-{event_id}").click()
+        page.get_by_test_id(f"event-{event_id}").get_by_test_id("acknowledged").wait_for()
+        assert "olzhas" in page.get_by_test_id(f"event-{event_id}").inner_text()
+        with db.session() as session:
+            event = session.get(HealthEvent, event_id)
+            assert event is not None and event.acknowledged_by == "olzhas" and event.acknowledged_at is not None
+            _, audit = accounts.list_audit(session, accounts.AuditFilter(action="event.acknowledge"),
+                                           limit=10, offset=0)
+            assert [(e.actor, e.target) for e in audit] == [("olzhas", f"event:{event_id}")]
+    finally:
+        db.dispose()
+    screenshot(page, "events")
+
+
+def test_viewers_and_planners_get_no_actions(new_page: Any, server: str, installation: Installation) -> None:
+    for user in ("viktor", "perizat"):
+        page = new_page()
+        sign_in(page, server, user, f"/cameras/{installation.failed[0]}")
+        page.get_by_test_id("camera-code").wait_for()
+        for action in ("retake-reference", "change-lifecycle", "edit-camera"):
+            assert page.get_by_test_id(action).count() == 0, (user, action)
+        page.goto(f"{server}/events")
+        page.get_by_test_id("events-feed").wait_for()
+        assert page.locator("[data-testid^=ack-]").count() == 0
+        page.goto(f"{server}/admin")
+        page.get_by_test_id("forbidden").wait_for()
+
+
+def test_engineers_see_only_the_cameras_their_organisation_maintains(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    db = _db(installation)
+    try:
+        with db.session() as session:
+            org = session.scalar(select(Organisation.id).where(Organisation.name == USERS["erlan"][1]))
+            theirs = session.scalar(select(func.count()).where(Camera.maintainer_id == org))
+            other = session.scalar(select(Camera.code).where(Camera.maintainer_id != org).limit(1))
+    finally:
+        db.dispose()
+    page = new_page()
+    sign_in(page, server, "erlan", "/cameras")
+    page.wait_for_function(f"document.querySelector('[data-testid=camera-count]').dataset.count == '{theirs}'")
+    page.goto(f"{server}/cameras/{other}")
+    page.get_by_test_id("not-found").wait_for()
+    page.goto(f"{server}/map")
+    page.wait_for_function("window.qarauylMap && window.qarauylMap.ready", timeout=20_000)
+    assert page.evaluate("window.qarauylMap.data.id.length") == theirs
+
+
+def test_switch_to_kazakh_and_russian_and_it_is_remembered(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    page = new_page()
+    sign_in(page, server, "perizat")
+    _select(page, "language", "Қазақша")
+    page.get_by_text("Орнатылған").first.wait_for()
+    assert page.locator("html").get_attribute("lang") == "kk"
+    assert page.get_by_test_id("nav-map").inner_text().splitlines()[-1] == "Карта"
+    assert page.get_by_test_id("nav-events").inner_text().splitlines()[-1] == "Оқиғалар"
+    screenshot(page, "overview-kk")
+    assert accounts.get_user(_db(installation), "perizat").language == "kk"
+    # Another browser, same person: the language follows the person.
+    other = new_page()
+    sign_in(other, server, "perizat", "/cameras")
+    assert other.locator("html").get_attribute("lang") == "kk"
+    _select(other, "language", "Русский")
+    other.get_by_text("Камеры", exact=False).first.wait_for()
+    assert other.get_by_test_id("nav-events").inner_text().splitlines()[-1] == "События"
+    # Russian numbers group thousands with a (narrow) no-break space.
+    count = other.get_by_test_id("camera-count").inner_text()
+    assert re.search(r"1\s303", count), count
+    screenshot(other, "cameras-ru")
+    assert accounts.get_user(_db(installation), "perizat").language == "ru"
+
+
+def test_a_phone_screen_gets_a_layout_that_fits(new_page: Any, server: str, installation: Installation) -> None:
+    page = new_page(390, 844)
+    sign_in(page, server, "erlan")
+    page.get_by_test_id("stat-failed-value").wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the overview is {width} px wide on a 390 px phone"
+    assert not page.get_by_test_id("nav-map").is_visible(), "the menu is folded away on a phone"
+    screenshot(page, "phone-overview")
+    page.get_by_test_id("menu").click()
+    page.get_by_test_id("nav-map").click()
+    page.wait_for_url(f"{server}/map")
+    page.wait_for_function("window.qarauylMap && window.qarauylMap.ready", timeout=20_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-map")
+    page.goto(f"{server}/cameras/{installation.failed[-1]}")
+    page.get_by_test_id("camera-code").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-camera")
+
+
+def test_data_and_snapshots_need_a_signed_in_person(server: str, installation: Installation) -> None:
+    with httpx.Client(base_url=server, timeout=10) as client:
+        assert client.get("/console/data/map.json").status_code == 403
+        assert client.get("/console/snapshot/1/latest.jpg").status_code == 403
+        assert client.get("/console/snapshot/1/..%2F..%2Fqarauyl.db").status_code in (403, 404)
+
+
+def test_password_is_never_in_the_pages(new_page: Any, server: str, installation: Installation) -> None:
+    from qarauyl.inventory.demo_fleet import DEMO_PASSWORD
+
+    page = new_page()
+    sign_in(page, server, "alma", f"/cameras/{installation.failed[0]}")
+    page.get_by_test_id("camera-details").wait_for()
+    html = page.content()
+    assert DEMO_PASSWORD not in html and PASSWORD not in html
