@@ -1,0 +1,69 @@
+"""`qarauyl users ...` as an administrator runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qarauyl.accounts import authenticate, principal_for_token
+from qarauyl.store.database import Database
+
+
+def qarauyl(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qarauyl", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+def test_users_create_set_password_list_token(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    env = {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_DATABASE_URL": url,
+        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
+        "COLUMNS": "200",
+    }
+    made = qarauyl(
+        env, "users", "create", "dana", "--role", "operator", "--password-stdin", stdin="first-password\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "User 'dana' created: operator." in made.stdout
+    bad = qarauyl(
+        env,
+        "users",
+        "create",
+        "eng",
+        "--role",
+        "engineer",
+        "--org",
+        "Nowhere",
+        "--password-stdin",
+        stdin="x" * 9,
+    )
+    assert bad.returncode == 2 and "No organisation named 'Nowhere'" in bad.stderr
+    short = qarauyl(env, "users", "create", "eve", "--role", "viewer", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "too short" in short.stderr
+    changed = qarauyl(env, "users", "set-password", "dana", "--password-stdin", stdin="second-password\n")
+    assert changed.returncode == 0, changed.stderr
+    listed = qarauyl(env, "users", "list")
+    assert "dana" in listed.stdout and "operator" in listed.stdout and "1 user(s)." in listed.stdout
+    token = qarauyl(env, "users", "token", "dana", "--label", "ci").stdout.strip()
+    missing = qarauyl(env, "users", "set-password", "nobody", "--password-stdin", stdin="whatever-long\n")
+    assert missing.returncode == 3 and "No user named 'nobody'" in missing.stderr
+
+    db = Database(url)
+    assert authenticate(db, "dana", "second-password", client="cli-test").role == "operator"
+    principal = principal_for_token(db, token)
+    assert principal is not None and principal.name == "dana"
+    db.dispose()
