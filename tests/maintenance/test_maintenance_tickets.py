@@ -83,11 +83,14 @@ def test_lifecycle_in_repair_and_closing_needs_the_monitors_confirmation(db: Dat
         set_status(db, ticket.id, "closed", now=now + timedelta(minutes=10), config=CONFIG)
     view = set_status(db, ticket.id, "closed", now=now + timedelta(minutes=40), config=CONFIG, actor=ENGINEER)
     assert (view.status, view.closed_by_override, view.resolution_code) == ("closed", False, "replaced_psu")
-    # The other camera: a manual ticket closed with an audited override while still unknown to the monitor.
+    # The other camera fails; a person's report joins its ticket, which is closed with an audited
+    # override while the camera is still failing (say, it was taken down for good).
+    fleet.confirm([other], now, "offline")
+    process_transitions(db, [], now + timedelta(minutes=2), CONFIG)
     manual = open_ticket(
         db, "CAM-001", now=now, config=CONFIG, priority="high", note="pole hit", actor=ENGINEER
     )
-    assert manual.camera_id == other and manual.status == "open"
+    assert manual.camera_id == other and manual.status == "open" and manual.priority == "critical"
     set_status(db, manual.id, "resolved", now=now, config=CONFIG, actor=ENGINEER)
     closed = set_status(
         db, manual.id, "closed", now=now, config=CONFIG, actor=ENGINEER, override_reason="camera removed"

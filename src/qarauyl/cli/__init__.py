@@ -10,12 +10,14 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     db_cmd,
     demo_cmd,
     diagnose_cmd,
+    kpi_cmd,
     monitor_cmd,
     plan_cmd,
     probe_cmd,
     serve_cmd,
     sim_cmd,
     status_cmd,
+    tickets_cmd,
     users_cmd,
 )
 from qarauyl.cli._app import app, run_app

@@ -89,8 +89,10 @@ def _camera_ok(session: Session, camera_id: int | None) -> bool:
 
 def monitor_confirms(session: Session, ticket: Ticket, now: datetime, config: MaintenanceConfig) -> bool:
     """The monitor's confirmation that the camera works: healthy now, and for the confirmation time."""
+    camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
     return (
-        _camera_ok(session, ticket.camera_id)
-        and ticket.recovered_since is not None
-        and now - ticket.recovered_since >= timedelta(minutes=config.confirm_minutes)
+        camera is not None
+        and camera.health == Health.OK.value
+        and camera.health_since is not None
+        and now - camera.health_since >= timedelta(minutes=config.confirm_minutes)
     )

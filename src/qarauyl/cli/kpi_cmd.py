@@ -1,0 +1,98 @@
+"""`qarauyl kpi --period 2026-10 [--json] [--xlsx FILE]`: the maintenance KPIs for a period."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.table import Table
+
+from qarauyl.cli._app import app, console
+from qarauyl.errors import InputError
+from qarauyl.maintenance.kpi import AvailabilityRow, compute_kpis, export_xlsx, parse_period
+from qarauyl.runtime import open_database
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _availability_table(title: str, rows: list[AvailabilityRow]) -> Table:
+    table = Table(title, "cameras", "availability", "failed h", "failures", "MTBF h", title=title)
+    for row in rows:
+        table.add_row(
+            row.name, str(row.cameras), _pct(row.availability), _num(row.failed_hours), str(row.failures),
+            _num(row.mtbf_hours),
+        )  # fmt: skip
+    return table
+
+
+@app.command("kpi")
+def kpi(
+    period: str = typer.Option(
+        ..., "--period", help="2026-10, 2026-10-05, 2026, 2026-Q4 or 2026-10-01..2026-10-15."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the KPIs to this XLSX workbook."),
+    tz: str = typer.Option("UTC", "--tz", help="Time zone of the period's midnights, e.g. Asia/Almaty."),
+    cameras: bool = typer.Option(False, "--cameras", help="JSON: include every camera's figures."),
+) -> None:
+    """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Unknown time zone '{tz}'.") from None
+    db = open_database()
+    report = compute_kpis(db, parse_period(period, zone), now=datetime.now(UTC))
+    if xlsx is not None:
+        export_xlsx(report, xlsx)
+    if as_json:
+        print(json.dumps(report.to_dict(with_cameras=cameras), ensure_ascii=False, indent=2))
+        return
+    f = report.fleet
+    console.print(
+        f"Period {report.period.label}: {f.cameras} cameras, availability {_pct(f.availability)}, "
+        f"{f.failures} failures, MTBF {_num(f.mtbf_hours)} h, MTTR {_num(report.mttr_hours)} h "
+        f"({report.resolved} tickets resolved); backlog {report.backlog.open} open ticket(s).",
+        markup=False,
+        highlight=False,
+    )
+    for title, rows in (
+        ("District", report.by_district),
+        ("Vendor", report.by_vendor),
+        ("Contractor", report.by_contractor),
+    ):
+        console.print(_availability_table(title, rows))
+    table = Table(
+        "Contractor", "resolved", "MTTR h", "SLA met", "SLA missed", "compliance", "backlog", title="SLA"
+    )
+    for c in report.contractors:
+        table.add_row(
+            c.name, str(c.resolved), _num(c.mttr_hours), str(c.sla_met), str(c.sla_missed),
+            _pct(c.sla_compliance), str(c.backlog),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "Backlog by age: " + ", ".join(f"{k} {v}" for k, v in report.backlog.by_age.items()),
+        markup=False,
+        highlight=False,
+    )
+    if report.chronic:
+        table = Table(
+            "Camera", "district", "contractor", "failures", "failed h", "availability", title="Chronic"
+        )
+        for cam in report.chronic:
+            table.add_row(
+                cam.code, cam.district, cam.contractor, str(cam.failures), _num(cam.failed_hours),
+                _pct(cam.availability),
+            )  # fmt: skip
+        console.print(table)
+    if xlsx is not None:
+        console.print(f"Wrote {xlsx}.", markup=False, highlight=False)

@@ -1,0 +1,170 @@
+"""`qarauyl tickets list|show|open|set|comment|process|deliver`: repair tickets from the terminal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from qarauyl.cli._app import app, console
+from qarauyl.errors import NotFoundError
+from qarauyl.maintenance._common import ACTIVE, STATUSES
+from qarauyl.maintenance.config import load_config
+from qarauyl.maintenance.notifications import deliver_due
+from qarauyl.maintenance.tickets import (
+    TicketView,
+    add_comment,
+    list_tickets,
+    open_ticket,
+    process_transitions,
+    set_status,
+    ticket_detail,
+)
+from qarauyl.runtime import open_database
+from qarauyl.store.models import Organisation
+
+tickets_app = typer.Typer(
+    help="Repair tickets: queue, lifecycle, comments, notifications.", no_args_is_help=True
+)
+app.add_typer(tickets_app, name="tickets")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=lambda v: v.isoformat())
+
+
+def _say(text: str) -> None:
+    console.print(text, markup=False, highlight=False)
+
+
+@tickets_app.command("list")
+def list_(
+    organisation: str | None = typer.Option(None, "--org", help="Only this maintainer's queue."),
+    all_: bool = typer.Option(False, "--all", help="Closed and cancelled tickets too."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The queue, most urgent first."""
+    db = open_database()
+    maintainer_id = None
+    if organisation:
+        with db.session() as session:
+            maintainer_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if maintainer_id is None:
+            raise NotFoundError(f"No organisation named '{organisation}'.")
+    views = list_tickets(
+        db,
+        now=_now(),
+        config=load_config(),
+        maintainer_id=maintainer_id,
+        statuses=STATUSES if all_ else ACTIVE,
+    )
+    if as_json:
+        print(_json([asdict(v) for v in views]))
+        return
+    table = Table(
+        "#", "priority", "status", "camera / node", "codes", "opened", "SLA", "h left", title="Tickets"
+    )
+    for v in views:
+        where = v.camera_code or f"{v.kind} {v.node or v.district or ''} ({len(v.members)} cameras)"
+        table.add_row(
+            str(v.id), v.priority, v.status + (" (proposed)" if v.proposed_for_resolution else ""), where,
+            ", ".join(v.codes), f"{v.opened_at:%Y-%m-%d %H:%M}", v.sla,
+            "-" if v.hours_left is None else f"{v.hours_left:.1f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@tickets_app.command("show")
+def show(ticket_id: int, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """One ticket with its journal."""
+    detail = ticket_detail(open_database(), ticket_id, now=_now(), config=load_config())
+    if as_json:
+        print(_json(asdict(detail)))
+        return
+    _print_view(detail.ticket)
+    for event in detail.events:
+        _say(f"  {event.at:%Y-%m-%d %H:%M} {event.kind:<20} {event.actor or '':<12} {event.text}")
+
+
+def _print_view(v: TicketView) -> None:
+    _say(f"Ticket #{v.id} [{v.priority}] {v.status}: {v.title}")
+    if v.camera_code:
+        _say(f"  camera {v.camera_code} ({v.camera_health}) at {v.address or '-'}; route: {v.route_url}")
+    if v.grouping:
+        _say(f"  {v.grouping}")
+    _say(
+        f"  maintainer {v.maintainer or '-'}; due {v.due_at:%Y-%m-%d %H:%M} UTC; SLA {v.sla}"
+        if v.due_at
+        else ""
+    )
+
+
+@tickets_app.command("open")
+def open_(
+    camera: str = typer.Argument(..., help="Camera code."),
+    priority: str = typer.Option("normal", "--priority", help="critical, high, normal or low."),
+    note: str = typer.Option("", "--note", help="What is wrong."),
+) -> None:
+    """Open a ticket by hand (joins the camera's open ticket if it has one)."""
+    view = open_ticket(
+        open_database(), camera, now=_now(), config=load_config(), priority=priority, note=note
+    )
+    _print_view(view)
+
+
+@tickets_app.command("set")
+def set_(
+    ticket_id: int,
+    status: str = typer.Argument(..., help=", ".join(STATUSES)),
+    resolution: str | None = typer.Option(None, "--resolution", help="Resolution code when resolving."),
+    override: str | None = typer.Option(
+        None, "--override", help="Close without the monitor's confirmation; the reason is audited."
+    ),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Move a ticket along its lifecycle."""
+    view = set_status(
+        open_database(),
+        ticket_id,
+        status,
+        now=_now(),
+        config=load_config(),
+        resolution_code=resolution,
+        override_reason=override,
+        note=note,
+    )
+    _print_view(view)
+
+
+@tickets_app.command("comment")
+def comment(ticket_id: int, text: str) -> None:
+    add_comment(open_database(), ticket_id, text, now=_now())
+    _say(f"Comment added to ticket #{ticket_id}.")
+
+
+@tickets_app.command("process")
+def process() -> None:
+    """Turn new health events into tickets and run the SLA checks once (the monitor does this itself)."""
+    changes = process_transitions(open_database(), [], _now(), load_config())
+    _say(f"{len(changes)} ticket change(s).")
+    for change in changes:
+        _say(f"  #{change.ticket_id} {change.change}")
+
+
+@tickets_app.command("deliver")
+def deliver() -> None:
+    """Send the notifications that are due, once."""
+    report = deliver_due(open_database(), _now(), load_config())
+    _say(
+        f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
+        f"merged {report.merged}, held by the rate limit {report.deferred}."
+    )

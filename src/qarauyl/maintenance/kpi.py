@@ -1,0 +1,376 @@
+"""Maintenance KPIs for a period: time-weighted availability (per camera, district, vendor, contractor),
+MTTR and MTBF, backlog and ageing, SLA compliance per contractor, chronic cameras; XLSX export.
+
+Definitions (stated once, used everywhere):
+- availability: (ok + degraded) / known time, from HealthEvent transitions (qarauyl.health.availability);
+  time before a camera's first probe is unknown and left out. Cameras counted: lifecycle `connected`.
+- failure: a transition into `failed`. MTBF = working time / failures, over the cameras in scope.
+- MTTR: mean of (resolved − opened) over tickets (camera tickets and incidents, not cancelled ones)
+  resolved within the period: the contractor's repair time, which is what the SLA measures.
+- SLA compliance: of the tickets resolved in the period or due in it, the share resolved by `due_at`.
+- backlog: tickets not yet resolved (nor cancelled) at the end of the period (or now, if sooner), by age.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from qarauyl.analytics.fleet import NO_DISTRICT
+from qarauyl.domain import Health
+from qarauyl.errors import InputError
+from qarauyl.health.availability import Availability, availability
+from qarauyl.maintenance.models import Ticket
+from qarauyl.store.database import Database
+from qarauyl.store.models import Camera, District, HealthEvent, Organisation
+
+NO_CONTRACTOR = "(no contractor)"
+AGE_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<1d", 1),
+    ("1-3d", 3),
+    ("3-7d", 7),
+    ("7-30d", 30),
+    (">30d", 1e9),
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    label: str
+
+
+def parse_period(text: str, tz: tzinfo = UTC) -> Period:
+    """`2026-10` (a month), `2026-10-05` (a day), `2026` (a year), `2026-Q4`, or `2026-10-01..2026-10-15`
+    (inclusive days). Boundaries are midnights in `tz` (the region's local time for an OCC report)."""
+    text = text.strip()
+
+    def midnight(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(UTC)
+
+    try:
+        if ".." in text:
+            first, last = (date.fromisoformat(p) for p in text.split("..", 1))
+            if last < first:
+                raise ValueError
+            return Period(midnight(first), midnight(last + timedelta(days=1)), text)
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+            return Period(midnight(start), midnight(end), text)
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return Period(midnight(date(year, 1, 1)), midnight(date(year + 1, 1, 1)), text)
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            first = date.fromisoformat(text + "-01")
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return Period(midnight(first), midnight(following), text)
+        day = date.fromisoformat(text)
+        return Period(midnight(day), midnight(day + timedelta(days=1)), text)
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not a period: use 2026-10, 2026-10-05, 2026, 2026-Q4 or 2026-10-01..2026-10-15."
+        ) from None
+
+
+@dataclass(frozen=True)
+class AvailabilityRow:
+    name: str
+    cameras: int
+    ok_hours: float
+    degraded_hours: float
+    failed_hours: float
+    unknown_hours: float
+    availability: float | None  # 0..1 of known time
+    failures: int
+    mtbf_hours: float | None
+
+
+@dataclass(frozen=True)
+class CameraKpi:
+    camera_id: int
+    code: str
+    district: str
+    vendor: str
+    contractor: str
+    availability: float | None
+    failures: int
+    failed_hours: float
+
+
+@dataclass(frozen=True)
+class ContractorKpi:
+    name: str
+    resolved: int
+    mttr_hours: float | None
+    sla_met: int
+    sla_missed: int
+    sla_compliance: float | None
+    backlog: int
+
+
+@dataclass(frozen=True)
+class Backlog:
+    at: datetime
+    open: int
+    by_age: dict[str, int]
+    by_priority: dict[str, int]
+    by_status: dict[str, int]
+    oldest_days: float | None
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    period: Period
+    fleet: AvailabilityRow
+    by_district: list[AvailabilityRow]
+    by_vendor: list[AvailabilityRow]
+    by_contractor: list[AvailabilityRow]
+    mttr_hours: float | None
+    resolved: int
+    contractors: list[ContractorKpi]
+    backlog: Backlog
+    chronic: list[CameraKpi]
+    cameras: list[CameraKpi] = field(repr=False)
+
+    def to_dict(self, *, with_cameras: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        data["period"] = {
+            "label": self.period.label,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+        }
+        data["backlog"]["at"] = self.backlog.at.isoformat()
+        if not with_cameras:
+            del data["cameras"]
+        return data
+
+
+class _Sum:
+    def __init__(self) -> None:
+        self.seconds = {h: 0.0 for h in Health}
+        self.cameras = 0
+        self.failures = 0
+
+    def add(self, a: Availability, failures: int) -> None:
+        self.cameras += 1
+        self.failures += failures
+        self.seconds[Health.OK] += a.ok
+        self.seconds[Health.DEGRADED] += a.degraded
+        self.seconds[Health.FAILED] += a.failed
+        self.seconds[Health.UNKNOWN] += a.unknown
+
+    def row(self, name: str) -> AvailabilityRow:
+        up = self.seconds[Health.OK] + self.seconds[Health.DEGRADED]
+        known = up + self.seconds[Health.FAILED]
+        return AvailabilityRow(
+            name=name,
+            cameras=self.cameras,
+            ok_hours=round(self.seconds[Health.OK] / 3600, 3),
+            degraded_hours=round(self.seconds[Health.DEGRADED] / 3600, 3),
+            failed_hours=round(self.seconds[Health.FAILED] / 3600, 3),
+            unknown_hours=round(self.seconds[Health.UNKNOWN] / 3600, 3),
+            availability=round(up / known, 6) if known > 0 else None,
+            failures=self.failures,
+            mtbf_hours=round(up / 3600 / self.failures, 2) if self.failures else None,
+        )
+
+
+def _rows(sums: dict[str, _Sum]) -> list[AvailabilityRow]:
+    rows = [s.row(name) for name, s in sums.items()]
+    return sorted(rows, key=lambda r: (r.availability is None, r.availability or 0.0, r.name))
+
+
+def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: int = 10) -> KpiReport:
+    start, end = period.start, period.end
+    with db.session() as session:
+        orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+        cameras = session.execute(
+            select(Camera.id, Camera.code, District.name, Camera.vendor, Camera.maintainer_id)
+            .outerjoin(District, Camera.district_id == District.id)
+            .where(Camera.lifecycle == "connected")
+        ).all()
+        # The state in force at the start: each camera's last event before it.
+        last = (
+            select(HealthEvent.camera_id, func.max(HealthEvent.id).label("last_id"))
+            .where(HealthEvent.at <= start)
+            .group_by(HealthEvent.camera_id)
+            .subquery()
+        )
+        initial = dict(
+            session.execute(
+                select(HealthEvent.camera_id, HealthEvent.after).join(last, HealthEvent.id == last.c.last_id)
+            ).all()
+        )
+        changes: dict[int, list[tuple[datetime, Health, Health]]] = defaultdict(list)
+        for camera_id, at, before, after in session.execute(
+            select(HealthEvent.camera_id, HealthEvent.at, HealthEvent.before, HealthEvent.after)
+            .where(HealthEvent.at > start, HealthEvent.at < end)
+            .order_by(HealthEvent.camera_id, HealthEvent.at, HealthEvent.id)
+        ):
+            changes[camera_id].append((at, Health(before), Health(after)))
+        tickets = session.execute(
+            select(
+                Ticket.id,
+                Ticket.maintainer_id,
+                Ticket.status,
+                Ticket.priority,
+                Ticket.opened_at,
+                Ticket.resolved_at,
+                Ticket.closed_at,
+                Ticket.due_at,
+            ).where(
+                Ticket.opened_at < end,
+                or_(Ticket.closed_at.is_(None), Ticket.closed_at >= start, Ticket.resolved_at >= start),
+            )
+        ).all()
+
+    fleet = _Sum()
+    by_district: dict[str, _Sum] = defaultdict(_Sum)
+    by_vendor: dict[str, _Sum] = defaultdict(_Sum)
+    by_contractor: dict[str, _Sum] = defaultdict(_Sum)
+    per_camera = []
+    for camera_id, code, district, vendor, maintainer_id in cameras:
+        history = changes.get(camera_id, [])
+        state = Health(initial.get(camera_id, Health.UNKNOWN.value))
+        a = availability(((at, after) for at, _, after in history), start, end, state)
+        failures = sum(
+            1 for _, before, after in history if after == Health.FAILED and before != Health.FAILED
+        )
+        contractor = orgs.get(maintainer_id, NO_CONTRACTOR) if maintainer_id else NO_CONTRACTOR
+        district_name = district or NO_DISTRICT
+        for target in (fleet, by_district[district_name], by_vendor[vendor], by_contractor[contractor]):
+            target.add(a, failures)
+        per_camera.append(
+            CameraKpi(
+                camera_id, code, district_name, vendor, contractor,
+                round(a.ratio, 6) if a.ratio is not None else None, failures, round(a.failed / 3600, 3),
+            )
+        )  # fmt: skip
+
+    report_at = min(end, now)
+    repair_times: dict[str, list[float]] = defaultdict(list)
+    met: dict[str, int] = defaultdict(int)
+    missed: dict[str, int] = defaultdict(int)
+    backlog_ages: list[tuple[str, float, str, str]] = []
+    for _tid, maintainer_id, status, priority, opened, resolved, closed, due in tickets:
+        contractor = orgs.get(maintainer_id, NO_CONTRACTOR) if maintainer_id else NO_CONTRACTOR
+        cancelled = status == "cancelled"
+        done = resolved or (closed if status == "closed" else None)
+        if not cancelled and done is not None and start <= done < end:
+            repair_times[contractor].append((done - opened).total_seconds() / 3600)
+        if not cancelled and due is not None:
+            if done is not None and start <= done < end:
+                (met if done <= due else missed)[contractor] += 1
+            elif start <= due < end and (done is None or done >= end):
+                missed[contractor] += 1  # due in the period and not resolved by its end
+        finished = resolved if resolved is not None else closed  # repaired, closed or cancelled
+        if opened <= report_at and (finished is None or finished > report_at):
+            backlog_ages.append((contractor, (report_at - opened).total_seconds() / 86400, priority, status))
+
+    contractors_names = sorted(set(repair_times) | set(met) | set(missed) | {c for c, *_ in backlog_ages})
+    contractors = []
+    for name in contractors_names:
+        times = repair_times.get(name, [])
+        evaluated = met[name] + missed[name]
+        contractors.append(
+            ContractorKpi(
+                name=name,
+                resolved=len(times),
+                mttr_hours=round(sum(times) / len(times), 2) if times else None,
+                sla_met=met[name],
+                sla_missed=missed[name],
+                sla_compliance=round(met[name] / evaluated, 4) if evaluated else None,
+                backlog=sum(1 for c, *_ in backlog_ages if c == name),
+            )
+        )
+    all_times = [t for times in repair_times.values() for t in times]
+    by_age = {label: 0 for label, _ in AGE_BUCKETS}
+    by_priority: dict[str, int] = defaultdict(int)
+    by_status: dict[str, int] = defaultdict(int)
+    for _, age, priority, status in backlog_ages:
+        by_age[next(label for label, limit in AGE_BUCKETS if age < limit)] += 1
+        by_priority[priority] += 1
+        by_status[status] += 1
+    backlog = Backlog(
+        at=report_at,
+        open=len(backlog_ages),
+        by_age=by_age,
+        by_priority=dict(by_priority),
+        by_status=dict(by_status),
+        oldest_days=round(max(a for _, a, *_ in backlog_ages), 2) if backlog_ages else None,
+    )
+    chronic = sorted(
+        (c for c in per_camera if c.failures >= 2), key=lambda c: (-c.failures, -c.failed_hours, c.code)
+    )
+    return KpiReport(
+        period=period,
+        fleet=fleet.row("fleet"),
+        by_district=_rows(by_district),
+        by_vendor=_rows(by_vendor),
+        by_contractor=_rows(by_contractor),
+        mttr_hours=round(sum(all_times) / len(all_times), 2) if all_times else None,
+        resolved=len(all_times),
+        contractors=contractors,
+        backlog=backlog,
+        chronic=chronic[:chronic_limit],
+        cameras=per_camera,
+    )
+
+
+def export_xlsx(report: KpiReport, path: Path) -> Path:
+    """One workbook: summary, availability by district / vendor / contractor, contractors (MTTR, SLA),
+    backlog, chronic cameras, and every camera."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Summary")
+    summary.append(["Period", report.period.label])
+    summary.append(["From (UTC)", report.period.start.isoformat()])
+    summary.append(["To (UTC)", report.period.end.isoformat()])
+    summary.append(["Cameras", report.fleet.cameras])
+    summary.append(["Availability", report.fleet.availability])
+    summary.append(["Failures", report.fleet.failures])
+    summary.append(["MTBF (h)", report.fleet.mtbf_hours])
+    summary.append(["MTTR (h)", report.mttr_hours])
+    summary.append(["Tickets resolved", report.resolved])
+    summary.append(["Backlog (open tickets)", report.backlog.open])
+    headers = [
+        *("name", "cameras", "availability", "ok_hours", "degraded_hours", "failed_hours", "unknown_hours"),
+        *("failures", "mtbf_hours"),
+    ]
+    for title, rows in (
+        ("By district", report.by_district),
+        ("By vendor", report.by_vendor),
+        ("By contractor", report.by_contractor),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([getattr(row, h) for h in headers])
+    sheet = book.create_sheet("Contractors")
+    columns = ["name", "resolved", "mttr_hours", "sla_met", "sla_missed", "sla_compliance", "backlog"]
+    sheet.append(columns)
+    for contractor in report.contractors:
+        sheet.append([getattr(contractor, c) for c in columns])
+    sheet = book.create_sheet("Backlog")
+    sheet.append(["age", "tickets"])
+    for label, n in report.backlog.by_age.items():
+        sheet.append([label, n])
+    camera_columns = ["code", "district", "vendor", "contractor", "availability", "failures", "failed_hours"]
+    for title, cams in (("Chronic cameras", report.chronic), ("Cameras", report.cameras)):
+        sheet = book.create_sheet(title)
+        sheet.append(camera_columns)
+        for camera in cams:
+            sheet.append([getattr(camera, c) for c in camera_columns])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

@@ -1,0 +1,141 @@
+"""KPIs over a day of real health history and tickets, with figures worked out by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from maintenance_fleet import T0, Fleet
+from openpyxl import load_workbook
+
+from qarauyl.errors import InputError
+from qarauyl.maintenance.config import MaintenanceConfig
+from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+from qarauyl.maintenance.tickets import open_ticket, process_transitions, set_status
+from qarauyl.store.database import Database
+
+# Short SLAs so that a one-day period holds met and missed deadlines.
+CONFIG = MaintenanceConfig(sla_hours={"critical": 4, "high": 2, "normal": 72, "low": 168})
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 10, 1, hour, minute, tzinfo=UTC)
+
+
+def _history(db: Database, fleet: Fleet) -> None:
+    """A (North, FixIt, hikvision): probed ok from 07:00, failed 08:01-10:01 and 14:01-15:01.
+    B (South, RepairCo, dahua): ok from 07:00 all day; a person reports it at 09:00 (high: 2 h)."""
+    a = fleet.add(1, district="North", vendor="hikvision")
+    b = fleet.add(1, district="South", vendor="dahua")
+    fleet.confirm(a, at(8), "offline")
+    process_transitions(db, [], at(8, 2), CONFIG)  # ticket 1, critical, due 12:01
+    fleet.confirm(a, at(10))
+    set_status(db, 1, "resolved", now=at(10, 30), config=CONFIG)  # 2 h 29 min: met
+    set_status(db, 1, "closed", now=at(10, 45), config=CONFIG)
+    open_ticket(db, "CAM-001", now=at(9), config=CONFIG, priority="high", note="lens cracked")  # ticket 2
+    set_status(db, 2, "resolved", now=at(12), config=CONFIG)  # 3 h, due 11:00: missed
+    fleet.confirm(a, at(14), "offline")
+    process_transitions(db, [], at(14, 2), CONFIG)  # ticket 3, due 18:01, never resolved: missed
+    fleet.confirm(a, at(15))
+    assert b
+
+
+def test_kpis_for_a_day(db: Database, fleet: Fleet) -> None:
+    _history(db, fleet)
+    report = compute_kpis(db, parse_period("2026-10-01"), now=datetime(2026, 10, 5, tzinfo=UTC))
+    # A: ok 61 + 240 + 539 min = 14 h, failed 3 h, 7 h unknown before its first probe.
+    [north] = report.by_district[:1]
+    assert north.name == "North"
+    assert (north.ok_hours, north.failed_hours, north.unknown_hours) == (14.0, 3.0, 7.0)
+    assert north.availability == pytest.approx(14 / 17, abs=1e-6)
+    assert (north.failures, north.mtbf_hours) == (2, 7.0)
+    south = report.by_district[1]
+    assert (south.name, south.availability, south.failures, south.mtbf_hours) == ("South", 1.0, 0, None)
+    assert report.fleet.availability == pytest.approx(31 / 34, abs=1e-6)
+    assert report.fleet.mtbf_hours == 15.5
+    assert [r.name for r in report.by_vendor] == ["hikvision", "dahua"]
+    assert [r.name for r in report.by_contractor] == ["FixIt", "RepairCo"]
+    # MTTR over resolved tickets: (2 h 29 min + 3 h) / 2.
+    assert report.resolved == 2
+    assert report.mttr_hours == pytest.approx((149 / 60 + 3) / 2, abs=0.01)
+    fixit, repairco = report.contractors
+    assert (fixit.name, fixit.sla_met, fixit.sla_missed, fixit.sla_compliance, fixit.backlog) == (
+        "FixIt", 1, 1, 0.5, 1,
+    )  # fmt: skip
+    assert (repairco.sla_met, repairco.sla_missed, repairco.sla_compliance, repairco.mttr_hours) == (
+        0,
+        1,
+        0.0,
+        3.0,
+    )
+    # Backlog at the end of the day: ticket 3, opened at 14:01, so under a day old.
+    assert report.backlog.open == 1 and report.backlog.by_age["<1d"] == 1
+    assert report.backlog.by_priority == {"critical": 1}
+    assert [c.code for c in report.chronic] == ["CAM-000"]
+    # A period before any history: nothing known, nothing invented.
+    empty = compute_kpis(db, parse_period("2026-09"), now=datetime(2026, 10, 5, tzinfo=UTC))
+    assert empty.fleet.availability is None and empty.mttr_hours is None and empty.backlog.open == 0
+
+
+def test_xlsx_export_and_cli_json(db: Database, fleet: Fleet, tmp_path: Path, database_url: str) -> None:
+    _history(db, fleet)
+    report = compute_kpis(db, parse_period("2026-10"), now=datetime(2026, 11, 5, tzinfo=UTC))
+    path = export_xlsx(report, tmp_path / "kpi.xlsx")
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == [
+        *("Summary", "By district", "By vendor", "By contractor", "Contractors", "Backlog"),
+        *("Chronic cameras", "Cameras"),
+    ]
+    rows = list(book["Contractors"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("name", "resolved", "mttr_hours") and rows[1][0] == "FixIt"
+    env = {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_DATABASE_URL": database_url,
+        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
+    }
+    command = [sys.executable, "-m", "qarauyl", "kpi", "--period", "2026-10"]
+    result = subprocess.run(
+        [*command, "--json", "--xlsx", str(tmp_path / "k.xlsx")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["period"]["label"] == "2026-10"
+    assert data["fleet"]["failures"] == 2 and data["resolved"] == 2
+    assert (tmp_path / "k.xlsx").exists()
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout
+    result = subprocess.run([*command[:-1], "October"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "is not a period" in result.stderr
+
+
+def test_periods() -> None:
+    october = parse_period("2026-10")
+    assert (october.start, october.end) == (
+        datetime(2026, 10, 1, tzinfo=UTC),
+        datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    december = parse_period("2026-12")
+    assert december.end == datetime(2027, 1, 1, tzinfo=UTC)
+    q4 = parse_period("2026-Q4")
+    assert (q4.start, q4.end) == (october.start, datetime(2027, 1, 1, tzinfo=UTC))
+    span = parse_period("2026-10-01..2026-10-15")
+    assert span.end - span.start == timedelta(days=15)
+    from zoneinfo import ZoneInfo
+
+    local = parse_period("2026-10", ZoneInfo("Asia/Almaty"))
+    assert local.start == datetime(2026, 9, 30, 19, tzinfo=UTC)  # UTC+5
+    for bad in ("2026-13", "Oct", "2026-10-15..2026-10-01"):
+        with pytest.raises(InputError):
+            parse_period(bad)
+    assert T0.tzinfo is UTC
