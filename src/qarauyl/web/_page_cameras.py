@@ -122,7 +122,9 @@ def _pictures(page: Page, detail: dict[str, Any]) -> None:
             with ui.card().classes("w-full").props(f"flat bordered data-testid=picture-{which}"):
                 ui.label(tr(key)).classes("text-subtitle2")
                 if present:
-                    ui.image(f"/console/snapshot/{detail['id']}/{which}.jpg?t={stamp}").classes("w-full rounded")
+                    ui.image(f"/console/snapshot/{detail['id']}/{which}.jpg?t={stamp}").classes("w-full rounded").props(
+                        "no-transition no-spinner"
+                    )
                 else:
                     ui.label(tr("camera.no_snapshot")).classes("text-grey-7")
 

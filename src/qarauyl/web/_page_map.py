@@ -70,7 +70,7 @@ async def map_page() -> None:
                 if detail["has_snapshot"]:
                     ui.image(f"/console/snapshot/{detail['id']}/latest.jpg?t={int(time.time())}").classes(
                         "w-full rounded"
-                    ).props("data-testid=card-snapshot")
+                    ).props("data-testid=card-snapshot no-transition no-spinner")
                 else:
                     ui.label(tr("camera.no_snapshot")).classes("text-grey-7")
                 ui.link(tr("map.open_camera"), f"/cameras/{detail['code']}").props("data-testid=card-open")
