@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from console_harness import (  # noqa: E402
+from console_harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Installation,
@@ -53,9 +53,7 @@ class BrowserProblems:
 
 
 @pytest.fixture
-def new_page(
-    browser: object, server: str, installation: Installation
-) -> Iterator[Callable[..., object]]:
+def new_page(browser: object, server: str, installation: Installation) -> Iterator[Callable[..., object]]:
     """Opens pages (default 1400x900); at the end, fails on console errors and non-loopback requests."""
     problems = BrowserProblems()
     contexts: list[object] = []
@@ -88,4 +86,6 @@ def new_page(
     for context in contexts:
         context.close()  # type: ignore[attr-defined]
     assert not problems.foreign, f"the console requested non-loopback URLs: {problems.foreign[:5]}"
-    assert not problems.errors, f"browser console errors: {problems.errors[:5]}\n{server_log(installation)[-2000:]}"
+    assert not problems.errors, (
+        f"browser console errors: {problems.errors[:5]}\n{server_log(installation)[-2000:]}"
+    )

@@ -77,15 +77,17 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
     from qarauyl import accounts
     from qarauyl.config import Settings
     from qarauyl.inventory.demo_fleet import seed_demo
-    from qarauyl.security import CredentialCipher
     from qarauyl.monitor import SnapshotStore
+    from qarauyl.security import CredentialCipher
     from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
     from qarauyl.store.schema import upgrade
 
     now = now or datetime.now(UTC)
     env = installation_env(data_dir, database_url)
     settings = Settings(
-        data_dir=data_dir, database_url=database_url, secret_key=env["QARAUYL_SECRET_KEY"]  # type: ignore[arg-type]
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=env["QARAUYL_SECRET_KEY"],  # type: ignore[arg-type]
     )
     db = Database(database_url)
     upgrade(db)
@@ -98,10 +100,14 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
         sergek = session.scalar(select(Organisation.id).where(Organisation.name == USERS["erlan"][1]))
         connected = session.execute(
             select(Camera.id, Camera.code, Camera.maintainer_id)
-            .where(Camera.lifecycle == "connected").order_by(Camera.code)
+            .where(Camera.lifecycle == "connected")
+            .order_by(Camera.code)
         ).all()
-        session.execute(update(Camera).where(Camera.lifecycle == "connected").values(health="ok",
-                                                                                   health_since=now - timedelta(days=40)))
+        session.execute(
+            update(Camera)
+            .where(Camera.lifecycle == "connected")
+            .values(health="ok", health_since=now - timedelta(days=40))
+        )
         # Every 9th connected camera failed, every 13th degraded; at least one failed Sergek camera.
         chosen_failed = [c for i, c in enumerate(connected) if i % 9 == 4]
         sergek_failed = [c for c in connected if c.maintainer_id == sergek][:2]
@@ -111,22 +117,53 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
             failed = index < len(chosen_failed)
             state, codes = ("failed", [FAILED_CODE_FAULT]) if failed else ("degraded", ["blur"])
             at = now - timedelta(hours=2 + index % 40)
-            session.execute(update(Camera).where(Camera.id == camera_id).values(health=state, health_since=at))
-            findings = [{"code": codes[0], "severity": "critical" if failed else "warning", "score": 0.9,
-                         "detail": {"laplacian_var": 12.5} if not failed else {}}]
-            row = CameraHealthRow(camera_id=camera_id, state=state, since=at, codes=codes,
-                                  findings=findings, last_probe_at=now - timedelta(minutes=1))
+            session.execute(
+                update(Camera).where(Camera.id == camera_id).values(health=state, health_since=at)
+            )
+            findings = [
+                {
+                    "code": codes[0],
+                    "severity": "critical" if failed else "warning",
+                    "score": 0.9,
+                    "detail": {"laplacian_var": 12.5} if not failed else {},
+                }
+            ]
+            row = CameraHealthRow(
+                camera_id=camera_id,
+                state=state,
+                since=at,
+                codes=codes,
+                findings=findings,
+                last_probe_at=now - timedelta(minutes=1),
+            )
             if index < 5:  # a few cameras with real pictures and a probe history
                 row.snapshot_path = snapshots.save_latest(camera_id, picture(index, dark=failed), now)
                 row.reference_path = snapshots.save_reference(camera_id, picture(index, dark=False), at)
                 for step in range(12):
-                    session.add(ProbeRecord(camera_id=camera_id, at=now - timedelta(hours=12 - step),
-                                            observed="ok" if step < 6 else state, codes=[] if step < 6 else codes,
-                                            metrics={"brightness": 120.0 - step * (8 if failed else 1),
-                                                     "sharpness": 300.0 - step * 10}))
+                    session.add(
+                        ProbeRecord(
+                            camera_id=camera_id,
+                            at=now - timedelta(hours=12 - step),
+                            observed="ok" if step < 6 else state,
+                            codes=[] if step < 6 else codes,
+                            metrics={
+                                "brightness": 120.0 - step * (8 if failed else 1),
+                                "sharpness": 300.0 - step * 10,
+                            },
+                        )
+                    )
             session.add(row)
-            session.add(HealthEvent(camera_id=camera_id, at=at, before="ok", after=state, codes=codes,
-                                    findings=findings, reason="confirmed"))
+            session.add(
+                HealthEvent(
+                    camera_id=camera_id,
+                    at=at,
+                    before="ok",
+                    after=state,
+                    codes=codes,
+                    findings=findings,
+                    reason="confirmed",
+                )
+            )
             (installation.failed if failed else installation.degraded).append(code)
     db.dispose()
     return installation
@@ -155,14 +192,18 @@ def serve(installation: Installation, timeout: float = 60.0) -> Iterator[str]:
     log = open(installation.data_dir / "serve.log", "wb")  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "qarauyl", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=installation.env, stdout=log, stderr=subprocess.STDOUT,
+        env=installation.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"qarauyl serve exited: {(installation.data_dir / 'serve.log').read_text()}")
+                raise RuntimeError(
+                    f"qarauyl serve exited: {(installation.data_dir / 'serve.log').read_text()}"
+                )
             try:
                 if httpx.get(f"{base}/signin", timeout=2.0).status_code == 200:
                     break

@@ -31,11 +31,18 @@ def _expected_totals(installation: Installation, user: str) -> dict[str, int]:
             role, organisation = USERS[user]
             if role != "engineer":
                 total = fleet_summary(session).total
-                return {"installed": total.installed, "connected": total.connected, "ok": total.ok,
-                        "degraded": total.degraded, "failed": total.failed, "in_repair": total.in_repair}
+                return {
+                    "installed": total.installed,
+                    "connected": total.connected,
+                    "ok": total.ok,
+                    "degraded": total.degraded,
+                    "failed": total.failed,
+                    "in_repair": total.in_repair,
+                }
             org = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
             rows = session.execute(
-                select(Camera.lifecycle, Camera.health, func.count()).where(Camera.maintainer_id == org)
+                select(Camera.lifecycle, Camera.health, func.count())
+                .where(Camera.maintainer_id == org)
                 .group_by(Camera.lifecycle, Camera.health)
             ).all()
             counts = {"installed": 0, "connected": 0, "ok": 0, "degraded": 0, "failed": 0, "in_repair": 0}
@@ -86,7 +93,9 @@ def test_a_wrong_password_is_refused_with_a_sentence(new_page: Any, server: str)
     assert page.url.startswith(f"{server}/signin")
 
 
-def test_find_a_failed_camera_on_the_map_and_open_it(new_page: Any, server: str, installation: Installation) -> None:
+def test_find_a_failed_camera_on_the_map_and_open_it(
+    new_page: Any, server: str, installation: Installation
+) -> None:
     code = installation.failed[0]
     page = new_page()
     sign_in(page, server, "olzhas", "/map")
@@ -158,22 +167,30 @@ def test_filter_the_camera_table(new_page: Any, server: str, installation: Insta
     page.wait_for_url(f"{server}/cameras/{installation.failed[1]}")
 
 
-def test_acknowledging_an_event_records_who_and_when(new_page: Any, server: str, installation: Installation) -> None:
+def test_acknowledging_an_event_records_who_and_when(
+    new_page: Any, server: str, installation: Installation
+) -> None:
     page = new_page()
     sign_in(page, server, "olzhas", "/events")
     db = _db(installation)
     try:
         with db.session() as session:
-            event_id = session.scalar(select(HealthEvent.id).where(HealthEvent.after == "failed")
-                                      .order_by(HealthEvent.at.desc(), HealthEvent.id.desc()))
+            event_id = session.scalar(
+                select(HealthEvent.id)
+                .where(HealthEvent.after == "failed")
+                .order_by(HealthEvent.at.desc(), HealthEvent.id.desc())
+            )
         page.get_by_test_id(f"ack-{event_id}").click()
         page.get_by_test_id(f"event-{event_id}").get_by_test_id("acknowledged").wait_for()
         assert "olzhas" in page.get_by_test_id(f"event-{event_id}").inner_text()
         with db.session() as session:
             event = session.get(HealthEvent, event_id)
-            assert event is not None and event.acknowledged_by == "olzhas" and event.acknowledged_at is not None
-            _, audit = accounts.list_audit(session, accounts.AuditFilter(action="event.acknowledge"),
-                                           limit=10, offset=0)
+            assert (
+                event is not None and event.acknowledged_by == "olzhas" and event.acknowledged_at is not None
+            )
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(action="event.acknowledge"), limit=10, offset=0
+            )
             assert [(e.actor, e.target) for e in audit] == [("olzhas", f"event:{event_id}")]
     finally:
         db.dispose()
@@ -207,7 +224,9 @@ def test_engineers_see_only_the_cameras_their_organisation_maintains(
         db.dispose()
     page = new_page()
     sign_in(page, server, "erlan", "/cameras")
-    page.wait_for_function(f"document.querySelector('[data-testid=camera-count]').dataset.count == '{theirs}'")
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=camera-count]').dataset.count == '{theirs}'"
+    )
     page.goto(f"{server}/cameras/{other}")
     page.get_by_test_id("not-found").wait_for()
     page.goto(f"{server}/map")
@@ -241,7 +260,9 @@ def test_switch_to_kazakh_and_russian_and_it_is_remembered(
     assert accounts.get_user(_db(installation), "perizat").language == "ru"
 
 
-def test_a_phone_screen_gets_a_layout_that_fits(new_page: Any, server: str, installation: Installation) -> None:
+def test_a_phone_screen_gets_a_layout_that_fits(
+    new_page: Any, server: str, installation: Installation
+) -> None:
     page = new_page(390, 844)
     sign_in(page, server, "erlan")
     page.get_by_test_id("stat-failed-value").wait_for()

@@ -23,17 +23,41 @@ def _fleet(db: Database) -> tuple[int, int]:
         session.add_all([a, b])
         session.flush()
         for code, maintainer, lifecycle, health in (
-            ("C-1", a.id, "connected", "ok"), ("C-2", a.id, "connected", "failed"),
-            ("C-3", b.id, "connected", "ok"), ("C-4", b.id, "installed", "unknown"),
+            ("C-1", a.id, "connected", "ok"),
+            ("C-2", a.id, "connected", "failed"),
+            ("C-3", b.id, "connected", "ok"),
+            ("C-4", b.id, "installed", "unknown"),
         ):
-            session.add(Camera(code=code, name=f"Camera {code}", vendor="axis", kind="fixed", latitude=43.3,
-                               longitude=68.2, lifecycle=lifecycle, health=health, maintainer_id=maintainer,
-                               heading_deg=90.0, hfov_deg=60.0, tags=[]))
+            session.add(
+                Camera(
+                    code=code,
+                    name=f"Camera {code}",
+                    vendor="axis",
+                    kind="fixed",
+                    latitude=43.3,
+                    longitude=68.2,
+                    lifecycle=lifecycle,
+                    health=health,
+                    maintainer_id=maintainer,
+                    heading_deg=90.0,
+                    hfov_deg=60.0,
+                    tags=[],
+                )
+            )
         session.flush()
         c2 = session.scalar(select(Camera.id).where(Camera.code == "C-2"))
         # C-2 failed 6 hours ago, after being ok.
-        session.add(HealthEvent(camera_id=c2, at=NOW - timedelta(hours=6), before="ok", after="failed",
-                                codes=["offline"], findings=[], reason="confirmed"))
+        session.add(
+            HealthEvent(
+                camera_id=c2,
+                at=NOW - timedelta(hours=6),
+                before="ok",
+                after="failed",
+                codes=["offline"],
+                findings=[],
+                reason="confirmed",
+            )
+        )
         return a.id, b.id
 
 
@@ -78,8 +102,9 @@ def test_acknowledge_records_the_first_person_and_audits_once(db: Database) -> N
     event_id = _data.events(db)[0]["id"]
     signature = _data.events_signature(db)
     _data.acknowledge(db, event_id, "olzhas", NOW, audit=lambda s, b, a: audited.append(a))
-    _data.acknowledge(db, event_id, "someone-else", NOW + timedelta(minutes=1),
-                      audit=lambda s, b, a: audited.append(a))
+    _data.acknowledge(
+        db, event_id, "someone-else", NOW + timedelta(minutes=1), audit=lambda s, b, a: audited.append(a)
+    )
     event = _data.events(db)[0]
     assert (event["acknowledged_by"], event["acknowledged_at"]) == ("olzhas", NOW)
     assert len(audited) == 1

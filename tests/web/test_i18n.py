@@ -31,7 +31,9 @@ def test_every_key_is_in_every_catalogue_translated() -> None:
         for key, text in texts.items():
             assert text.strip(), f"{language}:{key} is empty"
             assert text != key, f"{language}:{key} is untranslated"
-            assert _placeholders(text) == _placeholders(catalogue("en")[key]), f"{language}:{key} placeholders"
+            assert _placeholders(text) == _placeholders(catalogue("en")[key]), (
+                f"{language}:{key} placeholders"
+            )
             if language != "en":
                 # Russian and Kazakh are written in Cyrillic: a Latin-only text was left in English.
                 assert CYRILLIC.search(text), f"{language}:{key} = {text!r} is not translated"
@@ -49,7 +51,9 @@ def test_every_key_the_pages_use_exists() -> None:
     for source in WEB.glob("*.py"):
         text = source.read_text(encoding="utf-8")
         used |= set(re.findall(r"""\btr\(\s*["']([a-z_]+\.[a-z_0-9]+)["']""", text))
-        used |= set(re.findall(r"""\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*"[a-z_]+",\s*"[a-z-]+"\s*,\s*"[a-z.]+"\)""", text))
+        used |= set(
+            re.findall(r"""\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*"[a-z_]+",\s*"[a-z-]+"\s*,\s*"[a-z.]+"\)""", text)
+        )
     assert len(used) > 60
     missing = used - set(catalogue("en"))
     assert not missing, missing
@@ -89,7 +93,9 @@ def test_numbers_and_dates_in_the_locale() -> None:
 def test_errors_read_as_sentences_in_the_language() -> None:
     from qarauyl.errors import InputError, Problem
 
-    error = InputError("The camera was not changed.", [Problem("TUR-1", "heading_deg", "must be between 0 and 360")])
+    error = InputError(
+        "The camera was not changed.", [Problem("TUR-1", "heading_deg", "must be between 0 and 360")]
+    )
     assert Translator("ru").error(error).startswith("Ничего не изменено")
     assert "heading_deg" in Translator("kk").error(error)
     assert Translator("kk").error(Exception("login.failed")) == catalogue("kk")["login.failed"]

@@ -38,7 +38,9 @@ def mount(app: FastAPI, settings: Settings) -> None:
     )
     from qarauyl.web._shell import ConsoleState, set_state
 
-    db: Any = getattr(app.state, "db", None) or getattr(app.state, "database", None) or open_database(settings)
+    db: Any = (
+        getattr(app.state, "db", None) or getattr(app.state, "database", None) or open_database(settings)
+    )
     snapshots: Any = getattr(app.state, "snapshots", None) or SnapshotStore(settings.data_dir / "snapshots")
     paths = {getattr(route, "path", None) for route in app.routes}
     set_state(ConsoleState(settings=settings, db=db, snapshots=snapshots, api_logout="/logout" in paths))

@@ -73,7 +73,9 @@ class Auditor:
         self.principal, self.action, self.target, self.client = principal, action, target, client
 
     def __call__(self, session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        accounts.record_audit(session, self.principal, self.action, self.target, before, after, client=self.client)
+        accounts.record_audit(
+            session, self.principal, self.action, self.target, before, after, client=self.client
+        )
 
 
 def record_audit(
@@ -98,7 +100,13 @@ def audit_entries(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     with db.session() as session:
         _, rows = accounts.list_audit(session, accounts.AuditFilter(), limit=limit, offset=0)
         return [
-            {"at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
-             "before": e.before, "after": e.after}
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
+                "before": e.before,
+                "after": e.after,
+            }
             for e in rows
         ]

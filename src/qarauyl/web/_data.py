@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FleetSummary, fleet_summary
@@ -120,8 +120,9 @@ def fleet_availability(db: Database, now: datetime, scope: Scope = ALL) -> Avail
                 initial[camera_id] = _health(before)
             changes[camera_id].append((at, _health(after)))
         steady = session.execute(
-            select(Camera.id, Camera.health)
-            .where(Camera.lifecycle == Lifecycle.CONNECTED.value, scope.clause())
+            select(Camera.id, Camera.health).where(
+                Camera.lifecycle == Lifecycle.CONNECTED.value, scope.clause()
+            )
         ).all()
     steady_counts: dict[Health, int] = defaultdict(int)
     for camera_id, health in steady:
@@ -138,8 +139,13 @@ def fleet_availability(db: Database, now: datetime, scope: Scope = ALL) -> Avail
             known += share.known
         return working / known if known > 0 else None
 
-    day_starts = [(now - timedelta(days=d)).replace(hour=0, minute=0, second=0, microsecond=0) for d in range(29, -1, -1)]
-    daily = [(day, window(max(day, start), min(day + timedelta(days=1), now))) for day in day_starts if day < now]
+    day_starts = [
+        (now - timedelta(days=d)).replace(hour=0, minute=0, second=0, microsecond=0)
+        for d in range(29, -1, -1)
+    ]
+    daily = [
+        (day, window(max(day, start), min(day + timedelta(days=1), now))) for day in day_starts if day < now
+    ]
     return AvailabilityReport(
         last_24h=window(now - timedelta(hours=24), now),
         last_7d=window(now - timedelta(days=7), now),
@@ -160,9 +166,11 @@ class EventFilter:
     camera_code: str | None = None
 
 
-def events(db: Database, scope: Scope = ALL, filters: EventFilter | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def events(
+    db: Database, scope: Scope = ALL, filters: EventFilter | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     filters = filters or EventFilter()
-    query: Select[Any] = (
+    query = (
         select(HealthEvent, Camera.code, Camera.name, District.name)
         .join(Camera, Camera.id == HealthEvent.camera_id)
         .outerjoin(District, Camera.district_id == District.id)
@@ -210,7 +218,8 @@ def events_signature(db: Database, scope: Scope = ALL) -> tuple[int, int]:
     with db.session() as session:
         newest, acknowledged = session.execute(
             select(func.max(HealthEvent.id), func.count(HealthEvent.acknowledged_at))
-            .join(Camera, Camera.id == HealthEvent.camera_id).where(scope.clause())
+            .join(Camera, Camera.id == HealthEvent.camera_id)
+            .where(scope.clause())
         ).one()
     return int(newest or 0), int(acknowledged or 0)
 
@@ -228,7 +237,8 @@ def acknowledge(
     """Marks an event as seen; the first acknowledgement stands (a second one changes nothing)."""
     with db.session() as session:
         row = session.execute(
-            select(HealthEvent).join(Camera, Camera.id == HealthEvent.camera_id)
+            select(HealthEvent)
+            .join(Camera, Camera.id == HealthEvent.camera_id)
             .where(HealthEvent.id == event_id, scope.clause())
         ).scalar_one_or_none()
         if row is None:
@@ -244,13 +254,21 @@ def acknowledge(
 
 def map_points(db: Database, scope: Scope = ALL) -> dict[str, Any]:
     """Every camera as parallel arrays (compact JSON for 10,000+ cameras): the browser clusters them."""
-    columns: dict[str, list[Any]] = {k: [] for k in ("id", "code", "lat", "lon", "health", "heading", "hfov", "lc")}
+    columns: dict[str, list[Any]] = {
+        k: [] for k in ("id", "code", "lat", "lon", "health", "heading", "hfov", "lc")
+    }
     health_index = {h: i for i, h in enumerate(HEALTH_ORDER)}
     with db.session() as session:
         for cid, code, lat, lon, health, heading, hfov, lifecycle in session.execute(
             select(
-                Camera.id, Camera.code, Camera.latitude, Camera.longitude, Camera.health,
-                Camera.heading_deg, Camera.hfov_deg, Camera.lifecycle,
+                Camera.id,
+                Camera.code,
+                Camera.latitude,
+                Camera.longitude,
+                Camera.health,
+                Camera.heading_deg,
+                Camera.hfov_deg,
+                Camera.lifecycle,
             ).where(scope.clause(), Camera.lifecycle != Lifecycle.DECOMMISSIONED.value)
         ):
             columns["id"].append(cid)
@@ -311,10 +329,19 @@ class CameraQuery:
 
 def camera_rows(db: Database, scope: Scope = ALL, filters: CameraQuery | None = None) -> list[dict[str, Any]]:
     filters = filters or CameraQuery()
-    query: Select[Any] = (
+    query = (
         select(
-            Camera.id, Camera.code, Camera.name, Camera.vendor, Camera.model, Camera.lifecycle,
-            Camera.health, Camera.health_since, District.name, Organisation.name, CameraHealthRow.codes,
+            Camera.id,
+            Camera.code,
+            Camera.name,
+            Camera.vendor,
+            Camera.model,
+            Camera.lifecycle,
+            Camera.health,
+            Camera.health_since,
+            District.name,
+            Organisation.name,
+            CameraHealthRow.codes,
             CameraHealthRow.last_probe_at,
         )
         .outerjoin(District, Camera.district_id == District.id)
@@ -340,17 +367,37 @@ def camera_rows(db: Database, scope: Scope = ALL, filters: CameraQuery | None = 
         )
     rows = []
     with db.session() as session:
-        for cid, code, name, vendor, model, lifecycle, health, since, district, maintainer, codes, probed in (
-            session.execute(query)
-        ):
+        for (
+            cid,
+            code,
+            name,
+            vendor,
+            model,
+            lifecycle,
+            health,
+            since,
+            district,
+            maintainer,
+            codes,
+            probed,
+        ) in session.execute(query):
             codes = list(codes or [])
             if filters.fault and filters.fault not in codes:
                 continue
             rows.append(
                 {
-                    "id": cid, "code": code, "name": name, "vendor": vendor, "model": model or "",
-                    "lifecycle": lifecycle, "health": health, "health_since": since, "district": district or "",
-                    "maintainer": maintainer or "", "codes": codes, "last_probe_at": probed,
+                    "id": cid,
+                    "code": code,
+                    "name": name,
+                    "vendor": vendor,
+                    "model": model or "",
+                    "lifecycle": lifecycle,
+                    "health": health,
+                    "health_since": since,
+                    "district": district or "",
+                    "maintainer": maintainer or "",
+                    "codes": codes,
+                    "last_probe_at": probed,
                 }
             )
     return rows
@@ -360,8 +407,11 @@ def choices(db: Database, scope: Scope = ALL) -> dict[str, list[str]]:
     """The values the filters offer: districts and vendors present in the fleet."""
     with db.session() as session:
         districts = session.scalars(
-            select(District.name).join(Camera, Camera.district_id == District.id)
-            .where(scope.clause()).distinct().order_by(District.name)
+            select(District.name)
+            .join(Camera, Camera.district_id == District.id)
+            .where(scope.clause())
+            .distinct()
+            .order_by(District.name)
         ).all()
         vendors = session.scalars(
             select(Camera.vendor).where(scope.clause()).distinct().order_by(Camera.vendor)
@@ -373,7 +423,9 @@ def camera_detail(db: Database, code: str, scope: Scope = ALL) -> dict[str, Any]
     from qarauyl.inventory import get_camera
 
     with db.session() as session:
-        camera = session.execute(select(Camera).where(Camera.code == code, scope.clause())).scalar_one_or_none()
+        camera = session.execute(
+            select(Camera).where(Camera.code == code, scope.clause())
+        ).scalar_one_or_none()
         if camera is None:
             raise NotFoundError(f"No camera with code '{code}'.")
         details = get_camera(session, code)  # inventory's dict: never contains credentials
@@ -431,9 +483,13 @@ def set_lifecycle(
     db: Database, code: str, lifecycle: str, scope: Scope = ALL, audit: Audit = _no_audit
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     if lifecycle not in {lc.value for lc in Lifecycle}:
-        raise InputError("Unknown lifecycle state.", [Problem("lifecycle", "lifecycle", f"'{lifecycle}' is not one")])
+        raise InputError(
+            "Unknown lifecycle state.", [Problem("lifecycle", "lifecycle", f"'{lifecycle}' is not one")]
+        )
     with db.session() as session:
-        camera = session.execute(select(Camera).where(Camera.code == code, scope.clause())).scalar_one_or_none()
+        camera = session.execute(
+            select(Camera).where(Camera.code == code, scope.clause())
+        ).scalar_one_or_none()
         if camera is None:
             raise NotFoundError(f"No camera with code '{code}'.")
         before, after = {"lifecycle": camera.lifecycle}, {"lifecycle": lifecycle}
@@ -460,7 +516,9 @@ def edit_camera(
     if problems:
         raise InputError("The camera was not changed.", problems)
     with db.session() as session:
-        camera = session.execute(select(Camera).where(Camera.code == code, scope.clause())).scalar_one_or_none()
+        camera = session.execute(
+            select(Camera).where(Camera.code == code, scope.clause())
+        ).scalar_one_or_none()
         if camera is None:
             raise NotFoundError(f"No camera with code '{code}'.")
         before, after = {}, {}

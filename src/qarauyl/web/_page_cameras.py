@@ -21,8 +21,9 @@ def _options(tr: Any, prefix: str, values: list[str]) -> dict[str, str]:
 
 
 @ui.page("/cameras")
-def cameras_page(district: str = "", vendor: str = "", lifecycle: str = "", health: str = "",
-                 fault: str = "", q: str = "") -> None:
+def cameras_page(
+    district: str = "", vendor: str = "", lifecycle: str = "", health: str = "", fault: str = "", q: str = ""
+) -> None:
     with frame("nav.cameras", "/cameras") as page:
         if page is None:
             return
@@ -30,18 +31,40 @@ def cameras_page(district: str = "", vendor: str = "", lifecycle: str = "", heal
         db = state().db
         offered = _data.choices(db, page.scope)
         with ui.row().classes("w-full items-end gap-2 filters"):
-            search = ui.input(tr("cameras.search"), value=q).props("dense clearable data-testid=filter-search")
+            search = ui.input(tr("cameras.search"), value=q).props(
+                "dense clearable data-testid=filter-search"
+            )
             selects = {
-                "district": ui.select({d: d for d in offered["district"]}, label=tr("cameras.district"),
-                                      value=district or None, clearable=True),
-                "vendor": ui.select(_options(tr, "vendor", offered["vendor"]), label=tr("cameras.vendor"),
-                                    value=vendor or None, clearable=True),
-                "lifecycle": ui.select(_options(tr, "lifecycle", [lc.value for lc in Lifecycle]),
-                                       label=tr("cameras.lifecycle"), value=lifecycle or None, clearable=True),
-                "health": ui.select(_options(tr, "health", [h.value for h in Health]), label=tr("cameras.health"),
-                                    value=health or None, clearable=True),
-                "fault": ui.select(_options(tr, "fault", [f.value for f in FaultCode]), label=tr("cameras.fault"),
-                                   value=fault or None, clearable=True),
+                "district": ui.select(
+                    {d: d for d in offered["district"]},
+                    label=tr("cameras.district"),
+                    value=district or None,
+                    clearable=True,
+                ),
+                "vendor": ui.select(
+                    _options(tr, "vendor", offered["vendor"]),
+                    label=tr("cameras.vendor"),
+                    value=vendor or None,
+                    clearable=True,
+                ),
+                "lifecycle": ui.select(
+                    _options(tr, "lifecycle", [lc.value for lc in Lifecycle]),
+                    label=tr("cameras.lifecycle"),
+                    value=lifecycle or None,
+                    clearable=True,
+                ),
+                "health": ui.select(
+                    _options(tr, "health", [h.value for h in Health]),
+                    label=tr("cameras.health"),
+                    value=health or None,
+                    clearable=True,
+                ),
+                "fault": ui.select(
+                    _options(tr, "fault", [f.value for f in FaultCode]),
+                    label=tr("cameras.fault"),
+                    value=fault or None,
+                    clearable=True,
+                ),
             }
             for name, select in selects.items():
                 select.props(f"dense options-dense data-testid=filter-{name}").classes("min-w-36")
@@ -56,25 +79,40 @@ def cameras_page(district: str = "", vendor: str = "", lifecycle: str = "", heal
             {"field": "faults", "headerName": tr("cameras.fault"), "flex": 1, "minWidth": 160},
             {"field": "maintainer", "headerName": tr("camera.maintainer"), "minWidth": 160},
         ]
-        grid = ui.aggrid(
-            {"columnDefs": columns, "rowData": [], "defaultColDef": {"sortable": True, "resizable": True},
-             "rowSelection": {"mode": "singleRow", "checkboxes": False}},
-            auto_size_columns=False,
-        ).classes("w-full grid-box").props("data-testid=camera-grid")
+        grid = (
+            ui.aggrid(
+                {
+                    "columnDefs": columns,
+                    "rowData": [],
+                    "defaultColDef": {"sortable": True, "resizable": True},
+                    "rowSelection": {"mode": "singleRow", "checkboxes": False},
+                },
+                auto_size_columns=False,
+            )
+            .classes("w-full grid-box")
+            .props("data-testid=camera-grid")
+        )
 
         def refresh() -> None:
             filters = _data.CameraQuery(
-                district=selects["district"].value, vendor=selects["vendor"].value,
-                lifecycle=selects["lifecycle"].value, health=selects["health"].value,
-                fault=selects["fault"].value, search=search.value or None,
+                district=selects["district"].value,
+                vendor=selects["vendor"].value,
+                lifecycle=selects["lifecycle"].value,
+                health=selects["health"].value,
+                fault=selects["fault"].value,
+                search=search.value or None,
             )
             rows = _data.camera_rows(db, page.scope, filters)
             grid.options["rowData"] = [
                 {
-                    "code": r["code"], "name": r["name"], "district": r["district"],
-                    "vendor": tr.maybe("vendor", r["vendor"]), "lifecycle": tr.maybe("lifecycle", r["lifecycle"]),
+                    "code": r["code"],
+                    "name": r["name"],
+                    "district": r["district"],
+                    "vendor": tr.maybe("vendor", r["vendor"]),
+                    "lifecycle": tr.maybe("lifecycle", r["lifecycle"]),
                     "health": tr.maybe("health", r["health"]),
-                    "faults": ", ".join(tr.maybe("fault", c) for c in r["codes"]), "maintainer": r["maintainer"],
+                    "faults": ", ".join(tr.maybe("fault", c) for c in r["codes"]),
+                    "maintainer": r["maintainer"],
                 }
                 for r in rows
             ]
@@ -94,37 +132,49 @@ def cameras_page(district: str = "", vendor: str = "", lifecycle: str = "", heal
 def _details(page: Page, detail: dict[str, Any]) -> None:
     tr = page.tr
     fields = [
-        ("camera.name", detail["name"]), ("cameras.district", detail["district"]),
-        ("camera.address", detail["address"]), ("cameras.vendor", tr.maybe("vendor", detail["vendor"])),
-        ("camera.model", detail["model"]), ("camera.kind", tr.maybe("kind", detail["kind"])),
+        ("camera.name", detail["name"]),
+        ("cameras.district", detail["district"]),
+        ("camera.address", detail["address"]),
+        ("cameras.vendor", tr.maybe("vendor", detail["vendor"])),
+        ("camera.model", detail["model"]),
+        ("camera.kind", tr.maybe("kind", detail["kind"])),
         ("cameras.lifecycle", tr.maybe("lifecycle", detail["lifecycle"])),
-        ("camera.maintainer", detail["maintainer"]), ("camera.owner", detail["owner"]),
+        ("camera.maintainer", detail["maintainer"]),
+        ("camera.owner", detail["owner"]),
         ("camera.position", f"{tr.number(detail['latitude'], 5)}, {tr.number(detail['longitude'], 5)}"),
-        ("camera.heading", tr.number(detail["heading_deg"]) + "°" if detail["heading_deg"] is not None else None),
+        (
+            "camera.heading",
+            tr.number(detail["heading_deg"]) + "°" if detail["heading_deg"] is not None else None,
+        ),
         ("camera.hfov", tr.number(detail["hfov_deg"]) + "°" if detail["hfov_deg"] is not None else None),
-        ("camera.resolution", detail["resolution"]), ("camera.installed_on", detail["installed_on"]),
+        ("camera.resolution", detail["resolution"]),
+        ("camera.installed_on", detail["installed_on"]),
         ("camera.health_since", tr.datetime(detail["health_since"])),
         ("camera.last_probe", tr.datetime(detail["last_probe_at"])),
     ]
-    with ui.card().classes("w-full").props("flat bordered data-testid=camera-details"):
-        with ui.grid().classes("detail-grid w-full gap-x-4 gap-y-1"):
-            for key, value in fields:
-                ui.label(tr(key)).classes("text-caption text-grey-8")
-                ui.label(str(value) if value not in (None, "") else "—")
+    with (
+        ui.card().classes("w-full").props("flat bordered data-testid=camera-details"),
+        ui.grid().classes("detail-grid w-full gap-x-4 gap-y-1"),
+    ):
+        for key, value in fields:
+            ui.label(tr(key)).classes("text-caption text-grey-8")
+            ui.label(str(value) if value not in (None, "") else "—")
 
 
 def _pictures(page: Page, detail: dict[str, Any]) -> None:
     tr = page.tr
     stamp = int(time.time())
     with ui.element("div").classes("two-columns w-full"):
-        for which, key, present in (("latest", "camera.latest_snapshot", detail["has_snapshot"]),
-                                    ("reference", "camera.reference", detail["has_reference"])):
+        for which, key, present in (
+            ("latest", "camera.latest_snapshot", detail["has_snapshot"]),
+            ("reference", "camera.reference", detail["has_reference"]),
+        ):
             with ui.card().classes("w-full").props(f"flat bordered data-testid=picture-{which}"):
                 ui.label(tr(key)).classes("text-subtitle2")
                 if present:
-                    ui.image(f"/console/snapshot/{detail['id']}/{which}.jpg?t={stamp}").classes("w-full rounded").props(
-                        "no-transition no-spinner"
-                    )
+                    ui.image(f"/console/snapshot/{detail['id']}/{which}.jpg?t={stamp}").classes(
+                        "w-full rounded"
+                    ).props("no-transition no-spinner")
                 else:
                     ui.label(tr("camera.no_snapshot")).classes("text-grey-7")
 
@@ -143,10 +193,14 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
                 for k, v in (finding.get("detail") or {}).items()
             )
             with ui.row().classes("items-center gap-2 w-full"):
-                ui.badge(tr.maybe("severity", finding.get("severity")),
-                         color="red-8" if finding.get("severity") == "critical" else "amber-8")
+                ui.badge(
+                    tr.maybe("severity", finding.get("severity")),
+                    color="red-8" if finding.get("severity") == "critical" else "amber-8",
+                )
                 ui.label(tr.maybe("fault", finding.get("code"))).classes("text-weight-medium")
-                ui.label(tr("camera.score", score=tr.number(finding.get("score", 0), 2))).classes("text-caption")
+                ui.label(tr("camera.score", score=tr.number(finding.get("score", 0), 2))).classes(
+                    "text-caption"
+                )
                 ui.label(measurements).classes("text-caption text-grey-8")
 
 
@@ -158,27 +212,42 @@ def _history(page: Page, camera_id: int) -> None:
         if not records:
             ui.label(tr("camera.no_history")).classes("text-grey-7")
             return
-        names = sorted({k for r in records for k, v in r["metrics"].items() if isinstance(v, int | float)})[:8]
+        names = sorted({k for r in records for k, v in r["metrics"].items() if isinstance(v, int | float)})[
+            :8
+        ]
         level = {"ok": 2, "degraded": 1, "failed": 0}
         series: list[dict[str, Any]] = [
-            {"name": tr("cameras.health"), "type": "line", "step": "end", "yAxisIndex": 1,
-             "data": [[r["at"].isoformat(), level.get(r["observed"])] for r in records]}
+            {
+                "name": tr("cameras.health"),
+                "type": "line",
+                "step": "end",
+                "yAxisIndex": 1,
+                "data": [[r["at"].isoformat(), level.get(r["observed"])] for r in records],
+            }
         ]
         series += [
-            {"name": name, "type": "line", "showSymbol": False,
-             "data": [[r["at"].isoformat(), r["metrics"].get(name)] for r in records]}
+            {
+                "name": name,
+                "type": "line",
+                "showSymbol": False,
+                "data": [[r["at"].isoformat(), r["metrics"].get(name)] for r in records],
+            }
             for name in names
         ]
-        ui.echart({
-            "animation": False,
-            "legend": {"type": "scroll", "top": 0},
-            "tooltip": {"trigger": "axis"},
-            "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
-            "xAxis": {"type": "time"},
-            "yAxis": [{"type": "value", "scale": True},
-                      {"type": "value", "min": 0, "max": 2, "interval": 1, "position": "right"}],
-            "series": series,
-        }).classes("w-full h-64")
+        ui.echart(
+            {
+                "animation": False,
+                "legend": {"type": "scroll", "top": 0},
+                "tooltip": {"trigger": "axis"},
+                "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
+                "xAxis": {"type": "time"},
+                "yAxis": [
+                    {"type": "value", "scale": True},
+                    {"type": "value", "min": 0, "max": 2, "interval": 1, "position": "right"},
+                ],
+                "series": series,
+            }
+        ).classes("w-full h-64")
 
 
 def _actions(page: Page, detail: dict[str, Any]) -> None:
@@ -201,7 +270,9 @@ def _actions(page: Page, detail: dict[str, Any]) -> None:
 
     def change_lifecycle(value: str) -> None:
         try:
-            _data.set_lifecycle(db, code, value, page.scope, _auth.Auditor(page.person, "camera.lifecycle", code))
+            _data.set_lifecycle(
+                db, code, value, page.scope, _auth.Auditor(page.person, "camera.lifecycle", code)
+            )
         except QarauylError as exc:
             notify_error(tr, exc)
             return
@@ -214,10 +285,12 @@ def _actions(page: Page, detail: dict[str, Any]) -> None:
                 "outline data-testid=retake-reference"
             ).set_enabled(detail["has_snapshot"])
         if page.can("cameras.lifecycle"):
-            ui.select({lc.value: tr.maybe("lifecycle", lc.value) for lc in Lifecycle},
-                      label=tr("camera.change_lifecycle"), value=detail["lifecycle"],
-                      on_change=lambda e: change_lifecycle(e.value)).props(
-                "dense outlined data-testid=change-lifecycle").classes("min-w-44")
+            ui.select(
+                {lc.value: tr.maybe("lifecycle", lc.value) for lc in Lifecycle},
+                label=tr("camera.change_lifecycle"),
+                value=detail["lifecycle"],
+                on_change=lambda e: change_lifecycle(e.value),
+            ).props("dense outlined data-testid=change-lifecycle").classes("min-w-44")
         if page.can("cameras.write"):
             ui.button(tr("camera.edit"), icon="edit", on_click=lambda: _edit_dialog(page, detail)).props(
                 "outline data-testid=edit-camera"
@@ -242,14 +315,20 @@ def _edit_dialog(page: Page, detail: dict[str, Any]) -> None:
 
         def save() -> None:
             changes = {
-                "name": name.value.strip(), "address": address.value.strip() or None,
+                "name": name.value.strip(),
+                "address": address.value.strip() or None,
                 "model": model.value.strip() or None,
                 "heading_deg": float(heading.value) if heading.value is not None else None,
                 "hfov_deg": float(hfov.value) if hfov.value is not None else None,
             }
             try:
-                _data.edit_camera(state().db, detail["code"], changes, page.scope,
-                                  _auth.Auditor(page.person, "camera.edit", detail["code"]))
+                _data.edit_camera(
+                    state().db,
+                    detail["code"],
+                    changes,
+                    page.scope,
+                    _auth.Auditor(page.person, "camera.edit", detail["code"]),
+                )
             except QarauylError as exc:
                 notify_error(tr, exc)
                 return

@@ -25,16 +25,20 @@ async def map_page() -> None:
         centre = _data.map_centre(state().db, page.scope)
         with ui.row().classes("w-full items-center gap-2"):
             search = ui.input(tr("map.find")).props("dense clearable data-testid=map-find").classes("w-56")
-            ui.button(icon="search", on_click=lambda: find()).props("flat round dense data-testid=map-find-go")
+            ui.button(icon="search", on_click=lambda: find()).props(
+                "flat round dense data-testid=map-find-go"
+            )
             ui.space()
             for health, colour in LEGEND:
                 with ui.row().classes("items-center gap-1"):
                     ui.element("span").classes("legend-dot").style(f"background:{colour}")
                     ui.label(tr.maybe("health", health)).classes("text-caption")
         # Without tiles (air-gapped, or no URL configured) the cameras and outlines sit on a plain background.
-        leaflet = ui.leaflet(center=centre, zoom=11, options={"zoomSnap": 1, "preferCanvas": True}).classes(
-            "w-full map-box"
-        ).props("data-testid=map")
+        leaflet = (
+            ui.leaflet(center=centre, zoom=11, options={"zoomSnap": 1, "preferCanvas": True})
+            .classes("w-full map-box")
+            .props("data-testid=map")
+        )
         leaflet.clear_layers()
         if settings.map_tile_url:
             leaflet.tile_layer(url_template=settings.map_tile_url, options={"maxZoom": 19})
@@ -66,7 +70,9 @@ async def map_page() -> None:
                     ui.button(icon="close", on_click=card_slot.clear).props("flat round dense")
                 ui.label(detail["name"]).classes("text-caption")
                 if detail["codes"]:
-                    ui.label(", ".join(tr.maybe("fault", c) for c in detail["codes"])).classes("text-negative")
+                    ui.label(", ".join(tr.maybe("fault", c) for c in detail["codes"])).classes(
+                        "text-negative"
+                    )
                 if detail["has_snapshot"]:
                     ui.image(f"/console/snapshot/{detail['id']}/latest.jpg?t={int(time.time())}").classes(
                         "w-full rounded"

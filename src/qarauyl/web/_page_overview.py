@@ -23,7 +23,7 @@ REFRESH_SECONDS = 5.0
 
 
 @ui.page("/signin")
-def signin_page(next: str = "/") -> None:  # noqa: A002  (the query parameter's name)
+def signin_page(next: str = "/") -> None:
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     language = app.storage.user.get("language") or browser_language(
         ui.context.client.request.headers.get("accept-language", "")
@@ -35,12 +35,16 @@ def signin_page(next: str = "/") -> None:  # noqa: A002  (the query parameter's 
     async def submit() -> None:
         client = ui.context.client.request.client
         address = client.host if client else "unknown"
+        message = "login.failed"
         try:
             person = await run.io_bound(
                 _auth.authenticate, state().db, name.value.strip(), password.value, client=address
             )
         except _auth.LoginError as exc:
-            failure.set_text(tr(str(exc)))
+            person = None
+            message = str(exc)
+        if person is None:
+            failure.set_text(tr(message))
             failure.set_visibility(True)
             return
         chosen = app.storage.user.get("language")
@@ -73,14 +77,16 @@ def _stat_cards(page: Page, counts: Counts) -> None:
     tr = page.tr
     with ui.element("div").classes("stat-grid w-full"):
         for field, key, icon, colour in STATS:
-            with ui.card().classes("q-pa-sm").props(f"flat bordered data-testid=stat-{field}"):
-                with ui.row().classes("items-center no-wrap gap-2"):
-                    ui.icon(icon, color=colour).classes("text-h5")
-                    with ui.column().classes("gap-0"):
-                        ui.label(tr.number(getattr(counts, field))).classes("text-h5").props(
-                            f"data-testid=stat-{field}-value data-value={getattr(counts, field)}"
-                        )
-                        ui.label(tr(key)).classes("text-caption text-grey-8")
+            with (
+                ui.card().classes("q-pa-sm").props(f"flat bordered data-testid=stat-{field}"),
+                ui.row().classes("items-center no-wrap gap-2"),
+            ):
+                ui.icon(icon, color=colour).classes("text-h5")
+                with ui.column().classes("gap-0"):
+                    ui.label(tr.number(getattr(counts, field))).classes("text-h5").props(
+                        f"data-testid=stat-{field}-value data-value={getattr(counts, field)}"
+                    )
+                    ui.label(tr(key)).classes("text-caption text-grey-8")
 
 
 def _availability(page: Page, report: _data.AvailabilityReport) -> None:
@@ -106,8 +112,14 @@ def _availability(page: Page, report: _data.AvailabilityReport) -> None:
                 "xAxis": {"type": "category", "data": days},
                 "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
                 "series": [
-                    {"type": "line", "name": tr("overview.availability"), "data": values,
-                     "areaStyle": {"opacity": 0.15}, "connectNulls": True, "smooth": False}
+                    {
+                        "type": "line",
+                        "name": tr("overview.availability"),
+                        "data": values,
+                        "areaStyle": {"opacity": 0.15},
+                        "connectNulls": True,
+                        "smooth": False,
+                    }
                 ],
             }
         ).classes("w-full h-48").props("data-testid=availability-chart")
@@ -124,20 +136,24 @@ def _breakdown(page: Page, title_key: str, rows: dict[str, Counts], testid: str)
         {"name": "failed", "label": tr("stat.failed"), "field": "failed"},
     ]
     data = [
-        {"name": tr.maybe("vendor", name) if testid == "by-vendor" else name,
-         **{c["name"]: tr.number(getattr(counts, c["name"])) for c in columns[1:]}}
+        {
+            "name": tr.maybe("vendor", name) if testid == "by-vendor" else name,
+            **{c["name"]: tr.number(getattr(counts, c["name"])) for c in columns[1:]},
+        }
         for name, counts in rows.items()
     ]
     with ui.card().classes("w-full").props("flat bordered"):
         ui.table(columns=columns, rows=data, row_key="name").props(
             f"flat dense hide-pagination data-testid={testid}"
-        ).classes("w-full").props(":pagination=\"{rowsPerPage: 0}\"")
+        ).classes("w-full").props(':pagination="{rowsPerPage: 0}"')
 
 
 def event_line(page: Page, event: dict[str, Any]) -> None:
     tr = page.tr
-    with ui.row().classes("items-center gap-2 w-full no-wrap event-line").props(
-        f"data-testid=event-{event['id']}"
+    with (
+        ui.row()
+        .classes("items-center gap-2 w-full no-wrap event-line")
+        .props(f"data-testid=event-{event['id']}")
     ):
         health_badge(tr, event["after"])
         with ui.column().classes("gap-0 min-w-0"):
@@ -160,7 +176,8 @@ def overview_page() -> None:
             summary = _data.cached(("summary", page.scope), 2.0, lambda: _data.summary(db, page.scope))
             _stat_cards(page, summary.total)
             report = _data.cached(
-                ("availability", page.scope), 30.0,
+                ("availability", page.scope),
+                30.0,
                 lambda: _data.fleet_availability(db, _data.now_utc(), page.scope),
             )
             _availability(page, report)
@@ -184,5 +201,8 @@ def overview_page() -> None:
                 ui.link(page.tr("overview.all_events"), "/events")
             newest()
         live(newest.refresh, lambda: _data.events_signature(db, page.scope), REFRESH_SECONDS)
-        live(numbers.refresh, lambda: (_data.summary(db, page.scope).to_dict(),
-                                       _data.events_signature(db, page.scope)), REFRESH_SECONDS * 2)
+        live(
+            numbers.refresh,
+            lambda: (_data.summary(db, page.scope).to_dict(), _data.events_signature(db, page.scope)),
+            REFRESH_SECONDS * 2,
+        )

@@ -8,9 +8,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from nicegui import app
 
+from qarauyl.accounts import Principal
 from qarauyl.errors import NotFoundError
 from qarauyl.web import _auth, _data
-from qarauyl.accounts import Principal
 from qarauyl.web._shell import person_from_route, state
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from nicegui import app, ui
 from starlette.requests import Request
 
+from qarauyl import accounts
+from qarauyl.accounts import Principal
 from qarauyl.config import Settings
 from qarauyl.monitor import SnapshotStore
 from qarauyl.store import Database
-from qarauyl import accounts
-from qarauyl.accounts import Principal
 from qarauyl.web import _auth
 from qarauyl.web._data import Scope
 from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, normalise
@@ -49,7 +49,11 @@ def _stored_principal() -> Principal | None:
     from qarauyl.accounts.users import principal_for_session
 
     stored = app.storage.user.get("session")
-    if not isinstance(stored, dict) or not isinstance(stored.get("u"), int) or not isinstance(stored.get("f"), str):
+    if (
+        not isinstance(stored, dict)
+        or not isinstance(stored.get("u"), int)
+        or not isinstance(stored.get("f"), str)
+    ):
         return None
     return principal_for_session(state().db, stored["u"], stored["f"])
 
@@ -125,26 +129,33 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
     ui.page_title(f"{tr(title_key)} · Qarauyl")
     ui.add_head_html(STYLE)
     ui.query("html").props(f"lang={tr.language}")
+    drawers: list[ui.left_drawer] = []  # the menu button toggles the drawer built after the header
     with ui.header(elevated=True).classes("items-center gap-2 q-px-sm bg-primary"):
-        ui.button(icon="menu", on_click=lambda: drawer.toggle()).props(
+        ui.button(icon="menu", on_click=lambda: drawers[0].toggle()).props(
             f'flat round color=white aria-label="{tr("nav.menu")}" data-testid=menu'
         )
         ui.label("Qarauyl").classes("text-h6 text-white")
         ui.label(tr(title_key)).classes("text-subtitle1 text-white gt-xs")
         ui.space()
         language_switch(person, tr)
-        with ui.button(icon="account_circle").props("flat round color=white data-testid=user-menu"):
-            with ui.menu():
-                ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
-                ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
+        with (
+            ui.button(icon="account_circle").props("flat round color=white data-testid=user-menu"),
+            ui.menu(),
+        ):
+            ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
+            ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
     with ui.left_drawer(value=None, bordered=True).props("width=220 breakpoint=800") as drawer:
+        drawers.append(drawer)
         for target, key, icon, action in NAVIGATION:
             if not page.can(action):
                 continue
             active = "bg-blue-1 text-primary" if target == path else ""
-            with ui.link(target=target).classes(f"no-underline text-black w-full rounded {active}").props(
-                f"data-testid=nav-{key.split('.')[1]}"
-            ), ui.row().classes("items-center gap-3 q-pa-sm"):
+            with (
+                ui.link(target=target)
+                .classes(f"no-underline text-black w-full rounded {active}")
+                .props(f"data-testid=nav-{key.split('.')[1]}"),
+                ui.row().classes("items-center gap-3 q-pa-sm"),
+            ):
                 ui.icon(icon)
                 ui.label(tr(key))
     with ui.column().classes("w-full q-pa-md gap-4 console-page"):
@@ -184,7 +195,7 @@ def health_badge(tr: Translator, health: str) -> ui.badge:
     )
 
 
-def live(refresh: Callable[[], None], signature: Callable[[], object], seconds: float) -> ui.timer:
+def live(refresh: Callable[[], object], signature: Callable[[], object], seconds: float) -> ui.timer:
     """Re-draws a refreshable only when `signature()` changes, so that people's clicks never land on
     an element that a periodic redraw has just replaced."""
     last = [signature()]
