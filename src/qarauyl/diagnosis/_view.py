@@ -28,6 +28,14 @@ def _resize(image: Array, width: int) -> Array:
     return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
 
 
+def thumbnail(frame: Array) -> Array:
+    """THUMB_SIZE RGB uint8: a strided copy about twice the thumbnail's width, then area-averaged. The same
+    recipe at every resolution, so a 640-wide and a 1920-wide camera get equally clean thumbnails."""
+    stride = max(1, frame.shape[1] // (2 * THUMB_SIZE[0]))
+    sample = np.ascontiguousarray(frame[::stride, ::stride])
+    return cv2.resize(sample, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+
+
 @dataclass(frozen=True)
 class KeyView:
     """One frame at analysis size: RGB and luma (uint8), luma float, and its coarse thumbnail."""
@@ -54,8 +62,9 @@ class KeyView:
         small = _resize(detail_rgb, ANALYSIS_WIDTH)
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         grey_f = grey.astype(np.float32)
-        thumb_rgb = cv2.resize(small, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
-        thumb = cv2.resize(grey_f, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        thumb_rgb_u8 = thumbnail(frame)
+        thumb_rgb = thumb_rgb_u8.astype(np.float32)
+        thumb = cv2.cvtColor(thumb_rgb_u8, cv2.COLOR_RGB2GRAY).astype(np.float32)
         return KeyView(small, grey, grey_f, thumb, thumb_rgb, detail, (frame.shape[0], frame.shape[1]))
 
 
@@ -104,11 +113,9 @@ def view_of(frames: Sequence[Array]) -> FrameView:
         sample = key_frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE, 1].astype(np.int16)
         return FrameView(key, key_frame, (sample,), (key.thumb,), (key.thumb_rgb, key.thumb_rgb))
     for i, frame in enumerate(frames):
-        # Every thumbnail of the burst is made the same way (from the strided copy), so shifts between
-        # them are real.
-        sample = np.ascontiguousarray(frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE])
-        samples.append(sample[..., 1].astype(np.int16))
-        small_rgb = cv2.resize(sample, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        # Every thumbnail (the reference's too) is made the same way, so shifts and noise compare.
+        samples.append(frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE, 1].astype(np.int16))
+        small_rgb = key.thumb_rgb.astype(np.uint8) if i == len(frames) - 1 else thumbnail(frame)
         thumbs.append(cv2.cvtColor(small_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32))
         if i == 0 or i == len(frames) - 1:
             thumbs_rgb.append(small_rgb.astype(np.float32))
