@@ -205,7 +205,7 @@ def serve(installation: Installation, timeout: float = 60.0) -> Iterator[str]:
                     f"qarauyl serve exited: {(installation.data_dir / 'serve.log').read_text()}"
                 )
             try:
-                if httpx.get(f"{base}/signin", timeout=2.0).status_code == 200:
+                if httpx.get(f"{base}/login", timeout=2.0).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

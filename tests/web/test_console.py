@@ -64,6 +64,8 @@ def test_each_role_signs_in_and_reads_the_overview_numbers_of_the_database(
 ) -> None:
     page = new_page()
     sign_in(page, server, user)
+    session = [c for c in page.context.cookies() if c["name"] == "qarauyl_session"]
+    assert len(session) == 1 and session[0]["httpOnly"] and session[0]["sameSite"] == "Lax"
     expected = _expected_totals(installation, user)
     assert expected["failed"] > 0, "the seed must leave failed cameras in every role's view"
     for field, value in expected.items():
@@ -90,7 +92,8 @@ def test_a_wrong_password_is_refused_with_a_sentence(new_page: Any, server: str)
     error = page.get_by_test_id("signin-error")
     error.wait_for(state="visible")
     assert "Wrong user name or password" in error.inner_text()
-    assert page.url.startswith(f"{server}/signin")
+    assert page.url.startswith(f"{server}/login?error=invalid")
+    assert page.context.cookies() == [] or all(c["name"] != "qarauyl_session" for c in page.context.cookies())
 
 
 def test_find_a_failed_camera_on_the_map_and_open_it(

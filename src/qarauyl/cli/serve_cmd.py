@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import os
+from typing import TYPE_CHECKING
 
 import typer
 
 from qarauyl.cli._app import app, console
 
-
-def build_app() -> object:
-    """The FastAPI app (qarauyl.api's when present) with the console mounted on it."""
+if TYPE_CHECKING:
     from fastapi import FastAPI
 
+
+def build_app() -> FastAPI:
+    """The API app (qarauyl.api.create_app) with the console mounted on it."""
+    from qarauyl.api import create_app
     from qarauyl.config import get_settings
 
     settings = get_settings()
@@ -21,13 +23,7 @@ def build_app() -> object:
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / "console"))
     from qarauyl.web import mount
 
-    try:
-        api = importlib.import_module("qarauyl.api")
-        fastapi_app = api.create_app(settings)
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("qarauyl.api",):
-            raise
-        fastapi_app = FastAPI(title="Qarauyl", openapi_url=None)
+    fastapi_app = create_app(settings)
     mount(fastapi_app, settings)
     return fastapi_app
 
@@ -42,4 +38,4 @@ def serve(
 
     fastapi_app = build_app()
     console.print(f"Qarauyl console on http://{host}:{port}/  (Ctrl+C stops it)", markup=False)
-    uvicorn.run(fastapi_app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)  # type: ignore[arg-type]
+    uvicorn.run(fastapi_app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

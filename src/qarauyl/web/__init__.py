@@ -1,6 +1,7 @@
 """The web console: NiceGUI pages mounted on the FastAPI app, every asset served locally.
 
-    mount(app, settings)   adds the console (/, /map, /cameras, /events, /admin, /signin) to `app`
+    mount(app, settings)   adds the console (/, /map, /cameras, /events, /admin, /login) to `app`,
+                           an app from qarauyl.api.create_app (its sessions, /login and /logout)
 
 Police networks are air-gapped: NiceGUI ships Vue, Quasar, Leaflet, ECharts and AG Grid itself, the
 map draws no tiles unless `map_tile_url` is configured, and the pages load nothing from elsewhere.
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from qarauyl.config import Settings
+from qarauyl.errors import ConfigError
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -42,8 +44,9 @@ def mount(app: FastAPI, settings: Settings) -> None:
         getattr(app.state, "db", None) or getattr(app.state, "database", None) or open_database(settings)
     )
     snapshots: Any = getattr(app.state, "snapshots", None) or SnapshotStore(settings.data_dir / "snapshots")
-    paths = {getattr(route, "path", None) for route in app.routes}
-    set_state(ConsoleState(settings=settings, db=db, snapshots=snapshots, api_logout="/logout" in paths))
+    if not hasattr(app.state, "sessions"):
+        raise ConfigError("The console mounts on the API app: build it with qarauyl.api.create_app.")
+    set_state(ConsoleState(settings=settings, db=db, snapshots=snapshots))
     # Requests reach the console through NiceGUI's own app: give it what accounts.principal_from_request
     # reads from the API's (the database and the session-cookie codec).
     for name in ("db", "sessions"):

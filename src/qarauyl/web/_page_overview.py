@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from nicegui import app, run, ui
+from nicegui import app, ui
 
 from qarauyl.analytics.fleet import Counts
-from qarauyl.web import _auth, _data
+from qarauyl.web import _data
 from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
-from qarauyl.web._shell import Page, frame, health_badge, live, sign_in, state
+from qarauyl.web._shell import Page, frame, health_badge, live, state
 
 STATS = (
     ("installed", "stat.installed", "videocam", "primary"),
@@ -22,55 +23,42 @@ STATS = (
 REFRESH_SECONDS = 5.0
 
 
-@ui.page("/signin")
-def signin_page(next: str = "/") -> None:
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    language = app.storage.user.get("language") or browser_language(
-        ui.context.client.request.headers.get("accept-language", "")
+@ui.page("/login")
+def login_page(next: str = "/", error: str = "") -> None:
+    """A plain HTML form posting to the API's POST /login, which sets the HttpOnly session cookie."""
+    request = ui.context.client.request
+    language = app.storage.user.get("signin_language") or browser_language(
+        request.headers.get("accept-language", "")
     )
     tr = Translator(language)
     ui.page_title(f"{tr('signin.title')} · Qarauyl")
     ui.query("html").props(f"lang={tr.language}")
 
-    async def submit() -> None:
-        client = ui.context.client.request.client
-        address = client.host if client else "unknown"
-        message = "login.failed"
-        try:
-            person = await run.io_bound(
-                _auth.authenticate, state().db, name.value.strip(), password.value, client=address
-            )
-        except _auth.LoginError as exc:
-            person = None
-            message = str(exc)
-        if person is None:
-            failure.set_text(tr(message))
-            failure.set_visibility(True)
-            return
-        chosen = app.storage.user.get("language")
-        if chosen and chosen != person.language:
-            # A language picked on the sign-in page becomes the person's remembered choice.
-            person = _auth.remember_language(state().db, person, chosen)
-        sign_in(person)
-        ui.navigate.to(target)
-
     def switch(event: Any) -> None:
-        app.storage.user["language"] = normalise(event.value)
+        app.storage.user["signin_language"] = normalise(event.value)
         ui.navigate.reload()
 
     with ui.column().classes("absolute-center items-stretch w-80 max-w-full q-pa-md gap-3"):
         with ui.row().classes("items-center justify-between"):
             ui.label("Qarauyl").classes("text-h4 text-primary")
-            ui.select(LANGUAGE_NAMES, value=language, on_change=switch).props("dense data-testid=language")
+            ui.select(LANGUAGE_NAMES, value=tr.language, on_change=switch).props("dense data-testid=language")
         ui.label(tr("signin.title")).classes("text-subtitle1")
-        name = ui.input(tr("signin.name")).props("autofocus data-testid=signin-name autocomplete=username")
-        password = ui.input(tr("signin.password"), password=True).props(
-            "data-testid=signin-password autocomplete=current-password"
-        )
-        password.on("keydown.enter", submit)
-        failure = ui.label().classes("text-negative").props("data-testid=signin-error")
-        failure.set_visibility(False)
-        ui.button(tr("signin.submit"), on_click=submit).props("data-testid=signin-submit")
+        with ui.element("form").props('method=post action="/login"').classes("column gap-3"):
+            ui.input(tr("signin.name")).props(
+                "name=name autofocus data-testid=signin-name autocomplete=username"
+            )
+            ui.input(tr("signin.password"), password=True).props(
+                "name=password data-testid=signin-password autocomplete=current-password"
+            )
+            ui.element("input").props(f'type=hidden name=next value="{quote(_same_site(next), safe="/")}"')
+            if error in ("invalid", "throttled"):
+                message = tr("login.throttled" if error == "throttled" else "login.failed")
+                ui.label(message).classes("text-negative").props("data-testid=signin-error")
+            ui.button(tr("signin.submit")).props("type=submit data-testid=signin-submit")
+
+
+def _same_site(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
 def _stat_cards(page: Page, counts: Counts) -> None:

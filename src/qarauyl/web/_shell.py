@@ -26,7 +26,6 @@ class ConsoleState:
     settings: Settings
     db: Database
     snapshots: SnapshotStore
-    api_logout: bool = False  # the API app has a /logout that clears its session cookie
 
 
 _state: ConsoleState | None = None
@@ -43,46 +42,18 @@ def state() -> ConsoleState:
     return _state
 
 
-def _stored_principal() -> Principal | None:
-    """The console's own sign-in (NiceGUI's signed session), checked against the database on every use:
-    a disabled account or a changed password ends it, as with the accounts session cookie."""
-    from qarauyl.accounts.users import principal_for_session
-
-    stored = app.storage.user.get("session")
-    if (
-        not isinstance(stored, dict)
-        or not isinstance(stored.get("u"), int)
-        or not isinstance(stored.get("f"), str)
-    ):
-        return None
-    return principal_for_session(state().db, stored["u"], stored["f"])
-
-
 def current_person() -> Principal | None:
-    """The signed-in person: the accounts session cookie (set by the API's /login), else the console's own."""
+    """The signed-in person, from the accounts session cookie that the API's POST /login sets
+    (HttpOnly, SameSite=Lax, checked against the database on every page)."""
     from nicegui import context
 
     request = getattr(context.client, "request", None)
-    if request is not None and hasattr(request.app.state, "sessions"):
-        principal = accounts.principal_from_request(request)
-        if principal is not None:
-            return principal
-    return _stored_principal()
+    return accounts.principal_from_request(request) if request is not None else None
 
 
 def person_from_route(request: Request) -> Principal | None:
     """The same for plain HTTP routes (map data, snapshots)."""
-    if hasattr(request.app.state, "sessions"):
-        principal = accounts.principal_from_request(request)
-        if principal is not None:
-            return principal
-    return _stored_principal()
-
-
-def sign_in(principal: Principal) -> None:
-    from qarauyl.accounts.users import session_payload
-
-    app.storage.user["session"] = session_payload(state().db, principal)
+    return accounts.principal_from_request(request)
 
 
 def language_of(person: Principal) -> str:
@@ -121,9 +92,13 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
 
         request = getattr(ui.context.client, "request", None)
         wanted = request.url.path if request is not None else path
-        ui.navigate.to(f"/signin?next={quote(wanted)}")
+        ui.navigate.to(f"/login?next={quote(wanted)}")
         yield None
         return
+    picked = app.storage.user.pop("signin_language", None)
+    if picked and picked != person.language:
+        # A language picked on the sign-in page becomes the person's remembered choice.
+        person = _auth.remember_language(state().db, person, normalise(picked))
     tr = Translator(language_of(person))
     page = Page(person=person, tr=tr, scope=_auth.scope_of(person))
     ui.page_title(f"{tr(title_key)} · Qarauyl")
@@ -177,9 +152,8 @@ def language_switch(person: Principal, tr: Translator) -> None:
 
 
 def logout() -> None:
-    app.storage.user.pop("session", None)
-    # The accounts cookie (if the API's /login set one) is HttpOnly: only its /logout can clear it.
-    ui.navigate.to("/logout" if state().api_logout else "/signin")
+    # The session cookie is HttpOnly: only the API's /logout can clear it (it then shows /login).
+    ui.navigate.to("/logout")
 
 
 def notify_error(tr: Translator, exc: Exception) -> None:
