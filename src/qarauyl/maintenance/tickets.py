@@ -121,8 +121,13 @@ def process_transitions(
             if not events:
                 break
             incidents = {m: t for t in active_incidents(session) for m in t.members or ()}
+            # One query each for the batch's cameras and open tickets, not one per event: a storm of
+            # hundreds of events stays a handful of round trips.
+            ids = {e.camera_id for e in events}
+            session.scalars(select(Camera).where(Camera.id.in_(ids))).all()  # into the identity map
+            tickets = _open_tickets(session, ids)
             for event in events:
-                _apply_event(session, event, incidents, config, changes, outage_cameras)
+                _apply_event(session, event, incidents, tickets, config, changes, outage_cameras)
             cursor.value = events[-1].id
             session.flush()
         if outage_cameras:
@@ -132,10 +137,16 @@ def process_transitions(
     return changes
 
 
+def _open_tickets(session: Session, camera_ids: set[int]) -> dict[int, Ticket]:
+    query = select(Ticket).where(Ticket.camera_id.in_(camera_ids), Ticket.status.in_(ACTIVE))
+    return {t.camera_id: t for t in session.scalars(query) if t.camera_id is not None}
+
+
 def _apply_event(
     session: Session,
     event: HealthEvent,
     incidents: dict[int, Ticket],
+    tickets: dict[int, Ticket],
     config: MaintenanceConfig,
     changes: list[TicketChange],
     outage_cameras: set[int],
@@ -144,7 +155,7 @@ def _apply_event(
     if camera is None:
         return
     codes = tuple(event.codes or ())
-    ticket = active_ticket(session, camera.id)
+    ticket = tickets.get(camera.id)
     if event.after in (Health.FAILED.value, Health.DEGRADED.value):
         if event.after == Health.FAILED.value and set(codes) & set(config.group_codes):
             outage_cameras.add(camera.id)
@@ -159,6 +170,7 @@ def _apply_event(
             _join(session, ticket, event, priority, config, changes)
         elif priority is not None:
             ticket = _new_ticket(session, camera, codes, priority, event.at, config, source="monitor")
+            tickets[camera.id] = ticket
             journal(
                 session,
                 ticket,
@@ -331,8 +343,9 @@ def _raise_incident(
         return
     incident.members = sorted({*(incident.members or []), *new_members})
     folded: set[int] = set()
+    open_tickets = _open_tickets(session, set(new_members))
     for camera_id in new_members:
-        ticket = active_ticket(session, camera_id)
+        ticket = open_tickets.get(camera_id)
         if ticket is None:
             continue
         ticket.incident_id = incident.id

@@ -1,0 +1,68 @@
+"""The maintenance settings: defaults, a TOML section, and errors that name the bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qarauyl.errors import ConfigError
+from qarauyl.maintenance.config import MaintenanceConfig, load_config
+
+
+def test_defaults_and_priorities() -> None:
+    config = MaintenanceConfig()
+    assert config.priority_for(("blur", "offline")) == "critical"
+    assert config.priority_for(("noise",)) is None
+    assert config.sla_hours["critical"] == 24
+
+
+def test_toml_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "maintenance.toml"
+    path.write_text(
+        """
+[maintenance]
+confirm_minutes = 45
+open_on = { offline = "high", blur = "low" }
+sla_hours = { critical = 8, high = 24, normal = 72, low = 240 }
+
+[maintenance.channels]
+webhook_secret = "s3cret"
+telegram_base_url = "http://127.0.0.1:8081"
+
+[[maintenance.routes]]
+name = "fixit-duty"
+channel = "telegram"
+target = "-1001"
+organisations = ["FixIt"]
+priorities = ["critical", "high"]
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("QARAUYL_MAINTENANCE_CONFIG", str(path))
+    config = load_config()
+    assert config.confirm_minutes == 45 and config.priority_for(("offline",)) == "high"
+    assert config.channels.webhook_secret.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(config)
+    [route] = config.routes
+    assert route.organisations == ("FixIt",) and route.channel == "telegram"
+    assert load_config(tmp_path / "absent.toml") == MaintenanceConfig()
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("[maintenance]\nconfirm_minute = 3\n", "maintenance.confirm_minute"),
+        ('[maintenance]\nopen_on = { offline = "urgent" }\n', "priorities must be"),
+        (
+            '[[maintenance.routes]]\nname = "x"\nchannel = "sms"\ntarget = "1"\n',
+            "maintenance.routes.0.channel",
+        ),
+        ("[maintenance\n", "Cannot read"),
+    ],
+)
+def test_bad_settings_name_the_problem(tmp_path: Path, section: str, message: str) -> None:
+    path = tmp_path / "maintenance.toml"
+    path.write_text(section, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
