@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -19,6 +19,7 @@ from qarauyl.security import CredentialCipher
 from qarauyl.store.models import Camera, District, NetworkZone, Organisation
 
 _Query = Select[Camera, str, str, str, str]
+Q = TypeVar("Q", _Query, Select[int])
 _Owner = aliased(Organisation)
 _Maintainer = aliased(Organisation)
 
@@ -77,7 +78,7 @@ def _select() -> _Query:
     return query
 
 
-def _filtered(query: _Query, filters: CameraQuery, scope: ColumnElement[bool] | None) -> _Query:
+def _filtered(query: Q, filters: CameraQuery, scope: ColumnElement[bool] | None) -> Q:
     if scope is not None:
         query = query.where(scope)
     if filters.district:
@@ -94,6 +95,17 @@ def _filtered(query: _Query, filters: CameraQuery, scope: ColumnElement[bool] | 
         needle = f"%{filters.search.lower()}%"
         query = query.where(func.lower(Camera.code).like(needle) | func.lower(Camera.name).like(needle))
     return query
+
+
+def _count(session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None) -> int:
+    """The total for a page, joining only the tables a filter needs: counting through four outer joins
+    costs more than fetching the page itself at 10,000 cameras."""
+    query = select(func.count(Camera.id)).select_from(Camera)
+    if filters.district:
+        query = query.join(District, Camera.district_id == District.id)
+    if filters.maintainer:
+        query = query.join(_Maintainer, Camera.maintainer_id == _Maintainer.id)
+    return int(session.scalar(_filtered(query, filters, scope)) or 0)
 
 
 def camera_view(row: Any) -> dict[str, Any]:
@@ -143,9 +155,8 @@ def list_cameras(
     session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None, *, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     query = _filtered(_select(), filters, scope)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Camera.code).limit(limit).offset(offset))
-    return int(total), [camera_view(row) for row in rows]
+    return _count(session, filters, scope), [camera_view(row) for row in rows]
 
 
 def find_camera(session: Session, code: str, scope: ColumnElement[bool] | None) -> dict[str, Any]:

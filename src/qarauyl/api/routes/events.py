@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,8 @@ from qarauyl.errors import NotFoundError
 from qarauyl.store.models import Camera, HealthEvent
 
 router = APIRouter(prefix="/events", tags=["events"], responses=PROTECTED)
+# Ids are 32-bit in SQLite and PostgreSQL alike; a larger number is a 422, not a database error.
+EventId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _view(event: HealthEvent, code: str) -> dict[str, Any]:
@@ -95,7 +97,7 @@ def _event(session: Session, event_id: int, principal: Principal) -> tuple[Healt
 
 @router.get("/{event_id}", response_model=EventOut, summary="One event", responses=errors(404))
 def get_event(
-    event_id: int, db: Db, principal: Annotated[Principal, Depends(allow("events.read"))]
+    event_id: EventId, db: Db, principal: Annotated[Principal, Depends(allow("events.read"))]
 ) -> dict[str, Any]:
     with db.session() as session:
         return _view(*_event(session, event_id, principal))
@@ -108,7 +110,7 @@ def get_event(
     responses=errors(404, 409),
 )
 def acknowledge(
-    event_id: int, db: Db, client: Client, principal: Annotated[Principal, Depends(allow("events.ack"))]
+    event_id: EventId, db: Db, client: Client, principal: Annotated[Principal, Depends(allow("events.ack"))]
 ) -> dict[str, Any]:
     with db.session() as session:
         event, code = _event(session, event_id, principal)
