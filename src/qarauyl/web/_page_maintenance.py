@@ -1,0 +1,366 @@
+"""Console pages for repairs: the engineer's ticket queue (phone first) and the maintenance KPIs.
+
+    /tickets   the queue: engineers see their organisation's tickets, the OCC everyone's; each card has
+               the camera's place with a route link, the fault's snapshot, the SLA clock, the next
+               lifecycle steps, a comment box and a photo upload
+    /kpi       availability by district / vendor / contractor, MTTR, MTBF, SLA compliance, backlog,
+               chronic cameras, for a period; XLSX download
+
+Registered when `qarauyl.web.mount` imports this module. Texts live here (en/ru/kk) until they move
+into the console's catalogues.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from nicegui import events, ui
+
+from qarauyl.errors import QarauylError
+from qarauyl.maintenance._common import STATUSES
+from qarauyl.maintenance.config import load_config
+from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+from qarauyl.maintenance.tickets import (
+    ALLOWED,
+    TicketView,
+    add_comment,
+    add_photo,
+    list_tickets,
+    set_status,
+)
+from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
+
+# Who may work tickets: the roles that acknowledge events (admin, operator, engineer).
+WORK_ACTION = "events.ack"
+PRIORITY_COLOURS = {"critical": "red-8", "high": "orange-8", "normal": "blue-7", "low": "grey-7"}
+SLA_COLOURS = {
+    "ok": "green-8",
+    "warning": "amber-8",
+    "breached": "red-8",
+    "met": "green-8",
+    "missed": "red-8",
+}
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "tickets": "Repairs",
+        "kpi": "Maintenance KPIs",
+        "route": "Route",
+        "hours_left": "{h} h left",
+        "overdue": "{h} h overdue",
+        "comment": "Comment",
+        "send": "Send",
+        "photo": "Add a photo",
+        "resolution": "Resolution code",
+        "override": "Close without the monitor's confirmation: reason",
+        "proposed": "Working again: proposed for resolution",
+        "empty": "No open tickets.",
+        "period": "Period",
+        "show": "Show",
+        "download": "Download XLSX",
+        "availability": "Availability",
+        "mttr": "MTTR",
+        "mtbf": "MTBF",
+        "backlog": "Backlog",
+        "compliance": "SLA compliance",
+        "chronic": "Chronic cameras",
+        "all": "Show closed",
+        "cameras": "cameras",
+    },
+    "ru": {
+        "tickets": "Ремонт",
+        "kpi": "Показатели обслуживания",
+        "route": "Маршрут",
+        "hours_left": "осталось {h} ч",
+        "overdue": "просрочено на {h} ч",
+        "comment": "Комментарий",
+        "send": "Отправить",
+        "photo": "Добавить фото",
+        "resolution": "Код решения",
+        "override": "Закрыть без подтверждения мониторинга: причина",
+        "proposed": "Камера снова работает: предложено закрыть",
+        "empty": "Открытых заявок нет.",
+        "period": "Период",
+        "show": "Показать",
+        "download": "Скачать XLSX",
+        "availability": "Доступность",
+        "mttr": "MTTR",
+        "mtbf": "MTBF",
+        "backlog": "Очередь",
+        "compliance": "Соблюдение SLA",
+        "chronic": "Хронические камеры",
+        "all": "Показать закрытые",
+        "cameras": "камер",
+    },
+    "kk": {
+        "tickets": "Жөндеу",
+        "kpi": "Қызмет көрсеткіштері",
+        "route": "Бағыт",
+        "hours_left": "{h} сағ қалды",
+        "overdue": "{h} сағ кешікті",
+        "comment": "Пікір",
+        "send": "Жіберу",
+        "photo": "Фото қосу",
+        "resolution": "Шешім коды",
+        "override": "Мониторинг растауынсыз жабу: себебі",
+        "proposed": "Камера қайта жұмыс істейді: жабу ұсынылады",
+        "empty": "Ашық өтінім жоқ.",
+        "period": "Кезең",
+        "show": "Көрсету",
+        "download": "XLSX жүктеу",
+        "availability": "Қолжетімділік",
+        "mttr": "MTTR",
+        "mtbf": "MTBF",
+        "backlog": "Кезек",
+        "compliance": "SLA орындалуы",
+        "chronic": "Созылмалы камералар",
+        "all": "Жабылғандарды көрсету",
+        "cameras": "камера",
+    },
+}
+
+
+def _t(page: Page, key: str, **values: Any) -> str:
+    text = _TEXT.get(page.tr.language, _TEXT["en"]).get(key) or _TEXT["en"][key]
+    return text.format(**values) if values else text
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _queue(page: Page, include_closed: bool) -> list[TicketView]:
+    maintainer = page.scope.maintainer_id if page.scope.restricted else None
+    if page.scope.restricted and maintainer is None:
+        return []  # an engineer without an organisation has no queue
+    return list_tickets(
+        state().db,
+        now=_now(),
+        config=load_config(),
+        maintainer_id=maintainer,
+        statuses=STATUSES if include_closed else ALLOWED_ACTIVE,
+    )
+
+
+ALLOWED_ACTIVE = tuple(s for s in STATUSES if s not in ("closed", "cancelled"))
+
+
+def _card(page: Page, view: TicketView, redraw: Any) -> None:
+    tr = page.tr
+    with ui.card().classes("w-full q-pa-sm").props(f"flat bordered data-testid=ticket-{view.id}"):
+        with ui.row().classes("items-center gap-2 w-full"):
+            ui.badge(view.priority, color=PRIORITY_COLOURS.get(view.priority, "grey-7"))
+            ui.label(f"#{view.id}").classes("text-weight-medium")
+            ui.label(view.status.replace("_", " "))
+            ui.space()
+            if view.hours_left is not None:
+                text = (
+                    _t(page, "hours_left", h=f"{view.hours_left:.1f}")
+                    if view.hours_left >= 0
+                    else _t(page, "overdue", h=f"{-view.hours_left:.1f}")
+                )
+                ui.badge(text, color=SLA_COLOURS.get(view.sla, "grey-7")).props("outline")
+        if view.camera_code:
+            with ui.row().classes("items-center gap-2 w-full"):
+                if view.camera_health:
+                    health_badge(tr, view.camera_health)
+                ui.link(view.camera_code, f"/cameras/{view.camera_code}").classes("text-weight-medium")
+                ui.label(view.camera_name or "").classes("text-caption text-grey-8")
+            ui.label(", ".join(filter(None, [view.address, view.district]))).classes("text-body2")
+            if view.route_url:
+                ui.link(_t(page, "route"), view.route_url, new_tab=True).classes("text-primary")
+            if view.camera_id is not None:
+                ui.image(f"/console/snapshot/{view.camera_id}/latest.jpg").classes("w-full max-w-md rounded")
+        else:
+            ui.label(view.grouping or view.title).classes("text-body2")
+            ui.label(f"{len(view.members)} {_t(page, 'cameras')}").classes("text-caption")
+        ui.label(", ".join(tr.maybe("fault", c) for c in view.codes)).classes("text-caption")
+        if view.proposed_for_resolution:
+            ui.label(_t(page, "proposed")).classes("text-positive text-caption")
+        if not page.can(WORK_ACTION) or view.status in ("closed", "cancelled"):
+            return
+        resolution = ui.input(_t(page, "resolution")).props("dense").classes("w-full")
+        override = ui.input(_t(page, "override")).props("dense").classes("w-full")
+
+        def move(status: str) -> None:
+            try:
+                set_status(
+                    state().db,
+                    view.id,
+                    status,
+                    now=_now(),
+                    config=load_config(),
+                    actor=page.person,
+                    resolution_code=resolution.value or None,
+                    override_reason=override.value or None,
+                )
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            redraw()
+
+        with ui.row().classes("gap-1 w-full"):
+            for status in sorted(ALLOWED[view.status], key=STATUSES.index):
+                ui.button(status.replace("_", " "), on_click=lambda s=status: move(s)).props(
+                    f"dense outline data-testid=ticket-{view.id}-{status}"
+                )
+        with ui.row().classes("items-center gap-1 w-full no-wrap"):
+            comment = ui.input(_t(page, "comment")).props("dense").classes("grow")
+
+            def send() -> None:
+                try:
+                    add_comment(state().db, view.id, comment.value or "", now=_now(), actor=page.person)
+                except QarauylError as exc:
+                    notify_error(tr, exc)
+                    return
+                comment.value = ""
+                ui.notify("✓")
+
+            ui.button(_t(page, "send"), on_click=send).props("dense flat")
+
+        async def upload(event: events.UploadEventArguments) -> None:
+            try:
+                data = await event.file.read()
+                add_photo(
+                    state().db,
+                    view.id,
+                    data,
+                    photo_dir=state().settings.data_dir / "ticket-photos",
+                    now=_now(),
+                    actor=page.person,
+                )
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            ui.notify("✓")
+
+        ui.upload(
+            label=_t(page, "photo"), on_upload=upload, auto_upload=True, max_file_size=10_000_000
+        ).props('accept="image/jpeg" capture=environment dense flat').classes("w-full")
+
+
+@ui.page("/tickets")
+def tickets_page() -> None:
+    with frame("nav.tickets", "/tickets") as page:
+        if page is None:
+            return
+        show_closed = ui.switch(_t(page, "all")).props("data-testid=tickets-all")
+
+        @ui.refreshable
+        def queue() -> None:
+            views = _queue(page, bool(show_closed.value))
+            if not views:
+                ui.label(_t(page, "empty")).classes("text-grey-8")
+            for view in views:
+                _card(page, view, queue.refresh)
+
+        show_closed.on_value_change(lambda _: queue.refresh())
+        with ui.column().classes("w-full max-w-2xl gap-2"):
+            queue()
+
+
+@ui.page("/kpi")
+def kpi_page() -> None:
+    with frame("nav.kpi", "/kpi") as page:
+        if page is None:
+            return
+        tr = page.tr
+        last_month = (_now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        with ui.row().classes("items-end gap-2"):
+            period_input = ui.input(_t(page, "period"), value=last_month).props(
+                "dense data-testid=kpi-period"
+            )
+            show = ui.button(_t(page, "show")).props("dense")
+            download = ui.button(_t(page, "download")).props("dense outline")
+
+        @ui.refreshable
+        def body() -> None:
+            try:
+                report = compute_kpis(state().db, parse_period(period_input.value or last_month), now=_now())
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            with ui.row().classes("gap-6"):
+                for label, value in (
+                    (_t(page, "availability"), tr.percent(report.fleet.availability, 2)),
+                    (_t(page, "mttr"), f"{tr.number(report.mttr_hours, 1)} h"),
+                    (_t(page, "mtbf"), f"{tr.number(report.fleet.mtbf_hours, 1)} h"),
+                    (_t(page, "backlog"), tr.number(report.backlog.open)),
+                ):
+                    with ui.column().classes("gap-0"):
+                        ui.label(value).classes("text-h6")
+                        ui.label(label).classes("text-caption text-grey-8")
+            for title, rows in (
+                ("district", report.by_district),
+                ("vendor", report.by_vendor),
+                ("contractor", report.by_contractor),
+            ):
+                ui.echart(
+                    {
+                        "animation": False,
+                        "grid": {"left": 120, "right": 16, "top": 24, "bottom": 24},
+                        "title": {
+                            "text": f"{_t(page, 'availability')}: {title}",
+                            "textStyle": {"fontSize": 13},
+                        },
+                        "xAxis": {
+                            "type": "value",
+                            "min": 0,
+                            "max": 100,
+                            "axisLabel": {"formatter": "{value}%"},
+                        },
+                        "yAxis": {"type": "category", "data": [r.name for r in rows]},
+                        "series": [
+                            {
+                                "type": "bar",
+                                "data": [
+                                    round(100 * r.availability, 2) if r.availability is not None else None
+                                    for r in rows
+                                ],
+                            }
+                        ],
+                    }
+                ).classes("w-full").style(f"height: {80 + 24 * len(rows)}px")
+            ui.table(
+                columns=[
+                    {"name": "name", "label": "", "field": "name", "align": "left"},
+                    {"name": "resolved", "label": "resolved", "field": "resolved"},
+                    {"name": "mttr", "label": _t(page, "mttr"), "field": "mttr"},
+                    {"name": "sla", "label": _t(page, "compliance"), "field": "sla"},
+                    {"name": "backlog", "label": _t(page, "backlog"), "field": "backlog"},
+                ],
+                rows=[
+                    {
+                        "name": c.name,
+                        "resolved": c.resolved,
+                        "mttr": tr.number(c.mttr_hours, 1),
+                        "sla": tr.percent(c.sla_compliance),
+                        "backlog": c.backlog,
+                    }
+                    for c in report.contractors
+                ],
+            ).classes("w-full")
+            if report.chronic:
+                ui.label(_t(page, "chronic")).classes("text-subtitle1")
+                for camera in report.chronic:
+                    ui.label(
+                        f"{camera.code} · {camera.district} · {camera.failures} × · "
+                        f"{tr.percent(camera.availability)}"
+                    )
+
+        def xlsx() -> None:
+            try:
+                report = compute_kpis(state().db, parse_period(period_input.value or last_month), now=_now())
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            with tempfile.TemporaryDirectory() as tmp:
+                path = export_xlsx(report, Path(tmp) / "kpi.xlsx")
+                ui.download(path.read_bytes(), f"qarauyl-kpi-{report.period.label}.xlsx")
+
+        show.on_click(body.refresh)
+        download.on_click(xlsx)
+        body()
