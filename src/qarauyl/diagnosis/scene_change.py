@@ -31,9 +31,27 @@ def _ncc(a: Array, b: Array) -> float:
     return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
 
 
+_LIGHT_HALO = np.ones((7, 7), np.uint8)
+
+
+def _not_lights(reference: Array, current: Array) -> Array:
+    """1.0 except around small bright light sources (lamps, headlights) in either thumbnail, 0.0 there.
+
+    At night the strongest edges are lights: they move with the cars, flare and switch, and would decide
+    the comparison alone. Only dark pictures are masked: in daylight, bright areas (white walls, lines,
+    cars) are the scene."""
+    bright = ((reference >= 180) | (current >= 180)).astype(np.uint8)
+    if np.count_nonzero(bright) > 0.1 * bright.size or float(current.mean()) >= 100.0:
+        return np.ones(reference.shape, np.float32)
+    keep: Array = (cv2.dilate(bright, _LIGHT_HALO) == 0).astype(np.float32)
+    return keep
+
+
 def compare(reference: Array, current: Array) -> tuple[float, float, float, float]:
     """(aligned structure NCC, shift as share of width, correlation response, reference structure level)."""
     ref_s, cur_s = structure(reference), structure(current)
+    keep = _not_lights(reference, current)
+    ref_s, cur_s = ref_s * keep, cur_s * keep
     (dx, dy), response = phase_correlate(ref_s, cur_s, _WINDOW)
     h, w = ref_s.shape
     ix, iy = round(dx), round(dy)
@@ -81,7 +99,8 @@ def _warped_ncc(reference: Array, current: Array, transform: Array, width: int) 
     h, w = reference.shape
     m = transform.astype(np.float32).copy()
     m[:, 2] *= w / width
-    ref_s, cur_s = structure(reference), structure(current)
+    keep = _not_lights(reference, current)
+    ref_s, cur_s = structure(reference) * keep, structure(current) * keep
     moved = cv2.warpAffine(ref_s, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=-1.0)
     valid = cv2.warpAffine(np.ones_like(ref_s), m, (w, h), flags=cv2.INTER_NEAREST) > 0.5
     valid[:3], valid[-3:], valid[:, :3], valid[:, -3:] = False, False, False, False
