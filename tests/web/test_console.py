@@ -300,3 +300,45 @@ def test_password_is_never_in_the_pages(new_page: Any, server: str, installation
     page.get_by_test_id("camera-details").wait_for()
     html = page.content()
     assert DEMO_PASSWORD not in html and PASSWORD not in html
+
+
+def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    from qarauyl.store.models import CameraHealthRow
+
+    code = installation.failed[2]  # has pictures (the seed gives the first five)
+    db = _db(installation)
+    try:
+        with db.session() as session:
+            camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
+            old_reference = session.get(CameraHealthRow, camera_id).reference_path  # type: ignore[union-attr]
+        page = new_page()
+        sign_in(page, server, "olzhas", f"/cameras/{code}")
+        page.get_by_test_id("retake-reference").click()
+        page.get_by_text("The latest snapshot is now the reference.").wait_for()
+        page.get_by_test_id("camera-code").wait_for()
+        page.get_by_test_id("edit-camera").click()
+        page.get_by_test_id("edit-name").fill("Arys gate, north")
+        page.get_by_test_id("edit-save").click()
+        page.get_by_test_id("camera-details").get_by_text("Arys gate, north").wait_for()
+        _select(page, "change-lifecycle", "installed")
+        page.get_by_test_id("camera-details").get_by_text("installed", exact=True).wait_for()
+        with db.session() as session:
+            row = session.get(CameraHealthRow, camera_id)
+            camera = session.get(Camera, camera_id)
+            assert row is not None and camera is not None
+            assert row.reference_path and row.reference_path != old_reference
+            assert (camera.name, camera.lifecycle) == ("Arys gate, north", "installed")
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(actor="olzhas", target=code), limit=10, offset=0
+            )
+            actions = sorted(e.action for e in audit)
+        assert actions == ["camera.edit", "camera.lifecycle", "camera.retake_reference"]
+        page.goto(f"{server}/cameras/{code}")
+        screenshot(page, "camera-after-actions")
+    finally:
+        db.dispose()
+    admin = new_page()
+    sign_in(admin, server, "alma", "/admin")
+    assert admin.get_by_test_id("audit-entry").filter(has_text="camera.lifecycle").count() == 1

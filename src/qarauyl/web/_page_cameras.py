@@ -3,7 +3,9 @@ history, events and the actions a person's role allows."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -216,6 +218,7 @@ def _history(page: Page, camera_id: int) -> None:
             :8
         ]
         level = {"ok": 2, "degraded": 1, "failed": 0}
+        levels = [tr.maybe("health", h) for h in ("failed", "degraded", "ok")]
         series: list[dict[str, Any]] = [
             {
                 "name": tr("cameras.health"),
@@ -243,14 +246,21 @@ def _history(page: Page, camera_id: int) -> None:
                 "xAxis": {"type": "time"},
                 "yAxis": [
                     {"type": "value", "scale": True},
-                    {"type": "value", "min": 0, "max": 2, "interval": 1, "position": "right"},
+                    {
+                        "type": "value",
+                        "min": 0,
+                        "max": 2,
+                        "interval": 1,
+                        "position": "right",
+                        "axisLabel": {":formatter": f"v => {json.dumps(levels)}[v] || ''"},
+                    },
                 ],
                 "series": series,
             }
         ).classes("w-full h-64")
 
 
-def _actions(page: Page, detail: dict[str, Any]) -> None:
+def _actions(page: Page, detail: dict[str, Any], on_reference: Callable[[], object]) -> None:
     tr = page.tr
     db = state().db
     code = detail["code"]
@@ -266,7 +276,7 @@ def _actions(page: Page, detail: dict[str, Any]) -> None:
             return
         _auth.record_audit(db, page.person, "camera.retake_reference", code, None, {"reference": path})
         ui.notify(tr("camera.reference_taken"), type="positive")
-        ui.navigate.reload()
+        on_reference()
 
     def change_lifecycle(value: str) -> None:
         try:
@@ -356,8 +366,13 @@ def camera_page(code: str) -> None:
             ui.label(detail["code"]).classes("text-h5").props("data-testid=camera-code")
             health_badge(tr, detail["health"]).classes("text-body2")
             ui.space()
-            _actions(page, detail)
-        _pictures(page, detail)
+            _actions(page, detail, lambda: pictures.refresh())
+
+        @ui.refreshable
+        def pictures() -> None:
+            _pictures(page, _data.camera_detail(state().db, code, page.scope))
+
+        pictures()
         _findings(page, detail)
         _details(page, detail)
         _history(page, detail["id"])

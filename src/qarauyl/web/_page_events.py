@@ -183,8 +183,9 @@ def admin_page() -> None:
             if not entries:
                 ui.label(tr("admin.audit_empty")).classes("text-grey-7")
             for entry in entries:
+                before = entry["before"] or {}
                 changes = ", ".join(
-                    f"{k}: {(entry['before'] or {}).get(k, '—')} → {v}"
+                    f"{k}: {before[k]} → {v}" if k in before else f"{k}: {v}"
                     for k, v in (entry["after"] or {}).items()
                 )
                 ui.label(

@@ -169,7 +169,7 @@ def overview_page() -> None:
                 lambda: _data.fleet_availability(db, _data.now_utc(), page.scope),
             )
             _availability(page, report)
-            with ui.element("div").classes("two-columns w-full"):
+            with ui.element("div").classes("two-columns wide-only w-full"):
                 _breakdown(page, "overview.district", summary.by_district, "by-district")
                 _breakdown(page, "overview.vendor", summary.by_vendor, "by-vendor")
 
