@@ -263,3 +263,12 @@ def test_acknowledging_records_who_and_when_and_is_audited(world: World) -> None
     assert audit["items"][0]["actor"] == "engineer" and audit["items"][0]["target"] == f"event:{event_id}"
     assert audit["items"][0]["before"] == {"acknowledged_by": None}
     assert audit["items"][0]["client"] == "testclient"
+
+
+def test_json_bodies_are_limited_too(world: World) -> None:
+    huge = b'{"code": "H-1", "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    with world.client() as client:
+        r = client.post(
+            "/api/v1/cameras", content=huge, headers={**world.headers("admin"), "Content-Type": "application/json"}
+        )
+    assert r.status_code == 413 and "limit of 1 MiB" in r.json()["detail"]

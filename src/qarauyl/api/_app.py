@@ -53,7 +53,11 @@ def create_app(
     app.include_router(api)
     app.include_router(auth.forms)
     install_error_handlers(app)
-    app.add_middleware(
-        BodyLimit, default=JSON_BODY_LIMIT, per_path={f"{API_PREFIX}/cameras/import": import_limit}
-    )
+    # Only our own paths: the console mounted on this app governs its own uploads.
+    limits = {
+        API_PREFIX: JSON_BODY_LIMIT,
+        "/login": JSON_BODY_LIMIT,
+        f"{API_PREFIX}/cameras/import": import_limit,
+    }
+    app.add_middleware(BodyLimit, per_path=limits)
     return app

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.inventory.records import RawRow, validate_row
@@ -19,7 +19,7 @@ from qarauyl.security import CredentialCipher
 from qarauyl.store.models import Camera, District, NetworkZone, Organisation
 
 _Query = Select[Camera, str, str, str, str]
-Q = TypeVar("Q", _Query, Select[int])
+Q = TypeVar("Q", _Query, Select[int])  # a camera query, with or without its display joins
 _Owner = aliased(Organisation)
 _Maintainer = aliased(Organisation)
 
@@ -74,6 +74,8 @@ def _select() -> _Query:
         .outerjoin(NetworkZone, Camera.zone_id == NetworkZone.id)
         .outerjoin(_Owner, Camera.owner_id == _Owner.id)
         .outerjoin(_Maintainer, Camera.maintainer_id == _Maintainer.id)
+        # The names come from the joins above; the model's own joined relationships would join it all again.
+        .options(lazyload("*"))
     )
     return query
 
@@ -97,14 +99,19 @@ def _filtered(query: Q, filters: CameraQuery, scope: ColumnElement[bool] | None)
     return query
 
 
-def _count(session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None) -> int:
-    """The total for a page, joining only the tables a filter needs: counting through four outer joins
-    costs more than fetching the page itself at 10,000 cameras."""
-    query = select(func.count(Camera.id)).select_from(Camera)
+def _narrowed(query: Q, filters: CameraQuery) -> Q:
+    """Joins only the tables a filter needs."""
     if filters.district:
         query = query.join(District, Camera.district_id == District.id)
     if filters.maintainer:
         query = query.join(_Maintainer, Camera.maintainer_id == _Maintainer.id)
+    return query
+
+
+def _count(session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None) -> int:
+    """The total for a page, joining only what a filter needs: counting through four outer joins
+    costs more than fetching the page itself at 10,000 cameras."""
+    query = _narrowed(select(func.count(Camera.id)).select_from(Camera), filters)
     return int(session.scalar(_filtered(query, filters, scope)) or 0)
 
 
@@ -154,8 +161,11 @@ def audit_view(view: dict[str, Any]) -> dict[str, Any]:
 def list_cameras(
     session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None, *, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    query = _filtered(_select(), filters, scope)
-    rows = session.execute(query.order_by(Camera.code).limit(limit).offset(offset))
+    # The page's ids first, from the camera table and its code index alone; then the display joins for
+    # those ids only. Joining first made SQLite sort the whole joined fleet for every page (~50 ms).
+    ids = _filtered(_narrowed(select(Camera.id).select_from(Camera), filters), filters, scope)
+    page = ids.order_by(Camera.code).limit(limit).offset(offset).scalar_subquery()
+    rows = session.execute(_select().where(Camera.id.in_(page)).order_by(Camera.code))
     return _count(session, filters, scope), [camera_view(row) for row in rows]
 
 

@@ -20,26 +20,28 @@ class _TooLarge(HTTPException):
 
 
 class BodyLimit:
-    """Refuses bodies above `default` bytes, or above `per_path[prefix]` for paths under a prefix, with
-    413 and a sentence naming the limit. A declared Content-Length is checked up front; a chunked body
-    is counted as it arrives."""
+    """Refuses bodies above `per_path[prefix]` bytes for the first matching path prefix (longest first),
+    with 413 and a sentence naming the limit; other paths (the console's own routes) are left to their
+    owner. A declared Content-Length is checked up front; a chunked body is counted as it arrives."""
 
-    def __init__(self, app: ASGIApp, default: int, per_path: dict[str, int]) -> None:
+    def __init__(self, app: ASGIApp, per_path: dict[str, int]) -> None:
         self.app = app
-        self.default = default
-        self.per_path = per_path
+        self.per_path = dict(sorted(per_path.items(), key=lambda item: -len(item[0])))
 
-    def _limit(self, path: str) -> int:
+    def _limit(self, path: str) -> int | None:
         for prefix, limit in self.per_path.items():
             if path.startswith(prefix):
                 return limit
-        return self.default
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope.get("path", ""))
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
+from sqlalchemy.exc import IntegrityError
 
 from qarauyl.accounts import Principal, camera_scope, record_audit
 from qarauyl.api import _cameras as service
@@ -202,14 +203,23 @@ def update_camera(
         return before_view
 
 
-@router.delete("/{code}", status_code=204, summary="Delete a camera and its history", responses=errors(404))
+@router.delete(
+    "/{code}", status_code=204, summary="Delete a camera and its history", responses=errors(404, 409)
+)
 def delete_camera(
     code: str, db: Db, client: Client, principal: Annotated[Principal, Depends(allow("cameras.delete"))]
 ) -> Response:
-    with db.session() as session:
-        before = service.audit_view(service.find_camera(session, code, camera_scope(principal)))
-        session.delete(service.camera_by_code(session, code, camera_scope(principal)))
-        record_audit(session, principal, "cameras.delete", f"camera:{code}", before, None, client=client)
+    try:
+        with db.session() as session:
+            before = service.audit_view(service.find_camera(session, code, camera_scope(principal)))
+            session.delete(service.camera_by_code(session, code, camera_scope(principal)))
+            record_audit(session, principal, "cameras.delete", f"camera:{code}", before, None, client=client)
+    except IntegrityError:
+        # Other capabilities' records (repair tickets…) may refer to the camera without cascading.
+        raise Conflict(
+            f"Camera '{code}' is still referred to by other records (repair tickets?); "
+            "set its lifecycle to decommissioned instead."
+        ) from None
     return Response(status_code=204)
 
 
