@@ -119,7 +119,7 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
         ):
             ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
             ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
-    with ui.left_drawer(value=None, bordered=True).props("width=220 breakpoint=800") as drawer:
+    with ui.left_drawer(value=False, bordered=True).props("show-if-above width=220 breakpoint=800") as drawer:
         drawers.append(drawer)
         for target, key, icon, action in NAVIGATION:
             if not page.can(action):
