@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from maintenance_fleet import T0, Fleet
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
+from qarauyl.cli import app
+from qarauyl.config import Settings
 from qarauyl.errors import InputError
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
@@ -82,7 +82,7 @@ def test_kpis_for_a_day(db: Database, fleet: Fleet) -> None:
     assert empty.fleet.availability is None and empty.mttr_hours is None and empty.backlog.open == 0
 
 
-def test_xlsx_export_and_cli_json(db: Database, fleet: Fleet, tmp_path: Path, database_url: str) -> None:
+def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, settings: Settings) -> None:
     _history(db, fleet)
     report = compute_kpis(db, parse_period("2026-10"), now=datetime(2026, 11, 5, tzinfo=UTC))
     path = export_xlsx(report, tmp_path / "kpi.xlsx")
@@ -93,30 +93,25 @@ def test_xlsx_export_and_cli_json(db: Database, fleet: Fleet, tmp_path: Path, da
     ]
     rows = list(book["Contractors"].iter_rows(values_only=True))
     assert rows[0][:3] == ("name", "resolved", "mttr_hours") and rows[1][0] == "FixIt"
-    env = {
-        **os.environ,
-        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
-        "QARAUYL_DATABASE_URL": database_url,
-        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
-    }
-    command = [sys.executable, "-m", "qarauyl", "kpi", "--period", "2026-10"]
-    result = subprocess.run(
-        [*command, "--json", "--xlsx", str(tmp_path / "k.xlsx")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    # The command, in process (the `settings` fixture points it at this test's database).
+    assert settings.effective_database_url == db.url
+    runner = CliRunner()
+    command = ["kpi", "--period", "2026-10"]
+    result = runner.invoke(app, [*command, "--json", "--xlsx", str(tmp_path / "k.xlsx")])
+    assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["period"]["label"] == "2026-10"
     assert data["fleet"]["failures"] == 2 and data["resolved"] == 2
     assert (tmp_path / "k.xlsx").exists()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
     assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout
-    result = subprocess.run([*command[:-1], "October"], env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and "is not a period" in result.stderr
+    result = runner.invoke(app, ["kpi", "--period", "October"])
+    assert isinstance(result.exception, InputError) and "is not a period" in str(result.exception)
+    result = runner.invoke(app, ["tickets", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    # Most urgent first: 3 (critical, open), then 2 (high, resolved but not yet closed).
+    assert [(t["id"], t["status"]) for t in json.loads(result.stdout)] == [(3, "open"), (2, "resolved")]
 
 
 def test_periods() -> None:
