@@ -6,7 +6,8 @@ Seeds an isolated installation (the demo fleet scaled to N cameras, with failed 
 starts `qarauyl serve`, and measures in headless Chromium, from navigation start:
   overview: until the six numbers are on screen (first visit, then warm)
   map:      until every camera is drawn on the canvas (data fetched, clustered, painted)
-and how long a zoom-in redraw of the map takes in the browser.
+how long a zoom-in redraw of the map takes in the browser, and the camera table (AG Grid, every
+camera) until its rows show.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def main() -> None:
             overview: list[float] = []
             maps: list[float] = []
             redraws: list[float] = []
+            tables: list[float] = []
             for _ in range(runs):
                 begin = time.perf_counter()
                 page.goto(f"{base}/")
@@ -65,6 +67,16 @@ def main() -> None:
                 maps.append(time.perf_counter() - begin)
                 drawn = page.evaluate("window.qarauylMap.data.id.length")
                 assert drawn == cameras, (drawn, cameras)
+                begin = time.perf_counter()
+                page.goto(f"{base}/cameras")
+                page.wait_for_function(
+                    f"document.querySelector('[data-testid=camera-count]')?.dataset.count == '{cameras}'"
+                    " && document.querySelector('.ag-row') !== null",
+                    timeout=120_000,
+                )
+                tables.append(time.perf_counter() - begin)
+                page.goto(f"{base}/map")
+                page.wait_for_function("window.qarauylMap && window.qarauylMap.ready", timeout=120_000)
                 redraws.append(
                     page.evaluate(
                         "(() => { const m = window.qarauylMap; const t = performance.now();"
@@ -74,7 +86,12 @@ def main() -> None:
                 )
             browser.close()
     print(f"console first render, {cameras:,} cameras, {runs} runs (first / median / max):")
-    for name, values in (("overview", overview), ("map (all drawn)", maps), ("map zoom redraw", redraws)):
+    for name, values in (
+        ("overview", overview),
+        ("map (all drawn)", maps),
+        ("map zoom redraw", redraws),
+        ("camera table", tables),
+    ):
         print(f"  {name:18s} {_ms(values[0])} {_ms(statistics.median(values))} {_ms(max(values))}")
 
 
