@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from maintenance_fleet import T0, Fleet
@@ -23,7 +25,9 @@ from qarauyl.maintenance.tickets import (
     set_status,
     ticket_detail,
 )
+from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
+from qarauyl.store.schema import upgrade
 
 CONFIG = MaintenanceConfig(confirm_minutes=30)
 ENGINEER = Principal(id=7, name="aidar", role="engineer", organisation_id=None, language="kk")
@@ -159,3 +163,34 @@ def test_faults_that_do_not_open_tickets_are_ignored(db: Database, fleet: Fleet)
     config = MaintenanceConfig(open_on={"no_signal": "critical"})
     assert process_transitions(db, [], T0 + timedelta(minutes=2), config) == []
     assert _tickets(db) == []
+
+
+def test_concurrent_monitors_never_open_two_tickets(postgres_url: str, tmp_path: Path) -> None:
+    """Two monitor processes flushing at once (PostgreSQL, where that happens): the watermark row lock
+    makes one wait, and every camera gets exactly one ticket."""
+    db = Database(postgres_url)
+    upgrade(db)
+    fleet = Fleet(db, SnapshotStore(tmp_path / "snapshots"))
+    cams = fleet.add(30)
+    fleet.confirm(cams, T0, "offline")
+    config = MaintenanceConfig(district_min_cameras=1000)  # no grouping: one ticket per camera
+    others = [Database(postgres_url) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results: list[list[str]] = []
+
+    def run(database: Database) -> None:
+        barrier.wait()
+        results.append(
+            [c.change for c in process_transitions(database, [], T0 + timedelta(minutes=2), config)]
+        )
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(len(r) for r in results) == [0, 30]
+    tickets = _tickets(db)
+    assert len(tickets) == 30 and len({t.camera_id for t in tickets}) == 30
+    for database in (*others, db):
+        database.dispose()

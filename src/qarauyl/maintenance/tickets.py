@@ -104,11 +104,14 @@ def process_transitions(
     del recorded  # the events are read back from the store: see the module docstring
     changes: list[TicketChange] = []
     with db.session() as session:
+        # The migration creates the row; locking it serialises concurrent callers (PostgreSQL).
         cursor = session.get(MaintenanceCursor, CURSOR, with_for_update=True)
         if cursor is None:
-            before = session.scalar(select(func.max(HealthEvent.id)).where(HealthEvent.at < now - BACKFILL))
-            cursor = MaintenanceCursor(name=CURSOR, value=before or 0)
+            cursor = MaintenanceCursor(name=CURSOR, value=-1)
             session.add(cursor)
+        if cursor.value < 0:
+            before = session.scalar(select(func.max(HealthEvent.id)).where(HealthEvent.at < now - BACKFILL))
+            cursor.value = before or 0
             session.flush()
         outage_cameras: set[int] = set()
         while True:

@@ -108,12 +108,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_ticket_event")),
     )
     op.create_index(op.f("ix_maintenance_ticket_event_ticket_id"), "maintenance_ticket_event", ["ticket_id"])
-    op.create_table(
+    cursor = op.create_table(
         "maintenance_cursor",
         sa.Column("name", sa.String(length=60), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_maintenance_cursor")),
     )
+    # The row exists from the start so that concurrent monitors lock it instead of racing to insert it;
+    # -1 means "never run" (the first run starts a day back).
+    op.bulk_insert(cursor, [{"name": "health_event", "value": -1}])
     op.create_table(
         "notification_outbox",
         sa.Column("id", sa.Integer(), nullable=False),
