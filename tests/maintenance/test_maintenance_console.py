@@ -1,0 +1,80 @@
+"""The repair pages in a real console process: an engineer signs in and sees the queue and the KPIs.
+
+`qarauyl.web.mount` does not import the maintenance page module yet, so the server here imports it
+before building the app exactly as `qarauyl serve` does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from maintenance_fleet import Fleet
+from maintenance_servers import free_port
+
+from qarauyl.accounts import create_user
+from qarauyl.maintenance.config import MaintenanceConfig
+from qarauyl.maintenance.tickets import process_transitions
+from qarauyl.monitor.snapshots import SnapshotStore
+from qarauyl.store.database import Database
+from qarauyl.store.schema import upgrade
+
+SERVER = """
+import uvicorn
+import qarauyl.web._page_maintenance  # noqa: F401
+from qarauyl.cli.serve_cmd import build_app
+uvicorn.run(build_app(), host="127.0.0.1", port={port}, log_level="warning")
+"""
+
+
+@pytest.mark.slow
+def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'qarauyl.db'}"
+    db = Database(url)
+    upgrade(db)
+    fleet = Fleet(db, SnapshotStore(tmp_path / "data" / "snapshots"))
+    [camera] = fleet.add(1)
+    now = datetime.now(UTC)
+    fleet.confirm([camera], now - timedelta(minutes=5), "offline")
+    process_transitions(db, [], now, MaintenanceConfig())
+    create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
+    db.dispose()
+    env = {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_DATABASE_URL": url,
+        "QARAUYL_SECRET_KEY": "console-test-secret-0123456789",
+        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
+    }
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", SERVER.format(port=port)], env=env, cwd=tmp_path)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.get("/api/v1/openapi.json")
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None, "the console process died"
+                    assert time.monotonic() < deadline, "the console did not start"
+                    time.sleep(0.3)
+            answer = client.post(
+                "/login", data={"name": "erlan", "password": "engineer-password-1", "next": "/tickets"}
+            )
+            assert answer.status_code == 303 and answer.headers["location"] == "/tickets"
+            page = client.get("/tickets")
+            assert page.status_code == 200
+            assert "CAM-000" in page.text and "google.com/maps/dir" in page.text
+            assert "acknowledged" in page.text  # the next lifecycle steps are offered to an engineer
+            kpi = client.get("/kpi")
+            assert kpi.status_code == 200 and "Availability" in kpi.text
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
