@@ -152,6 +152,8 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> list[str]:
                 )
                 print(line, flush=True)
                 lines.append(line)
+            # The machine is shared: the load average says how much of the 2 cores the server really had.
+            lines.append(f"{name:10} load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
         finally:
             server.terminate()
             try:

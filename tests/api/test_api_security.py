@@ -171,6 +171,7 @@ TRAVERSALS = [
     "1/latest/evil.jpg",  # a symlink inside the root that points outside it
     "1/latest/notes.txt",  # inside the root, but not a snapshot
     "2/latest",  # a folder
+    "%C2%B9/latest/x.jpg",  # a superscript one: a digit to str.isdigit, not to int()
 ]
 
 
@@ -268,7 +269,6 @@ def test_acknowledging_records_who_and_when_and_is_audited(world: World) -> None
 def test_json_bodies_are_limited_too(world: World) -> None:
     huge = b'{"code": "H-1", "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     with world.client() as client:
-        r = client.post(
-            "/api/v1/cameras", content=huge, headers={**world.headers("admin"), "Content-Type": "application/json"}
-        )
+        headers = {**world.headers("admin"), "Content-Type": "application/json"}
+        r = client.post("/api/v1/cameras", content=huge, headers=headers)
     assert r.status_code == 413 and "limit of 1 MiB" in r.json()["detail"]

@@ -1,9 +1,12 @@
-"""Dependencies of the routes: the database, who is asking, and whether they may."""
+"""Dependencies of the routes: the database, who is asking, and whether they may.
+
+The ones that do no I/O are `async def` so FastAPI calls them inline: a plain `def` dependency costs a
+hop through the thread pool on every request. `current_principal` reads the database, so it stays sync."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -12,26 +15,23 @@ from qarauyl.monitor import SnapshotStore
 from qarauyl.security import CredentialCipher
 from qarauyl.store.database import Database
 
-# The answers every protected route may give besides its own; documented so the OpenAPI spec is complete.
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {}
 
-
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_snapshots(request: Request) -> SnapshotStore:
+async def get_snapshots(request: Request) -> SnapshotStore:
     store: SnapshotStore = request.app.state.snapshots
     return store
 
 
-def get_cipher(request: Request) -> CredentialCipher:
+async def get_cipher(request: Request) -> CredentialCipher:
     cipher: CredentialCipher = request.app.state.cipher
     return cipher
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The peer address. Behind a reverse proxy this is the proxy: run uvicorn with --proxy-headers and
     --forwarded-allow-ips so Starlette puts the real client here (throttling and the audit log use it)."""
     return request.client.host if request.client else "unknown"
@@ -44,11 +44,11 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
-def allow(action: str) -> Callable[[Principal], Principal]:
+def allow(action: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets the request through only if the principal's role permits `action`.
     The action is also recorded on the dependency so tests can read which action a route needs."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         require(principal, action)
         return principal
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -29,7 +30,7 @@ def snapshot(
     # it. SnapshotStore.resolve then refuses anything outside the snapshot root (`..`, absolute paths,
     # symlinks leading out) and anything but an existing .jpg file; every refusal is the same 404.
     first = path.split("/", 1)[0]
-    if not first.isdigit() or len(first) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", first):  # ASCII digits only: "¹".isdigit() is True
         raise NotFoundError("No such snapshot.")
     with db.session() as session:
         if not service.camera_id_in_scope(session, int(first), camera_scope(principal)):
