@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from maintenance_fleet import Fleet
+from maintenance_fleet import JPEG, Fleet
 from maintenance_servers import free_port
 
 from qarauyl.accounts import create_user
 from qarauyl.maintenance.config import MaintenanceConfig
-from qarauyl.maintenance.tickets import process_transitions
+from qarauyl.maintenance.tickets import add_photo, process_transitions
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
 from qarauyl.store.schema import upgrade
@@ -43,6 +43,7 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
     fleet.confirm([camera], now - timedelta(minutes=5), "offline")
     process_transitions(db, [], now, MaintenanceConfig())
     create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
+    photo = add_photo(db, 1, JPEG, photo_dir=tmp_path / "data" / "ticket-photos", now=now)
     db.dispose()
     env = {
         **os.environ,
@@ -55,6 +56,7 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-c", SERVER.format(port=port)], env=env, cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
+        photo_url = f"/console/ticket-photo/1/{photo.rsplit('/', 1)[-1]}"
         with httpx.Client(base_url=base, timeout=10) as client:
             deadline = time.monotonic() + 60
             while True:
@@ -65,6 +67,7 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
                     assert server.poll() is None, "the console process died"
                     assert time.monotonic() < deadline, "the console did not start"
                     time.sleep(0.3)
+            assert client.get(photo_url).status_code == 403  # not signed in
             answer = client.post(
                 "/login", data={"name": "erlan", "password": "engineer-password-1", "next": "/tickets"}
             )
@@ -73,6 +76,10 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
             assert page.status_code == 200
             assert "CAM-000" in page.text and "google.com/maps/dir" in page.text
             assert "acknowledged" in page.text  # the next lifecycle steps are offered to an engineer
+            assert photo_url in page.text
+            served = client.get(photo_url)
+            assert served.status_code == 200 and served.content == JPEG
+            assert client.get("/console/ticket-photo/1/..%2F..%2Fqarauyl.db").status_code == 404
             kpi = client.get("/kpi")
             assert kpi.status_code == 200 and "Availability" in kpi.text
     finally:

@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from nicegui import events, ui
+from fastapi import HTTPException, Request
+from fastapi.responses import FileResponse
+from nicegui import app, events, ui
 
-from qarauyl.errors import QarauylError
+from qarauyl.errors import NotFoundError, QarauylError
 from qarauyl.maintenance._common import STATUSES
 from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
@@ -30,8 +32,10 @@ from qarauyl.maintenance.tickets import (
     add_photo,
     list_tickets,
     set_status,
+    ticket_detail,
 )
-from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
+from qarauyl.web import _auth
+from qarauyl.web._shell import Page, frame, health_badge, notify_error, person_from_route, state
 
 # Who may work tickets: the roles that acknowledge events (admin, operator, engineer).
 WORK_ACTION = "events.ack"
@@ -121,6 +125,38 @@ _TEXT: dict[str, dict[str, str]] = {
         "cameras": "камера",
     },
 }
+
+
+def _photo_dir() -> Path:
+    return state().settings.data_dir / "ticket-photos"
+
+
+@app.get("/console/ticket-photo/{ticket_id}/{name}", include_in_schema=False)
+def ticket_photo(request: Request, ticket_id: int, name: str) -> FileResponse:
+    """A photo from the field, for people who may see the ticket's camera. Only names the ticket's
+    journal lists are served, so no path from the URL ever reaches the file system."""
+    person = person_from_route(request)
+    if person is None or not _auth.permitted(person, "cameras.read"):
+        raise HTTPException(status_code=403, detail="Sign in to the console first.")
+    try:
+        detail = ticket_detail(state().db, ticket_id, now=_now(), config=load_config())
+    except NotFoundError:
+        raise HTTPException(status_code=404, detail="No such photo.") from None
+    scope = _auth.scope_of(person)
+    if scope.restricted and _ticket_maintainer(ticket_id) != scope.maintainer_id:
+        raise HTTPException(status_code=404, detail="No such photo.")
+    wanted = f"tickets/{ticket_id}/{name}"
+    if wanted not in detail.photos:
+        raise HTTPException(status_code=404, detail="No such photo.")
+    return FileResponse(_photo_dir() / wanted, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+def _ticket_maintainer(ticket_id: int) -> int | None:
+    from qarauyl.maintenance.models import Ticket
+
+    with state().db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        return ticket.maintainer_id if ticket else None
 
 
 def _t(page: Page, key: str, **values: Any) -> str:
@@ -228,7 +264,7 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
                     state().db,
                     view.id,
                     data,
-                    photo_dir=state().settings.data_dir / "ticket-photos",
+                    photo_dir=_photo_dir(),
                     now=_now(),
                     actor=page.person,
                 )
@@ -236,7 +272,12 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
                 notify_error(tr, exc)
                 return
             ui.notify("✓")
+            redraw()
 
+        for photo in ticket_detail(state().db, view.id, now=_now(), config=load_config()).photos:
+            ui.image(f"/console/ticket-photo/{view.id}/{photo.rsplit('/', 1)[-1]}").classes(
+                "w-full max-w-md rounded"
+            )
         ui.upload(
             label=_t(page, "photo"), on_upload=upload, auto_upload=True, max_file_size=10_000_000
         ).props('accept="image/jpeg" capture=environment dense flat').classes("w-full")
