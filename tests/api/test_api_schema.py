@@ -5,6 +5,7 @@ every route is reachable, against a real app on SQLite with the small test world
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,18 +19,36 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import make_url, text
 
 from tests.api.conftest import World, build_world
+from tests.conftest import PG_ADMIN_URL
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
-def schema_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def schema_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world on each backend: PostgreSQL refuses things SQLite stores (NUL characters, 64-bit ids)."""
     tmp: Path = tmp_path_factory.mktemp("schema")
-    built = build_world(tmp, f"sqlite:///{tmp / 'api.db'}")
-    yield built
-    built.db.dispose()
+    if request.param == "sqlite":
+        built = build_world(tmp, f"sqlite:///{tmp / 'api.db'}")
+        yield built
+        built.db.dispose()
+        return
+    admin = request.getfixturevalue("pg_admin_engine")
+    name = f"qarauyl_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        built = build_world(
+            tmp, make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        )
+        yield built
+        built.db.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_api_matches_its_schema(schema_world: World) -> None:

@@ -272,3 +272,15 @@ def test_json_bodies_are_limited_too(world: World) -> None:
         headers = {**world.headers("admin"), "Content-Type": "application/json"}
         r = client.post("/api/v1/cameras", content=huge, headers=headers)
     assert r.status_code == 413 and "limit of 1 MiB" in r.json()["detail"]
+
+
+def test_nul_characters_are_a_422_on_every_backend(world: World) -> None:
+    with world.client() as client:
+        h = world.headers("admin")
+        r = client.get("/api/v1/cameras?search=a%00b", headers=h)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query"]
+        body = {"code": "Z-1", "name": "a\u0000b", "vendor": "axis", "latitude": 43.0, "longitude": 68.0}
+        r = client.post("/api/v1/cameras", json=body, headers=h)
+        assert r.status_code == 422 and "NUL" in r.json()["message"]
+        r = client.get("/api/v1/users/a%00b", headers=h)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path"]

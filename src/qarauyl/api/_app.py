@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from qarauyl.accounts import SessionCodec
+from qarauyl.api._deps import reject_nul
 from qarauyl.api._errors import install_error_handlers
 from qarauyl.api._limits import BodyLimit
 from qarauyl.api.routes import auth, cameras, events, snapshots, summary, users
@@ -47,7 +48,7 @@ def create_app(
     app.state.cipher = CredentialCipher(secret)
     app.state.sessions = SessionCodec(secret)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
     for module in (auth, cameras, events, snapshots, summary, users):
         api.include_router(module.router)
     app.include_router(api)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from qarauyl.accounts import AuthError, Principal, principal_from_request, require
+from qarauyl.errors import InputError, Problem
 from qarauyl.monitor import SnapshotStore
 from qarauyl.security import CredentialCipher
 from qarauyl.store.database import Database
@@ -35,6 +36,25 @@ async def client_address(request: Request) -> str:
     """The peer address. Behind a reverse proxy this is the proxy: run uvicorn with --proxy-headers and
     --forwarded-allow-ips so Starlette puts the real client here (throttling and the audit log use it)."""
     return request.client.host if request.client else "unknown"
+
+
+async def reject_nul(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL characters; refuse them with a 422 here rather than let the
+    database fail with a 500 (SQLite would store them, so both backends now answer alike)."""
+    where = None
+    if "\x00" in request.scope.get("path", ""):
+        where = "path"
+    elif "%00" in request.url.query or "\x00" in request.url.query:
+        where = "query"
+    elif request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()  # already read and cached by FastAPI for JSON routes
+        if b"\\u0000" in body or b"\x00" in body:
+            where = "body"
+    if where:
+        raise InputError(
+            f"The request {where} contains a NUL character, which no text field may hold.",
+            [Problem(where, where, "contains a NUL character")],
+        )
 
 
 def current_principal(request: Request) -> Principal:

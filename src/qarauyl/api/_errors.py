@@ -20,11 +20,15 @@ def _problems(exc: InputError) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for problem in exc.problems:
         # A file problem keeps its `FILE:LINE` place; a field problem is located in the body like FastAPI's.
-        loc: list[str | int] = (
-            ["body", problem.column] if problem.location == "body" else ["file", problem.location]
-        )
-        if problem.location not in ("body",) and problem.column:
-            loc.append(problem.column)
+        loc: list[str | int]
+        if problem.location in ("body", "query", "path"):
+            loc = (
+                [problem.location]
+                if problem.column == problem.location
+                else [problem.location, problem.column]
+            )
+        else:
+            loc = ["file", problem.location, *([problem.column] if problem.column else [])]
         out.append({"loc": loc, "msg": problem.message, "type": "value_error", "problem": str(problem)})
     return out
 

@@ -99,6 +99,8 @@ def login_form(
 ) -> Response:
     """The console's sign-in form posts here; failures go back to /login?error=invalid|throttled."""
     target = safe_next(next)
+    if "\x00" in name + password:  # PostgreSQL cannot even look such a name up
+        return RedirectResponse("/login?" + urlencode({"error": "invalid", "next": target}), status_code=303)
     try:
         principal = authenticate(db, name, password, client=client)
     except ThrottledError:
