@@ -3,6 +3,8 @@ import, filter and page through cameras, edit one, acknowledge an event; the adm
 
 from __future__ import annotations
 
+import time
+
 from tests.api.conftest import World, password_of
 
 
@@ -71,6 +73,9 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         deleted = admin.delete("/api/v1/cameras/F-030", headers=h)
         assert deleted.status_code == 204
         assert admin.get("/api/v1/cameras/F-030", headers=h).status_code == 404
+        # The summary is cached for at most a second, then counts the deletion.
+        time.sleep(1.1)
+        assert admin.get("/api/v1/summary", headers=h).json()["total"]["installed"] == 31
         gone = admin.get("/api/v1/audit?action=cameras.delete", headers=h).json()["items"][0]
         assert (
             gone["target"] == "camera:F-030" and gone["before"]["name"] == "Flow 30" and gone["after"] is None
