@@ -31,9 +31,7 @@ def _read_password(from_stdin: bool) -> str:
 def create(
     name: str = typer.Argument(..., help="The sign-in name.", show_default=False),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}.", show_default=False),
-    org: str | None = typer.Option(
-        None, "--org", help="Organisation (engineers: their contractor)."
-    ),
+    org: str | None = typer.Option(None, "--org", help="Organisation (engineers: their contractor)."),
     language: str = typer.Option("en", "--language", help="kk, ru or en."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
