@@ -1,29 +1,44 @@
-"""`qarauyl demo seed|run`: the Turkistan demo fleet on the embedded default."""
+"""`qarauyl demo seed|run`: the Turkistan demo on the embedded default.
+
+`demo run` is what `make demo` starts: it seeds the fleet, starts the camera simulator with a
+realistic mix of healthy and faulty cameras, and runs the monitor against it. The simulator is a
+rehearsal tool, so it is started here as a separate process and never imported by the product.
+"""
 
 from __future__ import annotations
 
-import typer
+import logging
+import threading
+from pathlib import Path
 
-from qarauyl.cli._app import app, console
+import typer
+from rich.logging import RichHandler
+
+from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
+from qarauyl.cli.monitor_cmd import describe
 from qarauyl.cli.status_cmd import status
 from qarauyl.config import get_settings
-from qarauyl.inventory.demo_fleet import DEMO_CAMERAS, DEMO_SEED, seed_demo
+from qarauyl.inventory.demo_fleet import (
+    DEMO_CAMERAS,
+    DEMO_PASSWORD,
+    DEMO_SEED,
+    DEMO_USERNAME,
+    demo_faults,
+    generate_fleet,
+    seed_demo,
+)
+from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
 
-demo_app = typer.Typer(help="The Turkistan demo: a synthetic fleet, later simulated cameras and the console.")
+demo_app = typer.Typer(help="The Turkistan demo: a synthetic fleet, simulated cameras, the monitor.")
 app.add_typer(demo_app, name="demo")
 
 
-@demo_app.command("seed")
-def seed(
-    cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
-    seed_value: int = typer.Option(
-        DEMO_SEED, "--seed", help="Random seed; the same seed gives the same fleet."
-    ),
+def _seed(
+    cameras: int, seed_value: int, rtsp_base: str, stream_resolution: tuple[int, int] | None = None
 ) -> None:
-    """Create (or bring up to date) the Turkistan region demo fleet."""
     settings = get_settings()
     db = open_database(settings)
     with progress_bar() as progress:
@@ -32,6 +47,8 @@ def seed(
             cipher=CredentialCipher.from_settings(settings),
             cameras=cameras,
             seed=seed_value,
+            rtsp_base=rtsp_base,
+            stream_resolution=stream_resolution,
             progress=progress,
         )
     console.print(
@@ -41,8 +58,70 @@ def seed(
     )
 
 
+@demo_app.command("seed")
+def seed(
+    cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
+    seed_value: int = typer.Option(
+        DEMO_SEED, "--seed", help="Random seed; the same seed gives the same fleet."
+    ),
+    rtsp_base: str = typer.Option("rtsp://127.0.0.1:8554", help="Where the fleet's streams are served."),
+) -> None:
+    """Create (or bring up to date) the Turkistan region demo fleet."""
+    _seed(cameras, seed_value, rtsp_base)
+
+
 @demo_app.command("run")
-def run(cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras.")) -> None:
-    """Seed the demo fleet and show the fleet summary (later: simulator, monitor and console)."""
-    seed(cameras=cameras, seed_value=DEMO_SEED)
+def run(
+    cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
+    interval: float = typer.Option(90.0, "--interval", min=10.0, help="Seconds per monitor cycle."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Probe workers."),
+    rtsp_port: int = typer.Option(8554, "--rtsp-port", help="Simulator RTSP port (0: any free port)."),
+    control_port: int = typer.Option(
+        8555, "--control-port", help="Simulator control port (0: any free port)."
+    ),
+    cycles: int = typer.Option(0, "--cycles", min=0, help="Stop after this many monitor cycles (0: run on)."),
+) -> None:
+    """Seed the fleet, start simulated cameras with a realistic mix of faults, and monitor them."""
+    from qarauyl.sim.harness import run_simulator  # the rehearsal tool, started only by the demo
+
+    settings = get_settings()
+    logging.basicConfig(level="WARNING", handlers=[RichHandler(console=err_console)], format="%(message)s")
+    rows = generate_fleet(cameras, DEMO_SEED)
+    faults = demo_faults(rows, DEMO_SEED)
+    console.print(
+        f"Starting {cameras} simulated cameras ({len(faults)} with faults); first start encodes clips…"
+    )
+    with run_simulator(
+        cameras,
+        cache_dir=Path(settings.data_dir) / "sim-cache",
+        username=DEMO_USERNAME,
+        password=DEMO_PASSWORD,
+        faults=faults,
+        port=rtsp_port,
+        control_port=control_port,
+        variety=4,
+        clip_seconds=7.0,
+        max_lifetime=30 * 24 * 3600.0,
+    ) as sim:
+        _seed(cameras, DEMO_SEED, f"rtsp://{sim.host}:{sim.port}", stream_resolution=(640, 360))
+        db = open_database(settings)
+        snapshots = SnapshotStore(settings.data_dir / "snapshots")
+        options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0)
+        stop = threading.Event()
+        done = 0
+
+        def on_cycle(summary: object) -> None:
+            nonlocal done
+            done += 1
+            console.print(describe(summary), markup=False)  # type: ignore[arg-type]
+            if cycles and done >= cycles:
+                stop.set()
+
+        console.print(f"Simulator: rtsp://{sim.host}:{sim.port}/cam/<id>, control API {sim.control_url}/docs")
+        console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
+        with Monitor(db, CredentialCipher.from_settings(settings), snapshots, options) as monitor:
+            try:
+                monitor.run_forever(stop, on_cycle=on_cycle)
+            except KeyboardInterrupt:
+                stop.set()
     status(as_json=False)

@@ -144,9 +144,31 @@ def _pick(
     return vendor, rng.choice(models)
 
 
-def demo_password(code: str, seed: int) -> str:
-    """Deterministic per camera, so that the simulator can be told the same passwords."""
-    return f"demo-{random.Random(f'{seed}:{code}').getrandbits(40):010x}"
+# One password for every demo camera, so that the simulator can serve the whole fleet with it.
+DEMO_PASSWORD = "qarauyl-demo"
+
+# The demo's "realistic mix": what share of connected cameras shows which fault in the simulator.
+# Roughly the region's numbers: about 6% broken (offline, refused), and a tail of picture problems.
+DEMO_FAULT_SHARES: tuple[tuple[str, float], ...] = (
+    ("offline", 0.040),
+    ("no_answer", 0.005),
+    ("auth_failed", 0.005),
+    ("flapping", 0.003),
+    ("blur", 0.015),
+    ("occluded", 0.010),
+    ("too_dark", 0.008),
+    ("no_signal", 0.008),
+    ("frozen", 0.007),
+    ("scene_changed", 0.007),
+    ("low_contrast", 0.007),
+    ("noise", 0.005),
+    ("color_cast", 0.005),
+    ("stripes", 0.003),
+    ("shaking", 0.003),
+    ("glare", 0.003),
+    ("ir_cut", 0.003),
+    ("corrupted", 0.003),
+)
 
 
 def generate_fleet(
@@ -241,8 +263,23 @@ def generate_fleet(
         # The simulator's camera ids follow the same order, so the demo can point each camera at one.
         row["main_stream_url"] = f"{rtsp_base}/cam/{index + 1}"
         row["username"] = DEMO_USERNAME
-        row["password"] = demo_password(row["code"], seed)
+        row["password"] = DEMO_PASSWORD
     return rows
+
+
+def demo_faults(rows: list[dict[str, Any]], seed: int = DEMO_SEED) -> dict[int, str]:
+    """Which simulated camera (id = position in the fleet + 1) shows which fault; connected ones only."""
+    rng = random.Random(f"{seed}:faults")
+    connected = [i + 1 for i, row in enumerate(rows) if row["lifecycle"] == Lifecycle.CONNECTED]
+    rng.shuffle(connected)
+    faults: dict[int, str] = {}
+    cursor = 0
+    for fault, share in DEMO_FAULT_SHARES:
+        count = max(1, round(share * len(connected))) if len(connected) >= 50 else 0
+        for camera_id in connected[cursor : cursor + count]:
+            faults[camera_id] = fault
+        cursor += count
+    return faults
 
 
 def fleet_records(rows: list[dict[str, Any]]) -> list[CameraRecord]:
@@ -273,10 +310,17 @@ def seed_demo(
     cameras: int = DEMO_CAMERAS,
     seed: int = DEMO_SEED,
     rtsp_base: str = "rtsp://127.0.0.1:8554",
+    stream_resolution: tuple[int, int] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Any:
     from qarauyl.inventory.importer import import_records
 
     ensure_reference_data(db)
-    records = fleet_records(generate_fleet(cameras, seed, rtsp_base))
+    rows = generate_fleet(cameras, seed, rtsp_base)
+    if stream_resolution is not None:
+        # The simulator streams every camera at one resolution; the profile must say so, or every
+        # camera would be reported as low_resolution.
+        for row in rows:
+            row["resolution"] = stream_resolution
+    records = fleet_records(rows)
     return import_records(db, records, cipher=cipher, progress=progress)
