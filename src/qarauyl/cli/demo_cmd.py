@@ -70,6 +70,30 @@ def seed(
     _seed(cameras, seed_value, rtsp_base)
 
 
+DEMO_ADMIN = "demo"
+DEMO_ADMIN_PASSWORD = "qarauyl-demo-admin"
+
+
+def _serve_console(db: object, port: int) -> None:
+    """The console in this thread (uvicorn owns Ctrl-C), with a demo administrator to sign in as."""
+    import uvicorn
+
+    from qarauyl.accounts.users import create_user, get_user
+    from qarauyl.cli.serve_cmd import build_app
+    from qarauyl.errors import NotFoundError
+    from qarauyl.store import Database
+
+    assert isinstance(db, Database)
+    try:
+        get_user(db, DEMO_ADMIN)
+    except NotFoundError:
+        create_user(db, DEMO_ADMIN, "admin", DEMO_ADMIN_PASSWORD)
+    console.print(
+        f"Console: http://127.0.0.1:{port}/  sign in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD}", markup=False
+    )
+    uvicorn.run(build_app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+
 @demo_app.command("run")
 def run(
     cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
@@ -80,6 +104,7 @@ def run(
         8555, "--control-port", help="Simulator control port (0: any free port)."
     ),
     cycles: int = typer.Option(0, "--cycles", min=0, help="Stop after this many monitor cycles (0: run on)."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="Console port (0: no console)."),
 ) -> None:
     """Seed the fleet, start simulated cameras with a realistic mix of faults, and monitor them."""
     from qarauyl.sim.harness import run_simulator  # the rehearsal tool, started only by the demo
@@ -120,8 +145,19 @@ def run(
         console.print(f"Simulator: rtsp://{sim.host}:{sim.port}/cam/<id>, control API {sim.control_url}/docs")
         console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
         with Monitor(db, CredentialCipher.from_settings(settings), snapshots, options) as monitor:
-            try:
-                monitor.run_forever(stop, on_cycle=on_cycle)
-            except KeyboardInterrupt:
-                stop.set()
+            if port and not cycles:
+                worker = threading.Thread(
+                    target=monitor.run_forever, args=(stop,), kwargs={"on_cycle": on_cycle}
+                )
+                worker.start()
+                try:
+                    _serve_console(db, port)
+                finally:
+                    stop.set()
+                    worker.join()
+            else:
+                try:
+                    monitor.run_forever(stop, on_cycle=on_cycle)
+                except KeyboardInterrupt:
+                    stop.set()
     status(as_json=False)
