@@ -35,5 +35,6 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
         hog = bytearray(4 * 1024**3)  # over the worker's address-space limit
         return run_job(ProbeJob(job.url + str(len(hog))), on_stage)
     if job.url.endswith("/pid"):
+        time.sleep(0.5)  # long enough that concurrent jobs must spread over the workers
         return ProbeResult(url=job.url, metrics={"pid": float(os.getpid())})
     return run_job(job, on_stage)
