@@ -114,6 +114,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         lambda w, r: Call(f"/api/v1/snapshots/{w.snapshot_path}", 200),
     ),
     ("GET", "/api/v1/summary"): (ALL, lambda w, r: Call("/api/v1/summary", 200)),
+    # Fleet-wide Prometheus numbers: not for an engineer, who sees only the contractor's cameras.
+    ("GET", "/metrics"): (ALL - {"engineer"}, lambda w, r: Call("/metrics", 200)),
     ("GET", "/api/v1/users"): (ADMIN, lambda w, r: Call("/api/v1/users", 200)),
     ("POST", "/api/v1/users"): (ADMIN, _new_user),
     ("GET", "/api/v1/users/{name}"): (ADMIN, lambda w, r: Call("/api/v1/users/viewer", 200)),

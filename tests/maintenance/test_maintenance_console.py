@@ -1,7 +1,4 @@
-"""The repair pages in a real console process: an engineer signs in and sees the queue and the KPIs.
-
-`qarauyl.web.mount` does not import the maintenance page module yet, so the server here imports it
-before building the app exactly as `qarauyl serve` does."""
+"""The repair pages in a real console process: an engineer signs in and sees the queue and the KPIs."""
 
 from __future__ import annotations
 
@@ -26,14 +23,13 @@ from qarauyl.store.schema import upgrade
 
 SERVER = """
 import uvicorn
-import qarauyl.web._page_maintenance  # noqa: F401
 from qarauyl.cli.serve_cmd import build_app
 uvicorn.run(build_app(), host="127.0.0.1", port={port}, log_level="warning")
 """
 
 
 @pytest.mark.slow
-def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
+def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'qarauyl.db'}"
     db = Database(url)
     upgrade(db)
@@ -43,6 +39,7 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
     fleet.confirm([camera], now - timedelta(minutes=5), "offline")
     process_transitions(db, [], now, MaintenanceConfig())
     create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
+    create_user(db, "aigerim", "operator", "operator-password-1")
     photo = add_photo(db, 1, JPEG, photo_dir=tmp_path / "data" / "ticket-photos", now=now)
     db.dispose()
     env = {
@@ -80,8 +77,18 @@ def test_engineer_sees_the_queue_and_kpis(tmp_path: Path) -> None:
             served = client.get(photo_url)
             assert served.status_code == 200 and served.content == JPEG
             assert client.get("/console/ticket-photo/1/..%2F..%2Fqarauyl.db").status_code == 404
+            # The KPIs are fleet-wide: the contractor's engineer is refused them, and has no menu entry.
             kpi = client.get("/kpi")
-            assert kpi.status_code == 200 and "Availability" in kpi.text
+            assert kpi.status_code == 200 and "Availability" not in kpi.text and "forbidden" in kpi.text
+            assert '"/kpi"' not in page.text and '"/tickets"' in page.text  # the menu's links
+        with httpx.Client(base_url=base, timeout=10) as client:
+            answer = client.post(
+                "/login", data={"name": "aigerim", "password": "operator-password-1", "next": "/kpi"}
+            )
+            assert answer.status_code == 303
+            kpi = client.get("/kpi")
+            assert kpi.status_code == 200 and "Availability" in kpi.text and "MTTR" in kpi.text
+            assert '"/kpi"' in client.get("/tickets").text  # the menu offers it
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -30,6 +30,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "summary.read": _ALL,
     "planning.read": frozenset({"admin", "operator", "planner", "viewer"}),
     "planning.run": frozenset({"admin", "planner"}),
+    # Prometheus scrapes with a machine user's bearer token; fleet-wide numbers, so not the engineer's.
+    "metrics.read": frozenset({"admin", "operator", "planner", "viewer"}),
     "users.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
 }

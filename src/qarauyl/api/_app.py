@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 
 from qarauyl.accounts import SessionCodec
-from qarauyl.api._deps import reject_nul
+from qarauyl.api._deps import allow, reject_nul
 from qarauyl.api._errors import install_error_handlers
 from qarauyl.api._limits import BodyLimit
 from qarauyl.api.routes import auth, cameras, events, snapshots, summary, users
 from qarauyl.config import Settings, get_settings
+from qarauyl.maintenance.metrics import metrics_router
 from qarauyl.monitor import SnapshotStore
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher, load_secret_key
@@ -53,6 +54,8 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(auth.forms)
+    # Prometheus' /metrics sits at the root, where scrapers look, behind the same sign-in as the API.
+    app.include_router(metrics_router(), dependencies=[Depends(allow("metrics.read"))])
     install_error_handlers(app)
     # Only our own paths: the console mounted on this app governs its own uploads.
     limits = {

@@ -28,6 +28,8 @@ from qarauyl.inventory.demo_fleet import (
     generate_fleet,
     seed_demo,
 )
+from qarauyl.maintenance.config import load_config
+from qarauyl.maintenance.worker import MaintenanceWorker
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
@@ -144,7 +146,9 @@ def run(
 
         console.print(f"Simulator: rtsp://{sim.host}:{sim.port}/cam/<id>, control API {sim.control_url}/docs")
         console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
-        with Monitor(db, CredentialCipher.from_settings(settings), snapshots, options) as monitor:
+        maintenance = MaintenanceWorker(db, load_config()).start()
+        cipher = CredentialCipher.from_settings(settings)
+        with Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as monitor:
             if port and not cycles:
                 worker = threading.Thread(
                     target=monitor.run_forever, args=(stop,), kwargs={"on_cycle": on_cycle}
@@ -160,4 +164,5 @@ def run(
                     monitor.run_forever(stop, on_cycle=on_cycle)
                 except KeyboardInterrupt:
                     stop.set()
+        maintenance.stop()
     status(as_json=False)

@@ -12,6 +12,8 @@ from rich.logging import RichHandler
 from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
 from qarauyl.config import get_settings
+from qarauyl.maintenance.config import load_config
+from qarauyl.maintenance.worker import MaintenanceWorker
 from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
@@ -46,10 +48,13 @@ def monitor(
     cipher = CredentialCipher.from_settings(settings)
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
     options = MonitorOptions(concurrency=concurrency, timeout=timeout, frames=frames, interval=interval)
-    with Monitor(db, cipher, snapshots, options) as service:
+    # Confirmed faults become repair tickets and notifications (issue: repairs), beside the probing.
+    maintenance = MaintenanceWorker(db, load_config())
+    with Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as service:
         if once:
             with progress_bar() as progress:
                 summary = service.run_once(set(camera) or None, progress=progress)
+            maintenance.run_pass()
             console.print(describe(summary), markup=False, highlight=False)
             return
         logging.basicConfig(
@@ -58,7 +63,10 @@ def monitor(
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         console.print(f"Monitoring every {interval:.0f} s with {concurrency} probe worker(s); Ctrl-C stops.")
+        maintenance.start()
         try:
             service.run_forever(stop, on_cycle=lambda s: console.print(describe(s), markup=False))
         except KeyboardInterrupt:
             stop.set()
+        finally:
+            maintenance.stop()

@@ -71,8 +71,12 @@ class Monitor:
         snapshots: SnapshotStore,
         options: MonitorOptions = MonitorOptions(),
         pool: ProbePool | None = None,
+        on_recorded: Callable[[list[Recorded]], None] | None = None,
     ) -> None:
+        """`on_recorded` hears of every batch written (the maintenance worker turns it into tickets);
+        it runs on the monitor's thread, so it must return at once."""
         self.db = db
+        self.on_recorded = on_recorded
         self.cipher = cipher
         self.snapshots = snapshots
         self.options = options
@@ -141,6 +145,11 @@ class Monitor:
         if summary is not None:
             for item in recorded:
                 summary.add(item)
+        if self.on_recorded is not None and recorded:
+            try:
+                self.on_recorded(recorded)
+            except Exception:  # a listener's bug must not stop the probing
+                log.exception("the recorded-results listener failed")
         return recorded
 
     def run_once(

@@ -1,7 +1,7 @@
 """The web console: NiceGUI pages mounted on the FastAPI app, every asset served locally.
 
-    mount(app, settings)   adds the console (/, /map, /cameras, /events, /admin, /login) to `app`,
-                           an app from qarauyl.api.create_app (its sessions, /login and /logout)
+    mount(app, settings)   adds the console (/, /map, /cameras, /events, /tickets, /kpi, /admin, /login)
+                           to `app`, an app from qarauyl.api.create_app (its sessions, /login, /logout)
 
 Police networks are air-gapped: NiceGUI ships Vue, Quasar, Leaflet, ECharts and AG Grid itself, the
 map draws no tiles unless `map_tile_url` is configured, and the pages load nothing from elsewhere.
@@ -34,6 +34,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from qarauyl.web import (  # noqa: F401  (importing a page module registers its pages)
         _page_cameras,
         _page_events,
+        _page_maintenance,
         _page_map,
         _page_overview,
         _routes,

@@ -6,8 +6,7 @@
     /kpi       availability by district / vendor / contractor, MTTR, MTBF, SLA compliance, backlog,
                chronic cameras, for a period; XLSX download
 
-Registered when `qarauyl.web.mount` imports this module. Texts live here (en/ru/kk) until they move
-into the console's catalogues.
+Registered when `qarauyl.web.mount` imports this module. Texts: the `repairs.*` keys of the catalogues.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from qarauyl.web._shell import Page, frame, health_badge, notify_error, person_f
 
 # Who may work tickets: the roles that acknowledge events (admin, operator, engineer).
 WORK_ACTION = "events.ack"
+KPI_ACTION = "metrics.read"
 PRIORITY_COLOURS = {"critical": "red-8", "high": "orange-8", "normal": "blue-7", "low": "grey-7"}
 SLA_COLOURS = {
     "ok": "green-8",
@@ -46,84 +46,6 @@ SLA_COLOURS = {
     "breached": "red-8",
     "met": "green-8",
     "missed": "red-8",
-}
-
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "tickets": "Repairs",
-        "kpi": "Maintenance KPIs",
-        "route": "Route",
-        "hours_left": "{h} h left",
-        "overdue": "{h} h overdue",
-        "comment": "Comment",
-        "send": "Send",
-        "photo": "Add a photo",
-        "resolution": "Resolution code",
-        "override": "Close without the monitor's confirmation: reason",
-        "proposed": "Working again: proposed for resolution",
-        "empty": "No open tickets.",
-        "period": "Period",
-        "show": "Show",
-        "download": "Download XLSX",
-        "availability": "Availability",
-        "mttr": "MTTR",
-        "mtbf": "MTBF",
-        "backlog": "Backlog",
-        "compliance": "SLA compliance",
-        "chronic": "Chronic cameras",
-        "all": "Show closed",
-        "cameras": "cameras",
-    },
-    "ru": {
-        "tickets": "Ремонт",
-        "kpi": "Показатели обслуживания",
-        "route": "Маршрут",
-        "hours_left": "осталось {h} ч",
-        "overdue": "просрочено на {h} ч",
-        "comment": "Комментарий",
-        "send": "Отправить",
-        "photo": "Добавить фото",
-        "resolution": "Код решения",
-        "override": "Закрыть без подтверждения мониторинга: причина",
-        "proposed": "Камера снова работает: предложено закрыть",
-        "empty": "Открытых заявок нет.",
-        "period": "Период",
-        "show": "Показать",
-        "download": "Скачать XLSX",
-        "availability": "Доступность",
-        "mttr": "MTTR",
-        "mtbf": "MTBF",
-        "backlog": "Очередь",
-        "compliance": "Соблюдение SLA",
-        "chronic": "Хронические камеры",
-        "all": "Показать закрытые",
-        "cameras": "камер",
-    },
-    "kk": {
-        "tickets": "Жөндеу",
-        "kpi": "Қызмет көрсеткіштері",
-        "route": "Бағыт",
-        "hours_left": "{h} сағ қалды",
-        "overdue": "{h} сағ кешікті",
-        "comment": "Пікір",
-        "send": "Жіберу",
-        "photo": "Фото қосу",
-        "resolution": "Шешім коды",
-        "override": "Мониторинг растауынсыз жабу: себебі",
-        "proposed": "Камера қайта жұмыс істейді: жабу ұсынылады",
-        "empty": "Ашық өтінім жоқ.",
-        "period": "Кезең",
-        "show": "Көрсету",
-        "download": "XLSX жүктеу",
-        "availability": "Қолжетімділік",
-        "mttr": "MTTR",
-        "mtbf": "MTBF",
-        "backlog": "Кезек",
-        "compliance": "SLA орындалуы",
-        "chronic": "Созылмалы камералар",
-        "all": "Жабылғандарды көрсету",
-        "cameras": "камера",
-    },
 }
 
 
@@ -160,8 +82,7 @@ def _ticket_maintainer(ticket_id: int) -> int | None:
 
 
 def _t(page: Page, key: str, **values: Any) -> str:
-    text = _TEXT.get(page.tr.language, _TEXT["en"]).get(key) or _TEXT["en"][key]
-    return text.format(**values) if values else text
+    return page.tr(f"repairs.{key}", **values)
 
 
 def _now() -> datetime:
@@ -309,6 +230,9 @@ def kpi_page() -> None:
         if page is None:
             return
         tr = page.tr
+        if not page.can(KPI_ACTION):  # fleet-wide figures: not for a contractor's engineer
+            ui.label(tr("error.forbidden")).classes("text-negative").props("data-testid=forbidden")
+            return
         last_month = (_now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
         with ui.row().classes("items-end gap-2"):
             period_input = ui.input(_t(page, "period"), value=last_month).props(

@@ -75,6 +75,8 @@ NAVIGATION = (
     ("/map", "nav.map", "map", "cameras.read"),
     ("/cameras", "nav.cameras", "videocam", "cameras.read"),
     ("/events", "nav.events", "notifications", "events.read"),
+    ("/tickets", "nav.tickets", "build", "events.read"),
+    ("/kpi", "nav.kpi", "insights", "metrics.read"),
     ("/admin", "nav.admin", "admin_panel_settings", "users.manage"),
 )
 
