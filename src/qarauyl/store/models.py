@@ -111,6 +111,11 @@ class Camera(Base):
     network_node: Mapped[str | None] = mapped_column(String(200), index=True)  # switch/fibre node/cabinet
     heading_deg: Mapped[float | None] = mapped_column(Float)
     hfov_deg: Mapped[float | None] = mapped_column(Float)
+    # Optics for coverage planning (planning.inventory): the field of view follows from focal length and
+    # sensor width when hfov_deg is not recorded.
+    mount_height_m: Mapped[float | None] = mapped_column(Float)
+    focal_mm: Mapped[float | None] = mapped_column(Float)
+    sensor_width_mm: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     # The stream profile the camera should deliver; the monitor flags low_fps / low_bitrate against it.
