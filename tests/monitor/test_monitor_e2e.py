@@ -1,0 +1,147 @@
+"""The monitor end to end: the simulator serves a fleet, faults are injected through its control API,
+and the monitor must report each camera with that fault code within two probe cycles and back to `ok`
+two cycles after the fault is cleared. Real RTSP, real H.264 decoding in worker processes, a real
+database; one run of the cycles per module, one test per fault so each verdict is visible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from qarauyl.inventory.importer import import_file
+from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.security import CredentialCipher
+from qarauyl.sim.harness import Simulator, run_simulator
+from qarauyl.store import Camera, Database
+from qarauyl.store.models import CameraHealthRow
+from qarauyl.store.schema import upgrade
+
+pytestmark = pytest.mark.slow
+
+# Simulator fault -> the code the monitor must report. Picture faults keep their name.
+FAULTS: dict[str, str] = {
+    "no_signal": "no_signal",
+    "too_dark": "too_dark",
+    "overexposed": "overexposed",
+    "frozen": "frozen",
+    "blur": "blur",
+    "occluded": "occluded",
+    "scene_changed": "scene_changed",
+    "low_contrast": "low_contrast",
+    "noise": "noise",
+    "color_cast": "color_cast",
+    "stripes": "stripes",
+    "shaking": "shaking",
+    "glare": "glare",
+    "ir_cut": "ir_cut",
+    "corrupted": "corrupted",
+    "low_resolution": "low_resolution",
+    "low_fps": "low_fps",
+    "offline": "offline",
+    "no_answer": "offline",
+    "auth_failed": "auth_failed",
+}
+HEALTHY = (len(FAULTS) + 1, len(FAULTS) + 2)  # cameras that stay healthy: nothing may be reported on them
+CAMERAS = len(FAULTS) + len(HEALTHY)
+CAMERA_OF = {fault: i + 1 for i, fault in enumerate(FAULTS)}
+
+Health = dict[int, tuple[str, frozenset[str]]]
+
+
+@dataclass(frozen=True)
+class Run:
+    learnt: Health  # after three healthy cycles
+    references: int
+    faulty: Health  # two cycles after the faults were injected
+    cleared: Health  # two cycles after they were cleared
+
+
+def _inventory(path: Path, sim: Simulator) -> Path:
+    rows = ["code,name,vendor,latitude,longitude,main_stream_url,username,password,resolution,fps,lifecycle"]
+    for cam in range(1, CAMERAS + 1):
+        user, password = sim.credentials(cam)
+        rows.append(
+            f"SIM-{cam:02d},Simulated {cam},hikvision,43.29,68.27,{sim.rtsp_url(cam)},{user},{password},"
+            "640x360,12.5,connected"
+        )
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _health(db: Database) -> Health:
+    query = select(Camera.code, CameraHealthRow.state, CameraHealthRow.codes).join(
+        CameraHealthRow, CameraHealthRow.camera_id == Camera.id
+    )
+    with db.session() as session:
+        return {
+            int(code.split("-")[1]): (state, frozenset(codes or ()))
+            for code, state, codes in session.execute(query)
+        }
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    tmp = tmp_path_factory.mktemp("monitor-e2e")
+    db = Database(f"sqlite:///{tmp / 'qarauyl.db'}")
+    upgrade(db)
+    cipher = CredentialCipher(b"m" * 32)
+    options = MonitorOptions(concurrency=4, timeout=10.0, frames=6)
+    with (
+        run_simulator(
+            CAMERAS, cache_dir=tmp / "cache", password="Monitor-Pa55", fps=12.5, clip_seconds=4.0,
+            max_lifetime=900,
+        ) as sim,
+        Monitor(db, cipher, SnapshotStore(tmp / "snapshots"), options) as monitor,
+    ):  # fmt: skip
+        import_file(db, _inventory(tmp / "fleet.csv", sim), cipher=cipher)
+        for _ in range(3):  # each camera learns its reference picture from three healthy probes
+            monitor.run_once()
+        learnt = _health(db)
+        with db.session() as session:
+            references = sum(1 for p in session.scalars(select(CameraHealthRow.reference_path)) if p)
+        for fault, cam in CAMERA_OF.items():
+            sim.set_fault(cam, fault)
+        for _ in range(2):
+            monitor.run_once()
+        faulty = _health(db)
+        for cam in CAMERA_OF.values():
+            sim.clear_fault(cam)
+        for _ in range(2):
+            monitor.run_once()
+        yield Run(learnt, references, faulty, _health(db))
+    db.dispose()
+
+
+def test_a_healthy_fleet_is_all_ok_and_learns_references(run: Run) -> None:
+    assert {cam: h for cam, h in run.learnt.items() if h != ("ok", frozenset())} == {}
+    assert len(run.learnt) == CAMERAS and run.references == CAMERAS
+
+
+def test_healthy_cameras_stay_ok_beside_faulty_ones(run: Run) -> None:
+    assert [run.faulty[cam] for cam in HEALTHY] == [("ok", frozenset())] * len(HEALTHY)
+
+
+# Known misses through a real encoder (issue 4 stays open on them): the simulator's 290 kbps H.264
+# turns heavy sensor noise into temporal flicker the spatial noise check cannot see; the blue cast of
+# the simulator's first camera seed and its slow 2 Hz sway stay under the thresholds.
+KNOWN_MISSES = {"noise", "color_cast", "shaking"}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(reason="known miss through H.264, issue 4", strict=False))
+        if f in KNOWN_MISSES
+        else f
+        for f in FAULTS
+    ],
+)
+def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault: str) -> None:
+    cam = CAMERA_OF[fault]
+    state, codes = run.faulty[cam]
+    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes))
+    assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]
