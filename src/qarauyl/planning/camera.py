@@ -17,6 +17,8 @@ DEFAULT_MOUNT_HEIGHT_M = 6.0
 # Used for inventory cameras whose field of view or resolution is not recorded: a common 2 MP 4 mm bullet.
 DEFAULT_HFOV_DEG = 90.0
 DEFAULT_WIDTH_PX = 1920
+# A 1/2.8" sensor (5.37 mm wide), the commonest in 2 MP street cameras: used with a focal length alone.
+DEFAULT_SENSOR_WIDTH_MM = 5.37
 
 
 @dataclass(frozen=True)

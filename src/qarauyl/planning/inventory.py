@@ -1,5 +1,6 @@
 """Existing cameras read from the inventory as the planner's plain dataclasses (the solver never sees
-the database). Mount height and lens are not in the store yet: documented defaults, overridable by code."""
+the database). Optics come from the store where recorded (hfov_deg, else focal_mm with sensor_width_mm;
+mount_height_m); documented defaults stand in for the rest, and an override file wins by code."""
 
 from __future__ import annotations
 
@@ -8,9 +9,29 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from qarauyl.planning.camera import DEFAULT_HFOV_DEG, DEFAULT_MOUNT_HEIGHT_M, DEFAULT_WIDTH_PX
+from qarauyl.planning.camera import (
+    DEFAULT_HFOV_DEG,
+    DEFAULT_MOUNT_HEIGHT_M,
+    DEFAULT_SENSOR_WIDTH_MM,
+    DEFAULT_WIDTH_PX,
+    hfov_from_focal,
+)
 from qarauyl.planning.layers import ExistingCamera
 from qarauyl.store import Camera, Database
+
+
+def stored_hfov(
+    hfov_deg: float | None, focal_mm: float | None, sensor_width_mm: float | None, default: float
+) -> float:
+    """The field of view the planner uses for a stored camera: the recorded one when it is a usable
+    wedge (0 < hfov < 180), else the one the lens gives (focal length on the sensor width, a 1/2.8"
+    sensor when the width is not recorded), else `default`."""
+    if hfov_deg and 0 < hfov_deg < 180:
+        return float(hfov_deg)
+    if focal_mm and focal_mm > 0:
+        sensor = sensor_width_mm if sensor_width_mm and sensor_width_mm > 0 else DEFAULT_SENSOR_WIDTH_MM
+        return hfov_from_focal(float(focal_mm), float(sensor))
+    return default
 
 
 def load_existing_cameras(
@@ -20,7 +41,8 @@ def load_existing_cameras(
     hfov_deg: float = DEFAULT_HFOV_DEG,
     width_px: int = DEFAULT_WIDTH_PX,
 ) -> list[ExistingCamera]:
-    """Every camera that is not decommissioned, with the given defaults where the inventory has no value.
+    """Every camera that is not decommissioned; the keyword arguments are the defaults for cameras whose
+    inventory row does not say (mount height, field of view, horizontal pixels).
     Planned cameras are returned too (lifecycle `planned`); the analyses count only installed/connected."""
     with db.session() as session:
         rows = session.execute(
@@ -30,6 +52,9 @@ def load_existing_cameras(
                 Camera.longitude,
                 Camera.heading_deg,
                 Camera.hfov_deg,
+                Camera.focal_mm,
+                Camera.sensor_width_mm,
+                Camera.mount_height_m,
                 Camera.width,
                 Camera.health,
                 Camera.lifecycle,
@@ -43,9 +68,9 @@ def load_existing_cameras(
             latitude=float(r.latitude),
             longitude=float(r.longitude),
             heading_deg=None if r.heading_deg is None else float(r.heading_deg) % 360.0,
-            hfov_deg=float(r.hfov_deg) if r.hfov_deg and 0 < r.hfov_deg < 180 else hfov_deg,
+            hfov_deg=stored_hfov(r.hfov_deg, r.focal_mm, r.sensor_width_mm, hfov_deg),
             width_px=int(r.width) if r.width else width_px,
-            mount_height_m=mount_height_m,
+            mount_height_m=float(r.mount_height_m) if r.mount_height_m else mount_height_m,
             health=str(r.health or "unknown"),
             lifecycle=str(r.lifecycle),
         )

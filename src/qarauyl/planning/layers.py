@@ -20,6 +20,7 @@ from qarauyl.errors import InputError, Problem
 from qarauyl.planning.camera import (
     DEFAULT_HFOV_DEG,
     DEFAULT_MOUNT_HEIGHT_M,
+    DEFAULT_SENSOR_WIDTH_MM,
     DEFAULT_WIDTH_PX,
     CameraModel,
     hfov_from_focal,
@@ -408,7 +409,7 @@ def read_cameras(path: str | Path) -> list[ExistingCamera]:
         focal = _number(row.get("focal_mm"), col, line, "focal_mm", minimum=0.1)
         sensor = _number(row.get("sensor_width_mm"), col, line, "sensor_width_mm", minimum=0.1)
         if hfov is None and focal is not None:
-            hfov = hfov_from_focal(focal, sensor if sensor is not None else 5.37)  # 1/2.8" sensor
+            hfov = hfov_from_focal(focal, sensor if sensor is not None else DEFAULT_SENSOR_WIDTH_MM)
         if hfov is not None and hfov >= 180:
             col.add(line, "hfov_deg", f"{hfov:g} must be below 180")
             hfov = None

@@ -26,6 +26,9 @@ class CameraOut(BaseModel):
     zone: str | None
     heading_deg: float | None
     hfov_deg: float | None
+    mount_height_m: float | None = Field(description="Height of the mount above the ground, metres.")
+    focal_mm: float | None = Field(description="Focal length, mm; with the sensor width it gives the view.")
+    sensor_width_mm: float | None = Field(description="Image sensor width, mm.")
     resolution: str | None = Field(description="WIDTHxHEIGHT, e.g. 1920x1080")
     fps: float | None
     min_bitrate_kbps: float | None
@@ -60,6 +63,9 @@ class _CameraFields(BaseModel):
     zone: str | None = Field(None, max_length=200, description="An existing network zone's name.")
     heading_deg: float | None = Field(None, ge=0, le=360)
     hfov_deg: float | None = Field(None, gt=0, le=360)
+    mount_height_m: float | None = Field(None, ge=0.5, le=100)
+    focal_mm: float | None = Field(None, gt=0, le=1000)
+    sensor_width_mm: float | None = Field(None, gt=0, le=50)
     resolution: str | None = Field(None, max_length=20, pattern=r"^\s*\d{2,5}\s*[xX×*]\s*\d{2,5}\s*$")
     fps: float | None = Field(None, gt=0, le=240)
     min_bitrate_kbps: float | None = Field(None, gt=0, le=1_000_000)
