@@ -1,6 +1,7 @@
 """The web console: NiceGUI pages mounted on the FastAPI app, every asset served locally.
 
-    mount(app, settings)   adds the console (/, /map, /cameras, /events, /tickets, /kpi, /admin, /login)
+    mount(app, settings)   adds the console (/, /map, /cameras, /events, /tickets, /kpi, /planning,
+                           /admin, /login)
                            to `app`, an app from qarauyl.api.create_app (its sessions, /login, /logout)
 
 Police networks are air-gapped: NiceGUI ships Vue, Quasar, Leaflet, ECharts and AG Grid itself, the
@@ -37,6 +38,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         _page_maintenance,
         _page_map,
         _page_overview,
+        _page_planning,
         _routes,
     )
     from qarauyl.web._shell import ConsoleState, set_state

@@ -77,6 +77,7 @@ NAVIGATION = (
     ("/events", "nav.events", "notifications", "events.read"),
     ("/tickets", "nav.tickets", "build", "events.read"),
     ("/kpi", "nav.kpi", "insights", "metrics.read"),
+    ("/planning", "nav.planning", "add_location_alt", "planning.read"),
     ("/admin", "nav.admin", "admin_panel_settings", "users.manage"),
 )
 
