@@ -142,8 +142,21 @@ async def _build(page: Page) -> None:
                 budget = ui.slider(min=1, max=work.MAX_BUDGET, step=1, value=10).props(
                     "label data-testid=plan-budget"
                 )
-                budget_label = ui.label().classes("text-body2").props("data-testid=plan-budget-label")
-                budget_label.bind_text_from(budget, "value", lambda v: tr("planning.budget", n=int(v)))
+                with ui.row().classes("items-center gap-2 w-full no-wrap"):
+                    budget_label = (
+                        ui.label().classes("text-body2 grow").props("data-testid=plan-budget-label")
+                    )
+                    budget_label.bind_text_from(
+                        budget, "value", lambda v: tr("planning.budget", n=int(v or 1))
+                    )
+                    # Typing a number is quicker than dragging on a phone, and exact.
+                    budget_input = ui.number(value=10, min=1, max=work.MAX_BUDGET, step=1, precision=0)
+                    label = tr("planning.budget", n="").rstrip(": ")
+                    budget_input.props(f'dense outlined aria-label="{label}" data-testid=plan-budget-input')
+                    budget_input.classes("w-20")
+                    budget_input.bind_value(
+                        budget, forward=lambda v: int(min(max(v or 1, 1), work.MAX_BUDGET))
+                    )
                 ui.label(tr("planning.existing")).classes("text-caption text-grey-8")
                 existing = ui.toggle(
                     {"working": tr("planning.existing_working"), "all": tr("planning.existing_all")},
@@ -159,6 +172,7 @@ async def _build(page: Page) -> None:
                 if not may_run:
                     run_button.set_visibility(False)
                     budget.disable()
+                    budget_input.disable()
                     existing.disable()
                     ui.label(tr("planning.read_only")).classes("text-caption text-grey-8").props(
                         "data-testid=plan-read-only"

@@ -192,7 +192,12 @@ def _details(exc: InputError, path: Path, shown_as: str, limit: int = 6) -> str:
     ]
     if len(exc.problems) > limit:
         lines.append(f"… (+{len(exc.problems) - limit})")
-    return "; ".join(lines) if lines else str(exc).replace(str(path), shown_as)
+    headline = str(exc).replace(str(path), shown_as)
+    if not lines:
+        return headline
+    # "FILE: 3 problems in the layer." says nothing the list does not; other headlines do.
+    counted = re.search(r": \d+ problems? in the ", headline)
+    return "; ".join(lines) if counted else f"{headline} {'; '.join(lines)}"
 
 
 def read_set(folder: Path) -> LayerSet:
