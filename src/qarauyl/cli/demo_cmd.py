@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -18,7 +19,7 @@ from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
 from qarauyl.cli.monitor_cmd import describe
 from qarauyl.cli.status_cmd import status
-from qarauyl.config import get_settings
+from qarauyl.config import Settings, get_settings
 from qarauyl.inventory.demo_fleet import (
     DEMO_CAMERAS,
     DEMO_PASSWORD,
@@ -30,16 +31,21 @@ from qarauyl.inventory.demo_fleet import (
 )
 from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.worker import MaintenanceWorker
-from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
+from qarauyl.store import Database
 
 demo_app = typer.Typer(help="The Turkistan demo: a synthetic fleet, simulated cameras, the monitor.")
 app.add_typer(demo_app, name="demo")
 
 
 def _seed(
-    cameras: int, seed_value: int, rtsp_base: str, stream_resolution: tuple[int, int] | None = None
+    cameras: int,
+    seed_value: int,
+    rtsp_base: str,
+    stream_resolution: tuple[int, int] | None = None,
+    stream_fps: float | None = None,
 ) -> None:
     settings = get_settings()
     db = open_database(settings)
@@ -51,6 +57,7 @@ def _seed(
             seed=seed_value,
             rtsp_base=rtsp_base,
             stream_resolution=stream_resolution,
+            stream_fps=stream_fps,
             progress=progress,
         )
     console.print(
@@ -76,16 +83,14 @@ DEMO_ADMIN = "demo"
 DEMO_ADMIN_PASSWORD = "qarauyl-demo-admin"
 
 
-def _serve_console(db: object, port: int) -> None:
+def _serve_console(db: Database, port: int) -> None:
     """The console in this thread (uvicorn owns Ctrl-C), with a demo administrator to sign in as."""
     import uvicorn
 
     from qarauyl.accounts.users import create_user, get_user
     from qarauyl.cli.serve_cmd import build_app
     from qarauyl.errors import NotFoundError
-    from qarauyl.store import Database
 
-    assert isinstance(db, Database)
     try:
         get_user(db, DEMO_ADMIN)
     except NotFoundError:
@@ -96,11 +101,34 @@ def _serve_console(db: object, port: int) -> None:
     uvicorn.run(build_app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
+DEMO_STREAM = (640, 360)  # the simulator streams every camera like a sub-stream: cheap to encode and probe
+DEMO_FPS = 12.5
+
+
+def _monitor(
+    db: Database,
+    settings: Settings,
+    concurrency: int,
+    interval: float,
+    stop: threading.Event,
+    on_cycle: Callable[[CycleSummary], None],
+) -> None:
+    """The monitor and the maintenance worker beside it, until `stop` is set."""
+    snapshots = SnapshotStore(settings.data_dir / "snapshots")
+    options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0, frames=4)
+    cipher = CredentialCipher.from_settings(settings)
+    with (
+        MaintenanceWorker(db, load_config()) as maintenance,
+        Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as monitor,
+    ):
+        monitor.run_forever(stop, on_cycle=on_cycle)
+
+
 @demo_app.command("run")
 def run(
     cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
     interval: float = typer.Option(90.0, "--interval", min=10.0, help="Seconds per monitor cycle."),
-    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Probe workers."),
+    concurrency: int = typer.Option(6, "--concurrency", min=1, max=64, help="Probe workers."),
     rtsp_port: int = typer.Option(8554, "--rtsp-port", help="Simulator RTSP port (0: any free port)."),
     control_port: int = typer.Option(
         8555, "--control-port", help="Simulator control port (0: any free port)."
@@ -113,56 +141,65 @@ def run(
 
     settings = get_settings()
     logging.basicConfig(level="WARNING", handlers=[RichHandler(console=err_console)], format="%(message)s")
-    rows = generate_fleet(cameras, DEMO_SEED)
-    faults = demo_faults(rows, DEMO_SEED)
-    console.print(
-        f"Starting {cameras} simulated cameras ({len(faults)} with faults); first start encodes clips…"
-    )
-    with run_simulator(
-        cameras,
-        cache_dir=Path(settings.data_dir) / "sim-cache",
-        username=DEMO_USERNAME,
-        password=DEMO_PASSWORD,
-        faults=faults,
-        port=rtsp_port,
-        control_port=control_port,
-        variety=4,
-        clip_seconds=7.0,
-        max_lifetime=30 * 24 * 3600.0,
-    ) as sim:
-        _seed(cameras, DEMO_SEED, f"rtsp://{sim.host}:{sim.port}", stream_resolution=(640, 360))
-        db = open_database(settings)
-        snapshots = SnapshotStore(settings.data_dir / "snapshots")
-        options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0)
-        stop = threading.Event()
-        done = 0
+    # The fleet and the console come first, so a newcomer sees the map within seconds; the simulator's
+    # first start (encoding its clips) and the first probes fill in the health while they watch.
+    expected_base = f"rtsp://127.0.0.1:{rtsp_port or 8554}"
+    _seed(cameras, DEMO_SEED, expected_base, DEMO_STREAM, DEMO_FPS)
+    db = open_database(settings)
+    stop = threading.Event()
+    done = 0
 
-        def on_cycle(summary: object) -> None:
-            nonlocal done
-            done += 1
-            console.print(describe(summary), markup=False)  # type: ignore[arg-type]
-            if cycles and done >= cycles:
-                stop.set()
+    def on_cycle(summary: CycleSummary) -> None:
+        nonlocal done
+        done += 1
+        console.print(describe(summary), markup=False)
+        if cycles and done >= cycles:
+            stop.set()
 
-        console.print(f"Simulator: rtsp://{sim.host}:{sim.port}/cam/<id>, control API {sim.control_url}/docs")
-        console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
-        maintenance = MaintenanceWorker(db, load_config()).start()
-        cipher = CredentialCipher.from_settings(settings)
-        with Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as monitor:
-            if port and not cycles:
-                worker = threading.Thread(
-                    target=monitor.run_forever, args=(stop,), kwargs={"on_cycle": on_cycle}
-                )
-                worker.start()
-                try:
-                    _serve_console(db, port)
-                finally:
-                    stop.set()
-                    worker.join()
-            else:
-                try:
-                    monitor.run_forever(stop, on_cycle=on_cycle)
-                except KeyboardInterrupt:
-                    stop.set()
-        maintenance.stop()
+    def simulate_and_monitor() -> None:
+        rows = generate_fleet(cameras, DEMO_SEED)
+        faults = demo_faults(rows, DEMO_SEED)
+        console.print(
+            f"Starting {cameras} simulated cameras ({len(faults)} with faults); "
+            "the first start encodes their clips (about a minute)…"
+        )
+        try:
+            with run_simulator(
+                cameras,
+                cache_dir=Path(settings.data_dir) / "sim-cache",
+                username=DEMO_USERNAME,
+                password=DEMO_PASSWORD,
+                faults=faults,
+                port=rtsp_port,
+                control_port=control_port,
+                width=DEMO_STREAM[0],
+                height=DEMO_STREAM[1],
+                fps=DEMO_FPS,
+                variety=4,
+                clip_seconds=4.0,
+                max_lifetime=30 * 24 * 3600.0,
+            ) as sim:
+                base = f"rtsp://{sim.host}:{sim.port}"
+                if base != expected_base:  # a free port was picked: point the inventory at it
+                    _seed(cameras, DEMO_SEED, base, DEMO_STREAM, DEMO_FPS)
+                console.print(f"Simulator: {base}/cam/<id>, control API {sim.control_url}/docs")
+                console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
+                _monitor(db, settings, concurrency, interval, stop, on_cycle)
+        except Exception as exc:  # the console stays up; say plainly why there is no health
+            err_console.print(f"The camera simulator or the monitor stopped: {exc}", markup=False)
+            stop.set()
+
+    if port and not cycles:
+        backend = threading.Thread(target=simulate_and_monitor, name="qarauyl-demo", daemon=True)
+        backend.start()
+        try:
+            _serve_console(db, port)
+        finally:
+            stop.set()
+            backend.join(timeout=30)
+    else:
+        try:
+            simulate_and_monitor()
+        except KeyboardInterrupt:
+            stop.set()
     status(as_json=False)

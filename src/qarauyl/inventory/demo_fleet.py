@@ -311,6 +311,7 @@ def seed_demo(
     seed: int = DEMO_SEED,
     rtsp_base: str = "rtsp://127.0.0.1:8554",
     stream_resolution: tuple[int, int] | None = None,
+    stream_fps: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Any:
     from qarauyl.inventory.importer import import_records
@@ -322,5 +323,8 @@ def seed_demo(
         # camera would be reported as low_resolution.
         for row in rows:
             row["resolution"] = stream_resolution
+    if stream_fps is not None:  # likewise the frame rate, or every camera would be low_fps
+        for row in rows:
+            row["fps"] = stream_fps
     records = fleet_records(rows)
     return import_records(db, records, cipher=cipher, progress=progress)
