@@ -8,7 +8,9 @@ gets a reference frame taken at the start of its footage (as the product learns 
 Tuning and evaluation are kept apart: thresholds were tuned with `--split tune` (first half of each clip,
 simulator seed 100); the default `--split eval` uses the second half of each clip and seed 1000, never
 looked at while tuning. A fault the picture cannot show (blur on a featureless wall) is left out of the
-labels and counted as "invisible".
+labels and counted as "invisible": the thumbnails of clean and faulty frames differ by less than one level
+on average, or, for scene_changed, their gradient magnitudes by less than 4 levels per pixel (a turned camera
+is recognised by structure; on a featureless wall it looks like a change of light).
 
     .venv/bin/python bench/bench_diagnosis_accuracy.py [--quick] [--split eval|tune] [--verbose]
 """
@@ -86,9 +88,20 @@ def _thumb(frame: np.ndarray) -> np.ndarray:
     )
 
 
+def _structure(frame: np.ndarray) -> np.ndarray:
+    thumb = _thumb(frame)
+    return cv2.magnitude(cv2.Sobel(thumb, cv2.CV_32F, 1, 0), cv2.Sobel(thumb, cv2.CV_32F, 0, 1))
+
+
 def visible(fault: str, clean: list[np.ndarray], faulty: list[np.ndarray]) -> bool:
     if fault == "frozen":
         return True
+    if fault == "scene_changed":
+        # Where a camera points is seen through structure. A featureless surface turned away shows only its
+        # brightness ramp moved (a white wall: 1.8-2.1 levels/px of gradient change, sensor noise included),
+        # which is what a change of light looks like; any scene with edges changes by 10 or more.
+        pairs = zip(clean, faulty, strict=True)
+        return max(float(np.abs(_structure(a) - _structure(b)).mean()) for a, b in pairs) >= 4.0
     return max(float(np.abs(_thumb(a) - _thumb(b)).mean()) for a, b in zip(clean, faulty, strict=True)) >= 1.0
 
 

@@ -62,3 +62,21 @@ def decode(name: str, start: int = 0, count: int = 8) -> list[np.ndarray]:
             if len(frames) >= count:
                 break
     return frames
+
+
+def scene(name: str, count: int = 24, seed: int = 7) -> list[np.ndarray]:
+    """The first `count` frames (640x360 at 12.5 fps) of one of the simulator's scenes: frame 0 serves as
+    the reference, the last 8 as the burst."""
+    from qarauyl.sim.scenes import generate_scene
+
+    return list(generate_scene(name, width=640, height=360, fps=12.5, seconds=count / 12.5, seed=seed))
+
+
+def with_fault(
+    frames: list[np.ndarray], fault: str, strength: float, seed: int = 1, fps: float = 12.5
+) -> list[np.ndarray]:
+    """`frames` as they look with a picture fault of the simulator, frame i at time i / fps."""
+    from qarauyl.sim.picture_faults import make_fault_renderer
+
+    render = make_fault_renderer(fault, strength=strength, seed=seed)
+    return [render(frame, i / fps) for i, frame in enumerate(frames)]

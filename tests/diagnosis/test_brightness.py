@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
 from qarauyl.sim.picture_faults import make_fault_renderer
@@ -56,3 +56,18 @@ def test_fog_is_low_contrast() -> None:
     render = make_fault_renderer("low_contrast", strength=0.6)
     foggy = [render(f, i / 25) for i, f in enumerate(live(picture))]
     assert codes(diagnose(foggy, reference=picture)) == {"low_contrast"}
+
+
+def test_a_faintly_overexposed_night_street_is_overexposed_not_glare() -> None:
+    # At night the lifted picture clips little more than a quarter, in one region around the lamps; what
+    # tells it from a light in the lens is that everything else is lifted too, far above the reference.
+    frames = scene("street_night")
+    found = codes(diagnose(with_fault(frames[-8:], "overexposed", 0.3), reference=frames[0]))
+    assert found == {"overexposed"}
+
+
+def test_a_clean_night_street_and_low_texture_scenes_are_healthy() -> None:
+    for name in ("street_night", "asphalt", "white_wall"):
+        frames = scene(name, count=40)
+        for start in (8, 20, 32):
+            assert codes(diagnose(frames[start : start + 8], reference=frames[0])) == set(), (name, start)

@@ -29,3 +29,19 @@ def test_a_block_grid_is_blocky_and_a_clean_picture_is_not() -> None:
     picture = live(textured(seed=3), n=1)[0]
     assert blockiness(picture[..., 1]) < 1.5
     assert blockiness(_blocky(picture)[..., 1]) > 2.0
+
+
+def _concealed(frame: np.ndarray) -> np.ndarray:
+    """What a decoder shows for lost slices: the lower half smeared to flat grey."""
+    out = frame.copy()
+    out[frame.shape[0] // 2 :] = 128
+    return out
+
+
+def test_decoder_errors_win_over_the_cover_their_concealment_looks_like() -> None:
+    picture = textured()
+    frames = [_concealed(f) for f in live(picture)]
+    # Without the decoder's word the grey half is, to the picture checks, a cover.
+    assert "occluded" in codes(diagnose(frames, reference=picture))
+    facts = StreamFacts("h264", 480, 270, 25.0, 2000.0, decode_errors=4, frames_decoded=8)
+    assert codes(diagnose(frames, reference=picture, stream=facts)) == {"corrupted"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
 from qarauyl.sim.picture_faults import make_fault_renderer
@@ -21,3 +21,11 @@ def test_street_lamps_in_the_reference_are_not_glare() -> None:
     for x in (80, 200, 320, 440):
         cv2.circle(night, (x, 40), 12, (255, 255, 255), -1)
     assert "glare" not in codes(diagnose(live(night), reference=night))
+
+
+def test_the_sun_on_a_white_wall_is_glare_not_overexposure() -> None:
+    # The wall is nearly white already, so the clipped share and the mean are high; but only the light's
+    # blob is new, the rest of the wall keeps its level.
+    frames = scene("white_wall")
+    for seed in (3, 4):
+        assert codes(diagnose(with_fault(frames[-8:], "glare", 0.6, seed), reference=frames[0])) == {"glare"}

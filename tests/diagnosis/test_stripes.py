@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, decode, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
 
@@ -23,3 +23,26 @@ def test_interference_bands_are_stripes() -> None:
 def test_a_fence_that_was_always_there_is_not_stripes() -> None:
     fenced = _bands(textured(), 14.0, 30.0)
     assert "stripes" not in codes(diagnose(live(fenced), reference=fenced))
+
+
+def test_bands_at_the_pitch_of_a_slatted_wall_are_stripes() -> None:
+    # The real corridor clip has a slatted wall whose pitch is that of these bands: the spectrum of the
+    # picture alone peaks there every day, the picture minus its reference only when bands are added.
+    reference = decode("one-by-one-person-detection.mp4", 0, 1)[0]
+    frames = decode("one-by-one-person-detection.mp4", 300, 8)
+    found = codes(diagnose(with_fault(frames, "stripes", 0.3, seed=501, fps=10.0), reference=reference))
+    assert found == {"stripes"}
+
+
+def test_a_white_car_on_empty_asphalt_is_not_stripes() -> None:
+    # A big bright rectangle on a featureless lot puts a line of energy into the spectrum, not a point.
+    reference = decode("car-detection.mp4", 0, 1)[0]
+    assert codes(diagnose(decode("car-detection.mp4", 85, 8), reference=reference)) == set()
+
+
+def test_a_turned_camera_is_not_stripes() -> None:
+    # The new view's own row of lamp posts is regular, but only in part of the picture.
+    frames = scene("street_day")
+    for seed in (500, 507):
+        found = codes(diagnose(with_fault(frames[-8:], "scene_changed", 1.0, seed), reference=frames[0]))
+        assert "stripes" not in found, seed

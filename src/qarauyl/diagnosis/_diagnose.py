@@ -10,6 +10,7 @@ from qarauyl.diagnosis._context import Context
 from qarauyl.diagnosis._view import Array, KeyView, check_frames, view_of
 from qarauyl.diagnosis.baseline import Baseline
 from qarauyl.diagnosis.registry import CHECKS, PRIORITY, SUPPRESSES, arbitrate
+from qarauyl.diagnosis.registry import measured as is_measured
 from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS, Thresholds
 from qarauyl.diagnosis.types import Diagnosis, StreamFacts, StreamProfile
 from qarauyl.domain import FaultCode, Finding
@@ -58,7 +59,9 @@ def diagnose(
     # Causes first: a code survives unless a code kept before it explains it away.
     survivors: set[FaultCode] = set()
     for code in sorted(present, key=lambda c: PRIORITY.index(c) if c in PRIORITY else len(PRIORITY)):
-        if not any(code in SUPPRESSES.get(cause, frozenset()) for cause in survivors):
+        if is_measured(code, metrics) or not any(
+            code in SUPPRESSES.get(cause, frozenset()) for cause in survivors
+        ):
             survivors.add(code)
     kept = tuple(f for f in findings if f.code in survivors)
     clean = {k: float(v) for k, v in metrics.items() if np.isfinite(v)}

@@ -80,18 +80,39 @@ def check(ctx: Context) -> CheckResult:
         return findings, metrics
 
     ref_clipped = 0.0
+    lift = float("nan")
     if ctx.reference is not None:
         ref_clipped = float(np.count_nonzero(ctx.reference.grey >= 250)) / ctx.reference.grey.size
+        # How much brighter the unclipped part of the picture is than the same pixels of the reference:
+        # overexposure lifts everything (gain and offset), a light in the lens leaves the rest as it was.
+        unclipped = key.thumb < 235.0
+        if np.count_nonzero(unclipped) >= 0.02 * unclipped.size:
+            # The median pixel: a light's halo brightens a ring around it, not most of the picture.
+            ratios = (key.thumb[unclipped] + 1.0) / (ctx.reference.thumb[unclipped] + 1.0)
+            lift = float(np.median(ratios))
+        else:
+            lift = np.inf
+        metrics["exposure_lift"] = lift
     overexposed = (clipped >= max(t.overexposed_clipped_fraction, ref_clipped + 0.25) and mean >= 160.0) or (
         mean >= t.overexposed_mean_luma and p5 > 170 and clipped > ref_clipped + 0.1
     )
-    if overexposed and clipped < 0.3:
+    if ctx.reference is not None and not overexposed:
+        # A dim scene (night) lifted far above its own normal and starting to clip is overexposed before
+        # it reaches the absolute bars.
+        overexposed = lift >= t.overexposed_lift and mean >= 200.0 and clipped >= ref_clipped + 0.1
+    if overexposed and (clipped < 0.3 or ctx.reference is not None):
         # One compact clipped blob with unclipped picture around it is a light in the lens (glare.py).
         count, _, stats, _ = cv2.connectedComponentsWithStats(
             (key.grey >= 250).astype(np.uint8), connectivity=8
         )
         largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
-        overexposed = largest < 0.85 * clipped * key.grey.size or p5 > 200
+        compact = largest >= 0.85 * clipped * key.grey.size
+        if ctx.reference is not None:
+            # Against the reference: a compact blob over an unlifted picture is glare, whatever the scene's
+            # own brightness (the sun on a white wall).
+            overexposed = not compact or lift >= t.overexposed_lift
+        else:
+            overexposed = not compact or p5 > 200
     if overexposed:
         findings.append(
             finding(
@@ -114,7 +135,7 @@ def check(ctx: Context) -> CheckResult:
         ref_p2, ref_p98 = ctx.reference.cached("p2p98", lambda: percentiles(ref_grey, (2, 98)))
         ratio = thumb_std / max(ref_std, 0.5)
         metrics["contrast_ratio"] = ratio
-        if ref_std >= 3.0:
+        if ref_std >= t.low_contrast_featureless_std:
             veiled = ratio < t.low_contrast_range_ratio and p2 >= ref_p2 + t.low_contrast_black_lift
         else:
             # A featureless reference (asphalt, a wall) has no contrast to lose: a grey veil shows as its

@@ -38,6 +38,9 @@ def check(ctx: Context) -> CheckResult:
         rate = stream.decode_errors / max(1, stream.frames_decoded)
         metrics["decode_error_rate"] = rate
         if rate >= t.corrupted_error_rate:
+            # The decoder's word, not a reading of the picture: the registry lets it win over the picture
+            # symptoms that concealment produces (grey smears that look like a cover, repeated frames).
+            metrics["corrupted_by_decoder"] = 1.0
             return [
                 finding(
                     FaultCode.CORRUPTED,

@@ -41,7 +41,26 @@ def covered_cells(ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thr
     lost = (ncc < t.occluded_cell_ncc) & (cur_std < t.occluded_texture_ratio * ref_std)
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump.
     flat_cover = (cur_std < 8.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
-    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc)  # type: ignore[no-any-return]
+    # Something in front of the lens is not a light source: a cell turned clipped white is glare or
+    # overexposure (their own checks), never a cover.
+    blinded = (cur_mean[..., 0, 0] >= 235.0) & (cur_mean[..., 0, 0] > ref_mean[..., 0, 0])
+    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc) & ~blinded  # type: ignore[no-any-return]
+
+
+def in_place_share(ref: Array, cur: Array, covered: Array) -> float:
+    """Of the reference's textured cells that are not covered, the share that still show the same thing in
+    the same place (1.0 when there are none). A cover hides part of a scene that stays where it was; a
+    turned camera leaves nothing in place."""
+    rc, cc = _cells(ref), _cells(cur)
+    ref_std = rc.std(axis=(2, 3))
+    cur_std = cc.std(axis=(2, 3))
+    centred_ref = rc - rc.mean(axis=(2, 3), keepdims=True)
+    centred_cur = cc - cc.mean(axis=(2, 3), keepdims=True)
+    ncc = (centred_ref * centred_cur).mean(axis=(2, 3)) / (ref_std * cur_std + 1e-3)
+    rest = (ref_std >= 6.0) & ~covered
+    if np.count_nonzero(rest) < 4:
+        return 1.0
+    return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(np.count_nonzero(rest))
 
 
 def check(ctx: Context) -> CheckResult:
@@ -64,7 +83,11 @@ def check(ctx: Context) -> CheckResult:
         "occluded_fraction_last": float(last.mean()),
         "darkening_spread": float(ratios.std() / max(ratios.mean(), 1e-3)),
     }
-    if fraction >= t.occluded_fraction:
+    in_place = in_place_share(ref, view.thumbs[-1], last)
+    metrics["occluded_in_place"] = in_place
+    if fraction >= t.occluded_fraction and (
+        fraction >= t.occluded_sure_fraction or in_place >= t.occluded_in_place
+    ):
         return [
             finding(
                 FaultCode.OCCLUDED,

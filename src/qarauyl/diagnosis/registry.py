@@ -122,9 +122,35 @@ SUPPRESSES: dict[F, frozenset[F]] = {
 }
 
 
+# What a decoder's error concealment does to a picture: smeared grey or green blocks over part of the view
+# (a cover, a new view, blur, bands, noise), the last good frame repeated (frozen), blocks jumping (shaking).
+CONCEALMENT_SYMPTOMS = frozenset(
+    {
+        F.OCCLUDED,
+        F.SCENE_CHANGED,
+        F.BLUR,
+        F.STRIPES,
+        F.NOISE,
+        F.FROZEN,
+        F.SHAKING,
+        F.LOW_CONTRAST,
+        F.COLOR_CAST,
+    }
+)
+
+
+def measured(code: F, metrics: dict[str, float]) -> bool:
+    """True for a finding that is a measured fact about the stream rather than a reading of the picture:
+    no picture finding explains it away (corruption reported by the decoder itself)."""
+    return code is F.CORRUPTED and metrics.get("corrupted_by_decoder", 0.0) > 0.0
+
+
 def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
     """Codes to drop where two findings claim the same picture and only one can be the cause."""
     drop: set[F] = set()
+    if F.CORRUPTED in codes and measured(F.CORRUPTED, metrics):
+        # The decoder reports lost data: what the picture shows is its concealment, not the scene.
+        drop |= codes & CONCEALMENT_SYMPTOMS
     if {F.OCCLUDED, F.LOW_CONTRAST} <= codes:
         # A veil (fog, film, dirt) is bright and grey; a hand, a bag, paint or leaves are dark or coloured.
         veil = metrics.get("saturation", 1.0) < 0.2 and metrics.get("luma_mean", 0.0) > 100.0

@@ -37,6 +37,10 @@ class Thresholds:
     # view (glare) clips under a quarter.
     overexposed_clipped_fraction: float = 0.3
     overexposed_mean_luma: float = 225.0
+    # With a reference: the median unclipped pixel of an overexposed picture is this many times brighter
+    # than the same pixel of the reference (the faintest benchmarked overexposure lifts it > 2.4); around a
+    # light in the lens the picture keeps its level, its halo lifting the median to 1.7 at most.
+    overexposed_lift: float = 2.0
 
     # --- contrast (fog, dirty dome, protective film) ----------------------------------------------------
     # Without a reference: a 2..98 percentile range under 30 levels with a raised black level is a veil.
@@ -46,6 +50,9 @@ class Thresholds:
     # half strength halves it) and the black level rises by the veil's light.
     low_contrast_range_ratio: float = 0.6
     low_contrast_black_lift: float = 15.0
+    # A reference whose thumbnail varies by less than this (std, levels) has no contrast of its own to lose
+    # (asphalt 1-2, a white wall 3: shading and sensor noise); a veil shows there as its black level moving.
+    low_contrast_featureless_std: float = 4.0
 
     # --- sharpness ----------------------------------------------------------------------------------------
     # Edge sharpness is the ratio of fine- to coarse-scale gradient on strong edges (contrast-invariant):
@@ -83,12 +90,16 @@ class Thresholds:
     # ----------------------------------------------------------------------------------------------
     # Peak-to-ring-median ratio of the 2-D spectrum; natural scenes stay under ~25, interference is > 60.
     stripes_prominence: float = 45.0
-    # With a reference the peak must be new: this many times stronger than the reference at that frequency.
-    stripes_new_ratio: float = 3.0
-    # With a reference (which removes the scene's own regular patterns): clean scenes peak < 30 against
-    # the geometric ring mean, faint interference on a busy scene reaches 25-60; a new view brings new
-    # regular patterns up to ~20.
-    stripes_prominence_with_reference: float = 22.0
+    # A band's peak over the strongest bin two steps around it: > 8 for bands (the window's main lobe
+    # is two bins wide), < 3 for the edges of large objects, whose spectrum is a line, not a point.
+    stripes_sharpness: float = 5.0
+    # With a reference, on the spectrum of the picture minus the reference: clean bursts, moved cameras,
+    # fog, covers and noise leave no sharp peak at all (< 6); the faintest benchmarked bands on a busy
+    # street reach 14.
+    stripes_prominence_with_reference: float = 7.0
+    # ...and over the whole picture: the peak's wave has at least this share of its strongest block's
+    # amplitude in the median block of a 4x4 grid (bands > 0.7; the lamp posts of a turned view < 0.5).
+    stripes_evenness: float = 0.6
 
     # --- shaking
     # ----------------------------------------------------------------------------------------------
@@ -107,6 +118,9 @@ class Thresholds:
     glare_concentration: float = 0.6
     # And it must be new: this many times the reference's clipped share (street lamps at night are normal).
     glare_new_ratio: float = 3.0
+    # And it stays: this share of the blob was already bright (>= 230) in the burst's first frame. A light
+    # in the lens keeps > 0.69; a white car crossing an empty lot keeps < 0.35 (< 0.55 on a shaking mount).
+    glare_persistence: float = 0.6
 
     # --- against the reference: occlusion and scene change
     # ---------------------------------------------------
@@ -118,6 +132,12 @@ class Thresholds:
     # A hand or a bag covers a third of the view or more (a quarter of the grid, counting soft edges only
     # where the cover is solid); people passing are smaller and move between the first and last frame.
     occluded_fraction: float = 0.25
+    # Under half covered, the rest of the view must still be the reference's, in place: this share of its
+    # textured cells still correlate with the reference. Partly covered scenes keep most; a turned camera
+    # keeps next to none, and its new view's flat patches would otherwise pass for a cover (they make up
+    # less than half of the grid: flat patches that big are a cover whatever the rest shows).
+    occluded_in_place: float = 0.3
+    occluded_sure_fraction: float = 0.5
     # Structure correlation with the reference after aligning for vibration: day/night keeps it > 0.45,
     # a turned camera drops it under 0.3.
     scene_ncc: float = 0.3

@@ -1,8 +1,10 @@
 """Stripe interference: `stripes` — periodic bands from a bad ground or an analogue link.
 
 A sinusoidal band is one sharp peak in the 2-D spectrum; natural scenes spread their energy smoothly over
-each frequency ring. Regular things in the scene (a fence, floorboards) also peak, so with a reference the
-peak must be new.
+each frequency ring. Large objects (a car on empty asphalt) concentrate energy along lines of the spectrum,
+so the peak must also be sharp: it falls away within two bins. Regular things in the scene (a fence,
+floorboards) also peak, so with a reference the spectrum looked at is that of the picture minus the
+reference: the scene cancels and the bands stay.
 """
 
 from __future__ import annotations
@@ -24,44 +26,115 @@ _RING = np.clip(np.round(_RADIUS).astype(np.int32), 0, SIZE)
 _BAND = (_RADIUS >= 3.2) & (_RADIUS <= SIZE / 2.5)
 
 
+def _small(grey_f: Array) -> Array:
+    return cv2.resize(grey_f, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+
+
+def _magnitude(small: Array) -> Array:
+    return np.abs(np.fft.rfft2((small - small.mean()) * _WINDOW))
+
+
 def spectrum(grey_f: Array) -> Array:
-    small = cv2.resize(grey_f, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-    small = (small - small.mean()) * _WINDOW
-    return np.abs(np.fft.rfft2(small))
+    return _magnitude(_small(grey_f))
 
 
 _RING_BAND = _RING[_BAND]
 _RING_COUNT = np.maximum(np.bincount(_RING_BAND, minlength=SIZE + 1), 1)
+# Offsets of the square ring two bins around a bin: a band's windowed peak has fallen away there, while the
+# spectrum of a large object (a car, a door: a sinc along a line) is still as strong.
+_AROUND = np.array(
+    [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3) if max(abs(dy), abs(dx)) == 2], np.float32
+)
+CANDIDATES = 64  # the most prominent bins whose sharpness is checked
 
 
-def peak(mag: Array) -> tuple[float, int]:
-    """(prominence, flat index) of the strongest in-band peak against the typical level of its frequency
-    ring (the geometric mean: like a median, one peak barely moves it)."""
+def prominence_map(mag: Array) -> Array:
+    """Each in-band bin against the typical level of its frequency ring (the geometric mean: like a
+    median, one peak barely moves it); 0 outside the band."""
     logs = np.log(mag[_BAND] + 1e-3)
     ring_level = np.exp(np.bincount(_RING_BAND, weights=logs, minlength=SIZE + 1) / _RING_COUNT)
-    ratio = np.where(_BAND, mag / (ring_level[_RING] + 1e-3), 0.0)
-    index = int(np.argmax(ratio))
-    return float(ratio.flat[index]), index
+    ratio: Array = np.where(_BAND, mag / (ring_level[_RING] + 1e-3), 0.0)
+    return ratio
+
+
+def sharpness(mag: Array, iy: Array, ix: Array) -> Array:
+    """Bins' magnitudes over the strongest bin two steps around each, across its frequency ring rather than
+    along its radius: the scene's own residue (a regular pattern left over from the reference) sits at
+    neighbouring frequencies of the same direction. The half-spectrum of `rfft2` is completed by symmetry:
+    the bin (y, -x) is the conjugate of (-y, x)."""
+    fy, fx = _FY[iy, 0], _FX[0, ix]
+    norm = np.maximum(np.hypot(fy, fx), 1e-6)
+    dy, dx = _AROUND[:, 0], _AROUND[:, 1]
+    # |cos| of the angle between each offset and each bin's radius; within 30 degrees is "along it".
+    along = np.abs(np.outer(fy, dy) + np.outer(fx, dx)) / (norm[:, None] * np.hypot(dy, dx)[None, :]) > 0.87
+    y = iy[:, None] + dy.astype(np.int64)[None, :]
+    x = ix[:, None] + dx.astype(np.int64)[None, :]
+    mirrored = x < 0
+    y, x = np.where(mirrored, -y, y), np.abs(x)
+    around = np.where(along, 0.0, mag[y % SIZE, x]).max(axis=1)
+    result: Array = mag[iy, ix] / (around + 1e-3)
+    return result
+
+
+def peak(mag: Array, min_sharpness: float = 0.0) -> tuple[float, int, float]:
+    """(prominence, flat index, sharpness) of the most prominent in-band bin that is at least
+    `min_sharpness` sharp, among the CANDIDATES most prominent; prominence 0.0 if none is."""
+    ratio = prominence_map(mag)
+    top = np.argpartition(ratio.ravel(), -CANDIDATES)[-CANDIDATES:]
+    iy, ix = np.divmod(top, mag.shape[1])
+    sharp = sharpness(mag, iy, ix)
+    ok = sharp >= min_sharpness
+    if not np.any(ok):
+        return 0.0, int(top[0]), 0.0
+    best = int(np.argmax(np.where(ok, ratio.flat[top], -1.0)))
+    return float(ratio.flat[top[best]]), int(top[best]), float(sharp[best])
+
+
+_YY, _XX = np.mgrid[:SIZE, :SIZE].astype(np.float32)
+_BLOCKS = 4
+
+
+def spread(image: Array, iy: int, ix: int) -> float:
+    """How evenly the wave of spectrum bin (iy, ix) covers a SIZE x SIZE image: the median over the max of
+    its amplitude in a 4x4 grid of blocks (1.0 for a wave over the whole picture)."""
+    fy, fx = float(np.fft.fftfreq(SIZE)[iy]), ix / SIZE
+    wave = image * np.exp(-2j * np.pi * (fx * _XX + fy * _YY))
+    b = SIZE // _BLOCKS
+    blocks = np.abs(wave.reshape(_BLOCKS, b, _BLOCKS, b).sum(axis=(1, 3)))
+    return float(np.median(blocks) / (blocks.max() + 1e-6))
 
 
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
-    mag = spectrum(ctx.view.key.grey_f)
-    prominence, index = peak(mag)
-    metrics = {"stripes_prominence": prominence}
-    # With a reference, regular things in the scene are known and a lower peak is already news.
-    limit = t.stripes_prominence if ctx.reference is None else t.stripes_prominence_with_reference
-    if prominence < limit:
-        return [], metrics
-    if ctx.reference is not None:
+    small = _small(ctx.view.key.grey_f)
+    if ctx.reference is None:
+        mag = _magnitude(small)
+        prominence, _, sharp = peak(mag, t.stripes_sharpness)
+        metrics = {"stripes_prominence": prominence, "stripes_sharpness": sharp}
+        if prominence < t.stripes_prominence:
+            return [], metrics
+        limit = t.stripes_prominence
+    else:
+        # Against the reference the scene itself can be taken away: what is left of the picture minus its
+        # reference (scaled to the same contrast, so a change of light cancels too) is moving things and
+        # whatever was added on the way, and a band is then the one sharp peak of that difference, even
+        # where the scene has a regular pattern of the same pitch (slatted walls, floorboards).
         ref_grey = ctx.reference.grey_f
-        ref = ctx.reference.cached("spectrum", lambda: spectrum(ref_grey))
-        # Compare the same bin and its neighbours (a little vibration moves nothing in frequency).
-        iy, ix = np.unravel_index(index, mag.shape)
-        window = ref[max(0, iy - 1) : iy + 2, max(0, ix - 1) : ix + 2].max()
-        relative = float(mag.flat[index] / (window * (mag.sum() / max(1e-3, ref.sum())) + 1e-3))
-        metrics["stripes_new_ratio"] = relative
-        if relative < t.stripes_new_ratio:
+        ref_small = ctx.reference.cached("stripes_small", lambda: _small(ref_grey) - _small(ref_grey).mean())
+        centred = small - small.mean()
+        gain = float((centred * ref_small).mean()) / max(float((ref_small * ref_small).mean()), 1e-3)
+        mag = _magnitude(centred - max(0.0, gain) * ref_small)
+        prominence, index, sharp = peak(mag, t.stripes_sharpness)
+        metrics = {"stripes_prominence": prominence, "stripes_sharpness": sharp, "stripes_gain": gain}
+        limit = t.stripes_prominence_with_reference
+        if prominence < limit:
+            return [], metrics
+        # A turned camera cancels nothing: its new view's own regular things (a row of lamp posts, windows)
+        # remain, in part of the picture. Interference is added to the signal, over all of it.
+        iy, ix = divmod(index, mag.shape[1])
+        evenness = spread(centred - max(0.0, gain) * ref_small, iy, ix)
+        metrics["stripes_evenness"] = evenness
+        if evenness < t.stripes_evenness:
             return [], metrics
     return [
         finding(
