@@ -347,7 +347,7 @@ class _Cached:
 
 _scenes: OrderedDict[tuple[Any, ...], _Cached] = OrderedDict()
 _scenes_lock = threading.Lock()  # one scene build or plan at a time: scenes are not thread-safe
-KEEP_SCENES = 2
+KEEP_SCENES = 1  # a scene of the demo set holds ~160 MB; a new layer set replaces the old one
 
 
 def _existing_key(cameras: Sequence[ExistingCamera]) -> tuple[Any, ...]:
