@@ -227,6 +227,9 @@ def read_set(folder: Path) -> LayerSet:
             cameras = list(parsed)  # type: ignore[arg-type]
         else:
             candidates = list(parsed)  # type: ignore[arg-type]
+    with _read_lock:  # one folder per installation: versions no longer in it are dropped
+        for stale in [k for k in _read_cache if k not in sig]:
+            del _read_cache[stale]
     return LayerSet(layers, cameras, candidates, infos, sig)
 
 
