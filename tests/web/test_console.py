@@ -342,3 +342,55 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
     admin = new_page()
     sign_in(admin, server, "alma", "/admin")
     assert admin.get_by_test_id("audit-entry").filter(has_text="camera.lifecycle").count() == 1
+
+
+def test_an_administrator_adds_changes_and_disables_a_user(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    organisation = USERS["erlan"][1]
+    page = new_page()
+    sign_in(page, server, "alma", "/admin")
+    page.get_by_test_id("add-user").click()
+    page.get_by_test_id("user-name").fill("dana")
+    _select(page, "user-role", "Engineer")
+    _select(page, "user-organisation", organisation)
+    page.get_by_test_id("user-password").fill("short")
+    page.get_by_test_id("user-save").click()
+    page.get_by_text("password: use at least 8 characters").wait_for()  # names the problem; dialog stays
+    page.get_by_test_id("user-password").fill("dana-field-password")
+    page.get_by_test_id("user-save").click()
+    page.get_by_test_id("edit-user-dana").wait_for()
+    db = _db(installation)
+    try:
+        dana = accounts.get_user(db, "dana")
+        assert (dana.role, dana.organisation, dana.active) == ("engineer", organisation, True)
+        # The new engineer signs in with the password the administrator gave.
+        other = new_page()
+        other.goto(f"{server}/login")
+        other.get_by_test_id("signin-name").fill("dana")
+        other.get_by_test_id("signin-password").fill("dana-field-password")
+        other.get_by_test_id("signin-submit").click()
+        other.wait_for_url(f"{server}/")
+
+        page.get_by_test_id("edit-user-dana").click()
+        _select(page, "user-role", "Viewer")
+        page.get_by_test_id("user-active").click()  # disable
+        page.get_by_test_id("user-save").click()
+        page.get_by_test_id("admin-audit").get_by_text("users.update", exact=False).first.wait_for()
+        dana = accounts.get_user(db, "dana")
+        assert (dana.role, dana.active) == ("viewer", False)
+        with db.session() as session:
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(actor="alma", target="user:dana"), limit=10, offset=0
+            )
+            assert sorted(e.action for e in audit) == ["users.create", "users.update"]
+            assert all("dana-field-password" not in str(e.after) for e in audit)
+
+        # Locking oneself out is refused with a sentence, and nothing changes.
+        page.get_by_test_id("edit-user-alma").click()
+        _select(page, "user-role", "Viewer")
+        page.get_by_test_id("user-save").click()
+        page.get_by_text("You cannot disable yourself").wait_for()
+        assert accounts.get_user(db, "alma").role == "admin"
+    finally:
+        db.dispose()

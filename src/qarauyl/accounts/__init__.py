@@ -19,8 +19,10 @@ from qarauyl.accounts.sessions import (
 )
 from qarauyl.accounts.users import (
     NameTaken,
+    SelfLockout,
     UserInfo,
     authenticate,
+    check_not_self_lockout,
     create_token,
     create_user,
     get_user,
@@ -41,10 +43,12 @@ __all__ = [
     "Forbidden",
     "NameTaken",
     "Principal",
+    "SelfLockout",
     "SessionCodec",
     "ThrottledError",
     "UserInfo",
     "authenticate",
+    "check_not_self_lockout",
     "camera_scope",
     "cookie_options",
     "create_token",

@@ -35,6 +35,18 @@ class NameTaken(InputError):
     """A user with that name already exists."""
 
 
+class SelfLockout(InputError):
+    """An administrator tried to disable themselves or drop their own admin role."""
+
+
+def check_not_self_lockout(actor: Principal | None, name: str, role: str | None, active: bool | None) -> None:
+    """An administrator locking themselves out leaves nobody to undo it from the console."""
+    if actor is not None and actor.name == name and (active is False or role not in (None, "admin")):
+        raise SelfLockout(
+            "You cannot disable yourself or remove your own admin role; ask another administrator."
+        )
+
+
 @dataclass(frozen=True)
 class UserInfo:
     id: int
@@ -184,6 +196,7 @@ def update_user(
     actor: Principal | None = None,
     client: str | None = None,
 ) -> UserInfo:
+    check_not_self_lockout(actor, name, role, active)
     with db.session() as session:
         user = _user(session, name)
         before = _info(session, user).audit_view()

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from qarauyl.accounts import AuthError, Forbidden, NameTaken, ThrottledError
+from qarauyl.accounts import AuthError, Forbidden, NameTaken, SelfLockout, ThrottledError
 from qarauyl.errors import InputError, NotFoundError, QarauylError
 
 
@@ -45,7 +45,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=403)
         if isinstance(exc, NotFoundError):
             return JSONResponse({"detail": str(exc)}, status_code=404)
-        if isinstance(exc, Conflict | NameTaken):
+        if isinstance(exc, Conflict | NameTaken | SelfLockout):
             return JSONResponse({"detail": str(exc)}, status_code=409)
         if isinstance(exc, InputError):
             return JSONResponse({"detail": _problems(exc), "message": str(exc)}, status_code=422)

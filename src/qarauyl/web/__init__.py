@@ -33,6 +33,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from qarauyl.runtime import open_database
     from qarauyl.security import load_secret_key
     from qarauyl.web import (  # noqa: F401  (importing a page module registers its pages)
+        _page_admin,
         _page_cameras,
         _page_events,
         _page_maintenance,

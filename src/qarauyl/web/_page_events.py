@@ -1,18 +1,14 @@
-"""The events feed (live, filtered, acknowledged by name) and administration (people, organisations,
-audit log)."""
+"""The events feed: live, filtered, acknowledged by name."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nicegui import ui
-from sqlalchemy import select
 
 from qarauyl.domain import FaultCode, Health
 from qarauyl.errors import QarauylError
-from qarauyl.store import Organisation
 from qarauyl.web import _auth, _data
-from qarauyl.web._i18n import LANGUAGE_NAMES
 from qarauyl.web._page_overview import REFRESH_SECONDS
 from qarauyl.web._shell import Page, frame, health_badge, live, notify_error, state
 
@@ -117,78 +113,3 @@ def events_page() -> None:
         with ui.column().classes("w-full gap-2").props("data-testid=events-feed"):
             feed()
         live(feed.refresh, lambda: _data.events_signature(db, page.scope), REFRESH_SECONDS)
-
-
-@ui.page("/admin")
-def admin_page() -> None:
-    with frame("nav.admin", "/admin") as page:
-        if page is None:
-            return
-        tr = page.tr
-        if not page.can("users.manage"):
-            ui.label(tr("error.forbidden")).classes("text-negative").props("data-testid=forbidden")
-            return
-        with ui.card().classes("w-full").props("flat bordered data-testid=admin-users"):
-            ui.label(tr("admin.users")).classes("text-subtitle1")
-            users = [
-                {
-                    "name": u.name,
-                    "role": u.role,
-                    "organisation": u.organisation or "—",
-                    "language": LANGUAGE_NAMES.get(u.language, u.language),
-                    "active": tr("common.yes") if u.active else tr("common.no"),
-                }
-                for u in _auth.users(state().db)
-            ]
-            if users:
-                ui.table(
-                    columns=[
-                        {"name": "name", "label": tr("signin.name"), "field": "name", "align": "left"},
-                        {"name": "role", "label": tr("admin.role"), "field": "role", "align": "left"},
-                        {
-                            "name": "organisation",
-                            "label": tr("admin.organisation"),
-                            "field": "organisation",
-                            "align": "left",
-                        },
-                        {
-                            "name": "language",
-                            "label": tr("admin.language"),
-                            "field": "language",
-                            "align": "left",
-                        },
-                        {"name": "active", "label": tr("admin.active"), "field": "active", "align": "left"},
-                    ],
-                    rows=[{**u, "role": tr.maybe("role", u["role"])} for u in users],
-                ).props("flat dense").classes("w-full")
-        with ui.card().classes("w-full").props("flat bordered data-testid=admin-roles"):
-            ui.label(tr("admin.roles")).classes("text-subtitle1")
-            for role in _auth.ROLES:
-                with ui.row().classes("gap-2"):
-                    ui.label(tr("role." + role)).classes("text-weight-medium")
-                    ui.label(tr("role_help." + role)).classes("text-caption text-grey-8")
-        with ui.card().classes("w-full").props("flat bordered data-testid=admin-organisations"):
-            ui.label(tr("admin.organisations")).classes("text-subtitle1")
-            with state().db.session() as session:
-                organisations = session.execute(
-                    select(Organisation.name, Organisation.kind).order_by(Organisation.name)
-                ).all()
-            for name, kind in organisations:
-                with ui.row().classes("gap-2"):
-                    ui.label(name)
-                    ui.label(tr.maybe("org_kind", kind)).classes("text-caption text-grey-8")
-        with ui.card().classes("w-full").props("flat bordered data-testid=admin-audit"):
-            ui.label(tr("admin.audit")).classes("text-subtitle1")
-            entries = _auth.audit_entries(state().db) if page.can("audit.read") else []
-            if not entries:
-                ui.label(tr("admin.audit_empty")).classes("text-grey-7")
-            for entry in entries:
-                before = entry["before"] or {}
-                changes = ", ".join(
-                    f"{k}: {before[k]} → {v}" if k in before else f"{k}: {v}"
-                    for k, v in (entry["after"] or {}).items()
-                )
-                ui.label(
-                    f"{tr.datetime(entry['at'])} · {entry['actor'] or tr('admin.system')} · "
-                    f"{entry['action']} · {entry['target']} {changes}"
-                ).classes("text-caption").props("data-testid=audit-entry")

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from qarauyl import accounts
 from qarauyl.accounts import AuditFilter, Principal, list_audit
 from qarauyl.api._deps import Client, Db, allow
-from qarauyl.api._errors import Conflict
 from qarauyl.api.routes._responses import PROTECTED, errors
 from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.api.schemas.users import (
@@ -79,11 +78,7 @@ def update_user(
     principal: Annotated[Principal, Depends(allow("users.manage"))],
 ) -> dict[str, Any]:
     sent = body.model_fields_set
-    if name == principal.name and (body.active is False or (body.role is not None and body.role != "admin")):
-        # An administrator locking themselves out leaves nobody to undo it from the console.
-        raise Conflict(
-            "You cannot disable yourself or remove your own admin role; ask another administrator."
-        )
+    accounts.check_not_self_lockout(principal, name, body.role, body.active)  # before any change
     if body.password is not None:
         accounts.set_password(db, name, body.password.get_secret_value(), actor=principal, client=client)
     kwargs: dict[str, Any] = {"role": body.role, "language": body.language, "active": body.active}
