@@ -119,6 +119,13 @@ def test_a_planner_adds_a_layer_runs_a_plan_and_downloads_it(
         page.get_by_test_id("plan-export-kml").click()
     assert download.value.suggested_filename == f"qarauyl-plan-{BUDGET}.kml"
 
+    # Removing a layer asks first, then takes it off the folder, the list and the map.
+    page.locator("[data-testid=plan-layer][data-file='square.csv']").get_by_test_id("plan-remove").click()
+    page.get_by_test_id("plan-confirm-yes").click()
+    page.locator("[data-testid=plan-layer][data-file='square.csv']").wait_for(state="detached")
+    assert sorted(p.name for p in folder.iterdir()) == ["road.geojson"]
+    page.wait_for_function("window.qarauylPlan.counts.features === 1")
+
 
 def test_a_viewer_sees_the_page_but_cannot_change_or_run_it(new_page: Any, server: str) -> None:
     page = new_page()

@@ -4,6 +4,7 @@ refusals for people who may only look, and plan runs that reuse the prepared sce
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from qarauyl.accounts import Principal
 from qarauyl.planning import load_existing_cameras, plan, prepare_scene, read_layer
 from qarauyl.store import Camera, Database
 from qarauyl.web import _planning as work
+from qarauyl.web._i18n import LANGUAGES, catalogue
 
 PLANNER = Principal(1, "perizat", "planner", None, "en")
 VIEWER = Principal(2, "viktor", "viewer", None, "en")
@@ -168,3 +170,17 @@ def test_a_run_without_demand_says_so(tmp_path: Path, db: Database) -> None:
     with pytest.raises(work.PlanningError) as caught:
         work.run_plan(PLANNER, tmp_path, db, 0, "working")
     assert caught.value.key == "planning.error.budget"
+
+
+def test_every_sentence_the_planning_code_can_say_is_in_the_catalogues() -> None:
+    web = Path(work.__file__).parent
+    said: set[str] = set()
+    for name in ("_planning.py", "_page_planning.py"):
+        text = (web / name).read_text(encoding="utf-8")
+        said |= set(re.findall(r'PlanningError\(\s*"([a-z_.]+)"', text))
+        said |= set(re.findall(r'"(planning\.stage\.[a-z_]+)"', text))
+    said |= {f"planning.kind.{kind}" for kind in ("area", "points", "incidents", "roads", "buildings")}
+    assert len(said) > 15
+    for language in LANGUAGES:
+        missing = said - set(catalogue(language))
+        assert not missing, (language, missing)

@@ -238,13 +238,16 @@ async def _build(page: Page) -> None:
                         )
                     ui.space()
                     if may_run:
-                        ui.button(icon="delete", on_click=lambda f=info.file: remove(f)).props(
+                        ui.button(icon="delete", on_click=lambda f=info.file: confirm_remove(f)).props(
                             f'flat round dense aria-label="{tr("planning.remove")}" data-testid=plan-remove'
                         )
             if may_run:
                 ui.upload(
                     label=tr("planning.upload"),
                     on_upload=upload,
+                    on_rejected=lambda: show_error(
+                        work.PlanningError("planning.error.rejected", mb=work.MAX_UPLOAD_BYTES // 1_000_000)
+                    ),
                     auto_upload=True,
                     max_file_size=work.MAX_UPLOAD_BYTES,
                 ).props('accept=".geojson,.json,.csv" flat bordered dense data-testid=plan-upload').classes(
@@ -266,6 +269,27 @@ async def _build(page: Page) -> None:
         ui.notify(tr("planning.uploaded", name=info.file, n=tr.number(info.features)), type="positive")
         draw_layers()
         await redraw_map()
+
+    # One dialog for the page, outside the layer list that a removal redraws.
+    pending: list[str] = []
+    with ui.dialog() as dialog, ui.card().classes("w-96 max-w-full").props("data-testid=plan-confirm"):
+        question = ui.label("")
+        with ui.row().classes("justify-end w-full"):
+            ui.button(tr("planning.cancel"), on_click=dialog.close).props("flat")
+
+            async def confirmed() -> None:
+                dialog.close()
+                if pending:
+                    await remove(pending.pop())
+
+            ui.button(tr("planning.remove"), on_click=confirmed).props(
+                "color=negative data-testid=plan-confirm-yes"
+            )
+
+    def confirm_remove(file: str) -> None:
+        pending[:] = [file]
+        question.text = tr("planning.remove_confirm", name=file)
+        dialog.open()
 
     async def remove(file: str) -> None:
         try:
