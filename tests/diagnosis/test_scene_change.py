@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, decode, live, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
 from qarauyl.diagnosis.scene_change import compare
@@ -36,3 +36,13 @@ def test_compare_measures_the_shift() -> None:
     ncc, shift, _, _ = compare(thumb, moved)
     assert ncc > 0.8
     assert abs(shift - 5 / 160) < 0.01
+
+
+def test_a_turned_real_camera_is_scene_changed_not_a_cover() -> None:
+    # The corridor turned away: its new view has flat patches (wall, floor) where the reference had
+    # detail, which cell by cell looks like a cover; but nothing of the reference stays in place.
+    reference = decode("one-by-one-person-detection.mp4", 0, 1)[0]
+    frames = decode("one-by-one-person-detection.mp4", 120, 8)
+    for seed in (1, 2, 3):
+        found = codes(diagnose(with_fault(frames, "scene_changed", 0.6, seed, fps=10.0), reference=reference))
+        assert found == {"scene_changed"}, seed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, decode, live, scene, textured, with_fault
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,3 +46,25 @@ def test_more_defocus_means_less_sharpness() -> None:
         for s in (0.1, 0.5, 1.0)
     ]
     assert values[0] > values[1] > values[2]
+
+
+def test_leaves_in_front_of_a_white_wall_are_not_blur() -> None:
+    # The wall had no edges: the soft edges of leaves close to the lens are new things, not lost focus.
+    frames = scene("white_wall")
+    found = codes(diagnose(with_fault(frames[-8:], "occluded", 0.3, seed=3), reference=frames[0]))
+    assert "blur" not in found
+
+
+def test_stripes_on_a_street_are_not_blur() -> None:
+    frames = scene("street_day")
+    for seed in (500, 501):
+        found = codes(diagnose(with_fault(frames[-8:], "stripes", 0.6, seed), reference=frames[0]))
+        assert found == {"stripes"}, seed
+
+
+def test_defocus_of_a_real_street_is_blur_everywhere() -> None:
+    reference = decode("one-by-one-person-detection.mp4", 0, 1)[0]
+    frames = decode("one-by-one-person-detection.mp4", 200, 8)
+    diagnosis = diagnose(with_fault(frames, "blur", 0.3, fps=10.0), reference=reference)
+    assert codes(diagnosis) == {"blur"}
+    assert diagnosis.metrics["blur_spread"] >= 0.6

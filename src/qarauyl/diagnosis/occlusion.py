@@ -27,14 +27,24 @@ def _cells(thumb: Array) -> Array:
     return cells.swapaxes(1, 2)
 
 
-def covered_cells(ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds) -> Array:
-    """Boolean (rows, cols) grid of covered cells, from luma and RGB thumbnails of reference and frame."""
+def cell_match(ref: Array, cur: Array) -> tuple[Array, Array, Array, Array, Array]:
+    """Per grid cell of two luma thumbnails: (correlation, reference std, current std, reference mean,
+    current mean), each (rows, cols)."""
     rc, cc = _cells(ref), _cells(cur)
     ref_mean = rc.mean(axis=(2, 3), keepdims=True)
     cur_mean = cc.mean(axis=(2, 3), keepdims=True)
     ref_std = rc.std(axis=(2, 3))
     cur_std = cc.std(axis=(2, 3))
     ncc = ((rc - ref_mean) * (cc - cur_mean)).mean(axis=(2, 3)) / (ref_std * cur_std + 1e-3)
+    return ncc, ref_std, cur_std, ref_mean[..., 0, 0], cur_mean[..., 0, 0]
+
+
+def covered_cells(
+    ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds
+) -> tuple[Array, Array]:
+    """(boolean (rows, cols) grid of covered cells, per-cell correlation with the reference), from luma and
+    RGB thumbnails of reference and frame."""
+    ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
     colour_jump = np.linalg.norm(
         _cells(cur_rgb).mean(axis=(2, 3)) - _cells(ref_rgb).mean(axis=(2, 3)), axis=-1
     )
@@ -43,21 +53,28 @@ def covered_cells(ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thr
     flat_cover = (cur_std < 8.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
-    blinded = (cur_mean[..., 0, 0] >= 235.0) & (cur_mean[..., 0, 0] > ref_mean[..., 0, 0])
-    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc) & ~blinded  # type: ignore[no-any-return]
+    blinded = (cur_mean >= 235.0) & (cur_mean > ref_mean)
+    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc) & ~blinded, ncc
 
 
-def in_place_share(ref: Array, cur: Array, covered: Array) -> float:
-    """Of the reference's textured cells that are not covered, the share that still show the same thing in
-    the same place (1.0 when there are none). A cover hides part of a scene that stays where it was; a
-    turned camera leaves nothing in place."""
-    rc, cc = _cells(ref), _cells(cur)
-    ref_std = rc.std(axis=(2, 3))
-    cur_std = cc.std(axis=(2, 3))
-    centred_ref = rc - rc.mean(axis=(2, 3), keepdims=True)
-    centred_cur = cc - cc.mean(axis=(2, 3), keepdims=True)
-    ncc = (centred_ref * centred_cur).mean(axis=(2, 3)) / (ref_std * cur_std + 1e-3)
-    rest = (ref_std >= 6.0) & ~covered
+def textured(ref: Array) -> Array:
+    """Which grid cells of a reference thumbnail have texture to compare (std >= 6 levels)."""
+    return _cells(ref).std(axis=(2, 3)) >= 6.0  # type: ignore[no-any-return]
+
+
+def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
+    """Of the reference's textured cells that are not covered nor next to a covered cell, the share that
+    still show the same thing in the same place (correlation >= 0.5; 1.0 when there are none). A cover
+    hides part of a scene that stays where it was; a turned camera leaves nothing in place."""
+    # A cover's edge is soft (it is far out of focus): the cells around it are partly covered too.
+    near = covered.copy()
+    near[1:] |= covered[:-1]
+    near[:-1] |= covered[1:]
+    near[:, 1:] |= near[:, :-1].copy()
+    near[:, :-1] |= near[:, 1:].copy()
+    rest = textured_ref & ~near
+    if np.count_nonzero(rest) < 4:
+        rest = textured_ref & ~covered  # scattered patches: their edges are all there is
     if np.count_nonzero(rest) < 4:
         return 1.0
     return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(np.count_nonzero(rest))
@@ -69,9 +86,11 @@ def check(ctx: Context) -> CheckResult:
         return [], {}
     ref, ref_rgb = ctx.reference.thumb, ctx.reference.thumb_rgb
     view = ctx.view
-    last = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t)
+    last, last_ncc = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t)
     both = (
-        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t) if view.count > 1 else last
+        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t)[0]
+        if view.count > 1
+        else last
     )
     fraction = float(both.mean())
     # How evenly the light dropped across the view: a closed iris scales every cell alike, a cover does not.
@@ -83,7 +102,7 @@ def check(ctx: Context) -> CheckResult:
         "occluded_fraction_last": float(last.mean()),
         "darkening_spread": float(ratios.std() / max(ratios.mean(), 1e-3)),
     }
-    in_place = in_place_share(ref, view.thumbs[-1], last)
+    in_place = in_place_share(ctx.reference.cached("textured_cells", lambda: textured(ref)), last_ncc, last)
     metrics["occluded_in_place"] = in_place
     if fraction >= t.occluded_fraction and (
         fraction >= t.occluded_sure_fraction or in_place >= t.occluded_in_place

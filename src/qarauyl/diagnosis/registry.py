@@ -160,12 +160,15 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.08
         drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
-        # A turned camera still sees a textured world; a cover is smooth.
+        # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
+        # the cover hid the features the scene is recognised by.
+        in_place = metrics.get("occluded_in_place", 0.0) >= 0.5
+        # Otherwise: a turned camera still sees a textured world; a cover is smooth.
         # A cover over half the view also leaves too little to match features against.
         textured = (
             metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.4
         )
-        drop.add(F.OCCLUDED if textured else F.SCENE_CHANGED)
+        drop.add(F.SCENE_CHANGED if in_place or not textured else F.OCCLUDED)
     if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.4:
         # The view no longer lines up with the reference (a truck filling it, a turned camera): what moves
         # is not the camera's usual scene, so its motion says nothing about the mount.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from qarauyl.diagnosis import occlusion
 from qarauyl.diagnosis._context import CheckResult, Context, finding
 from qarauyl.diagnosis._view import THUMB_SIZE, Array, phase_correlate, score
 from qarauyl.domain import FaultCode
@@ -130,6 +131,27 @@ def check(ctx: Context) -> CheckResult:
         # The coarse structure lines up with the reference almost exactly: the common case, decided
         # without the cost of feature matching.
         return [], metrics
+    ref_thumb = ctx.reference.thumb
+    textured = ctx.reference.cached("textured_cells", lambda: occlusion.textured(ref_thumb))
+    if np.count_nonzero(textured) >= t.scene_min_textured_cells:
+        # Cell by cell: does any of the reference's textured view remain where it was? A cover leaves the
+        # rest in place and vibration most of it; a turned camera nothing, in the first frame and the last.
+        nothing = np.zeros(textured.shape, bool)
+        kept = max(
+            occlusion.in_place_share(textured, occlusion.cell_match(ref_thumb, thumb)[0], nothing)
+            for thumb in (ctx.view.thumbs[-1], ctx.view.thumbs[0])
+        )
+        metrics["scene_in_place"] = kept
+        if kept <= t.scene_in_place:
+            return [
+                finding(
+                    FaultCode.SCENE_CHANGED,
+                    True,
+                    score(kept, t.scene_in_place, 0.0),
+                    structure_similarity=ncc,
+                    in_place_share=kept,
+                )
+            ], metrics
     ref_grey = ctx.reference.grey
     ref_features = ctx.reference.cached("orb", lambda: features(ref_grey))
     cur_features = features(ctx.view.key.grey)

@@ -63,6 +63,9 @@ class Thresholds:
     blur_sharpness_ratio: float = 0.85
     # Fewer edge pixels than this share of the frame and sharpness is not judged (asphalt, a white wall).
     blur_min_edge_fraction: float = 0.004
+    # With a reference, this share of the 3x3 regions that have edges in both must have lost sharpness:
+    # defocus softens all of them, a cover's soft edges or a passing car only some.
+    blur_spread: float = 0.6
 
     # --- frozen -------------------------------------------------------------------------------------------
     # Mean absolute change between consecutive frames on the full-resolution sample; live sensor noise and
@@ -156,6 +159,12 @@ class Thresholds:
     scene_ncc_confirm: float = 0.38
     # Structure this similar, barely shifted, is the reference's view without asking the features.
     scene_fast_accept: float = 0.8
+    # Cell by cell (occlusion's 8x6 grid): a view with at least this many textured cells, of which at most
+    # this share still correlate with the reference in place in both the first and the last frame, is not
+    # the reference's view any more. Clean bursts keep > 0.6 (0.2 where a truck fills the lot), heavy noise
+    # and bands > 0.2; turned cameras mostly 0.
+    scene_min_textured_cells: int = 12
+    scene_in_place: float = 0.1
 
     # --- corruption
     # -------------------------------------------------------------------------------------------

@@ -17,11 +17,16 @@ from qarauyl.domain import FaultCode
 _CELL = np.ones((2, 2), np.uint8)
 
 
-def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
-    """(sharpness, edge fraction) of a float luma image. Sharpness is NaN when there are too few edges.
+REGIONS = 3  # a 3x3 grid: defocus softens every part of the view, a thing close to the lens only its own
+_MIN_REGION_EDGES = 40  # edge pixels for a region's sharpness to count
 
-    Edges are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor`
-    (levels per pixel) so that noise alone never counts as an edge.
+
+def regional_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float, Array]:
+    """(sharpness, edge fraction, per-region sharpness on a REGIONS x REGIONS grid) of a float luma image.
+
+    Sharpness is NaN when there are too few edges (a region's when it has under _MIN_REGION_EDGES). Edges
+    are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor` (levels per
+    pixel) so that noise alone never counts as an edge.
     """
     # Coarse scale: half resolution, smoothed (pyrDown is a 5-tap Gaussian and 10x cheaper than a wide blur
     # at full size). Gradients are per full-resolution pixel on both scales (hence the 0.5).
@@ -37,21 +42,43 @@ def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, floa
     k = int(sample.size * 0.97)
     threshold = max(float(np.partition(sample, k)[k]), noise_floor * 4)
     edges = gc >= threshold
-    fraction = float(np.count_nonzero(edges)) / gc.size
-    if fraction == 0.0:
-        return float("nan"), 0.0
-    return float(gf[edges].mean() / gc[edges].mean()), fraction
+    count = int(np.count_nonzero(edges))
+    fraction = float(count) / gc.size
+    regions = np.full(REGIONS * REGIONS, np.nan)
+    if count == 0:
+        return float("nan"), 0.0, regions
+    ys, xs = np.nonzero(edges)
+    region = (ys * REGIONS // gc.shape[0]) * REGIONS + xs * REGIONS // gc.shape[1]
+    fine_sum = np.bincount(region, weights=gf[edges], minlength=REGIONS * REGIONS)
+    coarse_sum = np.bincount(region, weights=gc[edges], minlength=REGIONS * REGIONS)
+    counts = np.bincount(region, minlength=REGIONS * REGIONS)
+    enough = counts >= _MIN_REGION_EDGES
+    regions[enough] = fine_sum[enough] / coarse_sum[enough]
+    return float(fine_sum.sum() / coarse_sum.sum()), fraction, regions
+
+
+def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
+    """(sharpness, edge fraction) of a float luma image; see `regional_sharpness`."""
+    sharp, fraction, _ = regional_sharpness(grey_f, noise_floor)
+    return sharp, fraction
 
 
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
-    sharp, edges = edge_sharpness(ctx.view.key.detail)
+    sharp, edges, regions = regional_sharpness(ctx.view.key.detail)
     metrics = {"sharpness": sharp, "edge_fraction": edges}
     ref_sharp = float("nan")
     ref_edges = 0.0
+    ref_regions = None
     if ctx.reference is not None:
         detail = ctx.reference.detail
-        ref_sharp, ref_edges = ctx.reference.cached("sharpness", lambda: edge_sharpness(detail))
+        ref_sharp, ref_edges, ref_regions = ctx.reference.cached(
+            "sharpness", lambda: regional_sharpness(detail)
+        )
+        if ref_edges < t.blur_min_edge_fraction:
+            # Defocus cannot make edges: those of a picture whose reference had none belong to something new
+            # in front of the camera (leaves, a hand), not to the scene, and say nothing about focus.
+            return [], metrics
     elif (learned := ctx.baseline.learned("sharpness")) is not None:
         ref_sharp, ref_edges = learned.mean, 1.0
     if ref_edges >= t.blur_min_edge_fraction and np.isfinite(ref_sharp):
@@ -62,7 +89,16 @@ def check(ctx: Context) -> CheckResult:
         if edges >= t.blur_min_edge_fraction:
             ratio = sharp / ref_sharp
             metrics["sharpness_ratio"] = ratio
-            if ratio < t.blur_sharpness_ratio:
+            softened = 1.0
+            if ref_regions is not None:
+                # Defocus softens the whole view; a thing close to the lens (a hand, leaves, a smudge) only
+                # the part it covers, while the rest stays as sharp as in the reference.
+                judged = np.isfinite(regions) & np.isfinite(ref_regions)
+                if np.count_nonzero(judged) >= 3:
+                    lost = regions[judged] / ref_regions[judged] < t.blur_sharpness_ratio
+                    softened = float(np.count_nonzero(lost)) / float(np.count_nonzero(judged))
+                metrics["blur_spread"] = softened
+            if ratio < t.blur_sharpness_ratio and softened >= t.blur_spread:
                 return [
                     finding(
                         FaultCode.BLUR,
