@@ -8,14 +8,47 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 
 from qarauyl.probe import ProbeJob, ProbeResult, run_job
 
+_BARRIERS: dict[int, threading.Barrier] = {}
+_BARRIERS_LOCK = threading.Lock()
+
+
+def _meet(parties: int) -> bool:
+    """True once `parties` jobs are running in this process at the same time (False after 10 s)."""
+    with _BARRIERS_LOCK:
+        barrier = _BARRIERS.setdefault(parties, threading.Barrier(parties))
+    try:
+        barrier.wait(timeout=10)
+    except threading.BrokenBarrierError:
+        return False
+    return True
+
 
 def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
-    """Behaves as the URL's path says: /crash (SIGSEGV), /hang (ignores everything), /hog (4 GiB)."""
+    """Behaves as the URL's path says: /crash (SIGSEGV), /hang (ignores everything), /hog (4 GiB);
+    for workers with several slots: /together-N (waits until N jobs run at once), /slow-pid,
+    /crash-later (a crash while other jobs run beside it), /stall (a hang that needs no signal handler,
+    which only a main thread may install)."""
+    path = job.url.rsplit("/", 1)[-1]
+    if path.startswith("together-"):
+        met = _meet(int(path.split("-")[1]))
+        return ProbeResult(url=job.url, metrics={"pid": float(os.getpid()), "met": float(met)})
+    if path == "slow-pid":
+        time.sleep(3.0)  # still running when a 1 s job beside it passes its deadline (timeout + grace)
+        return ProbeResult(url=job.url, metrics={"pid": float(os.getpid())})
+    if path == "crash-later":
+        on_stage("handshake")
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if path == "stall":
+        on_stage("connecting")
+        while True:
+            time.sleep(1)
     if job.url.endswith("/crash"):
         on_stage("connected")
         on_stage("handshake")

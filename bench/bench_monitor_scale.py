@@ -1,0 +1,172 @@
+"""Benchmark 4, scale: can `monitor` keep a 10,000-camera fleet on a 5-minute cycle on this machine?
+
+The simulator serves N cameras (640x360, 12.5 fps, one-second GOP: a typical sub-stream), the inventory
+holds them all as connected, and the monitor probes and diagnoses every camera once (`run_once`: the
+whole fleet as fast as the pool allows, which is what a 5-minute cycle must beat). Reported: cycle time,
+cameras per second, the monitor's CPU (its own process and its probe workers, apart from the simulator's),
+and the peak memory of the monitor with its workers (RSS and PSS; PSS shares the libraries fairly).
+
+    .venv/bin/python bench/bench_monitor_scale.py [--cameras 10000] [--concurrency 12] [--frames 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qarauyl.inventory.importer import import_file
+from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.security import CredentialCipher
+from qarauyl.sim.harness import run_simulator
+from qarauyl.store import Database
+from qarauyl.store.schema import upgrade
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree(pid: int, exclude: set[int]) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p in exclude:
+            continue
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    pss = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            pss = int(line.split()[1]) * 1024
+    return rss / 2**20, pss / 2**20
+
+
+@dataclass
+class Sampler:
+    """Samples the monitor's process tree (minus the simulator) every half second."""
+
+    exclude: set[int]
+    peak_rss: float = 0.0
+    peak_pss: float = 0.0
+    cpu: dict[int, float] | None = None
+
+    def __post_init__(self) -> None:
+        self.cpu = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            rss = pss = 0.0
+            for pid in _tree(os.getpid(), self.exclude):
+                try:
+                    r, p = _memory_mb(pid)
+                    assert self.cpu is not None
+                    self.cpu[pid] = _cpu_seconds(pid)  # the last reading before a worker is recycled
+                except (OSError, IndexError):
+                    continue
+                rss, pss = rss + r, pss + p
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        assert self.cpu is not None
+        return sum(self.cpu.values())
+
+
+def _inventory(path: Path, urls: list[tuple[str, str, str]]) -> Path:
+    lines = ["code,name,vendor,latitude,longitude,main_stream_url,username,password,resolution,fps,lifecycle"]
+    for i, (url, user, password) in enumerate(urls, start=1):
+        lat, lon = 43.25 + (i % 100) / 1000, 68.2 + (i // 100) / 1000
+        place = f"{lat:.4f},{lon:.4f}"
+        lines.append(f"B-{i:05d},Bench {i},hikvision,{place},{url},{user},{password},640x360,12.5,connected")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cameras", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=12)
+    parser.add_argument("--frames", type=int, default=4)
+    parser.add_argument("--interval", type=float, default=300.0, help="the cycle to keep, seconds")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="qarauyl-bench-scale-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        db = Database(f"sqlite:///{tmp / 'qarauyl.db'}")
+        upgrade(db)
+        cipher = CredentialCipher(b"s" * 32)
+        print(f"starting the simulator with {args.cameras} cameras…", flush=True)
+        with run_simulator(
+            args.cameras, cache_dir=tmp / "cache", fps=12.5, clip_seconds=4.0, max_lifetime=7200,
+            ready_timeout=600, session_timeout=60,
+        ) as sim:  # fmt: skip
+            sim_pid = sim.process.pid
+            urls = [(sim.rtsp_url(i), *sim.credentials(i)) for i in range(1, args.cameras + 1)]
+            start = time.monotonic()
+            import_file(db, _inventory(tmp / "fleet.csv", urls), cipher=cipher)
+            print(
+                f"inventory of {args.cameras} cameras imported in {time.monotonic() - start:.1f} s",
+                flush=True,
+            )
+            options = MonitorOptions(concurrency=args.concurrency, timeout=10.0, frames=args.frames)
+            sampler = Sampler(exclude={sim_pid})
+            sim_cpu_before = _cpu_seconds(sim_pid)
+            with Monitor(db, cipher, SnapshotStore(tmp / "snapshots"), options) as monitor:
+                sampler.start()
+                cpu_before = sum(_cpu_seconds(p) for p in _tree(os.getpid(), {sim_pid}))
+                start = time.monotonic()
+                summary = monitor.run_once()
+                cycle = time.monotonic() - start
+                cpu = sampler.stop() - cpu_before
+            sim_cpu = _cpu_seconds(sim_pid) - sim_cpu_before
+        db.dispose()
+
+    rate = summary.probed / cycle
+    needed = args.cameras / rate
+    verdict = "meets" if needed <= args.interval else "misses"
+    cores = os.cpu_count() or 1
+    print()
+    print(f"cameras probed       {summary.probed} ({dict(summary.states)})")
+    print(f"faults reported      {dict(summary.codes) or 'none'}")
+    print(f"cycle time           {cycle:.1f} s ({rate:.1f} cameras/s)")
+    print(f"whole fleet          {needed:.0f} s per cycle: {verdict} the {args.interval:.0f} s cycle")
+    print(f"monitor CPU          {cpu:.0f} core-s: {100 * cpu / cycle:.0f}% of a core, {cores} cores")
+    print(f"simulator CPU        {sim_cpu:.0f} core-s: {100 * sim_cpu / cycle:.0f}% of a core")
+    print(
+        f"monitor peak memory  RSS {sampler.peak_rss:.0f} MiB, PSS {sampler.peak_pss:.0f} MiB (target 1024)"
+    )
+    print(f"not recorded         {summary.not_recorded}")
+
+
+if __name__ == "__main__":
+    main()
