@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from diagnosis_pictures import codes, live, textured
+from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import Baseline, diagnose, update_baseline
 
@@ -42,3 +42,11 @@ def test_frozen_metric_is_zero_for_identical_frames() -> None:
     result = diagnose([picture, picture.copy(), picture.copy(), picture.copy()])
     assert result.metrics["frame_change_max"] == 0.0
     assert np.isfinite(result.metrics["luma_mean"])
+
+
+def test_a_cast_that_clips_a_white_wall_is_not_frozen() -> None:
+    # A green cast drives the wall's green channel to 255: a live picture whose noise is clipped away in
+    # that channel repeats exactly there, but it is alive (and its colour is the fault).
+    frames = scene("white_wall")
+    found = codes(diagnose(with_fault(frames[-8:], "color_cast", 0.6, seed=2), reference=frames[0]))
+    assert found == {"color_cast"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from diagnosis_pictures import codes, live, scene, textured, with_fault
+from diagnosis_pictures import codes, decode, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
 from qarauyl.sim.picture_faults import make_fault_renderer
@@ -29,3 +29,13 @@ def test_the_sun_on_a_white_wall_is_glare_not_overexposure() -> None:
     frames = scene("white_wall")
     for seed in (3, 4):
         assert codes(diagnose(with_fault(frames[-8:], "glare", 0.6, seed), reference=frames[0])) == {"glare"}
+
+
+def test_a_frozen_picture_with_a_white_car_is_frozen_not_glare() -> None:
+    # Frames 70-78 of the parking-lot clip: a white car in the sun clips a compact blob. Frozen, the blob
+    # stays put like a light in the lens would; the stream being frozen is the finding.
+    reference = decode("car-detection.mp4", 0, 1)[0]
+    frames = decode("car-detection.mp4", 70, 8)
+    found = codes(diagnose(with_fault(frames, "frozen", 1.0), reference=reference))
+    assert "frozen" in found
+    assert "glare" not in found

@@ -30,11 +30,15 @@ def check(ctx: Context) -> CheckResult:
     samples = ctx.view.samples
     sig = signature(ctx.view.key.thumb)
     metrics: dict[str, float] = {f"sig_{i}": v for i, v in enumerate(sig)}
-    changes = [float(np.abs(b - a).mean()) for a, b in pairwise(samples)]
+    # Only pixels that can change count: where a channel is clipped (a colour cast driving a white wall's
+    # green to 255) a live picture repeats exactly, its noise clipped away.
+    live = (samples[0] > 3) & (samples[0] < 252)
+    judged = np.count_nonzero(live) >= 0.05 * live.size  # else all clipped or black: other checks own it
+    changes = [float(np.abs(b - a)[live].mean()) if judged else 0.0 for a, b in pairwise(samples)]
     if changes:
         metrics["frame_change_max"] = max(changes)
         metrics["frame_change_mean"] = float(np.mean(changes))
-    if len(samples) >= t.frozen_min_frames and max(changes) <= t.frozen_max_change:
+    if judged and len(samples) >= t.frozen_min_frames and max(changes) <= t.frozen_max_change:
         return [
             finding(
                 FaultCode.FROZEN,

@@ -169,9 +169,14 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
             metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.4
         )
         drop.add(F.SCENE_CHANGED if in_place or not textured else F.OCCLUDED)
-    if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.4:
+    if {F.FROZEN, F.GLARE} <= codes:
+        # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
+        # whatever it shows, so the frozen stream is the finding.
+        drop.add(F.GLARE)
+    if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.3:
         # The view no longer lines up with the reference (a truck filling it, a turned camera): what moves
-        # is not the camera's usual scene, so its motion says nothing about the mount.
+        # is not the camera's usual scene, so its motion says nothing about the mount. (A shaking view of a
+        # low-texture lot itself keeps 0.33-0.4.)
         drop.add(F.SHAKING)
     if {F.BLUR, F.SCENE_CHANGED} <= codes:
         # Defocus also erases the features a scene is recognised by; a turned camera stays sharp.
