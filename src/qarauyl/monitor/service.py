@@ -115,10 +115,18 @@ class Monitor:
             frames=self.options.frames,
             keep_frames=False,
             camera_id=target.camera_id,
-            reference_jpeg=target.reference_jpeg,
+            reference_jpeg=self._reference(target),
             baseline=target.baseline,
             profile=target.profile,
         )
+
+    def _reference(self, target: Target) -> bytes | None:
+        if not target.reference_path:
+            return None
+        try:
+            return self.snapshots.read(target.reference_path)
+        except Exception:
+            return None  # a lost reference file is relearnt, not fatal
 
     def _submit(self, target: Target) -> Future[ProbeResult]:
         future = self.pool.submit_job(self._job(target))
@@ -167,7 +175,7 @@ class Monitor:
     ) -> CycleSummary:
         """Probes every connected camera once (the pool bounds concurrency) and records the results."""
         start = time.monotonic()
-        targets = load_targets(self.db, self.cipher, self.snapshots, codes)
+        targets = load_targets(self.db, self.cipher, codes)
         summary = CycleSummary()
         futures = [self._submit(t) for t in targets]
         for done, future in enumerate(futures, start=1):
@@ -200,7 +208,7 @@ class Monitor:
             cycle_start = time.monotonic()
             summary = CycleSummary()
             try:
-                targets = load_targets(self.db, self.cipher, self.snapshots)
+                targets = load_targets(self.db, self.cipher)
             except Exception as exc:
                 log.error("cannot read the camera list, retrying in 10 s: %s", exc)
                 stop.wait(10)

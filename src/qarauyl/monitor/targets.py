@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from qarauyl.diagnosis import StreamProfile
 from qarauyl.domain import Lifecycle
-from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Camera, Database
 from qarauyl.store.models import CameraHealthRow
@@ -23,13 +22,13 @@ class Target:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     profile: StreamProfile | None = None
-    reference_jpeg: bytes | None = field(default=None, repr=False)
+    # The reference picture's stored path, read only when the camera's probe is queued: ten thousand
+    # references held for a whole cycle would cost the monitor hundreds of megabytes.
+    reference_path: str | None = None
     baseline: dict[str, Any] | None = None
 
 
-def load_targets(
-    db: Database, cipher: CredentialCipher, snapshots: SnapshotStore, codes: set[str] | None = None
-) -> list[Target]:
+def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None = None) -> list[Target]:
     """Connected cameras with a stream URL, in a stable order."""
     query = (
         select(Camera, CameraHealthRow)
@@ -42,12 +41,6 @@ def load_targets(
     targets = []
     with db.session() as session:
         for camera, health in session.execute(query):
-            reference = None
-            if health is not None and health.reference_path:
-                try:
-                    reference = snapshots.read(health.reference_path)
-                except Exception:
-                    reference = None  # a lost reference file is relearnt, not fatal
             profile = StreamProfile(
                 width=camera.width,
                 height=camera.height,
@@ -62,7 +55,7 @@ def load_targets(
                     username=camera.username,
                     password=cipher.decrypt(camera.password_encrypted) if camera.password_encrypted else None,
                     profile=profile,
-                    reference_jpeg=reference,
+                    reference_path=health.reference_path if health is not None else None,
                     baseline=health.baseline if health is not None else None,
                 )
             )
