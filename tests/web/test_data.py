@@ -119,6 +119,17 @@ def test_edits_are_validated_and_return_before_and_after(db: Database) -> None:
     before, after = _data.edit_camera(db, "C-1", {"heading_deg": 180.0, "name": "Gate"})
     assert before == {"name": "Camera C-1", "heading_deg": 90.0}
     assert after == {"name": "Gate", "heading_deg": 180.0}
+    # The planner's optics: the inventory's ranges, so the console accepts what an import accepts.
+    with pytest.raises(InputError) as caught:
+        _data.edit_camera(db, "C-1", {"mount_height_m": 0.2, "focal_mm": 0.0, "sensor_width_mm": 80.0})
+    messages = {p.column: p.message for p in caught.value.problems}
+    assert messages == {
+        "mount_height_m": "0.2 is out of range [0.5, 100]",
+        "focal_mm": "0.0 is out of range (0, 1000]",
+        "sensor_width_mm": "80.0 is out of range (0, 50]",
+    }
+    _, after = _data.edit_camera(db, "C-1", {"mount_height_m": 9.5, "focal_mm": 4.0})
+    assert after == {"mount_height_m": 9.5, "focal_mm": 4.0}
     before, after = _data.set_lifecycle(db, "C-4", "connected")
     assert (before, after) == ({"lifecycle": "installed"}, {"lifecycle": "connected"})
     with pytest.raises(InputError):

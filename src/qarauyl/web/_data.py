@@ -21,6 +21,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FleetSummary, fleet_sum
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
+from qarauyl.inventory.records import PARSERS
 from qarauyl.store import Camera, Database, District, Organisation
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
 
@@ -476,7 +477,11 @@ def snapshot_path(db: Database, camera_id: int, which: str, scope: Scope = ALL) 
         return row.reference_path if which == "reference" else row.snapshot_path
 
 
-EDITABLE = ("name", "address", "heading_deg", "hfov_deg", "model")
+EDITABLE = (
+    "name", "address", "heading_deg", "hfov_deg", "model", "mount_height_m", "focal_mm", "sensor_width_mm",
+)  # fmt: skip
+# Checked by the inventory's own parsers, so a value the console accepts is one an import accepts.
+_NUMERIC = ("mount_height_m", "focal_mm", "sensor_width_mm")
 
 
 def set_lifecycle(
@@ -511,6 +516,13 @@ def edit_camera(
         low, high = (0.0, 360.0) if key == "heading_deg" else (1.0, 360.0)
         if not low <= float(value) <= high:
             problems.append(Problem(code, key, f"must be between {low:g} and {high:g}"))
+    for key in _NUMERIC:
+        value = changes.get(key)
+        if value is not None:
+            try:
+                PARSERS[key](str(value))
+            except ValueError as exc:
+                problems.append(Problem(code, key, str(exc)))
     if not str(changes.get("name", "x")).strip():
         problems.append(Problem(code, "name", "must not be empty"))
     if problems:

@@ -322,6 +322,11 @@ def _edit_dialog(page: Page, detail: dict[str, Any]) -> None:
         model = ui.input(tr("camera.model"), value=detail["model"] or "")
         heading = ui.number(tr("camera.heading"), value=detail["heading_deg"], min=0, max=360)
         hfov = ui.number(tr("camera.hfov"), value=detail["hfov_deg"], min=1, max=360)
+        # The optics the coverage planner uses (mast height, lens); empty means "not known".
+        optics = {
+            key: ui.number(tr(f"camera.{key}"), value=detail.get(key)).props(f"data-testid=edit-{key}")
+            for key in ("mount_height_m", "focal_mm", "sensor_width_mm")
+        }
 
         def save() -> None:
             changes = {
@@ -330,6 +335,7 @@ def _edit_dialog(page: Page, detail: dict[str, Any]) -> None:
                 "model": model.value.strip() or None,
                 "heading_deg": float(heading.value) if heading.value is not None else None,
                 "hfov_deg": float(hfov.value) if hfov.value is not None else None,
+                **{k: float(v.value) if v.value is not None else None for k, v in optics.items()},
             }
             try:
                 _data.edit_camera(
