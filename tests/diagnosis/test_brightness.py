@@ -71,3 +71,13 @@ def test_a_clean_night_street_and_low_texture_scenes_are_healthy() -> None:
         frames = scene(name, count=40)
         for start in (8, 20, 32):
             assert codes(diagnose(frames[start : start + 8], reference=frames[0])) == set(), (name, start)
+
+
+def test_fog_over_asphalt_and_a_white_wall_is_low_contrast_not_a_cover() -> None:
+    # Featureless references have no contrast to lose: the veil shows as a grey lift of the black level,
+    # with the veil's own uneven grime on top. Grey and bright, it is a veil, not a cover.
+    for name in ("asphalt", "white_wall"):
+        frames = scene(name)
+        for strength in (0.3, 1.0):
+            faulty = with_fault(frames[-8:], "low_contrast", strength, seed=2)
+            assert codes(diagnose(faulty, reference=frames[0])) == {"low_contrast"}, (name, strength)

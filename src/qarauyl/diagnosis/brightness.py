@@ -145,7 +145,7 @@ def check(ctx: Context) -> CheckResult:
             veiled = (
                 saturation < 0.2
                 and abs(p2 - ref_p2) >= t.low_contrast_black_lift
-                and contrast_range <= (ref_p98 - ref_p2) + 10.0
+                and contrast_range <= (ref_p98 - ref_p2) + 20.0
             )
     elif (learned_range := ctx.baseline.learned("contrast_range")) is not None and learned_range.mean >= 20.0:
         ratio = contrast_range / learned_range.mean
