@@ -50,3 +50,15 @@ def test_a_hand_over_part_of_a_night_street_is_occluded() -> None:
     for seed in (0, 4):
         found = codes(diagnose(with_fault(frames[-8:], "occluded", 0.3, seed), reference=frames[0]))
         assert found == {"occluded"}, seed
+
+
+def test_a_hand_over_a_white_wall_is_neither_blur_nor_stripes() -> None:
+    # The wall has no edges to lose and no pattern: the hand's soft outline and fingers are new things in
+    # front of the lens, so whatever else is said, it is not defocus nor interference.
+    frames = scene("white_wall")
+    for seed in (0, 4):
+        found = codes(diagnose(with_fault(frames[-8:], "occluded", 0.3, seed), reference=frames[0]))
+        assert not found & {"blur", "stripes"}, (seed, found)
+    for seed in (1, 2):
+        found = codes(diagnose(with_fault(frames[-8:], "occluded", 0.6, seed), reference=frames[0]))
+        assert found == {"occluded"}, seed

@@ -45,16 +45,24 @@ def covered_cells(
     """(boolean (rows, cols) grid of covered cells, per-cell correlation with the reference), from luma and
     RGB thumbnails of reference and frame."""
     ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
-    colour_jump = np.linalg.norm(
-        _cells(cur_rgb).mean(axis=(2, 3)) - _cells(ref_rgb).mean(axis=(2, 3)), axis=-1
+    shift = _cells(cur_rgb).mean(axis=(2, 3)) - _cells(ref_rgb).mean(axis=(2, 3))
+    colour_jump = np.linalg.norm(shift, axis=-1)
+    # The jump against the picture's typical cell: a change of light moves every cell alike, a cover its own.
+    local_jump = np.linalg.norm(shift - np.median(shift.reshape(-1, 3), axis=0), axis=-1)
+    mismatch = ncc < t.occluded_cell_ncc
+    lost = mismatch & (cur_std < t.occluded_texture_ratio * ref_std)
+    # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump. There the
+    # correlation means little (both cells are noise over a shallow ramp): a jump of its own suffices.
+    flat_cover = (
+        (cur_std < 8.0)
+        & (ref_std < 6.0)
+        & (colour_jump > t.occluded_flat_delta)
+        & (mismatch | (local_jump > t.occluded_flat_delta))
     )
-    lost = (ncc < t.occluded_cell_ncc) & (cur_std < t.occluded_texture_ratio * ref_std)
-    # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump.
-    flat_cover = (cur_std < 8.0) & (ref_std < 6.0) & (colour_jump > t.occluded_flat_delta)
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
     blinded = (cur_mean >= 235.0) & (cur_mean > ref_mean)
-    return (lost | flat_cover) & (ncc < t.occluded_cell_ncc) & ~blinded, ncc
+    return (lost | flat_cover) & ~blinded, ncc
 
 
 def textured(ref: Array) -> Array:
