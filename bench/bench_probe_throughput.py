@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from qarauyl.domain.stream_url import with_credentials
+from qarauyl.monitor.service import worker_shape
 from qarauyl.probe import ProbeJob, ProbePool, ProbeResult, run_job
 from qarauyl.probe.rtsp import ffmpeg_options
 
@@ -100,7 +101,9 @@ def ffmpeg_one(url: str, out_dir: str, index: int) -> bool:
 def run_full(
     urls: list[str], user: str, password: str, concurrency: int, frames: int
 ) -> tuple[float, int, float]:
-    with ProbePool(concurrency, runner=full_probe) as pool:
+    # Shaped as the monitor shapes it: a process per core, the rest of the concurrency in slots.
+    processes, slots = worker_shape(concurrency)
+    with ProbePool(processes, slots=slots, runner=full_probe) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
         list(pool.map([ProbeJob(urls[0], user, password, frames=frames)] * concurrency))
         start = time.monotonic()

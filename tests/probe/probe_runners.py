@@ -29,6 +29,13 @@ def _meet(parties: int) -> bool:
     return True
 
 
+def _die_by_sigsegv() -> None:
+    # A signal sent to the own process may be taken by another thread: the sender must not carry on
+    # (it would fall through to a real probe and answer before the process dies).
+    os.kill(os.getpid(), signal.SIGSEGV)
+    time.sleep(60)
+
+
 def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
     """Behaves as the URL's path says: /crash (SIGSEGV), /hang (ignores everything), /hog (4 GiB);
     for workers with several slots: /together-N (waits until N jobs run at once), /slow-pid,
@@ -44,7 +51,7 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
     if path == "crash-later":
         on_stage("handshake")
         time.sleep(0.3)
-        os.kill(os.getpid(), signal.SIGSEGV)
+        _die_by_sigsegv()
     if path == "stall":
         on_stage("connecting")
         while True:
@@ -52,7 +59,7 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
     if job.url.endswith("/crash"):
         on_stage("connected")
         on_stage("handshake")
-        os.kill(os.getpid(), signal.SIGSEGV)
+        _die_by_sigsegv()
     if job.url.endswith("/hang"):
         on_stage("connecting")
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
