@@ -45,10 +45,12 @@ def covered_cells(
     """(boolean (rows, cols) grid of covered cells, per-cell correlation with the reference), from luma and
     RGB thumbnails of reference and frame."""
     ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
-    shift = _cells(cur_rgb).mean(axis=(2, 3)) - _cells(ref_rgb).mean(axis=(2, 3))
-    colour_jump = np.linalg.norm(shift, axis=-1)
-    # The jump against the picture's typical cell: a change of light moves every cell alike, a cover its own.
-    local_jump = np.linalg.norm(shift - np.median(shift.reshape(-1, 3), axis=0), axis=-1)
+    cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
+    colour_jump = np.linalg.norm(cur_colour - ref_colour, axis=-1)
+    # The change against the picture's typical cell: a change of light (or of gain) scales every cell
+    # alike, a cover brings its own colour. In log ratios, so that a darkened picture is uniform too.
+    change = np.log((cur_colour + 8.0) / (ref_colour + 8.0))
+    local_change = np.linalg.norm(change - np.median(change.reshape(-1, 3), axis=0), axis=-1)
     mismatch = ncc < t.occluded_cell_ncc
     lost = mismatch & (cur_std < t.occluded_texture_ratio * ref_std)
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump. There the
@@ -57,7 +59,7 @@ def covered_cells(
         (cur_std < 8.0)
         & (ref_std < 6.0)
         & (colour_jump > t.occluded_flat_delta)
-        & (mismatch | (local_jump > t.occluded_flat_delta))
+        & (mismatch | (local_change > 0.3))
     )
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
