@@ -394,3 +394,38 @@ def test_an_administrator_adds_changes_and_disables_a_user(
         assert accounts.get_user(db, "alma").role == "admin"
     finally:
         db.dispose()
+
+
+def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    from qarauyl.maintenance.models import Ticket
+
+    code = installation.degraded[0]
+    page = new_page()
+    sign_in(page, server, "olzhas", f"/cameras/{code}")
+    page.get_by_test_id("report-fault").click()
+    _select(page, "report-priority", "high")
+    page.get_by_test_id("report-note").fill("Lens cracked, seen by the patrol")
+    page.get_by_test_id("report-save").click()
+    page.get_by_text("is open; see Repairs").wait_for()
+    db = _db(installation)
+    try:
+        with db.session() as session:
+            camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
+            ticket = session.scalar(select(Ticket).where(Ticket.camera_id == camera_id))
+            assert ticket is not None
+            assert (ticket.source, ticket.priority, ticket.status) == ("manual", "high", "open")
+            assert ticket.title == "Lens cracked, seen by the patrol"
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(actor="olzhas", target=f"ticket:{ticket.id}"), limit=5, offset=0
+            )
+            assert [e.action for e in audit] == ["tickets.open"]
+            ticket_id = ticket.id
+    finally:
+        db.dispose()
+    page.goto(f"{server}/tickets")
+    card = page.get_by_test_id(f"ticket-{ticket_id}")
+    card.get_by_text(code, exact=True).wait_for()
+    card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
+    card.locator("[data-status=acknowledged]").wait_for()

@@ -305,6 +305,46 @@ def _actions(page: Page, detail: dict[str, Any], on_reference: Callable[[], obje
             ui.button(tr("camera.edit"), icon="edit", on_click=lambda: _edit_dialog(page, detail)).props(
                 "outline data-testid=edit-camera"
             )
+        if page.can("events.ack"):  # the roles that work repairs
+            ui.button(tr("camera.report"), icon="build", on_click=lambda: _report_dialog(page, detail)).props(
+                "outline data-testid=report-fault"
+            )
+
+
+def _report_dialog(page: Page, detail: dict[str, Any]) -> None:
+    """A person opens a repair ticket by hand (or adds their note to the camera's open one)."""
+    from qarauyl.maintenance.config import PRIORITIES, load_config
+    from qarauyl.maintenance.tickets import open_ticket
+
+    tr = page.tr
+    with ui.dialog() as dialog, ui.card().classes("w-96 max-w-full"):
+        ui.label(tr("camera.report")).classes("text-subtitle1")
+        priority = ui.select(
+            {p: tr.maybe("priority", p) for p in PRIORITIES}, label=tr("camera.priority"), value="normal"
+        ).props("dense data-testid=report-priority")
+        note = ui.textarea(tr("camera.report_note")).props("dense data-testid=report-note").classes("w-full")
+
+        def save() -> None:
+            try:
+                ticket = open_ticket(
+                    state().db,
+                    detail["code"],
+                    now=_data.now_utc(),
+                    config=load_config(),
+                    priority=priority.value,
+                    note=(note.value or "").strip(),
+                    actor=page.person,
+                )
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            dialog.close()
+            ui.notify(tr("camera.reported", id=ticket.id), type="positive")
+
+        with ui.row().classes("justify-end w-full"):
+            ui.button(tr("common.cancel"), on_click=dialog.close).props("flat")
+            ui.button(tr("camera.report_send"), on_click=save).props("data-testid=report-save")
+    dialog.open()
 
 
 def _retake(camera_id: int) -> str | None:

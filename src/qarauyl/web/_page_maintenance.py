@@ -109,9 +109,9 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
     tr = page.tr
     with ui.card().classes("w-full q-pa-sm").props(f"flat bordered data-testid=ticket-{view.id}"):
         with ui.row().classes("items-center gap-2 w-full"):
-            ui.badge(view.priority, color=PRIORITY_COLOURS.get(view.priority, "grey-7"))
+            ui.badge(tr.maybe("priority", view.priority), color=PRIORITY_COLOURS.get(view.priority, "grey-7"))
             ui.label(f"#{view.id}").classes("text-weight-medium")
-            ui.label(view.status.replace("_", " "))
+            ui.label(tr.maybe("ticket_status", view.status)).props(f"data-status={view.status}")
             ui.space()
             if view.hours_left is not None:
                 text = (
@@ -129,7 +129,7 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
             ui.label(", ".join(filter(None, [view.address, view.district]))).classes("text-body2")
             if view.route_url:
                 ui.link(_t(page, "route"), view.route_url, new_tab=True).classes("text-primary")
-            if view.camera_id is not None:
+            if view.camera_id is not None and view.snapshot_path:  # no picture yet: no broken image
                 ui.image(f"/console/snapshot/{view.camera_id}/latest.jpg").classes("w-full max-w-md rounded")
         else:
             ui.label(view.grouping or view.title).classes("text-body2")
@@ -161,7 +161,7 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
 
         with ui.row().classes("gap-1 w-full"):
             for status in sorted(ALLOWED[view.status], key=STATUSES.index):
-                ui.button(status.replace("_", " "), on_click=lambda s=status: move(s)).props(
+                ui.button(tr.maybe("ticket_status", status), on_click=lambda s=status: move(s)).props(
                     f"dense outline data-testid=ticket-{view.id}-{status}"
                 )
         with ui.row().classes("items-center gap-1 w-full no-wrap"):
