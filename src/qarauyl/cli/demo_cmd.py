@@ -128,7 +128,7 @@ def _monitor(
 def run(
     cameras: int = typer.Option(DEMO_CAMERAS, "--cameras", min=1, help="How many cameras."),
     interval: float = typer.Option(90.0, "--interval", min=10.0, help="Seconds per monitor cycle."),
-    concurrency: int = typer.Option(6, "--concurrency", min=1, max=64, help="Probe workers."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, max=64, help="Cameras probed at once."),
     rtsp_port: int = typer.Option(8554, "--rtsp-port", help="Simulator RTSP port (0: any free port)."),
     control_port: int = typer.Option(
         8555, "--control-port", help="Simulator control port (0: any free port)."

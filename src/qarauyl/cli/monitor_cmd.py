@@ -36,7 +36,11 @@ def monitor(
         300.0, "--interval", min=5.0, help="Seconds per cycle (each camera once)."
     ),
     concurrency: int = typer.Option(
-        4, "--concurrency", min=1, max=256, help="Cameras probed at the same time."
+        16,
+        "--concurrency",
+        min=1,
+        max=256,
+        help="Cameras probed at the same time (a process per core, the rest as threads in them).",
     ),
     timeout: float = typer.Option(10.0, "--timeout", min=1.0, help="Seconds a probe may take."),
     frames: int = typer.Option(6, "--frames", min=1, max=50, help="Frames decoded per probe."),
@@ -62,7 +66,7 @@ def monitor(
         )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        console.print(f"Monitoring every {interval:.0f} s with {concurrency} probe worker(s); Ctrl-C stops.")
+        console.print(f"Monitoring every {interval:.0f} s, {concurrency} camera(s) at a time; Ctrl-C stops.")
         maintenance.start()
         try:
             service.run_forever(stop, on_cycle=lambda s: console.print(describe(s), markup=False))

@@ -36,7 +36,7 @@ MAX_PENDING = 20_000  # results kept while the database is unreachable (about a 
 
 @dataclass(frozen=True)
 class MonitorOptions:
-    concurrency: int = 4
+    concurrency: int = 16  # cameras at once: ~1 s each, mostly waiting (see worker_shape)
     timeout: float = 10.0
     frames: int = 6
     transport: str = "tcp"
