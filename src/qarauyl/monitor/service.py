@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -177,17 +177,33 @@ class Monitor:
         start = time.monotonic()
         targets = load_targets(self.db, self.cipher, codes)
         summary = CycleSummary()
-        futures = [self._submit(t) for t in targets]
-        for done, future in enumerate(futures, start=1):
-            future.result()
-            if progress:
-                progress("probing", done, len(targets))
-            if done % 50 == 0:
-                self.flush(summary)
+        # At most two jobs per probe slot in flight: a job carries the camera's reference picture and a
+        # finished one its snapshot, so a whole fleet queued at once would hold them all in memory.
+        window = self.pool.size * 2
+        in_flight: deque[Future[ProbeResult]] = deque()
+        done = 0
+        for target in targets:
+            while len(in_flight) >= window:
+                in_flight.popleft().result()
+                done += 1
+                self._progress(summary, progress, done, len(targets))
+            in_flight.append(self._submit(target))
+        while in_flight:
+            in_flight.popleft().result()
+            done += 1
+            self._progress(summary, progress, done, len(targets))
         time.sleep(0)  # let the last done-callbacks run
         self._drain(summary)
         summary.seconds = time.monotonic() - start
         return summary
+
+    def _progress(
+        self, summary: CycleSummary, progress: Callable[[str, int, int], None] | None, done: int, total: int
+    ) -> None:
+        if progress:
+            progress("probing", done, total)
+        if done % 50 == 0:
+            self.flush(summary)
 
     def _drain(self, summary: CycleSummary) -> None:
         for _ in range(3):
