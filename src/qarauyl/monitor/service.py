@@ -186,20 +186,21 @@ class Monitor:
             while len(in_flight) >= window:
                 in_flight.popleft().result()
                 done += 1
-                self._progress(summary, progress, done, len(targets))
+                self._one_done(summary, progress, done, len(targets))
             in_flight.append(self._submit(target))
         while in_flight:
             in_flight.popleft().result()
             done += 1
-            self._progress(summary, progress, done, len(targets))
+            self._one_done(summary, progress, done, len(targets))
         time.sleep(0)  # let the last done-callbacks run
         self._drain(summary)
         summary.seconds = time.monotonic() - start
         return summary
 
-    def _progress(
+    def _one_done(
         self, summary: CycleSummary, progress: Callable[[str, int, int], None] | None, done: int, total: int
     ) -> None:
+        """Reports progress and writes what has come back every 50 cameras."""
         if progress:
             progress("probing", done, total)
         if done % 50 == 0:

@@ -138,7 +138,8 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
     dialog.open()
 
 
-def _users(page: Page) -> None:
+def _sections(page: Page) -> None:
+    """People (editable), roles, organisations and the audit log."""
     tr = page.tr
 
     @ui.refreshable
@@ -234,4 +235,4 @@ def admin_page() -> None:
         if not page.can("users.manage"):
             ui.label(page.tr("error.forbidden")).classes("text-negative").props("data-testid=forbidden")
             return
-        _users(page)
+        _sections(page)
