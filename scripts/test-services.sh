@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the PostgreSQL server the tests use when it is not running, and creates the role
+# Starts the PostgreSQL server the tests use when it is not running (and Redis), and creates the role
 # `qarauyl` (password `qarauyl`, may create databases) that the tests connect with over TCP.
 set -euo pipefail
 sudo=""
@@ -31,3 +31,14 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
+
+# Redis: the broker of the remote probe worker tests (and of `qarauyl worker` in production).
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    echo "Starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 1 30); do
+        redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break
+        sleep 1
+    done
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping

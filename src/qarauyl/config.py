@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="Encrypts camera passwords at rest; default: generated once into data_dir/secret.key.",
     )
     log_level: str = "INFO"
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="Celery broker for remote probe workers (redis://host:6379/0 or amqp://user:pw@host//); "
+        "None: the monitor probes from its own machine.",
+    )
     # Map tiles for the console, e.g. "http://tiles.local/{z}/{x}/{y}.png"; None (air-gapped): no tiles.
     map_tile_url: str | None = None
 
@@ -79,6 +84,7 @@ class Settings(BaseSettings):
             "database_url": redact_url(self.effective_database_url),
             "secret_key": "***" if self.secret_key else f"(generated, in {self.data_dir / 'secret.key'})",
             "log_level": self.log_level,
+            "broker_url": redact_url(self.broker_url.get_secret_value()) if self.broker_url else None,
         }
 
 

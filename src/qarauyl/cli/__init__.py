@@ -19,6 +19,7 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     status_cmd,
     tickets_cmd,
     users_cmd,
+    worker_cmd,
 )
 from qarauyl.cli._app import app, run_app
 

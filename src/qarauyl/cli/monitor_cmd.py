@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import typer
 from rich.logging import RichHandler
 
 from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
-from qarauyl.config import get_settings
+from qarauyl.config import Settings, get_settings
+from qarauyl.domain.stream_url import redact_url
 from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.worker import MaintenanceWorker
 from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
+from qarauyl.remote.app import DEFAULT_QUEUE
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
+
+if TYPE_CHECKING:
+    from qarauyl.remote import RemotePool
 
 
 def describe(summary: CycleSummary) -> str:
@@ -27,6 +33,15 @@ def describe(summary: CycleSummary) -> str:
     if summary.not_recorded:
         text += f" {summary.not_recorded} result(s) could not be recorded (database unreachable)."
     return text
+
+
+def remote_pool(broker_url: str, settings: Settings, concurrency: int, queue: str) -> RemotePool:
+    """A pool of remote workers: the broker's app, sealed with this installation's secret key."""
+    from qarauyl.remote import RemotePool, Sealer
+    from qarauyl.remote.app import make_app
+    from qarauyl.security.credentials import load_secret_key
+
+    return RemotePool(make_app(broker_url), Sealer(load_secret_key(settings)), size=concurrency, queue=queue)
 
 
 @app.command("monitor")
@@ -45,6 +60,14 @@ def monitor(
     timeout: float = typer.Option(10.0, "--timeout", min=1.0, help="Seconds a probe may take."),
     frames: int = typer.Option(6, "--frames", min=1, max=50, help="Frames decoded per probe."),
     camera: list[str] = typer.Option([], "--camera", help="Only these camera codes (repeatable)."),
+    broker: str | None = typer.Option(
+        None,
+        "--broker",
+        help="Probe through remote workers (`qarauyl worker`) on this Celery broker; default: "
+        "QARAUYL_BROKER_URL if set, else probe from this machine.",
+    ),
+    queue: str = typer.Option(DEFAULT_QUEUE, "--queue", help="The workers' queue (with a broker)."),
+    local: bool = typer.Option(False, "--local", help="Probe from this machine even if a broker is set."),
 ) -> None:
     """Probe every connected camera, judge its picture and keep its health up to date."""
     settings = get_settings()
@@ -52,9 +75,15 @@ def monitor(
     cipher = CredentialCipher.from_settings(settings)
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
     options = MonitorOptions(concurrency=concurrency, timeout=timeout, frames=frames, interval=interval)
+    configured = settings.broker_url.get_secret_value() if settings.broker_url else None
+    broker_url = None if local else broker or configured
+    pool = remote_pool(broker_url, settings, concurrency, queue) if broker_url else None
+    if broker_url:
+        console.print(f"Probing through remote workers on {redact_url(broker_url)}, queue {queue}.")
     # Confirmed faults become repair tickets and notifications (issue: repairs), beside the probing.
     maintenance = MaintenanceWorker(db, load_config())
-    with Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as service:
+    nudge = lambda _: maintenance.nudge()  # noqa: E731
+    with Monitor(db, cipher, snapshots, options, pool=pool, on_recorded=nudge) as service:
         if once:
             with progress_bar() as progress:
                 summary = service.run_once(set(camera) or None, progress=progress)

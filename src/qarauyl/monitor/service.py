@@ -18,12 +18,14 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from qarauyl.health import HealthPolicy
 from qarauyl.monitor.job import MonitorJob, run_monitor_job
 from qarauyl.monitor.recording import Recorded, prune_history, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.monitor.targets import Target, load_targets
+from qarauyl.probe.job import ProbeJob
 from qarauyl.probe.pool import ProbePool
 from qarauyl.probe.result import ProbeResult
 from qarauyl.security import CredentialCipher
@@ -32,6 +34,17 @@ from qarauyl.store import Database
 log = logging.getLogger("qarauyl.monitor")
 
 MAX_PENDING = 20_000  # results kept while the database is unreachable (about a cycle of a large fleet)
+
+
+class JobRunner(Protocol):
+    """Where probes run: a local ProbePool, or remote workers (qarauyl.remote.RemotePool)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def submit_job(self, job: ProbeJob) -> Future[ProbeResult]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ class Monitor:
         cipher: CredentialCipher,
         snapshots: SnapshotStore,
         options: MonitorOptions = MonitorOptions(),
-        pool: ProbePool | None = None,
+        pool: JobRunner | None = None,
         on_recorded: Callable[[list[Recorded]], None] | None = None,
     ) -> None:
         """`on_recorded` hears of every batch written (the maintenance worker turns it into tickets);
@@ -91,7 +104,7 @@ class Monitor:
         self.options = options
         self._own_pool = pool is None
         processes, slots = worker_shape(options.concurrency)
-        self.pool = pool or ProbePool(processes, slots=slots, runner=run_monitor_job)
+        self.pool: JobRunner = pool or ProbePool(processes, slots=slots, runner=run_monitor_job)
         self._pending: list[tuple[int, ProbeResult, datetime]] = []
         self._lock = threading.Lock()
 
@@ -134,8 +147,10 @@ class Monitor:
         def done(f: Future[ProbeResult]) -> None:
             try:
                 result = f.result()
-            except Exception:  # the pool never fails a camera's future; this is a bug or shutdown
-                log.exception("probe of camera %s failed inside the pool", target.code)
+            except Exception as exc:
+                # A local pool never fails a camera's future (that would be a bug or a shutdown); remote
+                # workers may not answer. Either way nothing is known of the camera: record nothing.
+                log.warning("no result for camera %s this time: %s", target.code, exc)
                 return
             with self._lock:
                 self._pending.append((target.camera_id, result, datetime.now(UTC)))
@@ -184,12 +199,12 @@ class Monitor:
         done = 0
         for target in targets:
             while len(in_flight) >= window:
-                in_flight.popleft().result()
+                in_flight.popleft().exception()  # waits; a failed future is logged by its callback
                 done += 1
                 self._one_done(summary, progress, done, len(targets))
             in_flight.append(self._submit(target))
         while in_flight:
-            in_flight.popleft().result()
+            in_flight.popleft().exception()
             done += 1
             self._one_done(summary, progress, done, len(targets))
         time.sleep(0)  # let the last done-callbacks run
@@ -248,7 +263,7 @@ class Monitor:
                     last_flush = time.monotonic()
                 stop.wait(min(max(wait, 0.01), 0.5))
             for future in in_flight:
-                future.result()
+                future.exception()
             self._drain(summary)
             summary.seconds = time.monotonic() - cycle_start
             try:

@@ -38,7 +38,8 @@ def load_secret_key(settings: Settings) -> bytes:
     return value
 
 
-def _derive(secret: bytes, purpose: bytes) -> bytes:
+def derive_key(secret: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose: each use of the secret gets its own, so one never unlocks another."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"qarauyl", info=purpose).derive(secret)
 
 
@@ -46,8 +47,8 @@ class CredentialCipher:
     """Encrypts and decrypts camera passwords; the only place that ever sees them in clear."""
 
     def __init__(self, secret: bytes) -> None:
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"camera-password")))
-        self._digest_key = _derive(secret, b"camera-password-digest")
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret, b"camera-password")))
+        self._digest_key = derive_key(secret, b"camera-password-digest")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CredentialCipher:

@@ -1,0 +1,129 @@
+"""Sealed probe messages: what crosses the broker round-trips exactly, hides the password and the
+snapshot, and is refused when it was sealed with another key, altered, or is a result posing as a job."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qarauyl.diagnosis import StreamProfile
+from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.monitor.job import MonitorJob, MonitorResult
+from qarauyl.probe.result import ProbeError, ProbeTimings, StreamFacts
+from qarauyl.remote import Sealer, WireError, wire
+
+SEALER = Sealer(b"s" * 32)
+
+
+def _job(password: str = "Cam-Pa55word") -> MonitorJob:
+    return MonitorJob(
+        "rtsp://10.1.2.3:554/Streaming/Channels/101",
+        "admin",
+        password,
+        timeout=7.5,
+        transport="udp",
+        frames=6,
+        keep_frames=False,
+        camera_id=42,
+        reference_jpeg=b"\xff\xd8reference\xff\xd9",
+        baseline={"stats": {"luma_mean": {"count": 5, "mean": 90.0, "var": 4.0}}, "signature": [0.5]},
+        profile=StreamProfile(width=1920, height=1080, fps=25.0, min_bitrate_kbps=1024.0),
+    )
+
+
+def _result() -> MonitorResult:
+    return MonitorResult(
+        url="rtsp://10.1.2.3:554/Streaming/Channels/101",
+        stream=StreamFacts("h264", 1920, 1080, 25.0, 2048.0, 0, 6, 180.0),
+        snapshot_jpeg=b"\xff\xd8snapshot\xff\xd9",
+        error=None,
+        timings=ProbeTimings(3.0, 40.0, 180.0, 420.0),
+        findings=(Finding(FaultCode.BLUR, Severity.WARNING, 0.7, {"sharpness_ratio": 0.6}),),
+        metrics={"luma_mean": 91.5},
+        camera_id=42,
+        baseline={"stats": {}, "signature": []},
+    )
+
+
+def test_a_job_round_trips_and_the_broker_never_sees_the_password() -> None:
+    token = SEALER.seal_job(_job())
+    assert "Cam-Pa55word" not in token and "admin" not in token and "10.1.2.3" not in token
+    assert SEALER.open_job(token) == _job()
+
+
+def test_a_result_round_trips_with_its_findings_and_snapshot() -> None:
+    opened = SEALER.open_result(SEALER.seal_result(_result()))
+    original = _result()
+    assert opened.findings == original.findings
+    assert opened.snapshot_jpeg == original.snapshot_jpeg
+    assert (opened.stream, opened.timings, opened.metrics) == (
+        original.stream,
+        original.timings,
+        original.metrics,
+    )
+    assert (opened.camera_id, opened.baseline, opened.error) == (42, {"stats": {}, "signature": []}, None)
+
+
+def test_a_failed_probe_round_trips_its_error() -> None:
+    failed = MonitorResult(
+        url="rtsp://10.1.2.3/",
+        error=ProbeError("auth_failed", "the camera refused the credentials"),
+        camera_id=7,
+    )
+    opened = SEALER.open_result(SEALER.seal_result(failed))
+    assert opened.error == ProbeError("auth_failed", "the camera refused the credentials")
+    assert not opened.ok
+
+
+def test_another_installations_key_cannot_open_or_forge_a_job() -> None:
+    stranger = Sealer(b"x" * 32)
+    with pytest.raises(WireError, match="another secret key"):
+        stranger.open_job(SEALER.seal_job(_job()))
+    with pytest.raises(WireError):
+        SEALER.open_job(stranger.seal_job(_job()))
+
+
+def test_an_altered_token_is_refused() -> None:
+    token = SEALER.seal_job(_job())
+    flipped = token[:40] + ("A" if token[40] != "A" else "B") + token[41:]
+    with pytest.raises(WireError):
+        SEALER.open_job(flipped)
+    with pytest.raises(WireError):
+        SEALER.open_job("not a token at all")
+
+
+def test_a_result_cannot_pass_for_a_job() -> None:
+    with pytest.raises(WireError, match="not a job"):
+        SEALER.open_job(SEALER.seal_result(_result()))
+
+
+def test_a_stale_job_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = SEALER.seal_job(_job())
+    later = time.time() + wire.JOB_MAX_AGE + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(WireError, match="older than allowed"):
+        SEALER.open_job(token)
+
+
+def test_a_sealed_but_malformed_job_is_named() -> None:
+    token = SEALER._seal("job", {"url": "rtsp://x/"})  # what an old or buggy monitor might send
+    with pytest.raises(WireError, match="malformed"):
+        SEALER.open_job(token)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    password=st.text(min_size=1, max_size=40),
+    metrics=st.dictionaries(
+        st.text(min_size=1, max_size=12), st.floats(allow_nan=False, allow_infinity=False)
+    ),
+)
+def test_any_password_and_metrics_survive_the_trip(password: str, metrics: dict[str, float]) -> None:
+    assert SEALER.open_job(SEALER.seal_job(_job(password))).password == password
+    result = MonitorResult(url="rtsp://h/", metrics=metrics, camera_id=1)
+    assert SEALER.open_result(SEALER.seal_result(result)).metrics == metrics
+    assert json.loads(json.dumps(wire.job_to_dict(_job(password))))["password"] == password

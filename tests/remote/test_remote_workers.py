@@ -1,0 +1,202 @@
+"""Remote probing end to end: a real Redis broker, a real `qarauyl worker` process, the simulator's
+RTSP cameras, and the monitor recording what the worker found, as if the worker sat in a district's
+network. Also: the broker never holds a camera password, and with no worker the monitor records
+nothing instead of calling cameras offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from qarauyl.inventory.importer import import_file
+from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.remote import NoWorkerAnswered, RemotePool, Sealer
+from qarauyl.remote.app import make_app
+from qarauyl.security import CredentialCipher
+from qarauyl.sim.harness import Simulator, run_simulator
+from qarauyl.store import Camera, Database
+from qarauyl.store.models import CameraHealthRow
+from qarauyl.store.schema import upgrade
+
+pytestmark = pytest.mark.slow
+
+REDIS_URL = os.environ.get("QARAUYL_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+SECRET = "remote-test-secret-key-0123456789"
+PASSWORD = "Remote-Pa55"
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:  # scripts/test-services.sh starts it; a missing broker is a failure
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}): run scripts/test-services.sh")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    cache = tmp_path_factory.mktemp("remote-sim")
+    with run_simulator(
+        3, cache_dir=cache, password=PASSWORD, fps=12.5, clip_seconds=4.0, max_lifetime=600
+    ) as s:
+        yield s
+
+
+def _inventory(path: Path, sim: Simulator) -> Path:
+    rows = ["code,name,vendor,latitude,longitude,main_stream_url,username,password,resolution,fps,lifecycle"]
+    for cam in (1, 2):
+        user, password = sim.credentials(cam)
+        rows.append(
+            f"R-{cam},Remote {cam},dahua,43.3,68.2,{sim.rtsp_url(cam)},{user},{password},"
+            "640x360,12.5,connected"
+        )
+    user, _ = sim.credentials(3)
+    rows.append(f"R-3,Remote 3,axis,43.3,68.2,{sim.rtsp_url(3)},{user},Wrong-Pa55,640x360,12.5,connected")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def database(tmp_path: Path, sim: Simulator) -> Iterator[tuple[Database, CredentialCipher]]:
+    db = Database(f"sqlite:///{tmp_path / 'qarauyl.db'}")
+    upgrade(db)
+    cipher = CredentialCipher(SECRET.encode())
+    import_file(db, _inventory(tmp_path / "fleet.csv", sim), cipher=cipher)
+    yield db, cipher
+    db.dispose()
+
+
+def _start_worker(broker: str, queue: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ, QARAUYL_SECRET_KEY=SECRET, QARAUYL_DATA_DIR=str(data_dir), QARAUYL_LOG_LEVEL="INFO"
+    )
+    env.pop("QARAUYL_BROKER_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "qarauyl", "worker", "--broker", broker, "--queue", queue,
+         "--concurrency", "4", "--name", f"test-{queue}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate(timeout=10)
+    return out.decode(errors="replace")
+
+
+def _health(db: Database) -> dict[str, tuple[str, tuple[str, ...]]]:
+    query = select(Camera.code, CameraHealthRow.state, CameraHealthRow.codes).join(
+        CameraHealthRow, CameraHealthRow.camera_id == Camera.id
+    )
+    with db.session() as session:
+        return {code: (state, tuple(codes or ())) for code, state, codes in session.execute(query)}
+
+
+def test_a_remote_worker_probes_and_the_monitor_records_its_verdicts(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    db, cipher = database
+    queue = f"district-{uuid.uuid4().hex[:8]}"
+    worker = _start_worker(broker, queue, tmp_path / "worker-data")
+    pool = RemotePool(make_app(broker), Sealer(SECRET.encode()), size=4, queue=queue, queue_wait=60.0)
+    options = MonitorOptions(concurrency=4, timeout=10.0, frames=6)
+    try:
+        with Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor:
+            summary = monitor.run_once()
+    finally:
+        log = _stop(worker)
+    assert summary.probed == 3, log
+    health = _health(db)
+    assert health["R-1"][0] == health["R-2"][0] == "ok", (health, log)
+    assert "auth_failed" in health["R-3"][1], health
+    # The worker's snapshots reached the monitor's store.
+    assert list((tmp_path / "snapshots").rglob("*.jpg")), "no snapshot came back from the worker"
+
+
+def test_the_broker_never_holds_a_camera_password(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    db, cipher = database
+    queue = f"parked-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(broker)
+    with RemotePool(make_app(broker), Sealer(SECRET.encode()), size=2, queue=queue, queue_wait=0.5) as pool:
+        from qarauyl.monitor.targets import load_targets
+
+        targets = load_targets(db, cipher)
+        monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), MonitorOptions(), pool=pool)
+        for target in targets:
+            pool.submit_job(monitor._job(target))
+        parked = client.lrange(queue, 0, -1)  # no worker on this queue: the messages wait in Redis
+        assert len(parked) == len(targets) == 3
+        everything = b"".join(parked)
+        for target in targets:
+            assert target.password and target.password.encode() not in everything
+        assert PASSWORD.encode() not in everything and b"Wrong-Pa55" not in everything
+        assert b"rtsp://" not in everything  # not even where the cameras are
+    client.delete(queue)
+
+
+def test_with_no_worker_the_monitor_records_nothing_and_says_why(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db, cipher = database
+    queue = f"nobody-{uuid.uuid4().hex[:8]}"
+    pool = RemotePool(make_app(broker), Sealer(SECRET.encode()), size=2, queue=queue, queue_wait=0.5)
+    options = MonitorOptions(concurrency=2, timeout=1.0, frames=1)
+    started = time.monotonic()
+    with Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor:
+        summary = monitor.run_once()
+    assert time.monotonic() - started < 60  # each job gives up at its deadline
+    assert summary.probed == 0
+    assert _health(db) == {}  # no camera called offline for a missing worker
+    assert "no probe worker answered" in caplog.text
+
+
+def test_a_worker_with_another_key_is_refused_and_named(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    db, cipher = database
+    queue = f"stranger-{uuid.uuid4().hex[:8]}"
+    worker = _start_worker(broker, queue, tmp_path / "worker-data")
+    stranger = Sealer(b"another-installation-key-987654321")
+    try:
+        with RemotePool(make_app(broker), stranger, size=2, queue=queue, queue_wait=30.0) as pool:
+            from qarauyl.monitor.targets import load_targets
+
+            target = load_targets(db, cipher)[0]
+            monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "s"), MonitorOptions(), pool=pool)
+            future = pool.submit_job(monitor._job(target))
+            error = future.exception(timeout=90)
+    finally:
+        _stop(worker)
+    assert isinstance(error, NoWorkerAnswered)
+    assert "another secret key" in str(error)
+
+
+def test_the_worker_refuses_to_start_without_the_monitors_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QARAUYL_")}
+    env["QARAUYL_DATA_DIR"] = str(tmp_path / "empty")
+    done = subprocess.run(
+        [sys.executable, "-m", "qarauyl", "worker", "--broker", REDIS_URL],
+        env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "QARAUYL_SECRET_KEY" in (done.stdout + done.stderr).decode()
+    assert not (tmp_path / "empty" / "secret.key").exists()  # a worker never invents a key
