@@ -164,7 +164,7 @@ def test_with_no_worker_the_monitor_records_nothing_and_says_why(
     with Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor:
         summary = monitor.run_once()
     assert time.monotonic() - started < 60  # each job gives up at its deadline
-    assert summary.probed == 0
+    assert (summary.probed, summary.unanswered) == (0, 3)
     assert _health(db) == {}  # no camera called offline for a missing worker
     assert "no probe worker answered" in caplog.text
 
@@ -200,3 +200,26 @@ def test_the_worker_refuses_to_start_without_the_monitors_key(tmp_path: Path) ->
     assert done.returncode != 0
     assert "QARAUYL_SECRET_KEY" in (done.stdout + done.stderr).decode()
     assert not (tmp_path / "empty" / "secret.key").exists()  # a worker never invents a key
+
+
+def test_monitor_once_through_a_broker_from_the_command_line(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    db, _ = database
+    queue = f"cli-{uuid.uuid4().hex[:8]}"
+    worker = _start_worker(broker, queue, tmp_path / "worker-data")
+    env = dict(os.environ, QARAUYL_SECRET_KEY=SECRET, QARAUYL_DATA_DIR=str(tmp_path))
+    env.pop("QARAUYL_DATABASE_URL", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "qarauyl", "monitor", "--once", "--broker", broker, "--queue", queue,
+             "--concurrency", "3"],
+            env=env, capture_output=True, timeout=180,
+        )  # fmt: skip
+    finally:
+        _stop(worker)
+    out = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    assert f"queue {queue}" in out and "Probed 3 camera(s)" in out, out
+    assert "2 ok" in out and "auth_failed 1" in out, out
+    assert {state for state, _ in _health(db).values()} <= {"ok", "failed", "unknown"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -30,6 +31,8 @@ def describe(summary: CycleSummary) -> str:
     text = f"Probed {summary.probed} camera(s) in {summary.seconds:.1f} s: {states}."
     if summary.codes:
         text += " Faults: " + ", ".join(f"{code} {n}" for code, n in summary.codes.most_common()) + "."
+    if summary.unanswered:
+        text += f" {summary.unanswered} probe(s) brought no answer back (see the log: remote workers?)."
     if summary.not_recorded:
         text += f" {summary.not_recorded} result(s) could not be recorded (database unreachable)."
     return text
@@ -83,7 +86,10 @@ def monitor(
     # Confirmed faults become repair tickets and notifications (issue: repairs), beside the probing.
     maintenance = MaintenanceWorker(db, load_config())
     nudge = lambda _: maintenance.nudge()  # noqa: E731
-    with Monitor(db, cipher, snapshots, options, pool=pool, on_recorded=nudge) as service:
+    with contextlib.ExitStack() as stack:
+        if pool is not None:
+            stack.callback(pool.close)  # after the monitor, which may still wait on it
+        service = stack.enter_context(Monitor(db, cipher, snapshots, options, pool=pool, on_recorded=nudge))
         if once:
             with progress_bar() as progress:
                 summary = service.run_once(set(camera) or None, progress=progress)

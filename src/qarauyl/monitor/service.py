@@ -65,6 +65,7 @@ class CycleSummary:
     codes: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     not_recorded: int = 0
+    unanswered: int = 0  # probes that brought no result back (remote workers missing or refusing)
 
     def add(self, recorded: Recorded) -> None:
         self.probed += 1
@@ -199,12 +200,12 @@ class Monitor:
         done = 0
         for target in targets:
             while len(in_flight) >= window:
-                in_flight.popleft().exception()  # waits; a failed future is logged by its callback
+                summary.unanswered += in_flight.popleft().exception() is not None  # its callback logs why
                 done += 1
                 self._one_done(summary, progress, done, len(targets))
             in_flight.append(self._submit(target))
         while in_flight:
-            in_flight.popleft().exception()
+            summary.unanswered += in_flight.popleft().exception() is not None
             done += 1
             self._one_done(summary, progress, done, len(targets))
         time.sleep(0)  # let the last done-callbacks run
@@ -263,7 +264,7 @@ class Monitor:
                     last_flush = time.monotonic()
                 stop.wait(min(max(wait, 0.01), 0.5))
             for future in in_flight:
-                future.exception()
+                summary.unanswered += future.exception() is not None
             self._drain(summary)
             summary.seconds = time.monotonic() - cycle_start
             try:
