@@ -7,20 +7,30 @@ cameras per second, the monitor's CPU (its own process and its probe workers, ap
 and the peak memory of the monitor with its workers (RSS and PSS; PSS shares the libraries fairly).
 
     .venv/bin/python bench/bench_monitor_scale.py [--cameras 10000] [--concurrency 36] [--frames 4]
+
+With `--broker redis://127.0.0.1:6379/12` the probes go through the remote path instead: `--workers`
+`qarauyl worker` processes on this machine take sealed jobs from the broker (their CPU and memory count
+as the monitor's), which measures what remote probing costs over local.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from qarauyl.inventory.importer import import_file
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.remote import RemotePool, Sealer
+from qarauyl.remote.app import make_app
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import run_simulator
 from qarauyl.store import Database
@@ -115,19 +125,55 @@ def _inventory(path: Path, urls: list[tuple[str, str, str]]) -> Path:
     return path
 
 
+SECRET = "bench-remote-secret-0123456789"
+
+
+def _remote_pool(stack: ExitStack, args: argparse.Namespace, tmp: Path) -> RemotePool:
+    """Starts `--workers` probe workers on a fresh queue and returns the monitor's RemotePool (once the
+    workers are up: their start is not part of a cycle)."""
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    env = dict(
+        os.environ,
+        QARAUYL_SECRET_KEY=SECRET,
+        QARAUYL_DATA_DIR=str(tmp / "worker"),
+        QARAUYL_LOG_LEVEL="WARNING",
+    )
+    per_worker = max(1, args.concurrency // args.workers)
+    for i in range(args.workers):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "qarauyl", "worker", "--broker", args.broker, "--queue", queue,
+             "--concurrency", str(per_worker), "--name", f"bench-{i}"],
+            env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        stack.callback(worker.wait, 30)
+        stack.callback(worker.terminate)
+    pool = RemotePool(
+        make_app(args.broker), Sealer(SECRET.encode()), size=per_worker * args.workers, queue=queue
+    )
+    stack.callback(pool.close)
+    app = pool.app
+    deadline = time.monotonic() + 120
+    while len(app.control.ping(timeout=1.0) or []) < args.workers and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return pool
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=36)
     parser.add_argument("--frames", type=int, default=4)
     parser.add_argument("--interval", type=float, default=300.0, help="the cycle to keep, seconds")
+    parser.add_argument("--broker", help="probe through remote workers on this Celery broker")
+    parser.add_argument("--workers", type=int, default=1, help="`qarauyl worker` processes (with --broker)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="qarauyl-bench-scale-") as tmp_dir:
         tmp = Path(tmp_dir)
         db = Database(f"sqlite:///{tmp / 'qarauyl.db'}")
         upgrade(db)
-        cipher = CredentialCipher(b"s" * 32)
+        cipher = CredentialCipher(SECRET.encode())
         print(f"starting the simulator with {args.cameras} cameras…", flush=True)
         with run_simulator(
             args.cameras, cache_dir=tmp / "cache", fps=12.5, clip_seconds=4.0, max_lifetime=7200,
@@ -144,7 +190,11 @@ def main() -> None:
             options = MonitorOptions(concurrency=args.concurrency, timeout=10.0, frames=args.frames)
             sampler = Sampler(exclude={sim_pid})
             sim_cpu_before = _cpu_seconds(sim_pid)
-            with Monitor(db, cipher, SnapshotStore(tmp / "snapshots"), options) as monitor:
+            with ExitStack() as stack:
+                pool = _remote_pool(stack, args, tmp) if args.broker else None
+                monitor = stack.enter_context(
+                    Monitor(db, cipher, SnapshotStore(tmp / "snapshots"), options, pool=pool)
+                )
                 sampler.start()
                 cpu_before = sum(_cpu_seconds(p) for p in _tree(os.getpid(), {sim_pid}))
                 start = time.monotonic()
@@ -169,7 +219,9 @@ def main() -> None:
         f"monitor peak memory  RSS {sampler.peak_rss:.0f} MiB, PSS {sampler.peak_pss:.0f} MiB (target 1024)"
     )
     print(f"  of which main      PSS {sampler.peak_main_pss:.0f} MiB (the rest: probe workers)")
-    print(f"not recorded         {summary.not_recorded}")
+    print(f"not recorded         {summary.not_recorded}, no answer {summary.unanswered}")
+    if args.broker:
+        print(f"remote               {args.workers} worker(s) through {args.broker}")
 
 
 if __name__ == "__main__":
