@@ -223,3 +223,26 @@ def test_monitor_once_through_a_broker_from_the_command_line(
     assert f"queue {queue}" in out and "Probed 3 camera(s)" in out, out
     assert "2 ok" in out and "auth_failed 1" in out, out
     assert {state for state, _ in _health(db).values()} <= {"ok", "failed", "unknown"}
+
+
+def test_with_no_worker_the_queue_stops_growing(
+    broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    db, cipher = database
+    queue = f"backlog-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(broker)
+    from qarauyl.monitor.targets import load_targets
+    from qarauyl.remote import pool as remote
+
+    target = load_targets(db, cipher)[0]
+    with RemotePool(make_app(broker), Sealer(SECRET.encode()), size=1, queue=queue, queue_wait=600) as pool:
+        monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), MonitorOptions(), pool=pool)
+        futures = []
+        for _ in range(12):
+            futures.append(pool.submit_job(monitor._job(target)))
+            time.sleep(remote.BACKLOG_CHECK / 4)  # the queue is counted once a second
+        assert client.llen(queue) <= remote.BACKLOG_PER_SLOT + 4
+        refused = [f.exception(timeout=1) for f in futures if f.done()]
+        assert refused and all(isinstance(e, NoWorkerAnswered) for e in refused)
+        assert "no worker takes them" in str(refused[-1])
+    client.delete(queue)

@@ -28,6 +28,8 @@ log = logging.getLogger("qarauyl.remote")
 QUEUE_WAIT = 60.0  # seconds a job may wait for a free worker, on top of its own timeout
 POLL = 0.05  # seconds between looks at the results in flight
 SEND_RETRIES = 2
+BACKLOG_PER_SLOT = 4  # jobs waiting in the queue per probe slot before the monitor stops adding more
+BACKLOG_CHECK = 1.0  # seconds between looks at the queue's length
 
 
 class NoWorkerAnswered(Exception):
@@ -64,6 +66,7 @@ class RemotePool:
         self._in_flight: list[_InFlight] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._backlog = (0, float("-inf"))  # (messages waiting, when counted)
         self._collector = threading.Thread(target=self._collect, name="remote-results", daemon=True)
         self._collector.start()
 
@@ -78,6 +81,17 @@ class RemotePool:
             return future
         if self._closed.is_set():
             future.set_exception(RuntimeError("the remote pool is closed"))
+            return future
+        waiting = self.backlog()
+        if waiting >= BACKLOG_PER_SLOT * self._size:
+            # Nobody is taking jobs off the queue: adding a fleet's worth every cycle would only fill
+            # the broker's memory with jobs that expire unread.
+            future.set_exception(
+                NoWorkerAnswered(
+                    f"{waiting} probe jobs already wait on queue {self.queue!r} and no worker takes them: "
+                    f"camera {job.camera_id} is not sent"
+                )
+            )
             return future
         wait = job.timeout + 15.0 + self.queue_wait
         try:
@@ -95,6 +109,21 @@ class RemotePool:
         with self._lock:
             self._in_flight.append(_InFlight(job.camera_id, sent, future, time.monotonic() + wait))
         return future
+
+    def backlog(self) -> int:
+        """Jobs waiting on the queue (counted at most once a second; 0 before the queue exists)."""
+        count, at = self._backlog
+        if time.monotonic() - at < BACKLOG_CHECK:
+            return count
+        try:
+            with self.app.connection_for_write() as connection:
+                count = int(
+                    connection.default_channel.queue_declare(queue=self.queue, passive=True).message_count
+                )
+        except Exception:  # no such queue yet (nothing sent), or the broker is down: the send will say
+            count = 0
+        self._backlog = (count, time.monotonic())
+        return count
 
     def _collect(self) -> None:
         while not self._closed.wait(POLL):
