@@ -7,6 +7,8 @@ import numpy as np
 from diagnosis_pictures import codes, live, textured
 
 from qarauyl.diagnosis import diagnose
+from qarauyl.diagnosis.registry import arbitrate
+from qarauyl.domain import FaultCode
 from qarauyl.sim.picture_faults import make_fault_renderer
 
 
@@ -31,3 +33,9 @@ def test_two_frames_are_not_enough_to_call_shaking() -> None:
     picture = textured()
     moved = np.roll(picture, 20, axis=1)
     assert "shaking" not in codes(diagnose([picture, moved]))
+
+
+def test_noise_seen_only_as_flicker_does_not_hide_a_shaking_view() -> None:
+    both = {FaultCode.NOISE, FaultCode.SHAKING}
+    assert arbitrate(both, {"noise_by_flicker": 1.0}) == {FaultCode.NOISE}
+    assert FaultCode.NOISE not in arbitrate(both, {})

@@ -2,9 +2,18 @@
 
 Noise sigma is estimated at native resolution on the flattest blocks of the key frame (Immerkaer's
 Laplacian-difference operator), so texture does not pass for noise; impulse "snow" is counted apart.
+
+An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
+from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
+of the full-resolution samples that change by FLICKER_LEVELS or more between consecutive frames, in the
+median cell of a 4x4 grid (motion changes a few cells, noise all of them). How much a scene flickers
+depends on the camera (an IR night flickers as much as a noisy day), so flicker is judged only against the
+camera's learned baseline: `noise` when it rises well above its normal and its spread (settings.py).
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -30,6 +39,22 @@ def noise_sigma(grey_f: Array, block: int = 16) -> float:
     return float(np.sqrt(np.pi / 2) / 6 * flattest.mean())
 
 
+FLICKER_LEVELS = 6  # a change a viewer sees; a clean picture's codec drift stays under it
+_GRID = 4
+
+
+def flicker(samples: tuple[Array, ...]) -> float:
+    """Share of samples changing by FLICKER_LEVELS or more between consecutive frames, averaged over the
+    pairs, in the median cell of a 4x4 grid (see the module docstring)."""
+    h, w = samples[0].shape[:2]
+    changed = np.zeros((h, w), np.float32)
+    for a, b in pairwise(samples):
+        changed += np.abs(b - a) >= FLICKER_LEVELS
+    ch, cw = h // _GRID, w // _GRID
+    cells = changed[: ch * _GRID, : cw * _GRID].reshape(_GRID, ch, _GRID, cw).mean(axis=(1, 3))
+    return float(np.median(cells)) / (len(samples) - 1)
+
+
 def _crop(frame: Array) -> Array:
     h, w = frame.shape[:2]
     ch, cw = min(h, CROP), min(w, CROP)
@@ -51,7 +76,20 @@ def check(ctx: Context) -> CheckResult:
     learned = ctx.baseline.learned("noise_sigma")
     if learned is not None:
         limit = max(limit, learned.mean + t.noise_baseline_margin + 3 * learned.std)
-    if sigma >= limit or impulses > 0.004:
+    flickering = False
+    if ctx.view.count >= 3:
+        metrics["noise_flicker"] = flick = flicker(ctx.view.samples)
+        normal = ctx.baseline.learned("noise_flicker")
+        if normal is not None:
+            flicker_limit = max(
+                t.noise_flicker_floor, t.noise_flicker_ratio * normal.mean, normal.mean + 4 * normal.std
+            )
+            flickering = flick >= flicker_limit
+            if flickering and sigma < limit:
+                # Flicker is the only sign: say so, a moving view flickers too (see registry.arbitrate).
+                metrics["noise_by_flicker"] = 1.0
+                sigma = max(sigma, limit * flick / flicker_limit)
+    if sigma >= limit or impulses > 0.004 or flickering:
         return [
             finding(
                 FaultCode.NOISE,

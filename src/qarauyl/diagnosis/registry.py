@@ -173,6 +173,9 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.
         drop.add(F.GLARE)
+    if {F.NOISE, F.SHAKING} <= codes and metrics.get("noise_by_flicker", 0.0) > 0.0:
+        # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not.
+        drop.add(F.NOISE)
     if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.3:
         # The view no longer lines up with the reference (a truck filling it, a turned camera): what moves
         # is not the camera's usual scene, so its motion says nothing about the mount. (A shaking view of a
