@@ -35,7 +35,10 @@ def test_two_frames_are_not_enough_to_call_shaking() -> None:
     assert "shaking" not in codes(diagnose([picture, moved]))
 
 
-def test_noise_seen_only_as_flicker_does_not_hide_a_shaking_view() -> None:
+def test_noise_seen_only_as_flicker_does_not_hide_a_shaking_view_or_a_slow_stream() -> None:
     both = {FaultCode.NOISE, FaultCode.SHAKING}
     assert arbitrate(both, {"noise_by_flicker": 1.0}) == {FaultCode.NOISE}
     assert FaultCode.NOISE not in arbitrate(both, {})
+    # Nor a stream slowed down: frames further apart than when the normal was learned flicker more.
+    slow = {FaultCode.NOISE, FaultCode.LOW_FPS}
+    assert arbitrate(slow, {"noise_by_flicker": 1.0}) == {FaultCode.NOISE}

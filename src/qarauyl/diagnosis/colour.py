@@ -36,6 +36,9 @@ def cast_vector(rgb: Array) -> tuple[float, float, float]:
     return float(rg), float(bg), float(np.hypot(rg, bg))
 
 
+CAST_SPREAD = 0.75
+
+
 def log_chroma(rgb: Array) -> tuple[Array, Array, Array]:
     """Per pixel of a 2x-strided copy: log(R/G), log(B/G), and whether all channels are well exposed."""
     pixels = rgb[::2, ::2].astype(np.float32)
@@ -47,7 +50,8 @@ def log_chroma(rgb: Array) -> tuple[Array, Array, Array]:
 def gain_shift(rgb: Array, ref: tuple[Array, Array, Array], grey: float) -> tuple[float, float]:
     """Median change of log(R/G) and log(B/G) against the reference's, on pixels well exposed in both:
     a white-balance gain moves every pixel alike, a passing car only the few it covers. (0, 0) for a picture
-    whose median pixel is within `grey` of neutral: an IR night is grey, a cast is not."""
+    whose median pixel is within `grey` of neutral (an IR night is grey, a cast is not), and unless
+    CAST_SPREAD of the pixels moved at least half as far in the median's direction."""
     rg, bg, ok = log_chroma(rgb)
     ref_rg, ref_bg, ref_ok = ref
     both = ok & ref_ok
@@ -56,7 +60,16 @@ def gain_shift(rgb: Array, ref: tuple[Array, Array, Array], grey: float) -> tupl
     rg, bg = rg[both], bg[both]
     if float(np.median(np.abs(rg) + np.abs(bg))) < grey:
         return 0.0, 0.0
-    return float(np.median(rg - ref_rg[both])), float(np.median(bg - ref_bg[both]))
+    d_rg, d_bg = rg - ref_rg[both], bg - ref_bg[both]
+    shift_rg, shift_bg = float(np.median(d_rg)), float(np.median(d_bg))
+    size = float(np.hypot(shift_rg, shift_bg))
+    if size == 0.0:
+        return 0.0, 0.0
+    # A gain moves (nearly) all pixels; a coloured cover over half the view moves only those it covers.
+    along = (d_rg * shift_rg + d_bg * shift_bg) / size
+    if float(np.percentile(along, 100 * (1 - CAST_SPREAD))) < 0.5 * size:
+        return 0.0, 0.0
+    return shift_rg, shift_bg
 
 
 def check(ctx: Context) -> CheckResult:

@@ -173,8 +173,9 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.
         drop.add(F.GLARE)
-    if {F.NOISE, F.SHAKING} <= codes and metrics.get("noise_by_flicker", 0.0) > 0.0:
-        # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not.
+    if F.NOISE in codes and codes & {F.SHAKING, F.LOW_FPS} and metrics.get("noise_by_flicker", 0.0) > 0.0:
+        # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not, and frames
+        # further apart than the camera's normal rate (whose flicker was learned) differ by more motion.
         drop.add(F.NOISE)
     if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.3:
         # The view no longer lines up with the reference (a truck filling it, a turned camera): what moves
