@@ -6,9 +6,9 @@ Laplacian-difference operator), so texture does not pass for noise; impulse "sno
 An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
 from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
 of the full-resolution samples that change by FLICKER_LEVELS or more between consecutive frames, in the
-median cell of a 4x4 grid (motion changes a few cells, noise all of them). How much a scene flickers
-depends on the camera (an IR night flickers as much as a noisy day), so flicker is judged only against the
-camera's learned baseline: `noise` when it rises well above its normal and its spread (settings.py).
+median cell of a 4x4 grid (motion changes a few cells, noise all of them), for the burst's median pair.
+How much a scene flickers depends on the camera (an IR night flickers as much as a noisy day), so flicker
+is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its spread (settings.py).
 """
 
 from __future__ import annotations
@@ -44,15 +44,17 @@ _GRID = 4
 
 
 def flicker(samples: tuple[Array, ...]) -> float:
-    """Share of samples changing by FLICKER_LEVELS or more between consecutive frames, averaged over the
-    pairs, in the median cell of a 4x4 grid (see the module docstring)."""
+    """Share of samples changing by FLICKER_LEVELS or more between two consecutive frames, in the median
+    cell of a 4x4 grid, and the median over the burst's pairs: an encoder short of bits skips whole frames
+    (a pair with no change), and a clip's loop or a key frame jumps once (see the module docstring)."""
     h, w = samples[0].shape[:2]
-    changed = np.zeros((h, w), np.float32)
-    for a, b in pairwise(samples):
-        changed += np.abs(b - a) >= FLICKER_LEVELS
     ch, cw = h // _GRID, w // _GRID
-    cells = changed[: ch * _GRID, : cw * _GRID].reshape(_GRID, ch, _GRID, cw).mean(axis=(1, 3))
-    return float(np.median(cells)) / (len(samples) - 1)
+    shares = []
+    for a, b in pairwise(samples):
+        changed = (np.abs(b - a) >= FLICKER_LEVELS)[: ch * _GRID, : cw * _GRID]
+        cells = changed.reshape(_GRID, ch, _GRID, cw).mean(axis=(1, 3))
+        shares.append(float(np.median(cells)))
+    return float(np.median(shares))
 
 
 def _crop(frame: Array) -> Array:

@@ -79,9 +79,9 @@ class Thresholds:
     noise_sigma: float = 15.0
     # The camera's own history raises the bar: a camera that is always noisy at night is not news.
     noise_baseline_margin: float = 4.0
-    # Temporal flicker (share of samples changing by 6+ levels, median grid cell), only against the camera's
-    # learned normal: the simulator's clean street flickers 0.02-0.09 through its 290 kbps encoder (0.09 where
-    # its clip loops), heavy noise 0.16-0.45. Two and a half times the normal, and four spreads above it, is
+    # Temporal flicker (share of samples changing by 6+ levels, median grid cell, median pair), only against
+    # the camera's learned normal: the simulator's clean street flickers 0.01-0.05 through its 290 kbps
+    # encoder, heavy noise 0.18-0.36. Two and a half times the normal, and four spreads above it, is
     # noise; under the floor it never is (a still scene tripling from 0.01 is still still).
     noise_flicker_ratio: float = 2.5
     noise_flicker_floor: float = 0.1
