@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from qarauyl.diagnosis import Baseline, diagnose, update_baseline
 from qarauyl.diagnosis.baseline import MIN_SAMPLES
 from qarauyl.diagnosis.noise import flicker, noise_sigma
+from qarauyl.domain import Severity
 
 
 @settings(max_examples=12, deadline=None)
@@ -61,6 +62,8 @@ def test_a_camera_whose_flicker_rises_far_above_its_normal_is_noise() -> None:
     assert "noise" not in codes(diagnose(noisy, reference=picture))
     found = diagnose(noisy, reference=picture, baseline=_learned(picture, 2.0))
     assert codes(found) == {"noise"} and found.metrics["noise_by_flicker"] == 1.0
+    # How heavy cannot be told from flicker: always a warning, so two probes in a row agree on it.
+    assert [f.severity for f in found.findings] == [Severity.WARNING]
 
 
 def test_a_camera_that_always_flickers_this_much_is_not_noise() -> None:

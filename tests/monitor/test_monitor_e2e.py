@@ -18,7 +18,7 @@ from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import Simulator, run_simulator
 from qarauyl.store import Camera, Database
-from qarauyl.store.models import CameraHealthRow
+from qarauyl.store.models import CameraHealthRow, ProbeRecord
 from qarauyl.store.schema import upgrade
 
 pytestmark = pytest.mark.slow
@@ -59,6 +59,7 @@ class Run:
     references: int
     faulty: Health  # two cycles after the faults were injected
     cleared: Health  # two cycles after they were cleared
+    probes: dict[int, list[list[str]]]  # each camera's observed codes, probe by probe (for failure messages)
 
 
 def _inventory(path: Path, sim: Simulator) -> Path:
@@ -82,6 +83,15 @@ def _health(db: Database) -> Health:
             int(code.split("-")[1]): (state, frozenset(codes or ()))
             for code, state, codes in session.execute(query)
         }
+
+
+def _probes(db: Database) -> dict[int, list[list[str]]]:
+    query = select(Camera.code, ProbeRecord.codes).join(Camera, Camera.id == ProbeRecord.camera_id)
+    out: dict[int, list[list[str]]] = {}
+    with db.session() as session:
+        for code, codes in session.execute(query.order_by(ProbeRecord.at)):
+            out.setdefault(int(code.split("-")[1]), []).append(list(codes or ()))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +125,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             sim.clear_fault(cam)
         for _ in range(2):
             monitor.run_once()
-        yield Run(learnt, references, faulty, _health(db))
+        yield Run(learnt, references, faulty, _health(db), _probes(db))
     db.dispose()
 
 
@@ -132,5 +142,5 @@ def test_healthy_cameras_stay_ok_beside_faulty_ones(run: Run) -> None:
 def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault: str) -> None:
     cam = CAMERA_OF[fault]
     state, codes = run.faulty[cam]
-    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes))
+    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes), run.probes[cam])
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]

@@ -8,7 +8,8 @@ from frame to frame: what survives is flicker, blocks refreshed all over the pic
 of the full-resolution samples that change by FLICKER_LEVELS or more between consecutive frames, in the
 median cell of a 4x4 grid (motion changes a few cells, noise all of them), for the burst's median pair.
 How much a scene flickers depends on the camera (an IR night flickers as much as a noisy day), so flicker
-is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its spread (settings.py).
+is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its
+spread (settings.py).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def check(ctx: Context) -> CheckResult:
     learned = ctx.baseline.learned("noise_sigma")
     if learned is not None:
         limit = max(limit, learned.mean + t.noise_baseline_margin + 3 * learned.std)
+    critical, confidence = sigma >= 2 * limit, score(sigma, limit, 2 * limit)
     flickering = False
     if ctx.view.count >= 3:
         metrics["noise_flicker"] = flick = flicker(ctx.view.samples)
@@ -87,18 +89,20 @@ def check(ctx: Context) -> CheckResult:
                 t.noise_flicker_floor, t.noise_flicker_ratio * normal.mean, normal.mean + 4 * normal.std
             )
             flickering = flick >= flicker_limit
-            if flickering and sigma < limit:
-                # Flicker is the only sign: say so, a moving view flickers too (see registry.arbitrate).
+            if flickering and sigma < limit and impulses <= 0.004:
+                # Flicker is the only sign: say so, a moving view flickers too (see registry.arbitrate). It
+                # says that noise is there, not how heavy it is: a warning, the same from probe to probe.
                 metrics["noise_by_flicker"] = 1.0
-                sigma = max(sigma, limit * flick / flicker_limit)
+                critical, confidence = False, score(flick, flicker_limit, 2 * flicker_limit)
     if sigma >= limit or impulses > 0.004 or flickering:
         return [
             finding(
                 FaultCode.NOISE,
-                sigma >= 2 * limit,
-                score(sigma, limit, 2 * limit),
+                critical,
+                confidence,
                 noise_sigma=sigma,
                 impulse_fraction=impulses,
+                noise_flicker=metrics.get("noise_flicker", 0.0),
             )
         ], metrics
     return [], metrics
