@@ -39,12 +39,17 @@ def cast_vector(rgb: Array) -> tuple[float, float, float]:
 CAST_SPREAD = 0.75
 
 
+# The thumbnails hold whole levels: a table lookup is much cheaper than a logarithm per pixel.
+_LOG = np.log(np.arange(256, dtype=np.float32) + 1.0)
+
+
 def log_chroma(rgb: Array) -> tuple[Array, Array, Array]:
     """Per pixel of a 2x-strided copy: log(R/G), log(B/G), and whether all channels are well exposed."""
-    pixels = rgb[::2, ::2].astype(np.float32)
-    ok = (pixels.min(axis=2) > 20) & (pixels.max(axis=2) < 245)
-    logs = np.log(pixels + 1.0)
-    return logs[..., 0] - logs[..., 1], logs[..., 2] - logs[..., 1], ok
+    pixels = rgb[::2, ::2].astype(np.uint8)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    ok = (np.minimum(np.minimum(r, g), b) > 20) & (np.maximum(np.maximum(r, g), b) < 245)
+    log_r, log_g, log_b = _LOG[r], _LOG[g], _LOG[b]
+    return log_r - log_g, log_b - log_g, ok
 
 
 def gain_shift(rgb: Array, ref: tuple[Array, Array, Array], grey: float) -> tuple[float, float]:
