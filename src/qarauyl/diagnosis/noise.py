@@ -5,7 +5,7 @@ Laplacian-difference operator), so texture does not pass for noise; impulse "sno
 
 An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
 from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
-of the full-resolution samples that change by FLICKER_LEVELS or more between consecutive frames, in the
+of the full-resolution samples (about 160 across) changing by FLICKER_LEVELS or more between frames, in the
 median cell of a 4x4 grid (motion changes a few cells, noise all of them), for the burst's median pair.
 How much a scene flickers depends on the camera (an IR night flickers as much as a noisy day), so flicker
 is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its
