@@ -7,6 +7,8 @@ import numpy as np
 from diagnosis_pictures import codes, live, textured
 
 from qarauyl.diagnosis import diagnose
+from qarauyl.diagnosis.registry import arbitrate
+from qarauyl.domain import FaultCode
 from qarauyl.sim.picture_faults import make_fault_renderer
 
 
@@ -31,3 +33,21 @@ def test_two_frames_are_not_enough_to_call_shaking() -> None:
     picture = textured()
     moved = np.roll(picture, 20, axis=1)
     assert "shaking" not in codes(diagnose([picture, moved]))
+
+
+def test_noise_seen_only_as_flicker_does_not_hide_a_shaking_view_or_a_slow_stream() -> None:
+    both = {FaultCode.NOISE, FaultCode.SHAKING}
+    assert arbitrate(both, {"noise_by_flicker": 1.0}) == {FaultCode.NOISE}
+    assert FaultCode.NOISE not in arbitrate(both, {})
+    # Nor a stream slowed down: frames further apart than when the normal was learned flicker more.
+    slow = {FaultCode.NOISE, FaultCode.LOW_FPS}
+    assert arbitrate(slow, {"noise_by_flicker": 1.0}) == {FaultCode.NOISE}
+
+
+def test_a_view_swaying_hard_stays_shaking_when_the_view_no_longer_lines_up() -> None:
+    # A truck filling the lot lowers the match with the reference; a clear back-and-forth sway is still the
+    # mount. A small or one-directional move under the same mismatch is not.
+    codes = {FaultCode.SHAKING}
+    assert arbitrate(codes, {"scene_ncc": 0.25, "shake_shift": 0.03, "shake_steadiness": 0.1}) == set()
+    assert arbitrate(codes, {"scene_ncc": 0.25, "shake_shift": 0.008, "shake_steadiness": 0.1}) == codes
+    assert arbitrate(codes, {"scene_ncc": 0.25, "shake_shift": 0.03, "shake_steadiness": 0.6}) == codes

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from qarauyl.diagnosis.baseline import MIN_SAMPLES
 from qarauyl.inventory.importer import import_file
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import Simulator, run_simulator
 from qarauyl.store import Camera, Database
-from qarauyl.store.models import CameraHealthRow
+from qarauyl.store.models import CameraHealthRow, ProbeRecord
 from qarauyl.store.schema import upgrade
 
 pytestmark = pytest.mark.slow
@@ -54,10 +55,11 @@ Health = dict[int, tuple[str, frozenset[str]]]
 
 @dataclass(frozen=True)
 class Run:
-    learnt: Health  # after three healthy cycles
+    learnt: Health  # after the healthy cycles
     references: int
     faulty: Health  # two cycles after the faults were injected
     cleared: Health  # two cycles after they were cleared
+    probes: dict[int, list[list[str]]]  # each camera's observed codes, probe by probe (for failure messages)
 
 
 def _inventory(path: Path, sim: Simulator) -> Path:
@@ -83,6 +85,15 @@ def _health(db: Database) -> Health:
         }
 
 
+def _probes(db: Database) -> dict[int, list[list[str]]]:
+    query = select(Camera.code, ProbeRecord.codes).join(Camera, Camera.id == ProbeRecord.camera_id)
+    out: dict[int, list[list[str]]] = {}
+    with db.session() as session:
+        for code, codes in session.execute(query.order_by(ProbeRecord.at)):
+            out.setdefault(int(code.split("-")[1]), []).append(list(codes or ()))
+    return out
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     tmp = tmp_path_factory.mktemp("monitor-e2e")
@@ -98,7 +109,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         Monitor(db, cipher, SnapshotStore(tmp / "snapshots"), options) as monitor,
     ):  # fmt: skip
         import_file(db, _inventory(tmp / "fleet.csv", sim), cipher=cipher)
-        for _ in range(3):  # each camera learns its reference picture from three healthy probes
+        # Each camera learns its reference picture from three healthy probes and its baseline (the normal
+        # flicker the noise check compares against) from five.
+        for _ in range(MIN_SAMPLES):
             monitor.run_once()
         learnt = _health(db)
         with db.session() as session:
@@ -112,7 +125,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             sim.clear_fault(cam)
         for _ in range(2):
             monitor.run_once()
-        yield Run(learnt, references, faulty, _health(db))
+        yield Run(learnt, references, faulty, _health(db), _probes(db))
     db.dispose()
 
 
@@ -125,23 +138,9 @@ def test_healthy_cameras_stay_ok_beside_faulty_ones(run: Run) -> None:
     assert [run.faulty[cam] for cam in HEALTHY] == [("ok", frozenset())] * len(HEALTHY)
 
 
-# Known misses through a real encoder (issue 4 stays open on them): the simulator's 290 kbps H.264
-# turns heavy sensor noise into temporal flicker the spatial noise check cannot see; the blue cast of
-# the simulator's first camera seed and its slow 2 Hz sway stay under the thresholds.
-KNOWN_MISSES = {"noise", "color_cast", "shaking"}
-
-
-@pytest.mark.parametrize(
-    "fault",
-    [
-        pytest.param(f, marks=pytest.mark.xfail(reason="known miss through H.264, issue 4", strict=False))
-        if f in KNOWN_MISSES
-        else f
-        for f in FAULTS
-    ],
-)
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault: str) -> None:
     cam = CAMERA_OF[fault]
     state, codes = run.faulty[cam]
-    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes))
+    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes), run.probes[cam])
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]

@@ -19,6 +19,7 @@ LEARNED_METRICS: tuple[str, ...] = (
     "contrast_range",
     "sharpness",
     "noise_sigma",
+    "noise_flicker",
     "color_cast",
     "clipped_fraction",
     "stripes_prominence",

@@ -2,6 +2,14 @@
 
 Noise sigma is estimated at native resolution on the flattest blocks of the key frame (Immerkaer's
 Laplacian-difference operator), so texture does not pass for noise; impulse "snow" is counted apart.
+
+An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
+from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
+of the full-resolution samples (about 160 across) changing by FLICKER_LEVELS or more between frames, in the
+median cell of a 4x4 grid (motion changes a few cells, noise all of them), for the burst's median pair.
+How much a scene flickers depends on the camera (an IR night flickers as much as a noisy day), so flicker
+is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its
+spread (settings.py).
 """
 
 from __future__ import annotations
@@ -30,6 +38,25 @@ def noise_sigma(grey_f: Array, block: int = 16) -> float:
     return float(np.sqrt(np.pi / 2) / 6 * flattest.mean())
 
 
+FLICKER_LEVELS = 6  # a change a viewer sees; a clean picture's codec drift stays under it
+_GRID = 4
+FLICKER_WIDTH = 160
+
+
+def flicker(samples: tuple[Array, ...]) -> float:
+    """Share of samples changing by FLICKER_LEVELS or more between two consecutive frames, in the median
+    cell of a 4x4 grid, and the median over the burst's pairs: an encoder short of bits skips whole frames
+    (a pair with no change), and a clip's loop or a key frame jumps once (see the module docstring)."""
+    # About 160 samples across are plenty for a share (a 1080p burst's samples are strided 3x more).
+    step = max(1, samples[0].shape[1] // FLICKER_WIDTH)
+    stack = np.stack([s[::step, ::step] for s in samples])
+    n, h, w = stack.shape
+    ch, cw = h // _GRID, w // _GRID
+    changed = np.abs(np.diff(stack[:, : ch * _GRID, : cw * _GRID], axis=0)) >= FLICKER_LEVELS
+    cells = changed.reshape(n - 1, _GRID, ch, _GRID, cw).mean(axis=(2, 4)).reshape(n - 1, -1)
+    return float(np.median(np.median(cells, axis=1)))
+
+
 def _crop(frame: Array) -> Array:
     h, w = frame.shape[:2]
     ch, cw = min(h, CROP), min(w, CROP)
@@ -51,14 +78,30 @@ def check(ctx: Context) -> CheckResult:
     learned = ctx.baseline.learned("noise_sigma")
     if learned is not None:
         limit = max(limit, learned.mean + t.noise_baseline_margin + 3 * learned.std)
-    if sigma >= limit or impulses > 0.004:
+    critical, confidence = sigma >= 2 * limit, score(sigma, limit, 2 * limit)
+    flickering = False
+    if ctx.view.count >= 3:
+        metrics["noise_flicker"] = flick = flicker(ctx.view.samples)
+        normal = ctx.baseline.learned("noise_flicker")
+        if normal is not None:
+            flicker_limit = max(
+                t.noise_flicker_floor, t.noise_flicker_ratio * normal.mean, normal.mean + 4 * normal.std
+            )
+            flickering = flick >= flicker_limit
+            if flickering and sigma < limit and impulses <= 0.004:
+                # Flicker is the only sign: say so, a moving view flickers too (see registry.arbitrate). It
+                # says that noise is there, not how heavy it is: a warning, the same from probe to probe.
+                metrics["noise_by_flicker"] = 1.0
+                critical, confidence = False, score(flick, flicker_limit, 2 * flicker_limit)
+    if sigma >= limit or impulses > 0.004 or flickering:
         return [
             finding(
                 FaultCode.NOISE,
-                sigma >= 2 * limit,
-                score(sigma, limit, 2 * limit),
+                critical,
+                confidence,
                 noise_sigma=sigma,
                 impulse_fraction=impulses,
+                noise_flicker=metrics.get("noise_flicker", 0.0),
             )
         ], metrics
     return [], metrics

@@ -79,6 +79,12 @@ class Thresholds:
     noise_sigma: float = 15.0
     # The camera's own history raises the bar: a camera that is always noisy at night is not news.
     noise_baseline_margin: float = 4.0
+    # Temporal flicker (share of samples changing by 6+ levels, median grid cell, median pair), only against
+    # the camera's learned normal: the simulator's clean street flickers 0.01-0.05 through its 290 kbps
+    # encoder, heavy noise 0.18-0.36. Two and a half times the normal, and four spreads above it, is
+    # noise; under the floor it never is (a still scene tripling from 0.01 is still still).
+    noise_flicker_ratio: float = 2.5
+    noise_flicker_floor: float = 0.1
 
     # --- colour
     # -----------------------------------------------------------------------------------------------
@@ -86,6 +92,11 @@ class Thresholds:
     color_cast: float = 0.09
     # Against the reference's own cast (a camera looking at a brick wall is orange every day).
     color_cast_delta: float = 0.08
+    # Against the reference pixel by pixel: the median change of log(R/G), log(B/G) (a gain of 1.1 is
+    # 0.095). The weakest benchmarked cast moves one of them by > 0.25.
+    color_cast_shift: float = 0.15
+    # A picture whose median pixel is this close to neutral (|log R/G| + |log B/G|) is grey (IR night).
+    color_cast_grey: float = 0.03
     # IR leak is magenta: red and blue above green by this share, and close to each other.
     ir_cut_magenta: float = 0.06
 

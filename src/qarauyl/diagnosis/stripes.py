@@ -4,7 +4,10 @@ A sinusoidal band is one sharp peak in the 2-D spectrum; natural scenes spread t
 each frequency ring. Large objects (a car on empty asphalt) concentrate energy along lines of the spectrum,
 so the peak must also be sharp: it falls away within two bins. Regular things in the scene (a fence,
 floorboards) also peak, so with a reference the spectrum looked at is that of the picture minus the
-reference: the scene cancels and the bands stay.
+reference: the scene cancels and the bands stay. A swaying camera's view is shifted against its reference,
+so a regular pattern (rows of windows) would not cancel: when a peak is found, the reference is first moved
+onto the picture (phase correlation) and the difference looked at again. Moving the
+reference cannot take away bands that are only in the picture.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import cv2
 import numpy as np
 
 from qarauyl.diagnosis._context import CheckResult, Context, finding
-from qarauyl.diagnosis._view import Array, score
+from qarauyl.diagnosis._view import Array, phase_correlate, score
 from qarauyl.domain import FaultCode
 
 SIZE = 256  # vertical bands 10 px apart at 1080p must stay above 2 px per period
@@ -116,6 +119,17 @@ def spread(image: Array, iy: int, ix: int) -> float:
     return float(np.median(blocks) / (blocks.max() + 1e-6))
 
 
+def _residue_peak(
+    centred: Array, ref_small: Array, min_sharpness: float, floor: float
+) -> tuple[Array, float, int, float, float]:
+    """The picture minus its reference at the same contrast, and the peak of that residue's spectrum:
+    (residue, prominence, flat index, sharpness, contrast gain)."""
+    gain = float((centred * ref_small).mean()) / max(float((ref_small * ref_small).mean()), 1e-3)
+    residue = centred - max(0.0, gain) * ref_small
+    prominence, index, sharp = peak(_magnitude(residue), min_sharpness, floor)
+    return residue, prominence, index, sharp, gain
+
+
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
     small = _small(ctx.view.key.grey_f)
@@ -134,17 +148,25 @@ def check(ctx: Context) -> CheckResult:
         ref_grey = ctx.reference.grey_f
         ref_small = ctx.reference.cached("stripes_small", lambda: _small(ref_grey) - _small(ref_grey).mean())
         centred = small - small.mean()
-        gain = float((centred * ref_small).mean()) / max(float((ref_small * ref_small).mean()), 1e-3)
-        mag = _magnitude(centred - max(0.0, gain) * ref_small)
-        prominence, index, sharp = peak(mag, t.stripes_sharpness, t.stripes_prominence_with_reference)
-        metrics = {"stripes_prominence": prominence, "stripes_sharpness": sharp, "stripes_gain": gain}
         limit = t.stripes_prominence_with_reference
+        found = _residue_peak(centred, ref_small, t.stripes_sharpness, limit)
+        residue, prominence, index, sharp, gain = found
+        if prominence >= limit:
+            # Only now is the alignment worth its cost (see the module docstring).
+            (dx, dy), _ = phase_correlate(ref_small, centred, _WINDOW)
+            if np.hypot(dx, dy) >= 0.5:
+                move = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
+                moved = cv2.warpAffine(ref_small, move, (SIZE, SIZE), borderMode=cv2.BORDER_REFLECT_101)
+                residue, prominence, index, sharp, gain = _residue_peak(
+                    centred, moved - moved.mean(), t.stripes_sharpness, limit
+                )
+        metrics = {"stripes_prominence": prominence, "stripes_sharpness": sharp, "stripes_gain": gain}
         if prominence < limit:
             return [], metrics
         # A turned camera cancels nothing: its new view's own regular things (a row of lamp posts, windows)
         # remain, in part of the picture. Interference is added to the signal, over all of it.
-        iy, ix = divmod(index, mag.shape[1])
-        evenness = spread(centred - max(0.0, gain) * ref_small, iy, ix)
+        iy, ix = divmod(index, SIZE // 2 + 1)
+        evenness = spread(residue, iy, ix)
         metrics["stripes_evenness"] = evenness
         if evenness < t.stripes_evenness:
             return [], metrics
