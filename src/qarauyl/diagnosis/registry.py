@@ -157,7 +157,7 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
     if {F.OCCLUDED, F.TOO_DARK} <= codes:
         # A closed iris darkens the scene but keeps its structure; a dark bag replaces it.
-        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.08
+        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.06
         drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
         # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
