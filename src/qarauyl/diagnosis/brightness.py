@@ -114,7 +114,9 @@ def check(ctx: Context) -> CheckResult:
             # own brightness (the sun on a white wall).
             # Most of the picture clipped is no light with the scene around it, however compact: only its
             # darkest pixels are left unclipped, and their lift says little.
-            overexposed = not compact or lift >= t.overexposed_lift or clipped >= t.overexposed_compact_clipped
+            overexposed = (
+                not compact or lift >= t.overexposed_lift or clipped >= t.overexposed_compact_clipped
+            )
         else:
             overexposed = not compact or p5 > 200
     if overexposed:
