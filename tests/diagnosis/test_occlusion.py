@@ -74,3 +74,14 @@ def test_darkening_spread_ignores_a_few_changed_cells_but_not_a_cover() -> None:
     # A dark cover shaded top to bottom: its level has nothing to do with the scene behind it.
     cover = np.repeat(np.linspace(25.0, 45.0, 90, dtype=np.float32)[:, None], 160, axis=1)
     assert darkening_spread(thumb, cover) > 0.08
+
+
+def test_a_hand_filling_a_night_street_is_occluded_not_a_turned_camera() -> None:
+    # The hand is lit unevenly: its shading varies as much as the dark street's contrast did, so it has
+    # not lost contrast, only all fine detail (it is far out of focus).
+    frames = scene("street_night", count=78, seed=100)
+    for seed in (4, 8):
+        for strength in (0.6, 1.0):
+            faulty = with_fault(frames[69:77], "occluded", strength, seed)
+            found = codes(diagnose(faulty, reference=frames[0]))
+            assert found == {"occluded"}, (seed, strength)

@@ -8,6 +8,7 @@ count: a bus that drives through is a different set of cells a moment later, a h
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from qarauyl.diagnosis._context import CheckResult, Context, finding
@@ -39,6 +40,13 @@ def cell_match(ref: Array, cur: Array) -> tuple[Array, Array, Array, Array, Arra
     return ncc, ref_std, cur_std, ref_mean[..., 0, 0], cur_mean[..., 0, 0]
 
 
+def cell_detail(thumb: Array) -> Array:
+    """Per grid cell of a luma thumbnail: the standard deviation of its fine detail (the thumbnail minus
+    a smoothed copy), which shading and soft edges do not have."""
+    fine = thumb - cv2.GaussianBlur(thumb, (0, 0), 1.5)
+    return _cells(fine).std(axis=(2, 3))  # type: ignore[no-any-return]
+
+
 def covered_cells(
     ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds
 ) -> tuple[Array, Array]:
@@ -52,7 +60,13 @@ def covered_cells(
     change = np.log((cur_colour + 8.0) / (ref_colour + 8.0))
     local_change = np.linalg.norm(change - np.median(change.reshape(-1, 3), axis=0), axis=-1)
     mismatch = ncc < t.occluded_cell_ncc
-    lost = mismatch & (cur_std < t.occluded_texture_ratio * ref_std)
+    # Texture is lost in contrast (a cover's light is even) or in fine detail: a cover far out of focus
+    # keeps only its smooth shading, which can be as strong as a dark scene's contrast (a hand over a
+    # street at night) but has no detail at all.
+    lost = mismatch & (
+        (cur_std < t.occluded_texture_ratio * ref_std)
+        | (cell_detail(cur) < t.occluded_detail_ratio * cell_detail(ref))
+    )
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump. There the
     # correlation means little (both cells are noise over a shallow ramp): a jump of its own suffices.
     flat_cover = (

@@ -134,6 +134,7 @@ class Thresholds:
     # A cell is covered when its structure no longer matches the reference and it lost its texture.
     occluded_cell_ncc: float = 0.35
     occluded_texture_ratio: float = 0.5
+    occluded_detail_ratio: float = 0.35
     # Where the reference cell was flat already: a colour jump this big (RGB distance) to a flat cover.
     occluded_flat_delta: float = 25.0
     # A hand or a bag covers a third of the view or more (a quarter of the grid, counting soft edges only
