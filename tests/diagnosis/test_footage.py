@@ -63,3 +63,14 @@ def test_faults_over_a_car_parked_in_the_empty_lot_keep_their_names() -> None:
         render = make_fault_renderer(fault, strength=1.0, seed=1)
         faulty = [render(frame, i / 12.5) for i, frame in enumerate(frames)]
         assert codes(diagnose(faulty, reference=reference)) == {fault}
+
+
+def test_the_lot_turned_away_is_scene_changed_not_a_cover() -> None:
+    # Frames 100-108: turned, the lot's flat cells take colours that other parts of the lot had in the
+    # reference (its brightness ramp, reshuffled). A cover brings a colour of its own; these are no cover.
+    reference = prepare_reference(decode("car-detection.mp4", 0, 1)[0])
+    frames = decode("car-detection.mp4", 100, 8)
+    for seed in (1, 2, 3):
+        render = make_fault_renderer("scene_changed", strength=0.6, seed=seed)
+        turned = [render(frame, i / 12.5) for i, frame in enumerate(frames)]
+        assert codes(diagnose(turned, reference=reference)) == {"scene_changed"}, seed

@@ -47,6 +47,14 @@ def cell_detail(thumb: Array) -> Array:
     return _cells(fine).std(axis=(2, 3))  # type: ignore[no-any-return]
 
 
+def _foreign(cur_colour: Array, ref_colour: Array) -> Array:
+    """Per cell (rows, cols): the RGB distance from the cell's colour to the nearest cell colour of the
+    reference anywhere in the view."""
+    cur, ref = cur_colour.reshape(-1, 1, 3), ref_colour.reshape(1, -1, 3)
+    nearest = np.sqrt(((cur - ref) ** 2).sum(axis=-1)).min(axis=1)
+    return nearest.reshape(cur_colour.shape[:2])  # type: ignore[no-any-return]
+
+
 def covered_cells(
     ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds
 ) -> tuple[Array, Array]:
@@ -69,11 +77,15 @@ def covered_cells(
     )
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump. There the
     # correlation means little (both cells are noise over a shallow ramp): a jump of its own suffices.
+    # The cover's colour is its own: a turned view of the same flat ground (an empty lot turned away)
+    # reshuffles colours the reference had elsewhere, which is no cover.
+    foreign = _foreign(cur_colour, ref_colour) > 0.5 * t.occluded_flat_delta
     flat_cover = (
         (cur_std < 8.0)
         & (ref_std < 6.0)
         & (colour_jump > t.occluded_flat_delta)
         & (mismatch | (local_change > 0.3))
+        & foreign
     )
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
