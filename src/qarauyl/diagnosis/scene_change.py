@@ -219,8 +219,11 @@ def check(ctx: Context) -> CheckResult:
                     )
                 ], metrics
             return [], metrics
-        # No consistent match. The structure must agree that this is not the reference's view.
-        if ncc < t.scene_ncc_confirm:
+        # No consistent match. The structure must agree that this is not the reference's view, and the
+        # reference's textured cells must not still be in place (a car that left the lot takes the features
+        # away, the lot's own markings stay where they were).
+        kept_cells = metrics.get("scene_in_place", 0.0)
+        if ncc < t.scene_ncc_confirm and kept_cells < t.scene_in_place_kept:
             return [
                 finding(
                     FaultCode.SCENE_CHANGED,

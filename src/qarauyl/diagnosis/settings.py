@@ -170,6 +170,9 @@ class Thresholds:
     # and bands > 0.2; turned cameras mostly 0.
     scene_min_textured_cells: int = 12
     scene_in_place: float = 0.1
+    # ...and with no feature match either, a view that still has this share of them in place is the
+    # reference's with something changed in it (a car left the lot: > 0.5); turned cameras keep < 0.17.
+    scene_in_place_kept: float = 0.35
     # Where there is too little texture for features: this share of the reference's strongest structure
     # still in place (within 2 thumbnail pixels) is the reference's view with something added. A car
     # parked in the empty lot keeps 1.0; the lot turned away keeps < 0.65.
