@@ -163,6 +163,11 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
         # the cover hid the features the scene is recognised by.
         in_place = metrics.get("occluded_in_place", 0.0) >= 0.5
+        kept = metrics.get("scene_structure_kept")
+        if kept is not None and metrics.get("occluded_fraction", 0.0) < 0.5:
+            # A near-empty view has too few textured cells to say what stayed in place; its few strong
+            # edges do: a cover hides some and leaves the rest where it was, a turned camera moved them all.
+            in_place = kept >= 0.4
         # Otherwise: a turned camera still sees a textured world; a cover is smooth.
         # A cover over half the view also leaves too little to match features against.
         textured = (
