@@ -81,3 +81,17 @@ def test_diagnose_never_changes_its_inputs() -> None:
     before = [f.copy() for f in frames]
     diagnose(frames, reference=picture)
     assert all(np.array_equal(a, b) for a, b in zip(frames, before, strict=True))
+
+
+def test_in_a_near_empty_view_its_few_edges_decide_cover_against_turned_camera() -> None:
+    from qarauyl.diagnosis.registry import arbitrate
+
+    both = {FaultCode.OCCLUDED, FaultCode.SCENE_CHANGED}
+    # Too few textured cells: the cells' "in place" share is 1.0 by default and says nothing.
+    base = {"occluded_in_place": 1.0, "occluded_fraction": 0.35, "scene_structure_ratio": 2.0}
+    assert arbitrate(both, {**base, "scene_structure_kept": 0.2}) == {FaultCode.OCCLUDED}
+    assert arbitrate(both, {**base, "scene_structure_kept": 0.8}) == {FaultCode.SCENE_CHANGED}
+    # Over half the view covered, the cover is the finding whatever is left to see.
+    assert arbitrate(both, {**base, "occluded_fraction": 0.6, "scene_structure_kept": 0.2}) == {
+        FaultCode.SCENE_CHANGED
+    }

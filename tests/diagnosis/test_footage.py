@@ -40,3 +40,46 @@ def test_faults_on_real_footage_are_found(clip: str, fault: str) -> None:
     render = make_fault_renderer(fault, strength=0.8, seed=1)
     faulty = [render(frame, i / CLIPS[clip]) for i, frame in enumerate(frames)]
     assert fault in codes(diagnose(faulty, reference=reference))
+
+
+def test_a_car_parked_in_the_empty_lot_is_not_a_turned_camera() -> None:
+    # Frames 70-78 of the parking-lot clip: a white car stands in the lot that was empty in the reference.
+    # It is most of the view's structure, but the lot's own markings are all still where they were.
+    reference = prepare_reference(decode("car-detection.mp4", 0, 1)[0])
+    frames = decode("car-detection.mp4", 70, 8)
+    assert codes(diagnose(frames, reference=reference)) == set()
+    # The empty lot turned away moves those markings: that is a turned camera.
+    render = make_fault_renderer("scene_changed", strength=0.6, seed=1)
+    turned = [render(frame, 0.0) for frame in decode("car-detection.mp4", 32, 8)]
+    assert codes(diagnose(turned, reference=reference)) == {"scene_changed"}
+
+
+def test_faults_over_a_car_parked_in_the_empty_lot_keep_their_names() -> None:
+    # With the car in the view, a whole-picture overexposure is one compact clipped area (it is not a
+    # light in the lens) and a closed iris darkens every cell alike except the car's (it is not a cover).
+    reference = prepare_reference(decode("car-detection.mp4", 0, 1)[0])
+    frames = decode("car-detection.mp4", 70, 8)
+    for fault in ("overexposed", "too_dark"):
+        render = make_fault_renderer(fault, strength=1.0, seed=1)
+        faulty = [render(frame, i / 12.5) for i, frame in enumerate(frames)]
+        assert codes(diagnose(faulty, reference=reference)) == {fault}
+
+
+def test_the_lot_turned_away_is_scene_changed_not_a_cover() -> None:
+    # Frames 100-108: turned, the lot's flat cells take colours that other parts of the lot had in the
+    # reference (its brightness ramp, reshuffled). A cover brings a colour of its own; these are no cover.
+    reference = prepare_reference(decode("car-detection.mp4", 0, 1)[0])
+    frames = decode("car-detection.mp4", 100, 8)
+    for seed in (1, 2, 3):
+        render = make_fault_renderer("scene_changed", strength=0.6, seed=seed)
+        turned = [render(frame, i / 12.5) for i, frame in enumerate(frames)]
+        assert codes(diagnose(turned, reference=reference)) == {"scene_changed"}, seed
+
+
+def test_a_car_that_left_the_lot_is_not_a_turned_camera() -> None:
+    # Reference frame 188 of the parking-lot clip has a car in it; 16-32 frames later it has driven off. Its
+    # features went with it (nothing matches), but the lot's own markings are all still in place.
+    frames = decode("car-detection.mp4", 188, 40)
+    reference = prepare_reference(frames[0])
+    for start in (16, 24, 32):
+        assert "scene_changed" not in codes(diagnose(frames[start : start + 8], reference=reference)), start

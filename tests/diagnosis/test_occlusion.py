@@ -8,6 +8,7 @@ import pytest
 from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
+from qarauyl.diagnosis.occlusion import darkening_spread
 
 
 def _cover(frame: np.ndarray, fraction: float, colour: tuple[int, int, int] = (40, 38, 45)) -> np.ndarray:
@@ -62,3 +63,25 @@ def test_a_hand_over_a_white_wall_is_neither_blur_nor_stripes() -> None:
     for seed in (1, 2):
         found = codes(diagnose(with_fault(frames[-8:], "occluded", 0.6, seed), reference=frames[0]))
         assert found == {"occluded"}, seed
+
+
+def test_darkening_spread_ignores_a_few_changed_cells_but_not_a_cover() -> None:
+    reference = cv2.cvtColor(textured(), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    thumb = cv2.resize(reference, (160, 90), interpolation=cv2.INTER_AREA)
+    darker = thumb * 0.2
+    darker[30:50, 60:90] = 120.0  # something bright parked in a few cells meanwhile
+    assert darkening_spread(thumb, darker) < 0.06
+    # A dark cover shaded top to bottom: its level has nothing to do with the scene behind it.
+    cover = np.repeat(np.linspace(25.0, 45.0, 90, dtype=np.float32)[:, None], 160, axis=1)
+    assert darkening_spread(thumb, cover) > 0.08
+
+
+def test_a_hand_filling_a_night_street_is_occluded_not_a_turned_camera() -> None:
+    # The hand is lit unevenly: its shading varies as much as the dark street's contrast did, so it has
+    # not lost contrast, only all fine detail (it is far out of focus).
+    frames = scene("street_night", count=78, seed=100)
+    for seed in (4, 8):
+        for strength in (0.6, 1.0):
+            faulty = with_fault(frames[69:77], "occluded", strength, seed)
+            found = codes(diagnose(faulty, reference=frames[0]))
+            assert found == {"occluded"}, (seed, strength)

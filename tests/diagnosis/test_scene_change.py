@@ -7,7 +7,7 @@ import numpy as np
 from diagnosis_pictures import codes, decode, live, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
-from qarauyl.diagnosis.scene_change import compare
+from qarauyl.diagnosis.scene_change import compare, structure_kept
 
 
 def test_a_different_view_is_scene_changed() -> None:
@@ -46,3 +46,15 @@ def test_a_turned_real_camera_is_scene_changed_not_a_cover() -> None:
     for seed in (1, 2, 3):
         found = codes(diagnose(with_fault(frames, "scene_changed", 0.6, seed, fps=10.0), reference=reference))
         assert found == {"scene_changed"}, seed
+
+
+def test_structure_kept_counts_what_moved_not_what_was_added() -> None:
+    # A near-empty view: a few lines on a flat ground.
+    ground = np.full((90, 160), 100.0, np.float32)
+    for x in (20, 70, 120):
+        cv2.line(ground, (x, 10), (x + 15, 30), 220.0, 2)
+    with_car = ground.copy()
+    cv2.rectangle(with_car, (60, 45), (110, 80), 240.0, -1)
+    assert structure_kept(ground, with_car) > 0.95
+    turned = np.roll(ground, 25, axis=1)
+    assert structure_kept(ground, turned) < 0.5

@@ -112,7 +112,11 @@ def check(ctx: Context) -> CheckResult:
         if ctx.reference is not None:
             # Against the reference: a compact blob over an unlifted picture is glare, whatever the scene's
             # own brightness (the sun on a white wall).
-            overexposed = not compact or lift >= t.overexposed_lift
+            # Most of the picture clipped is no light with the scene around it, however compact: only its
+            # darkest pixels are left unclipped, and their lift says little.
+            overexposed = (
+                not compact or lift >= t.overexposed_lift or clipped >= t.overexposed_compact_clipped
+            )
         else:
             overexposed = not compact or p5 > 200
     if overexposed:

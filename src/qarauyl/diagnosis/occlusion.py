@@ -8,6 +8,7 @@ count: a bus that drives through is a different set of cells a moment later, a h
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from qarauyl.diagnosis._context import CheckResult, Context, finding
@@ -39,11 +40,31 @@ def cell_match(ref: Array, cur: Array) -> tuple[Array, Array, Array, Array, Arra
     return ncc, ref_std, cur_std, ref_mean[..., 0, 0], cur_mean[..., 0, 0]
 
 
+def cell_detail(thumb: Array) -> Array:
+    """Per grid cell of a luma thumbnail: the standard deviation of its fine detail (the thumbnail minus
+    a smoothed copy), which shading and soft edges do not have."""
+    fine = thumb - cv2.GaussianBlur(thumb, (0, 0), 1.5)
+    gw, gh = GRID
+    h, w = thumb.shape[:2]
+    fine = fine[: h // gh * gh, : w // gw * gw]
+    # Area resizing averages each cell exactly (numpy's std over the cells is several times slower).
+    mean = cv2.resize(fine, GRID, interpolation=cv2.INTER_AREA)
+    mean_sq = cv2.resize(fine * fine, GRID, interpolation=cv2.INTER_AREA)
+    return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+
+
+def _foreign(colours: Array, ref_colour: Array) -> Array:
+    """For N RGB colours (N, 3): the distance to the nearest cell colour of the reference anywhere in the
+    view."""
+    diff = colours[:, None, :] - ref_colour.reshape(1, -1, 3)
+    return np.sqrt((diff * diff).sum(axis=-1)).min(axis=1)  # type: ignore[no-any-return]
+
+
 def covered_cells(
-    ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds
+    ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds, ref_detail: Array | None = None
 ) -> tuple[Array, Array]:
     """(boolean (rows, cols) grid of covered cells, per-cell correlation with the reference), from luma and
-    RGB thumbnails of reference and frame."""
+    RGB thumbnails of reference and frame (and the reference's `cell_detail`, if already known)."""
     ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
     cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
     colour_jump = np.linalg.norm(cur_colour - ref_colour, axis=-1)
@@ -52,7 +73,16 @@ def covered_cells(
     change = np.log((cur_colour + 8.0) / (ref_colour + 8.0))
     local_change = np.linalg.norm(change - np.median(change.reshape(-1, 3), axis=0), axis=-1)
     mismatch = ncc < t.occluded_cell_ncc
-    lost = mismatch & (cur_std < t.occluded_texture_ratio * ref_std)
+    # Texture is lost in contrast (a cover's light is even) or in fine detail: a cover far out of focus
+    # keeps only its smooth shading, which can be as strong as a dark scene's contrast (a hand over a
+    # street at night) but has no detail at all.
+    lost = mismatch & (
+        (cur_std < t.occluded_texture_ratio * ref_std)
+        | (
+            cell_detail(cur)
+            < t.occluded_detail_ratio * (cell_detail(ref) if ref_detail is None else ref_detail)
+        )
+    )
     # A flat cover over a flat reference cell (asphalt, a wall) shows only as a colour jump. There the
     # correlation means little (both cells are noise over a shallow ramp): a jump of its own suffices.
     flat_cover = (
@@ -61,6 +91,10 @@ def covered_cells(
         & (colour_jump > t.occluded_flat_delta)
         & (mismatch | (local_change > 0.3))
     )
+    if flat_cover.any():
+        # The cover's colour is its own: a turned view of the same flat ground (an empty lot turned away)
+        # reshuffles colours the reference had elsewhere, which is no cover.
+        flat_cover[flat_cover] = _foreign(cur_colour[flat_cover], ref_colour) > 0.5 * t.occluded_flat_delta
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
     blinded = (cur_mean >= 235.0) & (cur_mean > ref_mean)
@@ -90,27 +124,34 @@ def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
     return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(np.count_nonzero(rest))
 
 
+def darkening_spread(ref: Array, cur: Array) -> float:
+    """How unevenly the light changed across the grid: the median absolute deviation of the cells' log
+    brightness ratios. A closed iris scales every cell alike (< 0.06 even at the sensor's noise floor); a
+    cover brings its own shading (> 0.08). The median ignores a car that parked meanwhile (a few cells)."""
+    ref_cells = _cells(ref).mean(axis=(2, 3))
+    cur_cells = _cells(cur).mean(axis=(2, 3))
+    logs = np.log((cur_cells + 2.0) / (ref_cells + 2.0))
+    return float(np.median(np.abs(logs - np.median(logs))))
+
+
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
     if ctx.reference is None:
         return [], {}
     ref, ref_rgb = ctx.reference.thumb, ctx.reference.thumb_rgb
     view = ctx.view
-    last, last_ncc = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t)
+    detail = ctx.reference.cached("cell_detail", lambda: cell_detail(ref))
+    last, last_ncc = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t, detail)
     both = (
-        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t)[0]
+        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t, detail)[0]
         if view.count > 1
         else last
     )
     fraction = float(both.mean())
-    # How evenly the light dropped across the view: a closed iris scales every cell alike, a cover does not.
-    ref_cells = _cells(ref).mean(axis=(2, 3))
-    cur_cells = _cells(view.thumbs[-1]).mean(axis=(2, 3))
-    ratios = (cur_cells + 1.0) / (ref_cells + 1.0)
     metrics = {
         "occluded_fraction": fraction,
         "occluded_fraction_last": float(last.mean()),
-        "darkening_spread": float(ratios.std() / max(ratios.mean(), 1e-3)),
+        "darkening_spread": darkening_spread(ref, view.thumbs[-1]),
     }
     in_place = in_place_share(ctx.reference.cached("textured_cells", lambda: textured(ref)), last_ncc, last)
     metrics["occluded_in_place"] = in_place

@@ -157,12 +157,17 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
     if {F.OCCLUDED, F.TOO_DARK} <= codes:
         # A closed iris darkens the scene but keeps its structure; a dark bag replaces it.
-        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.08
+        structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.06
         drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
         # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
         # the cover hid the features the scene is recognised by.
         in_place = metrics.get("occluded_in_place", 0.0) >= 0.5
+        kept = metrics.get("scene_structure_kept")
+        if kept is not None and metrics.get("occluded_fraction", 0.0) < 0.5:
+            # A near-empty view has too few textured cells to say what stayed in place; its few strong
+            # edges do: a cover hides some and leaves the rest where it was, a turned camera moved them all.
+            in_place = kept >= 0.4
         # Otherwise: a turned camera still sees a textured world; a cover is smooth.
         # A cover over half the view also leaves too little to match features against.
         textured = (

@@ -41,6 +41,10 @@ class Thresholds:
     # than the same pixel of the reference (the faintest benchmarked overexposure lifts it > 2.4); around a
     # light in the lens the picture keeps its level, its halo lifting the median to 1.7 at most.
     overexposed_lift: float = 2.0
+    # A light in the lens clips at most about half the picture (the sun on a white wall: 0.54); a compact
+    # clipped area bigger than this is the whole picture clipping (overexposure clips 0.84-0.97 at full
+    # strength, leaving only the darkest objects as holes).
+    overexposed_compact_clipped: float = 0.7
 
     # --- contrast (fog, dirty dome, protective film) ----------------------------------------------------
     # Without a reference: a 2..98 percentile range under 30 levels with a raised black level is a veil.
@@ -141,6 +145,7 @@ class Thresholds:
     # A cell is covered when its structure no longer matches the reference and it lost its texture.
     occluded_cell_ncc: float = 0.35
     occluded_texture_ratio: float = 0.5
+    occluded_detail_ratio: float = 0.35
     # Where the reference cell was flat already: a colour jump this big (RGB distance) to a flat cover.
     occluded_flat_delta: float = 25.0
     # A hand or a bag covers a third of the view or more (a quarter of the grid, counting soft edges only
@@ -176,6 +181,13 @@ class Thresholds:
     # and bands > 0.2; turned cameras mostly 0.
     scene_min_textured_cells: int = 12
     scene_in_place: float = 0.1
+    # ...and with no feature match either, a view that still has this share of them in place is the
+    # reference's with something changed in it (a car left the lot: > 0.5); turned cameras keep < 0.17.
+    scene_in_place_kept: float = 0.35
+    # Where there is too little texture for features: this share of the reference's strongest structure
+    # still in place (within 2 thumbnail pixels) is the reference's view with something added. A car
+    # parked in the empty lot keeps 1.0; the lot turned away keeps < 0.65.
+    scene_structure_kept: float = 0.8
 
     # --- corruption
     # -------------------------------------------------------------------------------------------
