@@ -20,12 +20,12 @@ THUMB_SIZE = (160, 90)  # coarse structure for motion, occlusion and scene chang
 SAMPLE_STRIDE = 4  # full-resolution pixels, one in 4x4, un-averaged so that sensor noise survives
 
 
-def _resize(image: Array, width: int) -> Array:
+def _resize(image: Array, width: int, interpolation: int = cv2.INTER_AREA) -> Array:
     h, w = image.shape[:2]
     if w <= width:
         return image
     height = max(1, round(h * width / w))
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
 def thumbnail(frame: Array) -> Array:
@@ -65,9 +65,14 @@ class KeyView:
     @staticmethod
     def of(frame: Array) -> KeyView:
         detail_rgb = _resize(frame, DETAIL_WIDTH)
-        detail = cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        small = _resize(detail_rgb, ANALYSIS_WIDTH)
-        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        detail_u8 = cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY)
+        detail = detail_u8.astype(np.float32)
+        # Luma is area-averaged from one channel instead of three (the spectrum and edge checks need clean
+        # pixels). The RGB copy only feeds colour statistics: where the ratio is a fraction (640 -> 480)
+        # OpenCV's area path is slow, and bilinear does for a mean and a saturation.
+        grey = _resize(detail_u8, ANALYSIS_WIDTH)
+        whole = detail_rgb.shape[1] % ANALYSIS_WIDTH == 0
+        small = _resize(detail_rgb, ANALYSIS_WIDTH, cv2.INTER_AREA if whole else cv2.INTER_LINEAR)
         grey_f = grey.astype(np.float32)
         thumb_rgb_u8 = thumbnail(frame)
         thumb_rgb = thumb_rgb_u8.astype(np.float32)
