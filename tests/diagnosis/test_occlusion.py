@@ -8,7 +8,7 @@ import pytest
 from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
-from qarauyl.diagnosis.occlusion import darkening_spread
+from qarauyl.diagnosis.occlusion import darkening_spread, lit_like
 
 
 def _cover(frame: np.ndarray, fraction: float, colour: tuple[int, int, int] = (40, 38, 45)) -> np.ndarray:
@@ -85,3 +85,22 @@ def test_a_hand_filling_a_night_street_is_occluded_not_a_turned_camera() -> None
             faulty = with_fault(frames[69:77], "occluded", strength, seed)
             found = codes(diagnose(faulty, reference=frames[0]))
             assert found == {"occluded"}, (seed, strength)
+
+
+def test_foliage_over_a_street_is_occluded() -> None:
+    # Leaves let the street show between them, so many of their cells keep texture; their green is a colour
+    # the reference shows nowhere (simulator seed 100; occluder seed 7 is foliage).
+    frames = scene("street_day", count=78, seed=100)
+    found = codes(diagnose(with_fault(frames[69:77], "occluded", 0.6, 7), reference=frames[0]))
+    assert "occluded" in found
+
+
+def test_lit_like_follows_a_colour_cast_but_not_a_partial_tint() -> None:
+    rng = np.random.default_rng(1)
+    ref = rng.uniform(20.0, 230.0, (48, 3)).astype(np.float32)
+    matched = np.ones(48, bool)
+    cast = ref * np.array([1.2, 0.9, 0.7], np.float32) + 10.0
+    np.testing.assert_allclose(lit_like(ref, ref, cast, matched), cast, atol=0.5)
+    tinted = ref.copy()
+    tinted[::2] = 0.5 * tinted[::2] + 0.5 * np.array([40.0, 90.0, 35.0], np.float32)
+    np.testing.assert_array_equal(lit_like(ref, ref, tinted, matched), ref)

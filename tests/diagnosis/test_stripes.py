@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from diagnosis_pictures import codes, decode, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
+from qarauyl.diagnosis.stripes import SIZE, added_energy
 from qarauyl.sim.picture_faults import make_fault_renderer
 
 
@@ -58,3 +60,22 @@ def test_a_swaying_view_of_a_street_of_windows_is_shaking_not_stripes() -> None:
         burst = [render(f, (start + i) / 12.5) for i, f in enumerate(frames[start : start + 6])]
         found = codes(diagnose(burst, reference=frames[0]))
         assert "stripes" not in found, (start, found)
+
+
+def test_bands_add_energy_where_blur_takes_it_away() -> None:
+    rng = np.random.default_rng(0)
+    reference = rng.normal(0.0, 20.0, (SIZE, SIZE)).astype(np.float32)
+    xx = np.arange(SIZE, dtype=np.float32)[None, :]
+    wave = 15.0 * np.sin(2 * np.pi * xx * 20 / SIZE)
+    assert added_energy(reference + wave, reference, 0, 20) > 2.0
+    pattern = reference + wave
+    blurred = cv2.GaussianBlur(pattern, (0, 0), 2.0)
+    assert added_energy(blurred, pattern, 0, 20) < 1.0
+
+
+def test_a_blurred_night_street_is_blur_not_stripes() -> None:
+    # Its lit windows are a regular pattern: the blurred picture minus the sharp reference keeps it as one
+    # sharp peak, but weakened, where bands would be stronger than the scene (simulator seed 100, 0.6).
+    frames = scene("street_night", count=78, seed=100)
+    found = codes(diagnose(with_fault(frames[69:77], "blur", 0.6), reference=frames[0]))
+    assert found == {"blur"}

@@ -2,8 +2,10 @@
 
 The view is cut into an 8x6 grid. A cell is covered when its content no longer matches the reference and it
 lost its texture (something smooth and out of focus sits in front of the lens), or, where the reference cell
-was flat already, its brightness jumped. Only cells covered in the first AND the last frame of the burst
-count: a bus that drives through is a different set of cells a moment later, a hand is not.
+was flat already, its brightness jumped, or it took on a colour the reference shows nowhere (leaves over
+the lens keep the scene's texture between them, but tint it). Only cells covered in the first AND the last
+frame of the burst count: a bus that drives through is a different set of cells a moment later, a hand is
+not.
 """
 
 from __future__ import annotations
@@ -60,11 +62,44 @@ def _foreign(colours: Array, ref_colour: Array) -> Array:
     return np.sqrt((diff * diff).sum(axis=-1)).min(axis=1)  # type: ignore[no-any-return]
 
 
+PALETTE_GRID = (32, 18)
+
+
+def palette(ref_rgb: Array) -> Array:
+    """The colours a reference RGB thumbnail shows: its means over a grid four times as fine as the
+    cells', so that a cell of a shifted or zoomed view (a mix of neighbouring areas, or a small object filling
+    it) finds its colour among them."""
+    return cv2.resize(ref_rgb, PALETTE_GRID, interpolation=cv2.INTER_AREA).reshape(-1, 3)
+
+
+def lit_like(known: Array, ref_colour: Array, cur_colour: Array, matched: Array) -> Array:
+    """The colours `known` of the reference as the current light, cast or veil shows them: per channel, the
+    gain and offset that take the reference's colours to the current ones in the cells that still match.
+    Only where that one transform explains those cells (within 6 levels): a colour cast or fog changes every
+    cell alike, while leaves tint some of the cells that still match and not others. Otherwise unchanged,
+    as when fewer than 6 cells match."""
+    if np.count_nonzero(matched) < 6:
+        return known
+    ref_m, cur_m = ref_colour[matched], cur_colour[matched]
+    ref_c, cur_c = ref_m - ref_m.mean(axis=0), cur_m - cur_m.mean(axis=0)
+    gain = np.clip((ref_c * cur_c).mean(axis=0) / np.maximum((ref_c * ref_c).mean(axis=0), 16.0), 0.25, 4.0)
+    offset = cur_m.mean(axis=0) - gain * ref_m.mean(axis=0)
+    residual = float(np.sqrt(((ref_m * gain + offset - cur_m) ** 2).mean()))
+    return known if residual > 6.0 else known * gain + offset
+
+
 def covered_cells(
-    ref: Array, ref_rgb: Array, cur: Array, cur_rgb: Array, t: Thresholds, ref_detail: Array | None = None
+    ref: Array,
+    ref_rgb: Array,
+    cur: Array,
+    cur_rgb: Array,
+    t: Thresholds,
+    ref_detail: Array | None = None,
+    ref_palette: Array | None = None,
 ) -> tuple[Array, Array]:
     """(boolean (rows, cols) grid of covered cells, per-cell correlation with the reference), from luma and
-    RGB thumbnails of reference and frame (and the reference's `cell_detail`, if already known)."""
+    RGB thumbnails of reference and frame (and the reference's `cell_detail` and `palette`, if already
+    known)."""
     ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
     cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
     colour_jump = np.linalg.norm(cur_colour - ref_colour, axis=-1)
@@ -95,10 +130,21 @@ def covered_cells(
         # The cover's colour is its own: a turned view of the same flat ground (an empty lot turned away)
         # reshuffles colours the reference had elsewhere, which is no cover.
         flat_cover[flat_cover] = _foreign(cur_colour[flat_cover], ref_colour) > 0.5 * t.occluded_flat_delta
+    # Leaves over the lens let the scene show through between them, so their cells keep some texture; but
+    # they tint what they cover with a colour the reference shows nowhere, where a turned camera only
+    # shows colours of the same world moved about.
+    # A light in the lens (glare) also brings a colour of its own, but adds to every channel: something in
+    # front of the lens only takes light away or tints.
+    lit_up = (cur_colour - ref_colour).min(axis=-1) > 10.0
+    foreign_cover = mismatch & ~lost & ~lit_up
+    if foreign_cover.any():
+        known = palette(ref_rgb) if ref_palette is None else ref_palette
+        known = lit_like(known, ref_colour.reshape(-1, 3), cur_colour.reshape(-1, 3), (~mismatch).ravel())
+        foreign_cover[foreign_cover] = _foreign(cur_colour[foreign_cover], known) > t.occluded_foreign_delta
     # Something in front of the lens is not a light source: a cell turned clipped white is glare or
     # overexposure (their own checks), never a cover.
     blinded = (cur_mean >= 235.0) & (cur_mean > ref_mean)
-    return (lost | flat_cover) & ~blinded, ncc
+    return (lost | flat_cover | foreign_cover) & ~blinded, ncc
 
 
 def textured(ref: Array) -> Array:
@@ -141,9 +187,10 @@ def check(ctx: Context) -> CheckResult:
     ref, ref_rgb = ctx.reference.thumb, ctx.reference.thumb_rgb
     view = ctx.view
     detail = ctx.reference.cached("cell_detail", lambda: cell_detail(ref))
-    last, last_ncc = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t, detail)
+    colours = ctx.reference.cached("palette", lambda: palette(ref_rgb))
+    last, last_ncc = covered_cells(ref, ref_rgb, view.thumbs[-1], view.thumbs_rgb[-1], t, detail, colours)
     both = (
-        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t, detail)[0]
+        last & covered_cells(ref, ref_rgb, view.thumbs[0], view.thumbs_rgb[0], t, detail, colours)[0]
         if view.count > 1
         else last
     )

@@ -118,6 +118,9 @@ class Thresholds:
     # ...and over the whole picture: the peak's wave has at least this share of its strongest block's
     # amplitude in the median block of a 4x4 grid (bands > 0.7; the lamp posts of a turned view < 0.5).
     stripes_evenness: float = 0.6
+    # ...and the peak's wave is stronger in the picture than in the reference: bands add to the scene; a
+    # blurred view of a regular pattern (windows at night) leaves it in the residue weakened.
+    stripes_added: float = 1.0
 
     # --- shaking
     # ----------------------------------------------------------------------------------------------
@@ -148,6 +151,9 @@ class Thresholds:
     occluded_detail_ratio: float = 0.35
     # Where the reference cell was flat already: a colour jump this big (RGB distance) to a flat cover.
     occluded_flat_delta: float = 25.0
+    # A mismatched cell that kept texture is covered when its colour is this far (RGB distance) from every
+    # colour of the reference (leaves with the scene showing between them).
+    occluded_foreign_delta: float = 30.0
     # A hand or a bag covers a third of the view or more (a quarter of the grid, counting soft edges only
     # where the cover is solid); people passing are smaller and move between the first and last frame.
     occluded_fraction: float = 0.25

@@ -119,6 +119,13 @@ def spread(image: Array, iy: int, ix: int) -> float:
     return float(np.median(blocks) / (blocks.max() + 1e-6))
 
 
+def added_energy(picture: Array, reference: Array, iy: int, ix: int) -> float:
+    """How much stronger the wave of spectrum bin (iy, ix) is in the picture than in the (contrast-matched,
+    aligned) reference: interference adds its wave to the scene, while a blurred picture minus its sharp
+    reference leaves the scene's own fine regular detail (a row of windows) weakened, not strengthened."""
+    return float(_magnitude(picture)[iy, ix] / (_magnitude(reference)[iy, ix] + 1e-3))
+
+
 def _residue_peak(
     centred: Array, ref_small: Array, min_sharpness: float, floor: float
 ) -> tuple[Array, float, int, float, float]:
@@ -163,9 +170,13 @@ def check(ctx: Context) -> CheckResult:
         metrics = {"stripes_prominence": prominence, "stripes_sharpness": sharp, "stripes_gain": gain}
         if prominence < limit:
             return [], metrics
+        iy, ix = divmod(index, SIZE // 2 + 1)
+        added = added_energy(centred, centred - residue, iy, ix)
+        metrics["stripes_added"] = added
+        if added < t.stripes_added:
+            return [], metrics
         # A turned camera cancels nothing: its new view's own regular things (a row of lamp posts, windows)
         # remain, in part of the picture. Interference is added to the signal, over all of it.
-        iy, ix = divmod(index, SIZE // 2 + 1)
         evenness = spread(residue, iy, ix)
         metrics["stripes_evenness"] = evenness
         if evenness < t.stripes_evenness:
