@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from sqlalchemy import select
 
 from qarauyl.inventory.importer import import_file
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.monitor.job import MonitorJob
+from qarauyl.monitor.targets import load_targets
+from qarauyl.probe.result import ProbeResult
 from qarauyl.remote import NoWorkerAnswered, RemotePool, Sealer
 from qarauyl.remote.app import make_app
 from qarauyl.security import CredentialCipher
@@ -101,6 +105,22 @@ def _stop(process: subprocess.Popen[bytes]) -> str:
     return out.decode(errors="replace")
 
 
+def _jobs(db: Database, cipher: CredentialCipher, tmp_path: Path) -> list[MonitorJob]:
+    """The jobs the monitor sends for the connected cameras (credentials decrypted, as it does)."""
+    monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), MonitorOptions(), pool=_NoPool())
+    return [monitor._job(target) for target in load_targets(db, cipher)]
+
+
+class _NoPool:
+    size = 1
+
+    def submit_job(self, job: object) -> Future[ProbeResult]:
+        raise AssertionError("only building jobs here")
+
+    def close(self) -> None:
+        pass
+
+
 def _health(db: Database) -> dict[str, tuple[str, tuple[str, ...]]]:
     query = select(Camera.code, CameraHealthRow.state, CameraHealthRow.codes).join(
         CameraHealthRow, CameraHealthRow.camera_id == Camera.id
@@ -115,10 +135,14 @@ def test_a_remote_worker_probes_and_the_monitor_records_its_verdicts(
     db, cipher = database
     queue = f"district-{uuid.uuid4().hex[:8]}"
     worker = _start_worker(broker, queue, tmp_path / "worker-data")
-    pool = RemotePool(make_app(broker), Sealer(SECRET.encode()), size=4, queue=queue, queue_wait=60.0)
     options = MonitorOptions(concurrency=4, timeout=10.0, frames=6)
     try:
-        with Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor:
+        with (
+            RemotePool(
+                make_app(broker), Sealer(SECRET.encode()), size=4, queue=queue, queue_wait=60.0
+            ) as pool,
+            Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor,
+        ):
             summary = monitor.run_once()
     finally:
         log = _stop(worker)
@@ -136,18 +160,15 @@ def test_the_broker_never_holds_a_camera_password(
     db, cipher = database
     queue = f"parked-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(broker)
+    jobs = _jobs(db, cipher, tmp_path)
     with RemotePool(make_app(broker), Sealer(SECRET.encode()), size=2, queue=queue, queue_wait=0.5) as pool:
-        from qarauyl.monitor.targets import load_targets
-
-        targets = load_targets(db, cipher)
-        monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), MonitorOptions(), pool=pool)
-        for target in targets:
-            pool.submit_job(monitor._job(target))
+        for job in jobs:
+            pool.submit_job(job)
         parked = client.lrange(queue, 0, -1)  # no worker on this queue: the messages wait in Redis
-        assert len(parked) == len(targets) == 3
+        assert len(parked) == len(jobs) == 3
         everything = b"".join(parked)
-        for target in targets:
-            assert target.password and target.password.encode() not in everything
+        for job in jobs:
+            assert job.password and job.password.encode() not in everything
         assert PASSWORD.encode() not in everything and b"Wrong-Pa55" not in everything
         assert b"rtsp://" not in everything  # not even where the cameras are
     client.delete(queue)
@@ -158,10 +179,12 @@ def test_with_no_worker_the_monitor_records_nothing_and_says_why(
 ) -> None:
     db, cipher = database
     queue = f"nobody-{uuid.uuid4().hex[:8]}"
-    pool = RemotePool(make_app(broker), Sealer(SECRET.encode()), size=2, queue=queue, queue_wait=0.5)
     options = MonitorOptions(concurrency=2, timeout=1.0, frames=1)
     started = time.monotonic()
-    with Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor:
+    with (
+        RemotePool(make_app(broker), Sealer(SECRET.encode()), size=2, queue=queue, queue_wait=0.5) as pool,
+        Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor,
+    ):
         summary = monitor.run_once()
     assert time.monotonic() - started < 60  # each job gives up at its deadline
     assert (summary.probed, summary.unanswered) == (0, 3)
@@ -178,12 +201,7 @@ def test_a_worker_with_another_key_is_refused_and_named(
     stranger = Sealer(b"another-installation-key-987654321")
     try:
         with RemotePool(make_app(broker), stranger, size=2, queue=queue, queue_wait=30.0) as pool:
-            from qarauyl.monitor.targets import load_targets
-
-            target = load_targets(db, cipher)[0]
-            monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "s"), MonitorOptions(), pool=pool)
-            future = pool.submit_job(monitor._job(target))
-            error = future.exception(timeout=90)
+            error = pool.submit_job(_jobs(db, cipher, tmp_path)[0]).exception(timeout=90)
     finally:
         _stop(worker)
     assert isinstance(error, NoWorkerAnswered)
@@ -231,15 +249,13 @@ def test_with_no_worker_the_queue_stops_growing(
     db, cipher = database
     queue = f"backlog-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(broker)
-    from qarauyl.monitor.targets import load_targets
     from qarauyl.remote import pool as remote
 
-    target = load_targets(db, cipher)[0]
+    job = _jobs(db, cipher, tmp_path)[0]
     with RemotePool(make_app(broker), Sealer(SECRET.encode()), size=1, queue=queue, queue_wait=600) as pool:
-        monitor = Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), MonitorOptions(), pool=pool)
         futures = []
         for _ in range(12):
-            futures.append(pool.submit_job(monitor._job(target)))
+            futures.append(pool.submit_job(job))
             time.sleep(remote.BACKLOG_CHECK / 4)  # the queue is counted once a second
         assert client.llen(queue) <= remote.BACKLOG_PER_SLOT + 4
         refused = [f.exception(timeout=1) for f in futures if f.done()]
