@@ -50,7 +50,7 @@ def make_app(broker_url: str) -> Celery:
 
 
 class _WorkerRuntime:
-    """What a worker process needs to run jobs; set once by `serve` before the worker starts."""
+    """What a worker process needs to run jobs; set once by `configure_worker` before the worker starts."""
 
     sealer: Sealer | None = None
     pool: ProbePool | None = None
