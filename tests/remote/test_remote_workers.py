@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,16 +84,23 @@ def database(tmp_path: Path, sim: Simulator) -> Iterator[tuple[Database, Credent
     db.dispose()
 
 
-def _start_worker(broker: str, queue: str, data_dir: Path) -> subprocess.Popen[bytes]:
+@contextmanager
+def _worker(broker: str, queue: str, data_dir: Path) -> Iterator[list[str]]:
+    """A `qarauyl worker` process for the length of the block; what it printed is in the list after."""
     env = dict(
         os.environ, QARAUYL_SECRET_KEY=SECRET, QARAUYL_DATA_DIR=str(data_dir), QARAUYL_LOG_LEVEL="INFO"
     )
     env.pop("QARAUYL_BROKER_URL", None)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "qarauyl", "worker", "--broker", broker, "--queue", queue,
          "--concurrency", "4", "--name", f"test-{queue}"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    log: list[str] = []
+    try:
+        yield log
+    finally:
+        log.append(_stop(process))
 
 
 def _stop(process: subprocess.Popen[bytes]) -> str:
@@ -134,18 +142,13 @@ def test_a_remote_worker_probes_and_the_monitor_records_its_verdicts(
 ) -> None:
     db, cipher = database
     queue = f"district-{uuid.uuid4().hex[:8]}"
-    worker = _start_worker(broker, queue, tmp_path / "worker-data")
     options = MonitorOptions(concurrency=4, timeout=10.0, frames=6)
-    try:
-        with (
-            RemotePool(
-                make_app(broker), Sealer(SECRET.encode()), size=4, queue=queue, queue_wait=60.0
-            ) as pool,
-            Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor,
-        ):
-            summary = monitor.run_once()
-    finally:
-        log = _stop(worker)
+    with (
+        _worker(broker, queue, tmp_path / "worker-data") as log,
+        RemotePool(make_app(broker), Sealer(SECRET.encode()), size=4, queue=queue, queue_wait=60.0) as pool,
+        Monitor(db, cipher, SnapshotStore(tmp_path / "snapshots"), options, pool=pool) as monitor,
+    ):
+        summary = monitor.run_once()
     assert summary.probed == 3, log
     health = _health(db)
     assert health["R-1"][0] == health["R-2"][0] == "ok", (health, log)
@@ -197,13 +200,12 @@ def test_a_worker_with_another_key_is_refused_and_named(
 ) -> None:
     db, cipher = database
     queue = f"stranger-{uuid.uuid4().hex[:8]}"
-    worker = _start_worker(broker, queue, tmp_path / "worker-data")
     stranger = Sealer(b"another-installation-key-987654321")
-    try:
-        with RemotePool(make_app(broker), stranger, size=2, queue=queue, queue_wait=30.0) as pool:
-            error = pool.submit_job(_jobs(db, cipher, tmp_path)[0]).exception(timeout=90)
-    finally:
-        _stop(worker)
+    with (
+        _worker(broker, queue, tmp_path / "worker-data"),
+        RemotePool(make_app(broker), stranger, size=2, queue=queue, queue_wait=30.0) as pool,
+    ):
+        error = pool.submit_job(_jobs(db, cipher, tmp_path)[0]).exception(timeout=90)
     assert isinstance(error, NoWorkerAnswered)
     assert "another secret key" in str(error)
 
@@ -225,17 +227,14 @@ def test_monitor_once_through_a_broker_from_the_command_line(
 ) -> None:
     db, _ = database
     queue = f"cli-{uuid.uuid4().hex[:8]}"
-    worker = _start_worker(broker, queue, tmp_path / "worker-data")
     env = dict(os.environ, QARAUYL_SECRET_KEY=SECRET, QARAUYL_DATA_DIR=str(tmp_path))
     env.pop("QARAUYL_DATABASE_URL", None)
-    try:
+    with _worker(broker, queue, tmp_path / "worker-data"):
         done = subprocess.run(
             [sys.executable, "-m", "qarauyl", "monitor", "--once", "--broker", broker, "--queue", queue,
              "--concurrency", "3"],
             env=env, capture_output=True, timeout=180,
         )  # fmt: skip
-    finally:
-        _stop(worker)
     out = done.stdout.decode()
     assert done.returncode == 0, done.stderr.decode()
     assert f"queue {queue}" in out and "Probed 3 camera(s)" in out, out
