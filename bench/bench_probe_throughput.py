@@ -10,6 +10,10 @@
 All three run at the same concurrency against the same simulated fleet. Targets: full >= 10x ffmpeg,
 full >= 0.8x decode.
 
+Beside each rate it prints the CPU spent per probe by every process involved (this one, its pool workers,
+the ffmpeg children and the simulator serving the streams). When the cores are saturated the rates follow
+these figures, and unlike the rates they hardly move when something else loads the machine.
+
     .venv/bin/python bench/bench_probe_throughput.py [--quick] [--cameras 40] [--concurrency 8]
 """
 
@@ -17,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +86,54 @@ def decode_only(url: str, frames: int) -> bool:
     return False
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as children:
+                for child in children.read().split():
+                    found += [int(child), *_descendants(int(child))]
+    except OSError:
+        pass  # gone meanwhile, or not Linux
+    return found
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+
+class CpuMeter:
+    """CPU seconds of this process and all its descendants, the living (pool workers, the simulator:
+    read from /proc) and the reaped (ffmpeg children: from getrusage)."""
+
+    def __init__(self) -> None:
+        self._start = self._living()
+        self._reaped = self._reaped_children()
+
+    @staticmethod
+    def _reaped_children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    @staticmethod
+    def _living() -> dict[int, float]:
+        me = os.getpid()
+        return {pid: _process_cpu(pid) for pid in [me, *_descendants(me)]}
+
+    def seconds(self) -> float:
+        now = self._living()
+        living = sum(now[pid] - self._start.get(pid, 0.0) for pid in now)
+        return living + self._reaped_children() - self._reaped
+
+
 def _warm(_index: int) -> int:
     import av  # noqa: F401
 
@@ -98,40 +151,45 @@ def ffmpeg_one(url: str, out_dir: str, index: int) -> bool:
     return done.returncode == 0 and out.exists()
 
 
-def run_full(
-    urls: list[str], user: str, password: str, concurrency: int, frames: int
-) -> tuple[float, int, float]:
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    ok: int
+    cpu_per_probe: float  # seconds, all processes
+
+
+def run_full(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> tuple[Run, float]:
     # Shaped as the monitor shapes it: a process per core, the rest of the concurrency in slots.
     processes, slots = worker_shape(concurrency)
     with ProbePool(processes, slots=slots, runner=full_probe) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
         list(pool.map([ProbeJob(urls[0], user, password, frames=frames)] * concurrency))
-        start = time.monotonic()
+        start, meter = time.monotonic(), CpuMeter()
         results = list(pool.map([ProbeJob(url, user, password, frames=frames) for url in urls]))
-        elapsed = time.monotonic() - start
+        elapsed, cpu = time.monotonic() - start, meter.seconds()
     ok = sum(r.ok for r in results)
     first = [r.timings.first_frame_ms for r in results if r.timings.first_frame_ms is not None]
-    return elapsed, ok, statistics.median(first) if first else float("nan")
+    return Run(elapsed, ok, cpu / len(urls)), statistics.median(first) if first else float("nan")
 
 
-def run_decode(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> tuple[float, int]:
+def run_decode(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> Run:
     full_urls = [with_credentials(url, user, password) for url in urls]
     with ProcessPoolExecutor(concurrency) as executor:
         list(executor.map(_warm, range(concurrency * 2)))
         list(executor.map(decode_only, full_urls[:concurrency], [frames] * concurrency))
-        start = time.monotonic()
+        start, meter = time.monotonic(), CpuMeter()
         ok = sum(executor.map(decode_only, full_urls, [frames] * len(full_urls)))
-        elapsed = time.monotonic() - start
-    return elapsed, ok
+        elapsed, cpu = time.monotonic() - start, meter.seconds()
+    return Run(elapsed, ok, cpu / len(urls))
 
 
-def run_ffmpeg(urls: list[str], user: str, password: str, concurrency: int) -> tuple[float, int]:
+def run_ffmpeg(urls: list[str], user: str, password: str, concurrency: int) -> Run:
     full_urls = [with_credentials(url, user, password) for url in urls]
     with tempfile.TemporaryDirectory() as out_dir, ThreadPoolExecutor(concurrency) as executor:
-        start = time.monotonic()
+        start, meter = time.monotonic(), CpuMeter()
         ok = sum(executor.map(ffmpeg_one, full_urls, [out_dir] * len(full_urls), range(len(full_urls))))
-        elapsed = time.monotonic() - start
-    return elapsed, ok
+        elapsed, cpu = time.monotonic() - start, meter.seconds()
+    return Run(elapsed, ok, cpu / len(urls))
 
 
 def main() -> None:
@@ -170,29 +228,33 @@ def main() -> None:
             flush=True,
         )
         for concurrency in args.concurrency:
-            ffmpeg_s, ffmpeg_ok = run_ffmpeg(cameras, user, password, concurrency)
-            ffmpeg_rate = len(cameras) / ffmpeg_s
+            ffmpeg = run_ffmpeg(cameras, user, password, concurrency)
+            ffmpeg_rate = len(cameras) / ffmpeg.seconds
             print(
                 f"  c={concurrency}: (b) ffmpeg per camera {ffmpeg_rate:.1f}/s "
-                f"({ffmpeg_ok}/{len(cameras)} ok)"
+                f"({ffmpeg.ok}/{len(cameras)} ok, {ffmpeg.cpu_per_probe * 1000:.1f} ms CPU per probe)"
             )
             for frames in args.frames:
-                full_s, full_ok, ttff = run_full(urls, user, password, concurrency, frames)
-                decode_s, decode_ok = run_decode(urls, user, password, concurrency, frames)
-                full_rate, decode_rate = len(urls) / full_s, len(urls) / decode_s
+                full, ttff = run_full(urls, user, password, concurrency, frames)
+                decode = run_decode(urls, user, password, concurrency, frames)
+                full_rate, decode_rate = len(urls) / full.seconds, len(urls) / decode.seconds
                 print(
                     f"  c={concurrency} frames={frames}: full probe + diagnosis {full_rate:.1f}/s "
-                    f"({full_ok}/{len(urls)} ok, median first frame {ttff:.0f} ms); "
-                    f"(a) decode only {decode_rate:.1f}/s ({decode_ok} ok)",
+                    f"({full.ok}/{len(urls)} ok, median first frame {ttff:.0f} ms, "
+                    f"{full.cpu_per_probe * 1000:.1f} ms CPU per probe); "
+                    f"(a) decode only {decode_rate:.1f}/s ({decode.ok} ok, "
+                    f"{decode.cpu_per_probe * 1000:.1f} ms CPU per probe)",
                     flush=True,
                 )
                 rows.append(
                     f"  c={concurrency:<3d} frames={frames}:  full {full_rate:6.1f}/s  "
                     f"decode {decode_rate:6.1f}/s  "
                     f"ffmpeg {ffmpeg_rate:5.1f}/s  full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)  "
-                    f"full/decode {full_rate / decode_rate:4.2f}x (>= 0.8)"
+                    f"full/decode {full_rate / decode_rate:4.2f}x (>= 0.8)  "
+                    f"CPU ms/probe full {full.cpu_per_probe * 1000:.1f} decode "
+                    f"{decode.cpu_per_probe * 1000:.1f} ffmpeg {ffmpeg.cpu_per_probe * 1000:.1f}"
                 )
-                if min(full_ok, decode_ok) < len(urls) or ffmpeg_ok < len(cameras):
+                if min(full.ok, decode.ok) < len(urls) or ffmpeg.ok < len(cameras):
                     rows.append("    WARNING: some probes failed; the rates count them as done")
     print("summary:")
     print("\n".join(rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,3 +20,10 @@ def test_probe_throughput_benchmark_quick() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "full/ffmpeg" in done.stdout and "full/decode" in done.stdout
     assert "WARNING" not in done.stdout, done.stdout
+    # The CPU meter sees every process: a process per camera (ffmpeg, reaped) costs far more than bare
+    # decoding in long-lived workers, and the full probe does at least the decoding's work.
+    found = re.search(r"CPU ms/probe full ([\d.]+) decode ([\d.]+) ffmpeg ([\d.]+)", done.stdout)
+    assert found, done.stdout
+    full, decode, ffmpeg = map(float, found.groups())
+    assert ffmpeg > 2 * decode > 0, done.stdout
+    assert full > decode, done.stdout
