@@ -73,3 +73,39 @@ def test_a_camera_that_always_flickers_this_much_is_not_noise() -> None:
     assert baseline.learned("noise_flicker") is not None
     burst = live(picture, sigma=5.0, seed=99)
     assert "noise" not in codes(diagnose(burst, reference=picture, baseline=baseline))
+
+
+def _lamps(seed: int = 3) -> np.ndarray:
+    """A low-resolution night street: small lamps and thin poles one or two pixels wide, far brighter than
+    their surroundings, which a 3x3 median removes just as it removes snow."""
+    rng = np.random.default_rng(seed)
+    picture = np.full((180, 320, 3), 40, np.uint8)
+    ys, xs = rng.integers(2, 178, 300), rng.integers(2, 318, 300)
+    picture[ys, xs] = 250  # 300 lamps: 0.5 % of the pixels
+    picture[20:160, [57, 131, 262]] = 230  # poles, one pixel wide (irregular: a row of them is stripes)
+    return picture
+
+
+def _snow(picture: np.ndarray, share: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = picture.copy()
+    flakes = rng.random(picture.shape[:2]) < share
+    out[flakes] = rng.choice([0, 255], size=(int(flakes.sum()), 1)).astype(np.uint8)
+    return out
+
+
+def test_small_bright_details_that_stay_put_are_not_snow() -> None:
+    picture = _lamps()
+    frames = [np.clip(f, 0, 255).astype(np.uint8) for f in live(picture, sigma=1.0)]
+    diagnosis = diagnose(frames)
+    assert diagnosis.metrics["impulse_fraction"] < 0.001
+    assert "noise" not in codes(diagnosis)
+
+
+def test_snow_that_falls_anew_in_every_frame_is_noise() -> None:
+    picture = _lamps()
+    frames = [_snow(picture, 0.01, seed) for seed in range(8)]
+    diagnosis = diagnose(frames)
+    # Half the flakes are white, far above the dark street; the black ones are within 40 levels of it.
+    assert diagnosis.metrics["impulse_fraction"] == pytest.approx(0.005, rel=0.2)
+    assert "noise" in codes(diagnosis)

@@ -86,6 +86,7 @@ class FrameView:
 
     key: KeyView
     native: Array  # the key frame itself, for the few checks that need native pixels (noise, blockiness)
+    previous: Array | None  # the frame before it (native, not copied), None for a single frame
     samples: tuple[Array, ...]  # per frame: green channel, one pixel in SAMPLE_STRIDE^2, int16
     thumbs: tuple[Array, ...]  # per frame: THUMB_SIZE luma, float32
     thumbs_rgb: tuple[Array, ...]  # first and last frame: THUMB_SIZE RGB, float32
@@ -123,7 +124,7 @@ def view_of(frames: Sequence[Array]) -> FrameView:
     if len(frames) == 1:
         # Nothing to compare within the burst: the key view's own thumbnails will do.
         sample = key_frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE, 1].astype(np.int16)
-        return FrameView(key, key_frame, (sample,), (key.thumb,), (key.thumb_rgb, key.thumb_rgb))
+        return FrameView(key, key_frame, None, (sample,), (key.thumb,), (key.thumb_rgb, key.thumb_rgb))
     for i, frame in enumerate(frames):
         # Every thumbnail (the reference's too) is made the same way, so shifts and noise compare.
         samples.append(frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE, 1].astype(np.int16))
@@ -133,7 +134,7 @@ def view_of(frames: Sequence[Array]) -> FrameView:
             thumbs_rgb.append(small_rgb.astype(np.float32))
     if len(thumbs_rgb) == 1:
         thumbs_rgb.append(thumbs_rgb[0])
-    return FrameView(key, key_frame, tuple(samples), tuple(thumbs), tuple(thumbs_rgb))
+    return FrameView(key, key_frame, frames[-2], tuple(samples), tuple(thumbs), tuple(thumbs_rgb))
 
 
 def percentiles(grey_u8: Array, qs: Sequence[float]) -> list[float]:

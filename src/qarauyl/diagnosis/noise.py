@@ -1,7 +1,9 @@
 """Image noise and snow: `noise` (Hikvision's image noise and snow interference).
 
 Noise sigma is estimated at native resolution on the flattest blocks of the key frame (Immerkaer's
-Laplacian-difference operator), so texture does not pass for noise; impulse "snow" is counted apart.
+Laplacian-difference operator), so texture does not pass for noise; impulse "snow" is counted apart, and
+only where it is new since the previous frame: snow falls anew in every picture, while a lamp or a thin
+pole one or two pixels wide (common on a low-resolution stream) stays where it is.
 
 An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
 from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
@@ -57,6 +59,22 @@ def flicker(samples: tuple[Array, ...]) -> float:
     return float(np.median(np.median(cells, axis=1)))
 
 
+IMPULSE_LEVELS = 90  # how far from its 3x3 median a pixel must be to count as snow
+
+
+def impulses(grey: Array) -> Array:
+    """Pixels far from their 3x3 median (uint8 luma in, bool out)."""
+    return np.abs(grey.astype(np.int16) - cv2.medianBlur(grey, 3).astype(np.int16)) > IMPULSE_LEVELS
+
+
+def impulse_fraction(grey: Array, previous: Array | None) -> float:
+    """Share of the picture that is snow: impulses, less those already there in the previous frame."""
+    found = impulses(grey)
+    if previous is not None:
+        found &= ~impulses(previous)
+    return float(np.count_nonzero(found)) / found.size
+
+
 def _crop(frame: Array) -> Array:
     h, w = frame.shape[:2]
     ch, cw = min(h, CROP), min(w, CROP)
@@ -64,16 +82,17 @@ def _crop(frame: Array) -> Array:
     return frame[y : y + ch, x : x + cw]
 
 
+def _grey_crop(frame: Array) -> Array:
+    return cv2.cvtColor(np.ascontiguousarray(_crop(frame)), cv2.COLOR_RGB2GRAY)
+
+
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
-    crop = cv2.cvtColor(np.ascontiguousarray(_crop(ctx.view.native)), cv2.COLOR_RGB2GRAY)
-    crop_f = crop.astype(np.float32)
-    sigma = noise_sigma(crop_f)
-    # Snow: isolated pixels far from their 3x3 median.
-    impulses = (
-        float(np.count_nonzero(np.abs(crop_f - cv2.medianBlur(crop, 3).astype(np.float32)) > 90)) / crop.size
-    )
-    metrics = {"noise_sigma": sigma, "impulse_fraction": impulses}
+    crop = _grey_crop(ctx.view.native)
+    sigma = noise_sigma(crop.astype(np.float32))
+    previous = None if ctx.view.previous is None else _grey_crop(ctx.view.previous)
+    snow = impulse_fraction(crop, previous)
+    metrics = {"noise_sigma": sigma, "impulse_fraction": snow}
     limit = t.noise_sigma
     learned = ctx.baseline.learned("noise_sigma")
     if learned is not None:
@@ -88,19 +107,19 @@ def check(ctx: Context) -> CheckResult:
                 t.noise_flicker_floor, t.noise_flicker_ratio * normal.mean, normal.mean + 4 * normal.std
             )
             flickering = flick >= flicker_limit
-            if flickering and sigma < limit and impulses <= 0.004:
+            if flickering and sigma < limit and snow <= 0.004:
                 # Flicker is the only sign: say so, a moving view flickers too (see registry.arbitrate). It
                 # says that noise is there, not how heavy it is: a warning, the same from probe to probe.
                 metrics["noise_by_flicker"] = 1.0
                 critical, confidence = False, score(flick, flicker_limit, 2 * flicker_limit)
-    if sigma >= limit or impulses > 0.004 or flickering:
+    if sigma >= limit or snow > 0.004 or flickering:
         return [
             finding(
                 FaultCode.NOISE,
                 critical,
                 confidence,
                 noise_sigma=sigma,
-                impulse_fraction=impulses,
+                impulse_fraction=snow,
                 noise_flicker=metrics.get("noise_flicker", 0.0),
             )
         ], metrics
