@@ -142,5 +142,7 @@ def test_healthy_cameras_stay_ok_beside_faulty_ones(run: Run) -> None:
 def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault: str) -> None:
     cam = CAMERA_OF[fault]
     state, codes = run.faulty[cam]
-    assert state in ("degraded", "failed") and FAULTS[fault] in codes, (state, sorted(codes), run.probes[cam])
+    # The cause alone: its symptoms (a covered lens is also dark and blurred) are explained by it.
+    assert state in ("degraded", "failed") and codes == {FAULTS[fault]}, (state, sorted(codes), run.probes[cam])
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]
+

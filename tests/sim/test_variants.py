@@ -6,6 +6,7 @@ import itertools
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from sim_rtsp_client import decode_units
@@ -140,3 +141,15 @@ def test_every_picture_fault_encodes_and_changes_the_picture(sim_cache: Path, fa
     assert errors == 0 and len(faulty) == len(clean)
     diff = np.mean([np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(clean, faulty, strict=True)])
     assert diff > 2.0
+
+
+def test_low_resolution_shows_the_same_view_scaled_down(sim_cache: Path) -> None:
+    # The procedural scene's layout depends on its size; a camera set to a lower resolution must still
+    # look at the same street, or the monitor rightly calls it turned away.
+    full = clip_for(sim_cache)
+    low = clip_for(sim_cache, ("low_resolution", 1.0))
+    assert (low.width, low.height) == (160, 90)
+    full_frame = decode_units("h264", full.frames[:1])[0][0].astype(np.float32)
+    low_frame = decode_units("h264", low.frames[:1])[0][0].astype(np.float32)
+    scaled = cv2.resize(full_frame, (160, 90), interpolation=cv2.INTER_AREA)
+    assert np.corrcoef(scaled.ravel(), low_frame.ravel())[0, 1] > 0.9

@@ -80,6 +80,9 @@ class Variant:
     profile: Profile
     picture_faults: tuple[tuple[str, float], ...] = ()
     corrupted: float = 0.0  # strength of the `corrupted` fault; 0 = intact
+    # The size the view is rendered at, when it differs from the encoded size (a camera set to a lower
+    # resolution shows the same view, scaled down); None: the profile's own size.
+    scene_size: tuple[int, int] | None = None
 
     @property
     def key(self) -> str:
@@ -118,7 +121,10 @@ def variant_for(profile: Profile, faults: Sequence[FaultSpec]) -> Variant:
             pictures.append((f.name, f.strength))
     if p.fps != profile.fps:
         p = replace(p, gop=max(1, round(p.gop * p.fps / profile.fps)))  # keep the GOP's duration
-    return Variant(p, tuple(pictures), corrupted)
+    scene_size = (
+        None if (p.width, p.height) == (profile.width, profile.height) else (profile.width, profile.height)
+    )
+    return Variant(p, tuple(pictures), corrupted, scene_size)
 
 
 @dataclass
@@ -191,6 +197,8 @@ def is_idr(codec: str, nal: bytes) -> bool:
 
 
 def _frames_of(variant: Variant) -> Iterator[np.ndarray]:
+    import cv2
+
     from qarauyl.sim.scenes import generate_scene, video_file_scene
 
     p = variant.profile
@@ -201,14 +209,15 @@ def _frames_of(variant: Variant) -> Iterator[np.ndarray]:
         # (re-encoding the same picture at each IDR would differ by its coding noise).
         count = p.gop
     seconds = count / p.fps
+    width, height = variant.scene_size or (p.width, p.height)
     if p.scene_path:
-        frames = video_file_scene(
-            Path(p.scene_path), width=p.width, height=p.height, fps=p.fps, seconds=seconds
-        )
+        frames = video_file_scene(Path(p.scene_path), width=width, height=height, fps=p.fps, seconds=seconds)
     else:
-        frames = generate_scene(
-            p.scene, width=p.width, height=p.height, fps=p.fps, seconds=seconds, seed=p.seed
-        )
+        frames = generate_scene(p.scene, width=width, height=height, fps=p.fps, seconds=seconds, seed=p.seed)
+    if variant.scene_size is not None:
+        # The scene's layout depends on its size: render the camera's usual view and scale it down, as
+        # a camera set to a lower resolution does.
+        frames = (cv2.resize(f, (p.width, p.height), interpolation=cv2.INTER_AREA) for f in frames)
     renderers = []
     if variant.picture_faults:
         from qarauyl.sim.picture_faults import make_fault_renderer
