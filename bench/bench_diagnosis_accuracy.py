@@ -7,12 +7,21 @@ gets a reference frame taken at the start of its footage (as the product learns 
 
 Tuning and evaluation are kept apart: thresholds were tuned with `--split tune` (first half of each clip,
 simulator seed 100); the default `--split eval` uses the second half of each clip and seed 1000, never
-looked at while tuning. A fault the picture cannot show (blur on a featureless wall) is left out of the
+looked at while tuning. `--split tune --wide` widens the tune set without touching eval: simulator seeds
+101 and 102 as well, each clip's first half seen a second time from a later reference
+(`<clip>@<frame>`: another state of the scene, a car parked in the lot, as the learned picture), twice
+the faulty bursts per source, and three times the variants of the two faults that
+are told apart by their shape (occluded, scene_changed: every turned view is a new pan/tilt/rotation/zoom,
+every cover a new mask), all from seeds the eval split never uses. `--faults` limits the faulty bursts to
+some codes (clean bursts are always run), for quick iterations.
+
+A fault the picture cannot show (blur on a featureless wall) is left out of the
 labels and counted as "invisible": the thumbnails of clean and faulty frames differ by less than one level
 on average, or, for scene_changed, their gradient magnitudes by less than 4 levels per pixel (a turned camera
 is recognised by structure; on a featureless wall it looks like a change of light).
 
-    .venv/bin/python bench/bench_diagnosis_accuracy.py [--quick] [--split eval|tune] [--verbose]
+    .venv/bin/python bench/bench_diagnosis_accuracy.py [--quick] [--split eval|tune] [--wide] [--verbose]
+        [--faults occluded,scene_changed]
 """
 
 from __future__ import annotations
@@ -53,7 +62,16 @@ def _decode(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
-def sources(split: str, quick: bool) -> list[Source]:
+# Simulator seeds per split; the wide tune set adds two (never eval's 1000).
+SIM_SEEDS = {"tune": (100,), "eval": (1000,)}
+WIDE_SIM_SEEDS = (100, 101, 102)
+# The wide tune set's second reference frame per clip, inside the first half.
+SECOND_REFERENCE = {"car-detection.mp4": 64, "one-by-one-person-detection.mp4": 232}
+# Faults whose variants differ in shape (a new mask, a new turn): the wide tune set renders more of them.
+SHAPED = ("occluded", "scene_changed")
+
+
+def sources(split: str, quick: bool, wide: bool = False) -> list[Source]:
     if not FOOTAGE.is_dir():
         sys.exit(
             f"footage not found at {FOOTAGE}: this benchmark needs ../shared/footage beside the repository"
@@ -63,15 +81,23 @@ def sources(split: str, quick: bool) -> list[Source]:
         frames = _decode(FOOTAGE / clip)
         half = len(frames) // 2
         out.append(Source(clip.split(".")[0], frames[:half] if split == "tune" else frames[half:], fps))
-    seed = 100 if split == "tune" else 1000
+        if wide:
+            # The same first half seen from a second reference: another state of the scene as the camera's
+            # learned picture (in the parking lot, a car that has just parked; clean bursts after it stay
+            # healthy, unlike a reference of a car that then drives off, whose contrast the empty lot lacks).
+            second = SECOND_REFERENCE[clip]
+            out.append(Source(f"{clip.split('.')[0]}@{second}", frames[second:half], fps))
     seconds = 8.0 if quick else 16.0
-    for scene in SCENES:
-        frames = list(
-            generate_scene(
-                scene, width=SIM_SIZE[0], height=SIM_SIZE[1], fps=SIM_FPS, seconds=seconds, seed=seed
+    seeds = WIDE_SIM_SEEDS if wide else SIM_SEEDS[split]
+    for seed in seeds:
+        for scene in SCENES:
+            frames = list(
+                generate_scene(
+                    scene, width=SIM_SIZE[0], height=SIM_SIZE[1], fps=SIM_FPS, seconds=seconds, seed=seed
+                )
             )
-        )
-        out.append(Source(f"sim:{scene}", frames, SIM_FPS))
+            name = f"sim:{scene}" if seed == seeds[0] else f"sim:{scene}:{seed}"
+            out.append(Source(name, frames, SIM_FPS))
     return out
 
 
@@ -117,14 +143,28 @@ class Tally:
     invisible: Counter[str]
 
 
-def run(split: str, quick: bool, verbose: bool) -> Tally:
+def fault_seed(split: str, fault: str, strength: float, b: int, v: int, variants: int, wide: bool) -> int:
+    """The renderer seed of variant `v` of faulty burst `b`. Eval's seeds are as they always were; the wide
+    tune set's extra variants of shaped faults come from their own range (2000 and up)."""
+    if fault in ("no_signal", "occluded", "color_cast"):
+        if wide and fault == "occluded":
+            return 2000 + b * variants + v  # the occluder's kind is the seed modulo 4: all four still come
+        return v + (b * variants)  # these pick their variant from the seed
+    if split == "eval":
+        return b * 7 + v * 3 + int(strength * 10)
+    if wide and fault in SHAPED:
+        return 2000 + b * variants + v
+    return 500 + b * 7 + v
+
+
+def run(split: str, quick: bool, verbose: bool, wide: bool = False, faults: tuple[str, ...] = ()) -> Tally:
     tally = Tally(
         Counter(), Counter(), Counter(), defaultdict(Counter), Counter(), Counter(), Counter(), Counter()
     )
     clean_bursts = 8 if quick else 30
-    fault_bursts = 2 if quick else 4
-    variants = 2 if quick else 4
-    for source in sources(split, quick):
+    fault_bursts = (2 if quick else 4) * (2 if wide else 1)
+    base_variants = 2 if quick else 4
+    for source in sources(split, quick, wide):
         reference = source.frames[0]
         for i, (_t0, frames) in enumerate(bursts(source, clean_bursts)):
             codes = diagnose(frames, reference=reference).codes()
@@ -138,11 +178,12 @@ def run(split: str, quick: bool, verbose: bool) -> Tally:
                     print(f"  false alarm {source.name} burst {i}: {sorted(codes)}")
         for b, (t0, frames) in enumerate(bursts(source, fault_bursts)):
             for fault in PICTURE_FAULTS:
+                if faults and fault not in faults:
+                    continue
+                variants = base_variants * (3 if wide and fault in SHAPED else 1)
                 for strength in STRENGTHS:
                     for v in range(variants):
-                        seed = (b * 7 + v * 3 + int(strength * 10)) if split == "eval" else 500 + b * 7 + v
-                        if fault in ("no_signal", "occluded", "color_cast"):
-                            seed = v + (b * variants)  # these pick their variant from the seed
+                        seed = fault_seed(split, fault, strength, b, v, variants, wide)
                         render = make_fault_renderer(fault, strength=strength, seed=seed)
                         faulty = [render(f, t0 + k / source.fps) for k, f in enumerate(frames)]
                         if not visible(fault, frames, faulty):
@@ -190,13 +231,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller set, for smoke tests")
     parser.add_argument("--split", choices=("eval", "tune"), default="eval")
+    parser.add_argument("--wide", action="store_true", help="tune split only: more seeds and variants")
+    parser.add_argument("--faults", default="", help="comma-separated codes to render (default: all)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    if args.wide and args.split != "tune":
+        parser.error("--wide widens the tune set only: the eval split stays as it is defined")
+    faults = tuple(f for f in args.faults.split(",") if f)
+    unknown = set(faults) - set(PICTURE_FAULTS)
+    if unknown:
+        parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     cv2.setNumThreads(1)
     started = time.perf_counter()
-    tally = run(args.split, args.quick, args.verbose)
+    tally = run(args.split, args.quick, args.verbose, args.wide, faults)
     report(tally)
-    print(f"\nsplit={args.split} quick={args.quick} in {time.perf_counter() - started:.0f} s")
+    print(
+        f"\nsplit={args.split} wide={args.wide} faults={args.faults or 'all'} quick={args.quick}"
+        f" in {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -152,10 +152,9 @@ def textured(ref: Array) -> Array:
     return _cells(ref).std(axis=(2, 3)) >= 6.0  # type: ignore[no-any-return]
 
 
-def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
-    """Of the reference's textured cells that are not covered nor next to a covered cell, the share that
-    still show the same thing in the same place (correlation >= 0.5; 1.0 when there are none). A cover
-    hides part of a scene that stays where it was; a turned camera leaves nothing in place."""
+def _judged_rest(textured_ref: Array, covered: Array) -> Array:
+    """The reference's textured cells that can say whether the view stayed in place: not covered, nor next
+    to a covered cell (or, for scattered patches, just not covered)."""
     # A cover's edge is soft (it is far out of focus): the cells around it are partly covered too.
     near = covered.copy()
     near[1:] |= covered[:-1]
@@ -165,9 +164,38 @@ def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
     rest = textured_ref & ~near
     if np.count_nonzero(rest) < 4:
         rest = textured_ref & ~covered  # scattered patches: their edges are all there is
+    return rest
+
+
+def in_place_judged(textured_ref: Array, covered: Array) -> bool:
+    """Whether `in_place_share` has cells to judge on (at least 4); if not, it says 1.0 for want of any."""
+    return int(np.count_nonzero(_judged_rest(textured_ref, covered))) >= 4
+
+
+def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
+    """Of the reference's textured cells that are not covered nor next to a covered cell, the share that
+    still show the same thing in the same place (correlation >= 0.5; 1.0 when there are none). A cover
+    hides part of a scene that stays where it was; a turned camera leaves nothing in place."""
+    rest = _judged_rest(textured_ref, covered)
     if np.count_nonzero(rest) < 4:
         return 1.0
     return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(np.count_nonzero(rest))
+
+
+def own_colour(
+    ref_rgb: Array, cur_rgb: Array, covered: Array, ncc: Array, t: Thresholds, known: Array
+) -> float:
+    """How far the covered cells' colours are from every colour of the reference (`known`, its palette), as
+    the current light shows them: the median RGB distance over the covered cells (0.0 when none).
+
+    A cover brings a colour of its own (skin, cloth, paint, leaves: > 35 levels on the parking lot); a
+    turned camera shows the ground, walls and cars the reference shows elsewhere (< 5 levels mostly)."""
+    if not covered.any():
+        return 0.0
+    cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
+    matched = (ncc >= t.occluded_cell_ncc).ravel()
+    lit = lit_like(known, ref_colour.reshape(-1, 3), cur_colour.reshape(-1, 3), matched)
+    return float(np.median(_foreign(cur_colour[covered], lit)))
 
 
 def darkening_spread(ref: Array, cur: Array) -> float:
@@ -200,11 +228,19 @@ def check(ctx: Context) -> CheckResult:
         "occluded_fraction_last": float(last.mean()),
         "darkening_spread": darkening_spread(ref, view.thumbs[-1]),
     }
-    in_place = in_place_share(ctx.reference.cached("textured_cells", lambda: textured(ref)), last_ncc, last)
-    metrics["occluded_in_place"] = in_place
-    if fraction >= t.occluded_fraction and (
-        fraction >= t.occluded_sure_fraction or in_place >= t.occluded_in_place
-    ):
+    textured_ref = ctx.reference.cached("textured_cells", lambda: textured(ref))
+    if in_place_judged(textured_ref, last):
+        in_place = in_place_share(textured_ref, last_ncc, last)
+        metrics["occluded_in_place"] = in_place
+        rest_kept = in_place >= t.occluded_in_place
+    else:
+        # Nothing textured is left outside the covered cells to show the view in place (the reference's
+        # detail was all where the cells changed: a car in an empty lot). A turned camera does that too:
+        # there, the cover must bring a colour of its own.
+        own = own_colour(ref_rgb, view.thumbs_rgb[-1], last, last_ncc, t, colours) if last.any() else 0.0
+        metrics["occluded_own_colour"] = own
+        rest_kept = own >= t.occluded_own_colour
+    if fraction >= t.occluded_fraction and (fraction >= t.occluded_sure_fraction or rest_kept):
         return [
             finding(
                 FaultCode.OCCLUDED,

@@ -24,6 +24,7 @@ from qarauyl.diagnosis import (
     stripes,
 )
 from qarauyl.diagnosis._context import CheckResult, Context
+from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS
 from qarauyl.domain import FaultCode as F
 
 
@@ -162,7 +163,13 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
     if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
         # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
         # the cover hid the features the scene is recognised by.
-        in_place = metrics.get("occluded_in_place", 0.0) >= 0.5
+        judged = metrics.get("occluded_in_place")
+        if judged is not None:
+            in_place = judged >= 0.5
+        else:
+            # Nothing of the reference's texture was left outside the changed cells to judge by: they are
+            # a cover if they show a colour the reference has nowhere, a turned view if they show its own.
+            in_place = metrics.get("occluded_own_colour", 0.0) >= DEFAULT_THRESHOLDS.occluded_own_colour
         kept = metrics.get("scene_structure_kept")
         if kept is not None and metrics.get("occluded_fraction", 0.0) < 0.5:
             # A near-empty view has too few textured cells to say what stayed in place; its few strong
@@ -174,6 +181,12 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
             metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.4
         )
         drop.add(F.SCENE_CHANGED if in_place or not textured else F.OCCLUDED)
+    if {F.LOW_CONTRAST, F.SCENE_CHANGED} <= codes:
+        # A veil lowers contrast but leaves every textured cell where it was (their correlation with the
+        # reference does not depend on contrast: fog keeps >= 0.15 of them in place on the tune set); a
+        # turned camera whose new view is plainer than a busy reference (a car parked in it) keeps none.
+        turned = metrics.get("scene_in_place", 1.0) <= DEFAULT_THRESHOLDS.scene_in_place
+        drop.add(F.LOW_CONTRAST if turned else F.SCENE_CHANGED)
     if {F.FROZEN, F.GLARE} <= codes:
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.

@@ -163,6 +163,11 @@ class Thresholds:
     # less than half of the grid: flat patches that big are a cover whatever the rest shows).
     occluded_in_place: float = 0.3
     occluded_sure_fraction: float = 0.5
+    # Where nothing textured is left outside the changed cells to judge that (the reference's detail was a
+    # car in an empty lot), the changed cells must show a colour of their own instead: this far (median RGB
+    # distance) from every colour of the reference under the current light. Covers on the wide tune set's
+    # lot keep > 35; the lot turned away shows its own asphalt and cars elsewhere (median < 5, max 30).
+    occluded_own_colour: float = 15.0
     # Structure correlation with the reference after aligning for vibration: day/night keeps it > 0.45,
     # a turned camera drops it under 0.3.
     scene_ncc: float = 0.3
