@@ -143,6 +143,9 @@ def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault
     cam = CAMERA_OF[fault]
     state, codes = run.faulty[cam]
     # The cause alone: its symptoms (a covered lens is also dark and blurred) are explained by it.
-    assert state in ("degraded", "failed") and codes == {FAULTS[fault]}, (state, sorted(codes), run.probes[cam])
+    assert state in ("degraded", "failed") and codes == {FAULTS[fault]}, (
+        state,
+        sorted(codes),
+        run.probes[cam],
+    )
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]
-
