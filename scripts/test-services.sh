@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the PostgreSQL server the tests use when it is not running (and Redis), and creates the role
+# Starts the PostgreSQL server the tests use when it is not running (and Redis and RabbitMQ), and creates the role
 # `qarauyl` (password `qarauyl`, may create databases) that the tests connect with over TCP.
 set -euo pipefail
 sudo=""
@@ -42,3 +42,21 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping
+
+# RabbitMQ: the other broker `qarauyl worker` supports (AMQP, results on reply queues).
+amqp_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+if ! amqp_up; then
+    echo "Starting RabbitMQ"
+    if [ -x /etc/init.d/rabbitmq-server ]; then
+        $sudo /etc/init.d/rabbitmq-server start
+    elif [ "$(id -u)" -eq 0 ]; then
+        runuser -u rabbitmq -- rabbitmq-server -detached
+    else
+        sudo -u rabbitmq rabbitmq-server -detached
+    fi
+    for _ in $(seq 1 90); do
+        amqp_up && break
+        sleep 1
+    done
+fi
+amqp_up && echo "RabbitMQ is listening on 127.0.0.1:5672" || { echo "RabbitMQ did not start" >&2; exit 1; }

@@ -1,7 +1,7 @@
-"""Remote probing end to end: a real Redis broker, a real `qarauyl worker` process, the simulator's
-RTSP cameras, and the monitor recording what the worker found, as if the worker sat in a district's
-network. Also: the broker never holds a camera password, and with no worker the monitor records
-nothing instead of calling cameras offline."""
+"""Remote probing end to end: a real Redis broker (and a real RabbitMQ for the main path), a real
+`qarauyl worker` process, the simulator's RTSP cameras, and the monitor recording what the worker found,
+as if the worker sat in a district's network. Also: the broker never holds a camera password, and with
+no worker the monitor records nothing instead of calling cameras offline."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from qarauyl.store.schema import upgrade
 pytestmark = pytest.mark.slow
 
 REDIS_URL = os.environ.get("QARAUYL_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+AMQP_URL = os.environ.get("QARAUYL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 SECRET = "remote-test-secret-key-0123456789"
 PASSWORD = "Remote-Pa55"
 
@@ -49,6 +50,18 @@ def broker() -> Iterator[str]:
     client.flushdb()
     yield REDIS_URL
     client.flushdb()
+
+
+@pytest.fixture(scope="module")
+def amqp_broker() -> str:
+    from kombu import Connection
+
+    try:
+        with Connection(AMQP_URL, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1, timeout=5)
+    except Exception as exc:  # scripts/test-services.sh starts it; a missing broker is a failure
+        pytest.fail(f"RabbitMQ is not reachable at {AMQP_URL} ({exc}): run scripts/test-services.sh")
+    return AMQP_URL
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +153,17 @@ def _health(db: Database) -> dict[str, tuple[str, tuple[str, ...]]]:
 def test_a_remote_worker_probes_and_the_monitor_records_its_verdicts(
     broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
 ) -> None:
+    _probe_through(broker, database, tmp_path)
+
+
+def test_the_same_over_rabbitmq(
+    amqp_broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path
+) -> None:
+    # AMQP brokers carry results back on reply queues (rpc://), not in the broker's own store.
+    _probe_through(amqp_broker, database, tmp_path)
+
+
+def _probe_through(broker: str, database: tuple[Database, CredentialCipher], tmp_path: Path) -> None:
     db, cipher = database
     queue = f"district-{uuid.uuid4().hex[:8]}"
     options = MonitorOptions(concurrency=4, timeout=10.0, frames=6)
