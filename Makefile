@@ -22,11 +22,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# Debian packages the tests need (FFmpeg, PostgreSQL, GStreamer, Chromium); installs only what is missing.
+# Debian packages the tests need (FFmpeg, PostgreSQL, Redis, RabbitMQ, GStreamer, Chromium); installs only what is missing.
 system-deps:
 	bash scripts/system-deps.sh
 
-# Starts PostgreSQL when it is not running and makes sure the test role exists.
+# Starts PostgreSQL, Redis and RabbitMQ when they are not running and makes sure the test role exists.
 services:
 	bash scripts/test-services.sh
 
