@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qarauyl.diagnosis import diagnose
-from qarauyl.diagnosis.sharpness import edge_sharpness
+from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS
+from qarauyl.diagnosis.sharpness import edge_map, edge_sharpness, sharpness_at
 from qarauyl.sim.picture_faults import make_fault_renderer
 
 
@@ -68,3 +69,45 @@ def test_defocus_of_a_real_street_is_blur_everywhere() -> None:
     diagnosis = diagnose(with_fault(frames, "blur", 0.3, fps=10.0), reference=reference)
     assert codes(diagnosis) == {"blur"}
     assert diagnosis.metrics["blur_spread"] >= 0.6
+
+
+def test_sharpness_at_the_reference_edges_falls_under_defocus_not_under_a_veil() -> None:
+    grey = textured(360, 640).mean(axis=2).astype(np.float32)
+    edges = edge_map(grey)
+    own = sharpness_at(grey, edges)
+    veiled = sharpness_at(grey * 0.35 + 130.0, edges)  # fog: a third of the contrast over scattered light
+    defocused = make_fault_renderer("blur", strength=0.3)(textured(360, 640), 0.0).mean(axis=2)
+    assert veiled == pytest.approx(own, rel=0.02)
+    assert (
+        sharpness_at(defocused.astype(np.float32), edges) < DEFAULT_THRESHOLDS.blur_reference_edge_ratio * own
+    )
+
+
+def test_mild_fog_over_a_real_parking_lot_is_not_blur() -> None:
+    # The veil's slight softening and faint new edges lower the picture's figure; the lot's own edges,
+    # where the reference has them, are as sharp as before relative to their (lower) contrast.
+    reference = decode("car-detection.mp4", 0, 1)[0]
+    frames = decode("car-detection.mp4", 180, 8)
+    for seed in (549, 550):
+        found = codes(diagnose(with_fault(frames, "low_contrast", 0.3, seed), reference=reference))
+        assert "blur" not in found, seed
+
+
+@pytest.mark.parametrize(
+    ("clip", "fps", "start"),
+    [("car-detection.mp4", 12.5, 130), ("one-by-one-person-detection.mp4", 10.0, 494)],
+)
+def test_mild_foliage_over_a_real_view_is_not_blur(clip: str, fps: float, start: int) -> None:
+    # Leaves near the lens hide half the view behind soft rims; the scene's edges between them stay sharp.
+    reference = decode(clip, 0, 1)[0]
+    frames = decode(clip, start, 8)
+    found = codes(diagnose(with_fault(frames, "occluded", 0.3, seed=2067, fps=fps), reference=reference))
+    assert "blur" not in found
+
+
+def test_defocus_of_a_real_street_widens_the_reference_edges() -> None:
+    reference = decode("one-by-one-person-detection.mp4", 0, 1)[0]
+    frames = decode("one-by-one-person-detection.mp4", 400, 8)
+    diagnosis = diagnose(with_fault(frames, "blur", 0.3, fps=10.0), reference=reference)
+    assert codes(diagnosis) == {"blur"}
+    assert diagnosis.metrics["sharpness_at_reference_edges"] < DEFAULT_THRESHOLDS.blur_reference_edge_ratio

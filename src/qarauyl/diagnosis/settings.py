@@ -70,6 +70,11 @@ class Thresholds:
     # With a reference, this share of the 3x3 regions that have edges in both must have lost sharpness:
     # defocus softens all of them, a cover's soft edges or a passing car only some.
     blur_spread: float = 0.6
+    # ...and the picture's sharpness where the reference has its edges, against the reference's own there
+    # (both read within a pixel, for vibration): defocus widens those edges and keeps it under 0.57 on the
+    # wide tune set; fog and covers that lowered the picture's figure (their faint or soft new edges took
+    # over) keep it over 0.73, since a veil scales the edges and a cover hides them, neither widens them.
+    blur_reference_edge_ratio: float = 0.65
 
     # --- frozen -------------------------------------------------------------------------------------------
     # Mean absolute change between consecutive frames on the full-resolution sample; live sensor noise and

@@ -3,6 +3,8 @@
 Sharpness is the ratio of fine-scale to coarse-scale gradient on the strongest edges. It does not depend on
 contrast or on how much texture there is, only on how wide the edges are. Where there are not enough edges to
 judge (an empty road, a white wall) nothing is said, unless the reference shows edges that have gone.
+Against a reference, the edges that must have widened are the reference's own: a veil or a cover can lower
+the picture's figure by hiding those and bringing faint or soft edges of its own, but widens none.
 """
 
 from __future__ import annotations
@@ -15,10 +17,36 @@ from qarauyl.diagnosis._view import Array, score
 from qarauyl.domain import FaultCode
 
 _CELL = np.ones((2, 2), np.uint8)
+_NEAR = np.ones((3, 3), np.uint8)
 
 
 REGIONS = 3  # a 3x3 grid: defocus softens every part of the view, a thing close to the lens only its own
 _MIN_REGION_EDGES = 40  # edge pixels for a region's sharpness to count
+
+
+def _gradients(grey_f: Array) -> tuple[Array, Array]:
+    """(coarse, fine) gradient magnitude of a float luma image on the same half-resolution grid, both per
+    full-resolution pixel."""
+    # Coarse scale: half resolution, smoothed (pyrDown is a 5-tap Gaussian and 10x cheaper than a wide blur
+    # at full size). Gradients are per full-resolution pixel on both scales (hence the 0.5).
+    h, w = grey_f.shape
+    half = cv2.GaussianBlur(cv2.pyrDown(grey_f), (0, 0), 1.0)
+    gc = 0.5 * cv2.magnitude(cv2.Sobel(half, cv2.CV_32F, 1, 0), cv2.Sobel(half, cv2.CV_32F, 0, 1))[2:-2, 2:-2]
+    fine = cv2.magnitude(cv2.Sobel(grey_f, cv2.CV_32F, 1, 0), cv2.Sobel(grey_f, cv2.CV_32F, 0, 1))
+    # The fine gradient's strongest response within each 2x2 cell, aligned with the coarse grid.
+    hh, ww = h // 2, w // 2
+    gf = cv2.dilate(fine, _CELL, anchor=(0, 0))[: hh * 2 : 2, : ww * 2 : 2][2:-2, 2:-2]
+    return gc[: gf.shape[0], : gf.shape[1]], gf
+
+
+def _edges(gc: Array, noise_floor: float) -> Array:
+    """The top 3 % of coarse gradient, where it clears `noise_floor` (levels per pixel): noise alone never
+    counts as an edge."""
+    sample = gc[::2, ::2].ravel()  # the quantile of a 1-in-4 sample is as good and cheaper
+    k = int(sample.size * 0.97)
+    threshold = max(float(np.partition(sample, k)[k]), noise_floor * 4)
+    edges: Array = gc >= threshold
+    return edges
 
 
 def regional_sharpness(
@@ -30,20 +58,8 @@ def regional_sharpness(
     are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor` (levels per
     pixel) so that noise alone never counts as an edge.
     """
-    # Coarse scale: half resolution, smoothed (pyrDown is a 5-tap Gaussian and 10x cheaper than a wide blur
-    # at full size). Gradients are per full-resolution pixel on both scales (hence the 0.5).
-    h, w = grey_f.shape
-    half = cv2.GaussianBlur(cv2.pyrDown(grey_f), (0, 0), 1.0)
-    gc = 0.5 * cv2.magnitude(cv2.Sobel(half, cv2.CV_32F, 1, 0), cv2.Sobel(half, cv2.CV_32F, 0, 1))[2:-2, 2:-2]
-    fine = cv2.magnitude(cv2.Sobel(grey_f, cv2.CV_32F, 1, 0), cv2.Sobel(grey_f, cv2.CV_32F, 0, 1))
-    # The fine gradient's strongest response within each 2x2 cell, aligned with the coarse grid.
-    hh, ww = h // 2, w // 2
-    gf = cv2.dilate(fine, _CELL, anchor=(0, 0))[: hh * 2 : 2, : ww * 2 : 2][2:-2, 2:-2]
-    gc = gc[: gf.shape[0], : gf.shape[1]]
-    sample = gc[::2, ::2].ravel()  # the quantile of a 1-in-4 sample is as good and cheaper
-    k = int(sample.size * 0.97)
-    threshold = max(float(np.partition(sample, k)[k]), noise_floor * 4)
-    edges = gc >= threshold
+    gc, gf = _gradients(grey_f)
+    edges = _edges(gc, noise_floor)
     count = int(np.count_nonzero(edges))
     fraction = float(count) / gc.size
     regions = np.full(REGIONS * REGIONS, np.nan)
@@ -59,6 +75,33 @@ def regional_sharpness(
     enough = counts >= _MIN_REGION_EDGES
     regions[enough] = fine_sum[enough] / coarse_sum[enough]
     return float(fine_sum.sum() / coarse_sum.sum()), fraction, regions
+
+
+def edge_map(grey_f: Array, noise_floor: float = 4.0) -> Array:
+    """Where a float luma image has its edges (see `regional_sharpness`), on the half-resolution grid that
+    `sharpness_at` reads."""
+    return _edges(_gradients(grey_f)[0], noise_floor)
+
+
+def sharpness_at(grey_f: Array, edges: Array) -> float:
+    """Sharpness of a float luma image at given edge pixels (a boolean map from `edge_map` of a picture of
+    the same view, any size): whatever is there now, weighted by its coarse gradient. NaN where none."""
+    gc, gf = _gradients(grey_f)
+    # Each pixel's strongest response within a pixel of it: a vibrating mount moves the edges a little.
+    gc, gf = cv2.dilate(gc, _NEAR), cv2.dilate(gf, _NEAR)
+    if edges.shape != gc.shape:
+        edges = (
+            cv2.resize(edges.astype(np.uint8), (gc.shape[1], gc.shape[0]), interpolation=cv2.INTER_NEAREST)
+            > 0
+        )
+    coarse = float(gc[edges].sum())
+    return float(gf[edges].sum()) / coarse if coarse > 0.0 else float("nan")
+
+
+def _own_edges(grey_f: Array) -> tuple[Array, float]:
+    """A picture's edge map and its sharpness there, as `sharpness_at` measures it."""
+    edges = edge_map(grey_f)
+    return edges, sharpness_at(grey_f, edges)
 
 
 def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
@@ -95,7 +138,8 @@ def check(ctx: Context) -> CheckResult:
             ratio = sharp / ref_sharp
             metrics["sharpness_ratio"] = ratio
             softened = 1.0
-            if ref_regions is not None and ratio < t.blur_sharpness_ratio:
+            widened = True
+            if ctx.reference is not None and ref_regions is not None and ratio < t.blur_sharpness_ratio:
                 regions = regional_sharpness(ctx.view.key.detail)[2]
                 # Defocus softens the whole view; a thing close to the lens (a hand, leaves, a smudge) only
                 # the part it covers, while the rest stays as sharp as in the reference.
@@ -104,7 +148,15 @@ def check(ctx: Context) -> CheckResult:
                     lost = regions[judged] / ref_regions[judged] < t.blur_sharpness_ratio
                     softened = float(np.count_nonzero(lost)) / float(np.count_nonzero(judged))
                 metrics["blur_spread"] = softened
-            if ratio < t.blur_sharpness_ratio and softened >= t.blur_spread:
+                # Defocus widens the reference's own edges, so there fine detail falls faster than coarse
+                # contrast. A veil scales both alike, and a cover hides the edges (what is left there is
+                # sensor noise): then the picture's figure fell because its strongest edges are new ones,
+                # the soft rims of something close to the lens, or faint ones that were no edges before.
+                ref_map, ref_at_edges = ctx.reference.cached("edge_map", lambda: _own_edges(detail))
+                at_edges = sharpness_at(ctx.view.key.detail, ref_map) / ref_at_edges
+                metrics["sharpness_at_reference_edges"] = at_edges
+                widened = at_edges < t.blur_reference_edge_ratio
+            if ratio < t.blur_sharpness_ratio and softened >= t.blur_spread and widened:
                 return [
                     finding(
                         FaultCode.BLUR,
