@@ -95,3 +95,17 @@ def test_in_a_near_empty_view_its_few_edges_decide_cover_against_turned_camera()
     assert arbitrate(both, {**base, "occluded_fraction": 0.6, "scene_structure_kept": 0.2}) == {
         FaultCode.SCENE_CHANGED
     }
+
+
+def test_arbitration_follows_the_thresholds_diagnosis_was_given() -> None:
+    from dataclasses import replace
+
+    from qarauyl.diagnosis import DEFAULT_THRESHOLDS
+    from qarauyl.diagnosis.registry import arbitrate
+
+    both = {FaultCode.OCCLUDED, FaultCode.SCENE_CHANGED}
+    # Nothing textured left to judge in place: the changed cells' own colour decides.
+    metrics = {"occluded_own_colour": 20.0, "occluded_fraction": 0.3, "scene_structure_ratio": 1.0}
+    assert arbitrate(both, metrics) == {FaultCode.SCENE_CHANGED}  # 20 >= 15: a cover, turned is dropped
+    stricter = replace(DEFAULT_THRESHOLDS, occluded_own_colour=25.0)
+    assert arbitrate(both, metrics, stricter) == {FaultCode.OCCLUDED}  # 20 < 25: a turned view

@@ -55,7 +55,7 @@ def diagnose(
         findings.extend(found)
         metrics.update(measured)
     present = {f.code for f in findings}
-    present -= arbitrate(present, metrics)
+    present -= arbitrate(present, metrics, ctx.thresholds)
     # Causes first: a code survives unless a code kept before it explains it away.
     survivors: set[FaultCode] = set()
     for code in sorted(present, key=lambda c: PRIORITY.index(c) if c in PRIORITY else len(PRIORITY)):

@@ -24,7 +24,7 @@ from qarauyl.diagnosis import (
     stripes,
 )
 from qarauyl.diagnosis._context import CheckResult, Context
-from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS
+from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS, Thresholds
 from qarauyl.domain import FaultCode as F
 
 
@@ -146,7 +146,7 @@ def measured(code: F, metrics: dict[str, float]) -> bool:
     return code is F.CORRUPTED and metrics.get("corrupted_by_decoder", 0.0) > 0.0
 
 
-def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
+def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_THRESHOLDS) -> set[F]:
     """Codes to drop where two findings claim the same picture and only one can be the cause."""
     drop: set[F] = set()
     if F.CORRUPTED in codes and measured(F.CORRUPTED, metrics):
@@ -169,7 +169,7 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         else:
             # Nothing of the reference's texture was left outside the changed cells to judge by: they are
             # a cover if they show a colour the reference has nowhere, a turned view if they show its own.
-            in_place = metrics.get("occluded_own_colour", 0.0) >= DEFAULT_THRESHOLDS.occluded_own_colour
+            in_place = metrics.get("occluded_own_colour", 0.0) >= t.occluded_own_colour
         kept = metrics.get("scene_structure_kept")
         if kept is not None and metrics.get("occluded_fraction", 0.0) < 0.5:
             # A near-empty view has too few textured cells to say what stayed in place; its few strong
@@ -185,7 +185,7 @@ def arbitrate(codes: set[F], metrics: dict[str, float]) -> set[F]:
         # A veil lowers contrast but leaves every textured cell where it was (their correlation with the
         # reference does not depend on contrast: fog keeps >= 0.15 of them in place on the tune set); a
         # turned camera whose new view is plainer than a busy reference (a car parked in it) keeps none.
-        turned = metrics.get("scene_in_place", 1.0) <= DEFAULT_THRESHOLDS.scene_in_place
+        turned = metrics.get("scene_in_place", 1.0) <= t.scene_in_place
         drop.add(F.LOW_CONTRAST if turned else F.SCENE_CHANGED)
     if {F.FROZEN, F.GLARE} <= codes:
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
