@@ -1,8 +1,10 @@
 """Diagnosis speed: milliseconds per 1080p frame for the full set of checks, on one core.
 
-Two figures: one frame with a reference (a snapshot probe), and an 8-frame burst with a reference (the
-monitor's probe; all checks including frozen and shaking), divided by 8. The frames are the simulator's
-1080p street scene. Target: <= 10 ms per frame.
+Figures: one frame with a reference (a snapshot probe), and an 8-frame burst with a reference (the
+monitor's probe; all checks including frozen and shaking), divided by 8. The reference three ways: the
+full-size frame (raw), prepared once (`prepare_reference`), and as the monitor holds it, its stored snapshot
+(a JPEG at most 640 px wide) decoded and prepared on every probe. The frames are the simulator's 1080p
+street scene. Target: <= 10 ms per frame, judged on the prepared and the monitor's reference.
 
     .venv/bin/python bench/bench_diagnosis_speed.py [--quick]
 """
@@ -28,6 +30,8 @@ from qarauyl.diagnosis._view import view_of  # noqa: E402
 from qarauyl.diagnosis.baseline import Baseline  # noqa: E402
 from qarauyl.diagnosis.registry import CHECKS  # noqa: E402
 from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS  # noqa: E402
+from qarauyl.monitor.job import decode_jpeg  # noqa: E402
+from qarauyl.probe.frames import encode_snapshot  # noqa: E402
 from qarauyl.sim.scenes import generate_scene  # noqa: E402
 
 
@@ -55,9 +59,14 @@ def main() -> None:
     diagnose(burst, reference=prepared)  # fills the reference cache, as a first probe does
     raw = _best_of(lambda: diagnose(burst[-1:], reference=reference), repeats)
     single = _best_of(lambda: diagnose(burst[-1:], reference=prepared), repeats)
+    snapshot = encode_snapshot(reference)
+    monitor = _best_of(lambda: diagnose(burst[-1:], reference=decode_jpeg(snapshot)), repeats)
+    monitor_burst = _best_of(lambda: diagnose(burst[-6:], reference=decode_jpeg(snapshot)), repeats) / 6
     whole = _best_of(lambda: diagnose(burst, reference=prepared), repeats)
     print(f"1080p, one core: single frame + raw reference       {raw:6.2f} ms")
     print(f"1080p, one core: single frame + prepared reference  {single:6.2f} ms")
+    print(f"1080p, one core: single frame + monitor's reference {monitor:6.2f} ms (640-px snapshot, decoded)")
+    print(f"1080p, one core: monitor's probe, 6 frames + its reference {monitor_burst:5.2f} ms/frame")
     per_frame = whole / len(burst)
     print(f"1080p, one core: 8-frame burst + prepared reference {whole:6.2f} ms = {per_frame:5.2f} ms/frame")
 
@@ -74,8 +83,11 @@ def main() -> None:
             costs[check.name].append(time.process_time() - start)
     summary = ", ".join(f"{k} {np.median(v) * 1000:.2f}" for k, v in costs.items())
     print("per burst, median CPU ms: " + summary)
-    target = "met" if single <= 10.0 and whole / len(burst) <= 10.0 else "NOT met"
-    print(f"target <= 10 ms per frame: {target}")
+    # Judged per frame as the product runs: a prepared reference, and the monitor's probe (a burst, with the
+    # reference decoded from its snapshot and its measurements derived again on every probe).
+    verdict = "met" if max(single, per_frame, monitor_burst) <= 10.0 else "NOT met"
+    print(f"target <= 10 ms per frame: {verdict}", end="")
+    print("" if monitor <= 10.0 else f" (a lone frame against a freshly decoded reference: {monitor:.1f} ms)")
 
 
 if __name__ == "__main__":
