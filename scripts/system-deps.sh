@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything outside Python that the test suite drives for real: FFmpeg (ffprobe/ffmpeg clients),
-# PostgreSQL (the production database), Redis and RabbitMQ (the remote probe workers' brokers), GStreamer (a
-# third-party RTSP client and server) and Chromium (the browser tests).
+# PostgreSQL (the production database), Redis and RabbitMQ (the remote probe workers' brokers),
+# GStreamer (a third-party RTSP client and server) and Chromium (the browser tests).
 set -euo pipefail
 here=$(dirname "$0")
 bash "$here/apt-install.sh" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the PostgreSQL server the tests use when it is not running (and Redis and RabbitMQ), and creates the role
-# `qarauyl` (password `qarauyl`, may create databases) that the tests connect with over TCP.
+# Starts the PostgreSQL server the tests use when it is not running (and Redis and RabbitMQ), and creates
+# the role `qarauyl` (password `qarauyl`, may create databases) that the tests connect with over TCP.
 set -euo pipefail
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
