@@ -153,9 +153,10 @@ def check(ctx: Context) -> CheckResult:
                 # sensor noise): then the picture's figure fell because its strongest edges are new ones,
                 # the soft rims of something close to the lens, or faint ones that were no edges before.
                 ref_map, ref_at_edges = ctx.reference.cached("edge_map", lambda: _own_edges(detail))
-                at_edges = sharpness_at(ctx.view.key.detail, ref_map) / ref_at_edges
-                metrics["sharpness_at_reference_edges"] = at_edges
-                widened = at_edges < t.blur_reference_edge_ratio
+                if ref_at_edges > 0.0:  # else (NaN, no fine detail at all) there is nothing to compare with
+                    at_edges = sharpness_at(ctx.view.key.detail, ref_map) / ref_at_edges
+                    metrics["sharpness_at_reference_edges"] = at_edges
+                    widened = at_edges < t.blur_reference_edge_ratio
             if ratio < t.blur_sharpness_ratio and softened >= t.blur_spread and widened:
                 return [
                     finding(
