@@ -135,9 +135,29 @@ def test_gstreamer_rtspsrc(sim: Simulator, transport: str) -> None:
             "num-buffers=15",
         ]
     )
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "width=(int)640" in r.stdout and "height=(int)360" in r.stdout
     assert "video/x-raw" in r.stdout  # decoded frames reached the sink
+    _assert_decoded_to_the_end(r)
+
+
+def _assert_decoded_to_the_end(r: subprocess.CompletedProcess[str]) -> None:
+    # Every buffer asked for reached the sink: only then does fakesink end the stream.
+    assert 'Got EOS from element "pipeline0"' in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+    assert r.returncode == 0 or _only_teardown_errors(r.stderr), r.stdout[-2000:] + r.stderr[-2000:]
+
+
+def _only_teardown_errors(stderr: str) -> bool:
+    """GStreamer's rtspsrc, stopped by an EOS, sometimes fails its own PAUSE with "Received end-of-file"
+    (about 1 run in 10, never with its debug log on). Our server drops nobody then: it closes only after
+    reading the client's end of the connection, a race inside the client's shutdown. The server's PAUSE is
+    tested with our own client (test_fleet). Any other error counts."""
+    errors = [line for line in stderr.splitlines() if line.startswith("ERROR:")]
+    return (
+        bool(errors)
+        and "Received end-of-file" in stderr
+        and all("Could not write to resource" in line for line in errors)
+        and "gst_rtspsrc_pause" in stderr
+    )
 
 
 def test_gstreamer_basic_auth_and_h265(sim: Simulator) -> None:
@@ -160,7 +180,7 @@ def test_gstreamer_basic_auth_and_h265(sim: Simulator) -> None:
             "num-buffers=5",
         ]
     )
-    assert r.returncode == 0, r.stderr[-2000:]
+    _assert_decoded_to_the_end(r)
     r = run(
         [
             "gst-launch-1.0",
@@ -181,7 +201,7 @@ def test_gstreamer_basic_auth_and_h265(sim: Simulator) -> None:
             "num-buffers=5",
         ]
     )
-    assert r.returncode == 0, r.stderr[-2000:]
+    _assert_decoded_to_the_end(r)
     assert "video/x-h265" in r.stdout
 
 
