@@ -167,19 +167,22 @@ def _judged_rest(textured_ref: Array, covered: Array) -> Array:
     return rest
 
 
-def in_place_judged(textured_ref: Array, covered: Array) -> bool:
-    """Whether `in_place_share` has cells to judge on (at least 4); if not, it says 1.0 for want of any."""
-    return int(np.count_nonzero(_judged_rest(textured_ref, covered))) >= 4
+def judged_in_place(textured_ref: Array, ncc: Array, covered: Array) -> float | None:
+    """Of the reference's textured cells that are not covered nor next to a covered cell, the share that
+    still show the same thing in the same place (correlation >= 0.5); None when fewer than 4 are left to
+    judge by. A cover hides part of a scene that stays where it was; a turned camera leaves nothing in
+    place."""
+    rest = _judged_rest(textured_ref, covered)
+    judged = int(np.count_nonzero(rest))
+    if judged < 4:
+        return None
+    return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(judged)
 
 
 def in_place_share(textured_ref: Array, ncc: Array, covered: Array) -> float:
-    """Of the reference's textured cells that are not covered nor next to a covered cell, the share that
-    still show the same thing in the same place (correlation >= 0.5; 1.0 when there are none). A cover
-    hides part of a scene that stays where it was; a turned camera leaves nothing in place."""
-    rest = _judged_rest(textured_ref, covered)
-    if np.count_nonzero(rest) < 4:
-        return 1.0
-    return float(np.count_nonzero(rest & (ncc >= 0.5))) / float(np.count_nonzero(rest))
+    """`judged_in_place`, 1.0 when there are no cells to judge by."""
+    share = judged_in_place(textured_ref, ncc, covered)
+    return 1.0 if share is None else share
 
 
 def own_colour(
@@ -229,8 +232,8 @@ def check(ctx: Context) -> CheckResult:
         "darkening_spread": darkening_spread(ref, view.thumbs[-1]),
     }
     textured_ref = ctx.reference.cached("textured_cells", lambda: textured(ref))
-    if in_place_judged(textured_ref, last):
-        in_place = in_place_share(textured_ref, last_ncc, last)
+    in_place = judged_in_place(textured_ref, last_ncc, last)
+    if in_place is not None:
         metrics["occluded_in_place"] = in_place
         rest_kept = in_place >= t.occluded_in_place
     else:
