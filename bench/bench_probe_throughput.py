@@ -137,6 +137,11 @@ class CpuMeter:
 def _warm(_index: int) -> int:
     import av  # noqa: F401
 
+    from qarauyl.probe.allocator import keep_freed_memory
+
+    # The same allocator setting as the probe workers, so that the ceiling is not lowered by page faults
+    # the full probe is spared.
+    keep_freed_memory()
     return os.getpid()
 
 

@@ -36,11 +36,29 @@ def _die_by_sigsegv() -> None:
     time.sleep(60)
 
 
+def _diagnosis_page_faults() -> int:
+    """Page faults this process takes over ten diagnoses of a 360p burst (after a first one)."""
+    import resource
+
+    import numpy as np
+
+    from qarauyl.diagnosis import diagnose
+
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 255, (360, 640, 3), dtype=np.uint8) for _ in range(2)]
+    diagnose(frames, reference=frames[0])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(10):
+        diagnose(frames, reference=frames[0])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
 def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
     """Behaves as the URL's path says: /crash (SIGSEGV), /hang (ignores everything), /hog (4 GiB);
     for workers with several slots: /together-N (waits until N jobs run at once), /slow-pid,
     /crash-later (a crash while other jobs run beside it), /stall (a hang that needs no signal handler,
-    which only a main thread may install)."""
+    which only a main thread may install); /page-faults reports what ten diagnoses cost the worker in page
+    faults."""
     path = job.url.rsplit("/", 1)[-1]
     if path.startswith("together-"):
         met = _meet(int(path.split("-")[1]))
@@ -74,6 +92,8 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
     if job.url.endswith("/hog"):
         hog = bytearray(4 * 1024**3)  # over the worker's address-space limit
         return run_job(ProbeJob(job.url + str(len(hog))), on_stage)
+    if job.url.endswith("/page-faults"):
+        return ProbeResult(url=job.url, metrics={"faults": float(_diagnosis_page_faults())})
     if job.url.endswith("/pid"):
         time.sleep(0.5)  # long enough that concurrent jobs must spread over the workers
         return ProbeResult(url=job.url, metrics={"pid": float(os.getpid())})

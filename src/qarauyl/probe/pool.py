@@ -63,6 +63,10 @@ def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
 
         limit = settings.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # Frame-sized blocks are reused instead of being faulted in afresh for every probe (see allocator.py).
+    from qarauyl.probe.allocator import keep_freed_memory
+
+    keep_freed_memory()
     # Warm the imports and one-time initialisations the first probe would otherwise pay for.
     import cv2
 
