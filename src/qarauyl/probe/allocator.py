@@ -20,7 +20,7 @@ _M_MMAP_THRESHOLD = -3
 # glibc caps the mmap threshold at 32 MiB on 64-bit (larger values are refused): a 1080p RGB frame (6 MB)
 # and every array derived from it stay on the heap; only outliers (a 4K frame's copies) are mmapped.
 MMAP_THRESHOLD = 32 * 1024 * 1024
-TRIM_THRESHOLD = 256 * 1024 * 1024  # give memory back only when this much is free at the heap's top
+TRIM_THRESHOLD = 64 * 1024 * 1024  # give memory back only when this much is free at the heap's top
 
 
 def keep_freed_memory() -> bool:
