@@ -36,7 +36,7 @@ def _die_by_sigsegv() -> None:
     time.sleep(60)
 
 
-def _diagnosis_page_faults() -> int:
+def diagnosis_page_faults() -> int:
     """Page faults this process takes over ten diagnoses of a 360p burst (after a first one)."""
     import resource
 
@@ -93,7 +93,7 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
         hog = bytearray(4 * 1024**3)  # over the worker's address-space limit
         return run_job(ProbeJob(job.url + str(len(hog))), on_stage)
     if job.url.endswith("/page-faults"):
-        return ProbeResult(url=job.url, metrics={"faults": float(_diagnosis_page_faults())})
+        return ProbeResult(url=job.url, metrics={"faults": float(diagnosis_page_faults())})
     if job.url.endswith("/pid"):
         time.sleep(0.5)  # long enough that concurrent jobs must spread over the workers
         return ProbeResult(url=job.url, metrics={"pid": float(os.getpid())})
