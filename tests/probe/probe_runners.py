@@ -1,7 +1,8 @@
 """Probe runners injected into ProbePool workers to play a misbehaving decoder: crash, hang, hog memory.
 
 They stand in for a decoder bug (which we cannot summon on demand), not for our own code: the pool,
-its supervision and the worker process are the real ones.
+its supervision and the worker process are the real ones. One more looks inside a real worker: what a
+diagnosis costs it in page faults (/page-faults).
 """
 
 from __future__ import annotations
