@@ -22,6 +22,7 @@ _NEAR = np.ones((3, 3), np.uint8)
 
 REGIONS = 3  # a 3x3 grid: defocus softens every part of the view, a thing close to the lens only its own
 _MIN_REGION_EDGES = 40  # edge pixels for a region's sharpness to count
+NOISE_FLOOR = 4.0  # coarse gradient (levels per pixel) under which nothing counts as an edge
 
 
 def _gradients(grey_f: Array) -> tuple[Array, Array]:
@@ -50,7 +51,7 @@ def _edges(gc: Array, noise_floor: float) -> Array:
 
 
 def regional_sharpness(
-    grey_f: Array, noise_floor: float = 4.0, by_region: bool = True
+    grey_f: Array, noise_floor: float = NOISE_FLOOR, by_region: bool = True
 ) -> tuple[float, float, Array]:
     """(sharpness, edge fraction, per-region sharpness on a REGIONS x REGIONS grid) of a float luma image.
 
@@ -58,7 +59,11 @@ def regional_sharpness(
     are the top 3 % of coarse gradient, and only where the coarse gradient clears `noise_floor` (levels per
     pixel) so that noise alone never counts as an edge.
     """
-    gc, gf = _gradients(grey_f)
+    return _regional(*_gradients(grey_f), noise_floor, by_region)
+
+
+def _regional(gc: Array, gf: Array, noise_floor: float, by_region: bool) -> tuple[float, float, Array]:
+    """`regional_sharpness` from the gradients `_gradients` made."""
     edges = _edges(gc, noise_floor)
     count = int(np.count_nonzero(edges))
     fraction = float(count) / gc.size
@@ -77,7 +82,7 @@ def regional_sharpness(
     return float(fine_sum.sum() / coarse_sum.sum()), fraction, regions
 
 
-def edge_map(grey_f: Array, noise_floor: float = 4.0) -> Array:
+def edge_map(grey_f: Array, noise_floor: float = NOISE_FLOOR) -> Array:
     """Where a float luma image has its edges (see `regional_sharpness`), on the half-resolution grid that
     `sharpness_at` reads."""
     return _edges(_gradients(grey_f)[0], noise_floor)
@@ -86,7 +91,11 @@ def edge_map(grey_f: Array, noise_floor: float = 4.0) -> Array:
 def sharpness_at(grey_f: Array, edges: Array) -> float:
     """Sharpness of a float luma image at given edge pixels (a boolean map from `edge_map` of a picture of
     the same view, any size): whatever is there now, weighted by its coarse gradient. NaN where none."""
-    gc, gf = _gradients(grey_f)
+    return _at_edges(*_gradients(grey_f), edges)
+
+
+def _at_edges(gc: Array, gf: Array, edges: Array) -> float:
+    """`sharpness_at` from the gradients `_gradients` made."""
     # Each pixel's strongest response within a pixel of it: a vibrating mount moves the edges a little.
     gc, gf = cv2.dilate(gc, _NEAR), cv2.dilate(gf, _NEAR)
     if edges.shape != gc.shape:
@@ -100,11 +109,12 @@ def sharpness_at(grey_f: Array, edges: Array) -> float:
 
 def _own_edges(grey_f: Array) -> tuple[Array, float]:
     """A picture's edge map and its sharpness there, as `sharpness_at` measures it."""
-    edges = edge_map(grey_f)
-    return edges, sharpness_at(grey_f, edges)
+    gc, gf = _gradients(grey_f)
+    edges = _edges(gc, NOISE_FLOOR)
+    return edges, _at_edges(gc, gf, edges)
 
 
-def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, float]:
+def edge_sharpness(grey_f: Array, noise_floor: float = NOISE_FLOOR) -> tuple[float, float]:
     """(sharpness, edge fraction) of a float luma image; see `regional_sharpness`."""
     sharp, fraction, _ = regional_sharpness(grey_f, noise_floor)
     return sharp, fraction
@@ -112,8 +122,10 @@ def edge_sharpness(grey_f: Array, noise_floor: float = 4.0) -> tuple[float, floa
 
 def check(ctx: Context) -> CheckResult:
     t = ctx.thresholds
-    # Regions are only looked at once the whole picture has lost sharpness (rare): computed then.
-    sharp, edges, regions = regional_sharpness(ctx.view.key.detail, by_region=False)
+    # The picture's gradients serve every measurement below. Regions are only looked at once the whole
+    # picture has lost sharpness (rare): computed then.
+    gradients = _gradients(ctx.view.key.detail)
+    sharp, edges, regions = _regional(*gradients, NOISE_FLOOR, by_region=False)
     metrics = {"sharpness": sharp, "edge_fraction": edges}
     ref_sharp = float("nan")
     ref_edges = 0.0
@@ -140,7 +152,7 @@ def check(ctx: Context) -> CheckResult:
             softened = 1.0
             widened = True
             if ctx.reference is not None and ref_regions is not None and ratio < t.blur_sharpness_ratio:
-                regions = regional_sharpness(ctx.view.key.detail)[2]
+                regions = _regional(*gradients, NOISE_FLOOR, by_region=True)[2]
                 # Defocus softens the whole view; a thing close to the lens (a hand, leaves, a smudge) only
                 # the part it covers, while the rest stays as sharp as in the reference.
                 judged = np.isfinite(regions) & np.isfinite(ref_regions)
@@ -154,7 +166,7 @@ def check(ctx: Context) -> CheckResult:
                 # the soft rims of something close to the lens, or faint ones that were no edges before.
                 ref_map, ref_at_edges = ctx.reference.cached("edge_map", lambda: _own_edges(detail))
                 if ref_at_edges > 0.0:  # else (NaN, no fine detail at all) there is nothing to compare with
-                    at_edges = sharpness_at(ctx.view.key.detail, ref_map) / ref_at_edges
+                    at_edges = _at_edges(*gradients, ref_map) / ref_at_edges
                     metrics["sharpness_at_reference_edges"] = at_edges
                     widened = at_edges < t.blur_reference_edge_ratio
             if ratio < t.blur_sharpness_ratio and softened >= t.blur_spread and widened:
