@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from qarauyl.diagnosis import Baseline, diagnose, update_baseline
 from qarauyl.diagnosis.baseline import MIN_SAMPLES
 from qarauyl.diagnosis.noise import flicker, noise_sigma
+from qarauyl.diagnosis.settings import Thresholds
 from qarauyl.domain import Severity
 
 
@@ -46,11 +47,37 @@ def _learned(picture: np.ndarray, sigma: float) -> Baseline:
 
 def test_flicker_is_the_share_of_samples_that_change_visibly() -> None:
     still = [np.full((90, 160), 100, np.int16)] * 3
-    # Half of the picture changes by 10 levels from frame to frame (every cell: it is no moving object).
-    changing = [np.where(np.arange(160) % 2 == 0, 100 + 10 * k, 100).astype(np.int16)[None, :].repeat(90, 0)
-                for k in range(3)]  # fmt: skip
+    # Half of the picture changes by 10 levels from frame to frame, a quarter up and a quarter down, in
+    # every cell (it is no moving object).
+    column = np.arange(160) % 4
+    changing = [np.select([column == 0, column == 2], [100 + 10 * k, 100 - 10 * k], 100).astype(np.int16)
+                [None, :].repeat(90, 0) for k in range(3)]  # fmt: skip
     assert flicker(tuple(still)) == 0.0
     assert flicker(tuple(changing)) == pytest.approx(0.5)
+
+
+def test_flicker_survives_an_encoder_that_sends_near_copies_after_its_key_frame() -> None:
+    # A rate-limited encoder spends its buffer on a noisy key frame, then sends copies for three frames:
+    # three of the five pairs show no change. The two coded pairs still tell a flickering picture.
+    rng = np.random.default_rng(5)
+    noisy = [rng.integers(0, 255, (90, 160)).astype(np.int16) for _ in range(3)]
+    starved = (noisy[0], noisy[0], noisy[0], noisy[0], noisy[1], noisy[2])
+    assert flicker(starved) > 0.9
+    # One jump in a still picture (a clip's loop, a cut) is not flicker.
+    still = np.full((90, 160), 100, np.int16)
+    assert flicker((still, still, still, still + 50, still + 50, still + 50)) == 0.0
+
+
+def test_a_change_of_light_is_not_flicker() -> None:
+    # Auto-exposure reacting to a car brightens the whole picture, more each frame: one way only.
+    rng = np.random.default_rng(6)
+    scene = rng.integers(40, 200, (90, 160)).astype(np.int16)
+    brightening = tuple(scene + 12 * k for k in range(6))
+    assert flicker(brightening) == 0.0
+    # Noise during that change of light still flickers, well above the floor of the check (if less: the
+    # light pushes most of the noise's changes one way).
+    noisy = tuple(f + rng.normal(0, 12, f.shape).astype(np.int16) for f in brightening)
+    assert flicker(noisy) > 2 * Thresholds().noise_flicker_floor
 
 
 def test_a_camera_whose_flicker_rises_far_above_its_normal_is_noise() -> None:

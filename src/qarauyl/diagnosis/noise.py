@@ -7,8 +7,13 @@ pole one or two pixels wide (common on a low-resolution stream) stays where it i
 
 An encoder short of bits smooths heavy noise away within each picture, but cannot keep it from changing
 from frame to frame: what survives is flicker, blocks refreshed all over the picture. Flicker is the share
-of the full-resolution samples (about 160 across) changing by FLICKER_LEVELS or more between frames, in the
-median cell of a 4x4 grid (motion changes a few cells, noise all of them), for the burst's median pair.
+of the full-resolution samples (about 160 across) changing by FLICKER_LEVELS or more between frames, as
+many up as down (noise goes both ways, a change of light one way), in the median cell of a 4x4 grid
+(motion changes a few cells, noise all of them), for the burst's upper-quartile pair. Not its median pair:
+an encoder held to its rate by a small buffer spends a second's bits on a noisy key frame and then sends
+near-copies for a few frames, so over half of a 6-frame burst may show no change (the simulator's clip
+does this at its first key frame, where the e2e test missed noise one run in six).
+
 How much a scene flickers depends on the camera (an IR night flickers as much as a noisy day), so flicker
 is judged only against the camera's learned baseline: `noise` when it rises well above its normal and its
 spread (settings.py).
@@ -46,17 +51,26 @@ FLICKER_WIDTH = 160
 
 
 def flicker(samples: tuple[Array, ...]) -> float:
-    """Share of samples changing by FLICKER_LEVELS or more between two consecutive frames, in the median
-    cell of a 4x4 grid, and the median over the burst's pairs: an encoder short of bits skips whole frames
-    (a pair with no change), and a clip's loop or a key frame jumps once (see the module docstring)."""
+    """Share of samples changing by FLICKER_LEVELS or more between two consecutive frames, counted both
+    ways, in the median cell of a 4x4 grid, and the upper quartile over the burst's pairs.
+
+    Both ways: noise brightens as many samples as it darkens, while a change of light (auto-exposure
+    reacting to a car, a cloud) moves a cell one way; a cell's flicker is twice the smaller of its two
+    shares. The upper quartile: an encoder short of bits sends near-copies after a key frame (pairs with no
+    change, up to three of five), and a clip's loop or a cut jumps once (of five pairs, the second largest
+    is kept). See the module docstring."""
     # About 160 samples across are plenty for a share (a 1080p burst's samples are strided 3x more).
     step = max(1, samples[0].shape[1] // FLICKER_WIDTH)
     stack = np.stack([s[::step, ::step] for s in samples])
     n, h, w = stack.shape
     ch, cw = h // _GRID, w // _GRID
-    changed = np.abs(np.diff(stack[:, : ch * _GRID, : cw * _GRID], axis=0)) >= FLICKER_LEVELS
-    cells = changed.reshape(n - 1, _GRID, ch, _GRID, cw).mean(axis=(2, 4)).reshape(n - 1, -1)
-    return float(np.median(np.median(cells, axis=1)))
+    change = np.diff(stack[:, : ch * _GRID, : cw * _GRID], axis=0)
+
+    def per_cell(mask: Array) -> Array:
+        return mask.reshape(n - 1, _GRID, ch, _GRID, cw).mean(axis=(2, 4)).reshape(n - 1, -1)
+
+    cells = 2 * np.minimum(per_cell(change >= FLICKER_LEVELS), per_cell(change <= -FLICKER_LEVELS))
+    return float(np.percentile(np.median(cells, axis=1), 75))
 
 
 IMPULSE_LEVELS = 90  # how far from its 3x3 median a pixel must be to count as snow

@@ -241,6 +241,9 @@ def _encode(variant: Variant) -> list[list[bytes]]:
     cc.framerate = Fraction(p.fps).limit_denominator(1000)
     cc.gop_size = p.gop
     cc.max_b_frames = 0  # cameras stream without B-frames; RTP timestamps then follow decode order
+    # One thread: x264's rate control across slice threads depends on their timing, so the same variant
+    # came out different from run to run (and a test saw different pictures each time).
+    cc.thread_count = 1
     kbps = p.effective_bitrate_kbps
     if any(name == "frozen" for name, _ in variant.picture_faults):
         # A constant quantiser: the repeated picture is coded once and then skipped, so decoded frames stay
