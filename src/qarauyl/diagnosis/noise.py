@@ -67,7 +67,8 @@ def flicker(samples: tuple[Array, ...]) -> float:
     change = np.diff(stack[:, : ch * _GRID, : cw * _GRID], axis=0)
 
     def per_cell(mask: Array) -> Array:
-        return mask.reshape(n - 1, _GRID, ch, _GRID, cw).mean(axis=(2, 4)).reshape(n - 1, -1)
+        shares: Array = mask.reshape(n - 1, _GRID, ch, _GRID, cw).mean(axis=(2, 4))
+        return shares.reshape(n - 1, -1)
 
     cells = 2 * np.minimum(per_cell(change >= FLICKER_LEVELS), per_cell(change <= -FLICKER_LEVELS))
     return float(np.percentile(np.median(cells, axis=1), 75))
