@@ -10,6 +10,7 @@ import pytest
 from probe_servers import Route, http_camera
 
 from qarauyl.probe import probe_http
+from qarauyl.probe.frames import jpeg_dimensions
 
 
 def _encode(path: Path, source: str, *args: str) -> bytes:
@@ -50,3 +51,4 @@ def test_large_stream_frames_are_capped_to_1080p(clips: dict[str, bytes]) -> Non
     assert result.stream is not None and (result.stream.width, result.stream.height) == (2560, 1440)
     assert [frame.shape for frame in result.frames] == [(1080, 1920, 3)] * 3
     assert result.snapshot_jpeg is not None and len(result.snapshot_jpeg) < 200_000
+    assert jpeg_dimensions(result.snapshot_jpeg) == (640, 360)

@@ -42,6 +42,9 @@ def test_probe_reads_a_third_party_rtsp_server(gst_port: int) -> None:
     assert result.snapshot_jpeg is not None and result.snapshot_jpeg[:2] == b"\xff\xd8"
     snapshot = cv2.imdecode(np.frombuffer(result.snapshot_jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert snapshot.shape == (360, 640, 3)
+    # The first picture (the snapshot is scaled from the decoder's own picture, not from this frame).
+    first = cv2.cvtColor(result.frames[0], cv2.COLOR_RGB2BGR).astype(int)
+    assert np.abs(snapshot.astype(int) - first).mean() < 3.0
 
 
 def test_udp_transport(gst_port: int) -> None:

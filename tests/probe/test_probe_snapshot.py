@@ -119,6 +119,23 @@ def test_encode_snapshot_downscales_to_640_wide() -> None:
     assert jpeg_dimensions(b"not a jpeg") is None
 
 
+def test_a_streams_snapshot_is_scaled_from_the_decoded_picture_in_its_colours() -> None:
+    import av
+
+    from qarauyl.probe.rtsp import _snapshot_pixels
+
+    # A decoded 1080p picture: red left half, blue right half, as the decoder hands it over (YUV 4:2:0).
+    rgb = np.zeros((1080, 1920, 3), np.uint8)
+    rgb[:, :960, 0] = 220
+    rgb[:, 960:, 2] = 220
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    bgr = _snapshot_pixels(frame)
+    assert bgr.shape == (360, 640, 3)
+    # OpenCV's order: blue, green, red; within a few levels of the source away from the edge.
+    assert np.abs(bgr[:, :300].astype(int) - (0, 0, 220)).max() <= 6
+    assert np.abs(bgr[:, 340:].astype(int) - (220, 0, 0)).max() <= 6
+
+
 def test_bitrate_estimate_amortises_the_keyframe_over_the_gop() -> None:
     from qarauyl.probe.rtsp import estimate_kbps
 

@@ -30,6 +30,19 @@ def fit_within(width: int, height: int, max_width: int, max_height: int) -> tupl
     return new_width, new_height
 
 
+def snapshot_size(width: int, height: int, max_width: int = SNAPSHOT_MAX_WIDTH) -> tuple[int, int]:
+    """The snapshot's size for a picture of width x height: at most `max_width` wide, same aspect."""
+    return fit_within(width, height, max_width, max_width * 4)
+
+
+def encode_jpeg(bgr: np.ndarray, quality: int = SNAPSHOT_QUALITY) -> bytes:
+    """A JPEG of a BGR uint8 (H, W, 3) picture, as it is (no scaling)."""
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("the JPEG encoder refused the frame")
+    return encoded.tobytes()
+
+
 def encode_snapshot(
     rgb: np.ndarray, *, max_width: int = SNAPSHOT_MAX_WIDTH, quality: int = SNAPSHOT_QUALITY
 ) -> bytes:
@@ -37,14 +50,11 @@ def encode_snapshot(
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 (H, W, 3) frame, got {rgb.dtype} {rgb.shape}")
     height, width = rgb.shape[:2]
-    new_width, new_height = fit_within(width, height, max_width, max_width * 4)
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    new_width, new_height = snapshot_size(width, height, max_width)
     if (new_width, new_height) != (width, height):
-        bgr = cv2.resize(bgr, (new_width, new_height), interpolation=cv2.INTER_AREA)
-    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("the JPEG encoder refused the frame")
-    return encoded.tobytes()
+        # Scaled first, so that the channel swap below touches a ninth of a 1080p frame's pixels.
+        rgb = cv2.resize(rgb, (new_width, new_height), interpolation=cv2.INTER_AREA)
+    return encode_jpeg(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), quality)
 
 
 _SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
