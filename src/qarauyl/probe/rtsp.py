@@ -466,24 +466,25 @@ def _grab(
     )
 
 
-def _reformatter() -> VideoReformatter:
-    """One converter per thread, kept across frames and probes: frame.to_ndarray() builds a new
-    swscale context for every frame, which costs 1-4 ms, several times the conversion itself."""
-    reformatter: VideoReformatter | None = getattr(_THREAD, "reformatter", None)
-    if reformatter is None:
-        reformatter = _THREAD.reformatter = VideoReformatter()
-    return reformatter
+def _reformatter(purpose: str = "frames") -> VideoReformatter:
+    """One converter per thread and purpose, kept across frames and probes: frame.to_ndarray() builds a
+    new swscale context for every frame, which costs 1-4 ms, several times the conversion itself; and one
+    converter switching between two output sizes (frames, snapshot) would rebuild it every time."""
+    converters: dict[str, VideoReformatter] | None = getattr(_THREAD, "reformatters", None)
+    if converters is None:
+        converters = _THREAD.reformatters = {}
+    if purpose not in converters:
+        converters[purpose] = VideoReformatter()
+    return converters[purpose]
 
 
 def _snapshot_pixels(frame: av.VideoFrame) -> np.ndarray:
     """The snapshot's pixels (BGR, at most SNAPSHOT_MAX_WIDTH wide), scaled by swscale straight from the
-    decoded picture: 0.5 ms at 1080p, where OpenCV took 5 ms to scale the RGB frame by a third. A converter
-    of its own, since one that switches between two output sizes rebuilds its context every time."""
-    reformatter: VideoReformatter | None = getattr(_THREAD, "snapshot_reformatter", None)
-    if reformatter is None:
-        reformatter = _THREAD.snapshot_reformatter = VideoReformatter()
+    decoded picture: 0.5 ms at 1080p, where OpenCV took 5 ms to scale the RGB frame by a third."""
     width, height = snapshot_size(frame.width, frame.height)
-    scaled = reformatter.reformat(frame, width=width, height=height, format="bgr24", interpolation="AREA")
+    scaled = _reformatter("snapshot").reformat(
+        frame, width=width, height=height, format="bgr24", interpolation="AREA"
+    )
     pixels: np.ndarray = scaled.to_ndarray()
     return pixels
 
