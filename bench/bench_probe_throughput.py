@@ -163,6 +163,15 @@ class Run:
     ok: int
     cpu_per_probe: float  # seconds, all processes
 
+    @staticmethod
+    def median(runs: list[Run]) -> Run:
+        """The repeats' median time and CPU, and the fewest successes any of them had."""
+        return Run(
+            statistics.median(r.seconds for r in runs),
+            min(r.ok for r in runs),
+            statistics.median(r.cpu_per_probe for r in runs),
+        )
+
 
 def run_full(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> tuple[Run, float]:
     # Shaped as the monitor shapes it: a process per core, the rest of the concurrency in slots.
@@ -258,16 +267,7 @@ def main() -> None:
                 decode_rate = statistics.median(len(urls) / run.seconds for run in decodes)
                 ratios = [d.seconds / f.seconds for f, d in zip(fulls, decodes, strict=True)]
                 ratio = statistics.median(ratios)
-                full = Run(
-                    statistics.median(r.seconds for r in fulls),
-                    min(r.ok for r in fulls),
-                    statistics.median(r.cpu_per_probe for r in fulls),
-                )
-                decode = Run(
-                    statistics.median(r.seconds for r in decodes),
-                    min(r.ok for r in decodes),
-                    statistics.median(r.cpu_per_probe for r in decodes),
-                )
+                full, decode = Run.median(fulls), Run.median(decodes)
                 ttff = statistics.median(ttffs)
                 print(
                     f"  c={concurrency} frames={frames}: full probe + diagnosis {full_rate:.1f}/s "
