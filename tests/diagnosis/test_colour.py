@@ -57,3 +57,16 @@ def test_a_grey_night_against_a_colour_reference_is_no_cast() -> None:
     picture = textured()
     grey = np.repeat(picture.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
     assert gain_shift(grey, log_chroma(picture), grey=0.03) == (0.0, 0.0)
+
+
+def test_the_cast_vector_of_a_known_grey_fifth() -> None:
+    """A picture whose least saturated fifth is grey with a known tint: the cast vector reads that tint."""
+    rng = np.random.default_rng(3)
+    picture = rng.integers(30, 220, (90, 160, 3)).astype(np.uint8)
+    picture[..., 0], picture[..., 2] = 30, 220  # the rest strongly coloured, however green varies
+    # Every other pixel (the stride the cast is read on) of the top rows: a grey tinted 10 % red.
+    picture[:40, :, :] = (110, 100, 100)
+    rg, bg, chroma = cast_vector(picture)
+    assert rg == pytest.approx(10 / (310 / 3), abs=1e-6)
+    assert bg == pytest.approx(0.0, abs=1e-6)
+    assert chroma == pytest.approx(abs(rg), abs=1e-6)

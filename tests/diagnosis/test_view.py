@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qarauyl.diagnosis._view import THUMB_SIZE, thumbnail
+from qarauyl.diagnosis._view import THUMB_SIZE, KeyView, area_three_quarters, thumbnail
 
 
 @settings(max_examples=40, deadline=None)
@@ -35,3 +35,37 @@ def test_thumbnail_of_common_camera_sizes_is_the_strided_sample_area_averaged(si
         np.ascontiguousarray(frame[::stride, ::stride]), THUMB_SIZE, interpolation=cv2.INTER_AREA
     )
     assert np.array_equal(thumbnail(frame), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(quarters_wide=st.integers(1, 400), quarters_high=st.integers(1, 300), seed=st.integers(0, 2**16))
+def test_three_quarters_is_opencvs_area_resize(quarters_wide: int, quarters_high: int, seed: int) -> None:
+    """The 640 -> 480 fast path must give the numbers OpenCV's area resize gives (the checks' thresholds
+    were tuned on those)."""
+    width, height = 4 * quarters_wide, 4 * quarters_high
+    image = np.random.default_rng(seed).integers(0, 256, (height, width)).astype(np.float32)
+    expected = cv2.resize(image, (width * 3 // 4, height * 3 // 4), interpolation=cv2.INTER_AREA)
+    np.testing.assert_allclose(area_three_quarters(image), expected, rtol=0, atol=1e-3)
+
+
+def test_a_640_wide_frames_luma_is_the_area_averaged_detail() -> None:
+    frame = np.random.default_rng(7).integers(0, 256, (360, 640, 3), dtype=np.uint8)
+    key = KeyView.of(frame)
+    detail = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    expected = np.rint(cv2.resize(detail, (480, 270), interpolation=cv2.INTER_AREA)).astype(np.uint8)
+    assert key.grey.shape == (270, 480)
+    assert np.abs(key.grey.astype(int) - expected.astype(int)).max() <= 1  # a rounding tie at most
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1920, 1080), (400, 300)])
+def test_the_rgb_copy_is_made_on_demand_at_analysis_size(size: tuple[int, int]) -> None:
+    width, height = size
+    frame = np.random.default_rng(width).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    key = KeyView.of(frame)
+    assert "rgb" not in key.memo
+    rgb = key.rgb
+    assert rgb.dtype == np.uint8 and rgb.shape == (*key.grey.shape, 3)
+    assert key.rgb is rgb  # made once
+    # It is the same picture: its luma matches the analysis luma within resampling error.
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(float)
+    assert np.abs(luma.mean() - key.grey_f.mean()) < 1.0

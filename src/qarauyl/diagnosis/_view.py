@@ -28,6 +28,24 @@ def _resize(image: Array, width: int, interpolation: int = cv2.INTER_AREA) -> Ar
     return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
+def area_three_quarters(image: Array) -> Array:
+    """A float32 2-D image area-averaged to 3/4 of its size (height and width divisible by 4): every 4 pixels
+    become 3 with fixed weights along each axis. The same numbers as OpenCV's INTER_AREA, whose general
+    fractional path takes 1.6x as long (0.86 against 0.52 ms for 640x360 on this project's VM)."""
+    h, w = image.shape
+    across = image.reshape(h, w // 4, 4)
+    half = np.empty((h, w // 4, 3), np.float32)
+    half[..., 0] = 0.75 * across[..., 0] + 0.25 * across[..., 1]
+    half[..., 1] = 0.5 * (across[..., 1] + across[..., 2])
+    half[..., 2] = 0.25 * across[..., 2] + 0.75 * across[..., 3]
+    down = half.reshape(h // 4, 4, w // 4 * 3)
+    out = np.empty((h // 4, 3, w // 4 * 3), np.float32)
+    out[:, 0] = 0.75 * down[:, 0] + 0.25 * down[:, 1]
+    out[:, 1] = 0.5 * (down[:, 1] + down[:, 2])
+    out[:, 2] = 0.25 * down[:, 2] + 0.75 * down[:, 3]
+    return out.reshape(h // 4 * 3, w // 4 * 3)
+
+
 def thumbnail(frame: Array) -> Array:
     """THUMB_SIZE RGB uint8: a strided copy about twice the thumbnail's width, then area-averaged. The same
     recipe at every resolution, so a 640-wide and a 1920-wide camera get equally clean thumbnails."""
@@ -45,9 +63,9 @@ def thumbnail(frame: Array) -> Array:
 
 @dataclass(frozen=True)
 class KeyView:
-    """One frame at analysis size: RGB and luma (uint8), luma float, and its coarse thumbnail."""
+    """One frame at analysis size: luma (uint8 and float), RGB on demand, and its coarse thumbnail."""
 
-    rgb: Array
+    detail_rgb: Array  # RGB at most DETAIL_WIDTH wide (the frame itself when it is no wider)
     grey: Array
     grey_f: Array
     thumb: Array
@@ -62,26 +80,38 @@ class KeyView:
             self.memo[key] = compute()
         return self.memo[key]
 
+    @property
+    def rgb(self) -> Array:
+        """RGB uint8 at analysis size. Only a rare path needs it (telling a generated screen from a flat
+        scene), so it is made when asked: 0.4 ms of every 360p diagnosis otherwise."""
+        rgb: Array = self.cached("rgb", self._analysis_rgb)
+        return rgb
+
+    def _analysis_rgb(self) -> Array:
+        # Colour statistics only: where the ratio is a fraction (640 -> 480) OpenCV's area path is slow,
+        # and bilinear does for counting colours.
+        whole = self.detail_rgb.shape[1] % ANALYSIS_WIDTH == 0
+        return _resize(self.detail_rgb, ANALYSIS_WIDTH, cv2.INTER_AREA if whole else cv2.INTER_LINEAR)
+
     @staticmethod
     def of(frame: Array) -> KeyView:
         detail_rgb = _resize(frame, DETAIL_WIDTH)
         detail_u8 = cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY)
         detail = detail_u8.astype(np.float32)
         # Luma is area-averaged from one channel instead of three (the spectrum and edge checks need clean
-        # pixels). The RGB copy only feeds colour statistics: where the ratio is a fraction (640 -> 480)
-        # OpenCV's area path is slow, and bilinear does for a mean and a saturation.
+        # pixels).
         if detail.shape[1] % ANALYSIS_WIDTH == 0:
             grey = _resize(detail_u8, ANALYSIS_WIDTH)
+        elif detail.shape[1] * 3 == ANALYSIS_WIDTH * 4 and detail.shape[0] % 4 == 0:
+            grey = np.rint(area_three_quarters(detail)).astype(np.uint8)  # 640 -> 480, the usual sub-stream
         else:
-            # OpenCV's area resizing by a fraction (640 -> 480) is twice as fast on float as on uint8.
+            # OpenCV's area resizing by a fraction is twice as fast on float as on uint8.
             grey = np.rint(_resize(detail, ANALYSIS_WIDTH)).astype(np.uint8)
-        whole = detail_rgb.shape[1] % ANALYSIS_WIDTH == 0
-        small = _resize(detail_rgb, ANALYSIS_WIDTH, cv2.INTER_AREA if whole else cv2.INTER_LINEAR)
         grey_f = grey.astype(np.float32)
         thumb_rgb_u8 = thumbnail(frame)
         thumb_rgb = thumb_rgb_u8.astype(np.float32)
         thumb = cv2.cvtColor(thumb_rgb_u8, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        return KeyView(small, grey, grey_f, thumb, thumb_rgb, detail, (frame.shape[0], frame.shape[1]))
+        return KeyView(detail_rgb, grey, grey_f, thumb, thumb_rgb, detail, (frame.shape[0], frame.shape[1]))
 
 
 @dataclass(frozen=True)

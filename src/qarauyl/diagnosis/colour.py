@@ -21,16 +21,19 @@ from qarauyl.domain import FaultCode
 
 def cast_vector(rgb: Array) -> tuple[float, float, float]:
     """(r - g, b - g, chroma) of the least saturated fifth of mid-tone pixels, as shares of their luma."""
-    pixels = rgb[::2, ::2].reshape(-1, 3).astype(np.float32)
-    luma = pixels.mean(axis=1)
+    # Channel by channel: numpy's reductions over a last axis of 3 are several times slower than
+    # element-wise operations on three planes.
+    planes = rgb[::2, ::2].astype(np.float32)
+    red, green, blue = (planes[..., c].ravel() for c in range(3))
+    luma = (red + green + blue) / np.float32(3.0)
     keep = (luma > 25) & (luma < 245)
     if np.count_nonzero(keep) < 50:
         return 0.0, 0.0, 0.0
-    pixels, luma = pixels[keep], luma[keep]
-    chroma = (pixels.max(axis=1) - pixels.min(axis=1)) / luma
+    red, green, blue, luma = red[keep], green[keep], blue[keep], luma[keep]
+    chroma = (np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)) / luma
     k = max(10, chroma.size // 5)
     idx = np.argpartition(chroma, k - 1)[:k]
-    r, g, b = pixels[idx].mean(axis=0)
+    r, g, b = (float(channel[idx].mean()) for channel in (red, green, blue))
     lum = float(luma[idx].mean())
     rg, bg = (r - g) / lum, (b - g) / lum
     return float(rg), float(bg), float(np.hypot(rg, bg))

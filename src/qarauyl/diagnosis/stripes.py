@@ -44,7 +44,8 @@ def spectrum(grey_f: Array) -> Array:
     return _magnitude(_small(grey_f))
 
 
-_RING_BAND = _RING[_BAND]
+_BAND_INDEX = np.flatnonzero(_BAND)  # the in-band bins, as flat indices (a take is faster than a mask)
+_RING_BAND = _RING.ravel()[_BAND_INDEX]
 _RING_COUNT = np.maximum(np.bincount(_RING_BAND, minlength=SIZE + 1), 1)
 # Offsets of the square ring two bins around a bin: a band's windowed peak has fallen away there, while the
 # spectrum of a large object (a car, a door: a sinc along a line) is still as strong.
@@ -54,12 +55,13 @@ _AROUND = np.array(
 CANDIDATES = 64  # the most prominent bins whose sharpness is checked
 
 
-def prominence_map(mag: Array) -> Array:
-    """Each in-band bin against the typical level of its frequency ring (the geometric mean: like a
-    median, one peak barely moves it); 0 outside the band."""
-    logs = np.log(mag[_BAND] + 1e-3)
+def band_prominence(mag: Array) -> Array:
+    """Each in-band bin (in the order of _BAND_INDEX) against the typical level of its frequency ring (the
+    geometric mean: like a median, one peak barely moves it)."""
+    in_band = mag.ravel().take(_BAND_INDEX)
+    logs = np.log(in_band + 1e-3)
     ring_level = np.exp(np.bincount(_RING_BAND, weights=logs, minlength=SIZE + 1) / _RING_COUNT)
-    ratio: Array = np.where(_BAND, mag / (ring_level[_RING] + 1e-3), 0.0)
+    ratio: Array = in_band / (ring_level.take(_RING_BAND) + 1e-3)
     return ratio
 
 
@@ -86,20 +88,22 @@ def peak(mag: Array, min_sharpness: float = 0.0, floor: float = 0.0) -> tuple[fl
     """(prominence, flat index, sharpness) of the most prominent in-band bin that is at least
     `min_sharpness` sharp, among the CANDIDATES most prominent of those at least `floor` prominent;
     prominence 0.0 if there is none."""
-    ratio = prominence_map(mag).ravel()
+    ratio = band_prominence(mag)
     # Thresholding first keeps the selection to a handful of bins (a full argpartition costs 2 ms).
     top = np.flatnonzero(ratio >= floor) if floor > 0.0 else np.arange(ratio.size)
     if top.size == 0:
         return 0.0, 0, 0.0
     if top.size > CANDIDATES:
         top = top[np.argpartition(ratio[top], -CANDIDATES)[-CANDIDATES:]]
+    # From here on, bins are numbered as in the spectrum.
+    ratio, top = ratio[top], _BAND_INDEX[top]
     iy, ix = np.divmod(top, mag.shape[1])
     sharp = sharpness(mag, iy, ix)
     ok = sharp >= min_sharpness
     if not np.any(ok):
         return 0.0, int(top[0]), 0.0
-    best = int(np.argmax(np.where(ok, ratio[top], -1.0)))
-    return float(ratio[top[best]]), int(top[best]), float(sharp[best])
+    best = int(np.argmax(np.where(ok, ratio, -1.0)))
+    return float(ratio[best]), int(top[best]), float(sharp[best])
 
 
 _BLOCKS = 4
