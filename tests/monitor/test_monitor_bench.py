@@ -22,5 +22,8 @@ def test_monitor_scale_benchmark_small() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"warm-up cycle: 24 cameras in \d+ s, 24 references taken", done.stdout), done.stdout
+    assert "steady state: every camera has a reference" in done.stdout
+    assert re.search(r"judged by reference\s+24\n", done.stdout), done.stdout
     assert re.search(r"cameras probed\s+24 \(\{'ok': 24\}\)", done.stdout), done.stdout
     assert re.search(r"not recorded\s+0", done.stdout) and "monitor peak memory" in done.stdout
