@@ -1,14 +1,17 @@
 """Benchmark 3, probe throughput: cameras per second against the simulator, three ways, same run.
 
-  full     ProbePool workers: TCP/OPTIONS check, RTSP handshake, first keyframe + N frames, snapshot
-           JPEG, diagnosis of the frames in the worker (what the monitor does), frames not shipped back
+  full     ProbePool workers running the monitor's own job: TCP/OPTIONS check, RTSP handshake, first
+           keyframe + N frames, snapshot JPEG, diagnosis of the frames in the worker, baseline update;
+           frames not shipped back. The camera has no reference yet (its first probes).
+  full+ref the same, each camera compared with its reference (a snapshot taken beforehand): the monitor's
+           steady state, where the worker also decodes the reference JPEG and redoes its measurements
   decode   the ceiling: the same streams opened and decoded (first keyframe + N frames) by bare PyAV in
            a pool of pre-started processes, nothing else
   ffmpeg   the common script: one `ffmpeg -rtsp_transport tcp -i URL -frames:v 1 out.jpg` process per
            camera
 
-All three run at the same concurrency against the same simulated fleet. Full and decode are measured
-alternately `--repeats` times and the medians reported (full/decode: the median of the pairs' ratios).
+All run at the same concurrency against the same simulated fleet. Full, full+ref and decode are measured
+in turn `--repeats` times and the medians reported (full/decode: the median of the pairs' ratios).
 Targets: full >= 10x ffmpeg, full >= 0.8x decode.
 
 Beside each rate it prints the CPU spent per probe by every process involved (this one, its pool workers,
@@ -27,42 +30,27 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from qarauyl.domain.stream_url import with_credentials
+from qarauyl.monitor.job import MonitorJob, run_monitor_job
 from qarauyl.monitor.service import worker_shape
-from qarauyl.probe import ProbeJob, ProbePool, ProbeResult, run_job
+from qarauyl.probe import ProbeJob, ProbePool
 from qarauyl.probe.rtsp import ffmpeg_options
 
 
-def full_probe(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
-    """The monitor's probe: probe, then diagnose the frames in the worker; frames stay there."""
-    result = run_job(replace(job, keep_frames=True), on_stage)
-    if result.ok and result.frames and result.stream is not None:
-        try:
-            from qarauyl.diagnosis import StreamFacts, diagnose
-        except ImportError:  # diagnosis not installed: the probe alone
-            return replace(result, frames=[])
-        facts = result.stream
-        diagnosis = diagnose(
-            result.frames,
-            stream=StreamFacts(
-                codec=facts.codec,
-                width=facts.width,
-                height=facts.height,
-                fps=facts.fps,
-                bitrate_kbps=facts.bitrate_kbps,
-                decode_errors=facts.decode_errors,
-                frames_decoded=facts.frames_decoded,
-                time_to_first_frame_ms=facts.time_to_first_frame_ms,
-            ),
-        )
-        return replace(result, frames=[], findings=diagnosis.findings, metrics=dict(diagnosis.metrics))
-    return replace(result, frames=[])
+def monitor_jobs(
+    urls: list[str], user: str, password: str, frames: int, references: dict[str, bytes] | None = None
+) -> list[MonitorJob]:
+    """The jobs the monitor would send, with each camera's reference if `references` has one."""
+    known = references or {}
+    return [
+        MonitorJob(url, user, password, frames=frames, camera_id=index, reference_jpeg=known.get(url))
+        for index, url in enumerate(urls, 1)
+    ]
 
 
 def decode_only(url: str, frames: int) -> bool:
@@ -173,18 +161,35 @@ class Run:
         )
 
 
-def run_full(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> tuple[Run, float]:
+def run_full(
+    urls: list[str],
+    user: str,
+    password: str,
+    concurrency: int,
+    frames: int,
+    references: dict[str, bytes] | None = None,
+) -> tuple[Run, float]:
     # Shaped as the monitor shapes it: a process per core, the rest of the concurrency in slots.
     processes, slots = worker_shape(concurrency)
-    with ProbePool(processes, slots=slots, runner=full_probe) as pool:
+    with ProbePool(processes, slots=slots, runner=run_monitor_job) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
-        list(pool.map([ProbeJob(urls[0], user, password, frames=frames)] * concurrency))
+        list(pool.map(monitor_jobs([urls[0]] * concurrency, user, password, frames, references)))
+        jobs = monitor_jobs(urls, user, password, frames, references)
         start, meter = time.monotonic(), CpuMeter()
-        results = list(pool.map([ProbeJob(url, user, password, frames=frames) for url in urls]))
+        results = list(pool.map(jobs))
         elapsed, cpu = time.monotonic() - start, meter.seconds()
     ok = sum(r.ok for r in results)
     first = [r.timings.first_frame_ms for r in results if r.timings.first_frame_ms is not None]
     return Run(elapsed, ok, cpu / len(urls)), statistics.median(first) if first else float("nan")
+
+
+def take_references(cameras: list[str], user: str, password: str) -> dict[str, bytes]:
+    """Each camera's snapshot, taken once beforehand, as the reference the monitor would have learnt."""
+    with ProbePool(1, slots=4) as pool:
+        results = list(
+            pool.map([ProbeJob(url, user, password, frames=1, keep_frames=False) for url in cameras])
+        )
+    return {url: r.snapshot_jpeg for url, r in zip(cameras, results, strict=True) if r.snapshot_jpeg}
 
 
 def run_decode(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> Run:
@@ -245,6 +250,7 @@ def main() -> None:
             f"({len(cameras)} for ffmpeg), {os.cpu_count()} cores shared with the simulator",
             flush=True,
         )
+        references = take_references(cameras, user, password)
         for concurrency in args.concurrency:
             ffmpeg = run_ffmpeg(cameras, user, password, concurrency)
             ffmpeg_rate = len(cameras) / ffmpeg.seconds
@@ -256,23 +262,31 @@ def main() -> None:
                 # Full and decode alternate, and the medians are kept: on a shared machine the rate of one
                 # run swings by a quarter with the neighbours, and a ratio of two runs minutes apart by more.
                 fulls: list[Run] = []
+                referenced: list[Run] = []
                 decodes: list[Run] = []
                 ttffs: list[float] = []
                 for _ in range(args.repeats):
                     full, ttff = run_full(urls, user, password, concurrency, frames)
                     fulls.append(full)
                     ttffs.append(ttff)
+                    referenced.append(run_full(urls, user, password, concurrency, frames, references)[0])
                     decodes.append(run_decode(urls, user, password, concurrency, frames))
                 full_rate = statistics.median(len(urls) / run.seconds for run in fulls)
+                ref_rate = statistics.median(len(urls) / run.seconds for run in referenced)
                 decode_rate = statistics.median(len(urls) / run.seconds for run in decodes)
                 ratios = [d.seconds / f.seconds for f, d in zip(fulls, decodes, strict=True)]
                 ratio = statistics.median(ratios)
-                full, decode = Run.median(fulls), Run.median(decodes)
+                ref_ratio = statistics.median(
+                    d.seconds / f.seconds for f, d in zip(referenced, decodes, strict=True)
+                )
+                full, with_ref, decode = Run.median(fulls), Run.median(referenced), Run.median(decodes)
                 ttff = statistics.median(ttffs)
                 print(
                     f"  c={concurrency} frames={frames}: full probe + diagnosis {full_rate:.1f}/s "
                     f"({full.ok}/{len(urls)} ok, median first frame {ttff:.0f} ms, "
                     f"{full.cpu_per_probe * 1000:.1f} ms CPU per probe); "
+                    f"with references {ref_rate:.1f}/s ({with_ref.ok} ok, "
+                    f"{with_ref.cpu_per_probe * 1000:.1f} ms CPU per probe); "
                     f"(a) decode only {decode_rate:.1f}/s ({decode.ok} ok, "
                     f"{decode.cpu_per_probe * 1000:.1f} ms CPU per probe); "
                     f"full/decode per pair {', '.join(f'{r:.2f}' for r in ratios)}",
@@ -284,9 +298,13 @@ def main() -> None:
                     f"ffmpeg {ffmpeg_rate:5.1f}/s  full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)  "
                     f"full/decode {ratio:4.2f}x (>= 0.8)  "
                     f"CPU ms/probe full {full.cpu_per_probe * 1000:.1f} decode "
-                    f"{decode.cpu_per_probe * 1000:.1f} ffmpeg {ffmpeg.cpu_per_probe * 1000:.1f}"
+                    f"{decode.cpu_per_probe * 1000:.1f} ffmpeg {ffmpeg.cpu_per_probe * 1000:.1f}\n"
+                    f"  {'':18s}full+ref {ref_rate:6.1f}/s  (the steady state: against each camera's "
+                    f"reference)  full+ref/ffmpeg {ref_rate / ffmpeg_rate:5.1f}x  "
+                    f"full+ref/decode {ref_ratio:4.2f}x  CPU ms/probe full+ref "
+                    f"{with_ref.cpu_per_probe * 1000:.1f}"
                 )
-                if min(full.ok, decode.ok) < len(urls) or ffmpeg.ok < len(cameras):
+                if min(full.ok, with_ref.ok, decode.ok) < len(urls) or ffmpeg.ok < len(cameras):
                     rows.append("    WARNING: some probes failed; the rates count them as done")
     print("summary:")
     print("\n".join(rows))

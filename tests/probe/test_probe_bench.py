@@ -27,3 +27,7 @@ def test_probe_throughput_benchmark_quick() -> None:
     full, decode, ffmpeg = map(float, found.groups())
     assert ffmpeg > 2 * decode > 0, done.stdout
     assert full > decode, done.stdout
+    # The steady state's row: every probe compared with the camera's reference, all of them answered.
+    found = re.search(r"full\+ref/decode ([\d.]+)x +CPU ms/probe full\+ref ([\d.]+)", done.stdout)
+    assert found, done.stdout
+    assert float(found.group(2)) > decode, done.stdout

@@ -30,16 +30,26 @@ def _cells(thumb: Array) -> Array:
     return cells.swapaxes(1, 2)
 
 
+def cell_means(image: Array) -> Array:
+    """Per grid cell of a thumbnail (luma or RGB): its mean, (rows, cols[, 3]). Area resizing by whole
+    factors averages each cell exactly, several times faster than numpy's mean over a view of the cells."""
+    gw, gh = GRID
+    h, w = image.shape[:2]
+    whole = image[: h // gh * gh, : w // gw * gw]
+    means: Array = cv2.resize(whole, GRID, interpolation=cv2.INTER_AREA)
+    return means
+
+
 def cell_match(ref: Array, cur: Array) -> tuple[Array, Array, Array, Array, Array]:
     """Per grid cell of two luma thumbnails: (correlation, reference std, current std, reference mean,
     current mean), each (rows, cols)."""
-    rc, cc = _cells(ref), _cells(cur)
-    ref_mean = rc.mean(axis=(2, 3), keepdims=True)
-    cur_mean = cc.mean(axis=(2, 3), keepdims=True)
-    ref_std = rc.std(axis=(2, 3))
-    cur_std = cc.std(axis=(2, 3))
-    ncc = ((rc - ref_mean) * (cc - cur_mean)).mean(axis=(2, 3)) / (ref_std * cur_std + 1e-3)
-    return ncc, ref_std, cur_std, ref_mean[..., 0, 0], cur_mean[..., 0, 0]
+    # From the cells' moments (in float64: E[xy] - E[x]E[y] cancels): one pass each, no copy of the cells.
+    r, c = ref.astype(np.float64), cur.astype(np.float64)
+    ref_mean, cur_mean = cell_means(r), cell_means(c)
+    ref_std = np.sqrt(np.maximum(cell_means(r * r) - ref_mean * ref_mean, 0.0))
+    cur_std = np.sqrt(np.maximum(cell_means(c * c) - cur_mean * cur_mean, 0.0))
+    ncc = (cell_means(r * c) - ref_mean * cur_mean) / (ref_std * cur_std + 1e-3)
+    return ncc, ref_std, cur_std, ref_mean, cur_mean
 
 
 def cell_detail(thumb: Array) -> Array:
@@ -101,7 +111,7 @@ def covered_cells(
     RGB thumbnails of reference and frame (and the reference's `cell_detail` and `palette`, if already
     known)."""
     ncc, ref_std, cur_std, ref_mean, cur_mean = cell_match(ref, cur)
-    cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
+    cur_colour, ref_colour = cell_means(cur_rgb), cell_means(ref_rgb)
     colour_jump = np.linalg.norm(cur_colour - ref_colour, axis=-1)
     # The change against the picture's typical cell: a change of light (or of gain) scales every cell
     # alike, a cover brings its own colour. In log ratios, so that a darkened picture is uniform too.
@@ -195,7 +205,7 @@ def own_colour(
     turned camera shows the ground, walls and cars the reference shows elsewhere (< 5 levels mostly)."""
     if not covered.any():
         return 0.0
-    cur_colour, ref_colour = _cells(cur_rgb).mean(axis=(2, 3)), _cells(ref_rgb).mean(axis=(2, 3))
+    cur_colour, ref_colour = cell_means(cur_rgb), cell_means(ref_rgb)
     matched = (ncc >= t.occluded_cell_ncc).ravel()
     lit = lit_like(known, ref_colour.reshape(-1, 3), cur_colour.reshape(-1, 3), matched)
     return float(np.median(_foreign(cur_colour[covered], lit)))
@@ -205,8 +215,7 @@ def darkening_spread(ref: Array, cur: Array) -> float:
     """How unevenly the light changed across the grid: the median absolute deviation of the cells' log
     brightness ratios. A closed iris scales every cell alike (< 0.06 even at the sensor's noise floor); a
     cover brings its own shading (> 0.08). The median ignores a car that parked meanwhile (a few cells)."""
-    ref_cells = _cells(ref).mean(axis=(2, 3))
-    cur_cells = _cells(cur).mean(axis=(2, 3))
+    ref_cells, cur_cells = cell_means(ref), cell_means(cur)
     logs = np.log((cur_cells + 2.0) / (ref_cells + 2.0))
     return float(np.median(np.abs(logs - np.median(logs))))
 

@@ -133,6 +133,11 @@ def added_energy(picture: Array, reference: Array, iy: int, ix: int) -> float:
     return float(_magnitude(picture)[iy, ix] / (_magnitude(reference)[iy, ix] + 1e-3))
 
 
+def _centred(image: Array) -> Array:
+    centred: Array = image - image.mean()
+    return centred
+
+
 def _residue_peak(
     centred: Array, ref_small: Array, min_sharpness: float, floor: float
 ) -> tuple[Array, float, int, float, float]:
@@ -160,7 +165,7 @@ def check(ctx: Context) -> CheckResult:
         # whatever was added on the way, and a band is then the one sharp peak of that difference, even
         # where the scene has a regular pattern of the same pitch (slatted walls, floorboards).
         ref_grey = ctx.reference.grey_f
-        ref_small = ctx.reference.cached("stripes_small", lambda: _small(ref_grey) - _small(ref_grey).mean())
+        ref_small = ctx.reference.cached("stripes_small", lambda: _centred(_small(ref_grey)))
         centred = small - small.mean()
         limit = t.stripes_prominence_with_reference
         found = _residue_peak(centred, ref_small, t.stripes_sharpness, limit)
