@@ -1,6 +1,6 @@
 """Image-quality diagnosis: pure checks over decoded frames (+ reference, + baseline) that return findings."""
 
-from qarauyl.diagnosis._diagnose import diagnose, prepare_reference
+from qarauyl.diagnosis._diagnose import diagnose, prepare_reference, reference_measurements
 from qarauyl.diagnosis.baseline import Baseline, update_baseline
 from qarauyl.diagnosis.reference import Candidate, pick_reference
 from qarauyl.diagnosis.registry import CHECKS
@@ -19,5 +19,6 @@ __all__ = [
     "diagnose",
     "pick_reference",
     "prepare_reference",
+    "reference_measurements",
     "update_baseline",
 ]

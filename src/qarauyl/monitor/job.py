@@ -14,7 +14,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from qarauyl.diagnosis import Baseline, StreamProfile, diagnose, update_baseline
+from qarauyl.diagnosis import (
+    Baseline,
+    StreamProfile,
+    diagnose,
+    prepare_reference,
+    reference_measurements,
+    update_baseline,
+)
 from qarauyl.diagnosis.types import StreamFacts as DiagnosisStreamFacts
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.probe.job import ProbeJob, run_job
@@ -27,6 +34,8 @@ class MonitorJob(ProbeJob):
 
     camera_id: int = 0
     reference_jpeg: bytes | None = field(default=None, repr=False)
+    # What an earlier probe measured on this same reference picture (see `reference_measurements`).
+    reference_measurements: dict[str, Any] | None = field(default=None, repr=False)
     baseline: dict[str, Any] | None = None
     profile: StreamProfile | None = None
 
@@ -35,6 +44,9 @@ class MonitorJob(ProbeJob):
 class MonitorResult(ProbeResult):
     camera_id: int = 0
     baseline: dict[str, Any] | None = None
+    # The reference's measurements, when the job came without them: the monitor keeps them for the next
+    # probe of the camera, as long as its reference stays the same picture.
+    reference_measurements: dict[str, Any] | None = None
 
 
 def decode_jpeg(data: bytes) -> np.ndarray | None:
@@ -74,7 +86,8 @@ def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None
             camera_id=job.camera_id,
             baseline=job.baseline,
         )
-    reference = decode_jpeg(job.reference_jpeg) if job.reference_jpeg else None
+    pixels = decode_jpeg(job.reference_jpeg) if job.reference_jpeg else None
+    reference = prepare_reference(pixels, job.reference_measurements) if pixels is not None else None
     baseline = Baseline.from_dict(job.baseline) if job.baseline else None
     facts = result.stream
     diagnosis = diagnose(
@@ -103,4 +116,7 @@ def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None
         metrics=dict(diagnosis.metrics),
         camera_id=job.camera_id,
         baseline=update_baseline(baseline, diagnosis).to_dict(),
+        reference_measurements=(
+            None if reference is None or job.reference_measurements else reference_measurements(reference)
+        ),
     )

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from qarauyl.health import HealthPolicy
-from qarauyl.monitor.job import MonitorJob, run_monitor_job
+from qarauyl.monitor.job import MonitorJob, MonitorResult, run_monitor_job
 from qarauyl.monitor.recording import Recorded, prune_history, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.monitor.targets import Target, load_targets
@@ -108,6 +108,9 @@ class Monitor:
         self.pool: JobRunner = pool or ProbePool(processes, slots=slots, runner=run_monitor_job)
         self._pending: list[tuple[int, ProbeResult, datetime]] = []
         self._lock = threading.Lock()
+        # Per camera: (its reference's stored path, what a worker measured on that picture). A few hundred
+        # bytes per camera, in memory only: a restart measures each reference once more.
+        self._measured: dict[int, tuple[str, dict[str, Any]]] = {}
 
     def close(self) -> None:
         if self._own_pool:
@@ -130,6 +133,7 @@ class Monitor:
             keep_frames=False,
             camera_id=target.camera_id,
             reference_jpeg=self._reference(target),
+            reference_measurements=self._measurements(target),
             baseline=target.baseline,
             profile=target.profile,
         )
@@ -142,6 +146,12 @@ class Monitor:
         except Exception:
             return None  # a lost reference file is relearnt, not fatal
 
+    def _measurements(self, target: Target) -> dict[str, Any] | None:
+        with self._lock:
+            kept = self._measured.get(target.camera_id)
+        # Only for the same picture: a re-taken or relearnt reference is stored under a new path.
+        return kept[1] if kept is not None and kept[0] == target.reference_path else None
+
     def _submit(self, target: Target) -> Future[ProbeResult]:
         future = self.pool.submit_job(self._job(target))
 
@@ -153,7 +163,10 @@ class Monitor:
                 # workers may not answer. Either way nothing is known of the camera: record nothing.
                 log.warning("no result for camera %s this time: %s", target.code, exc)
                 return
+            measured = result.reference_measurements if isinstance(result, MonitorResult) else None
             with self._lock:
+                if measured and target.reference_path:
+                    self._measured[target.camera_id] = (target.reference_path, measured)
                 self._pending.append((target.camera_id, result, datetime.now(UTC)))
                 if len(self._pending) > MAX_PENDING:
                     dropped = len(self._pending) - MAX_PENDING
