@@ -168,14 +168,19 @@ def _take_references(db: Database, snapshots: SnapshotStore) -> int:
     """Every camera's latest snapshot becomes its reference, as an operator's "retake" would make it."""
     at = datetime.now(UTC)
     with db.session() as session:
-        seen = select(CameraHealthRow).where(CameraHealthRow.snapshot_path.is_not(None))
-        rows = session.scalars(seen).all()
-        for row in rows:
-            latest = snapshots.read(row.snapshot_path)
-            row.reference_path = snapshots.save_reference(row.camera_id, latest, at)
-            row.reference_at = at
-            row.reference_votes = REFERENCE_VOTES
-        return len(rows)
+        ids = session.scalars(
+            select(CameraHealthRow.camera_id).where(CameraHealthRow.snapshot_path.is_not(None))
+        ).all()
+    for start in range(0, len(ids), 500):  # in batches, as the monitor learns them, not 10,000 rows at once
+        with db.session() as session:
+            chunk = select(CameraHealthRow).where(CameraHealthRow.camera_id.in_(ids[start : start + 500]))
+            for row in session.scalars(chunk):
+                assert row.snapshot_path is not None
+                latest = snapshots.read(row.snapshot_path)
+                row.reference_path = snapshots.save_reference(row.camera_id, latest, at)
+                row.reference_at = at
+                row.reference_votes = REFERENCE_VOTES
+    return len(ids)
 
 
 def main() -> None:
@@ -232,10 +237,12 @@ def main() -> None:
                     )
                 sampler.start()
                 cpu_before = sum(_cpu_seconds(p) for p in _tree(os.getpid(), {sim_pid}))
+                main_before = _cpu_seconds(os.getpid())
                 start = time.monotonic()
                 summary = monitor.run_once()
                 cycle = time.monotonic() - start
                 cpu = sampler.stop() - cpu_before
+                main_cpu = _cpu_seconds(os.getpid()) - main_before
             with db.session() as session:
                 # Only a comparison with a reference measures the scene's correlation with it.
                 metrics = session.scalars(select(CameraHealthRow.metrics)).all()
@@ -256,6 +263,7 @@ def main() -> None:
     print(f"cycle time           {cycle:.1f} s ({rate:.1f} cameras/s)")
     print(f"whole fleet          {needed:.0f} s per cycle: {verdict} the {args.interval:.0f} s cycle")
     print(f"monitor CPU          {cpu:.0f} core-s: {100 * cpu / cycle:.0f}% of a core, {cores} cores")
+    print(f"  of which main      {main_cpu:.0f} core-s (scheduling, recording; the rest: probe workers)")
     print(f"simulator CPU        {sim_cpu:.0f} core-s: {100 * sim_cpu / cycle:.0f}% of a core")
     print(
         f"monitor peak memory  RSS {sampler.peak_rss:.0f} MiB, PSS {sampler.peak_pss:.0f} MiB (target 1024)"
