@@ -6,6 +6,11 @@ whole fleet as fast as the pool allows, which is what a 5-minute cycle must beat
 cameras per second, the monitor's CPU (its own process and its probe workers, apart from the simulator's),
 and the peak memory of the monitor with its workers (RSS and PSS; PSS shares the libraries fairly).
 
+The timed cycle is the steady state: a first untimed cycle takes each camera's snapshot as its reference,
+a second lets the workers measure those references once (the monitor keeps the measurements), and the
+third is timed, every camera judged against its reference. `--cold` times the first cycle of a new fleet
+instead (no reference, nothing learned: cheaper per probe, and what this bench measured before session 7).
+
     .venv/bin/python bench/bench_monitor_scale.py [--cameras 10000] [--concurrency 36] [--frames 4]
 
 With `--broker redis://127.0.0.1:6379/12` the probes go through the remote path instead: `--workers`
@@ -233,6 +238,15 @@ def main() -> None:
                     print(
                         f"warm-up cycle: {warm.probed} cameras in {time.monotonic() - start:.0f} s, "
                         f"{taken} references taken",
+                        flush=True,
+                    )
+                    # A second one, in which the workers measure each new reference and the monitor keeps
+                    # the measurements, as it has done for every camera after its first cycles of the day.
+                    start = time.monotonic()
+                    warm = monitor.run_once()
+                    print(
+                        f"second warm-up cycle: {warm.probed} cameras in {time.monotonic() - start:.0f} s, "
+                        "references measured",
                         flush=True,
                     )
                 sampler.start()
