@@ -19,8 +19,8 @@ from qarauyl.errors import InputError
 
 # The reference's measurements worth keeping between probes of a camera: a few hundred bytes each, and dear
 # to redo on every probe (the reference's sharpness alone is 2 ms of a 360p diagnosis, finding its features
-# to count them 3 ms). The larger ones
-# (the stripe spectrum's input is 256 KB) cost less to redo than to keep for a whole fleet.
+# to count them 3 ms). The larger ones (the stripe spectrum's input is 256 KB) cost less to redo than to
+# keep for a whole fleet.
 KEPT_MEASUREMENTS = ("sharpness", "p2p98", "cell_detail", "textured_cells", "cast", "orb_count")
 
 
