@@ -230,8 +230,8 @@ def main() -> None:
                 if not args.cold:
                     # The steady state: every camera compared with its reference (learned after a few
                     # healthy probes; here the warm-up cycle's snapshot is taken as it) and judged against
-                    # what its baseline learned. A reference costs the worker a JPEG to decode and its
-                    # measurements to redo on every probe.
+                    # what its baseline learned. A reference costs the worker a JPEG to decode, preparing and
+                    # comparing against on every probe (its measurements, once; see the second cycle).
                     start = time.monotonic()
                     warm = monitor.run_once()
                     taken = _take_references(db, snapshots)

@@ -8,7 +8,7 @@ import pytest
 from diagnosis_pictures import codes, live, scene, textured, with_fault
 
 from qarauyl.diagnosis import diagnose
-from qarauyl.diagnosis.occlusion import darkening_spread, lit_like
+from qarauyl.diagnosis.occlusion import GRID, cell_moments, darkening_spread, lit_like
 
 
 def _cover(frame: np.ndarray, fraction: float, colour: tuple[int, int, int] = (40, 38, 45)) -> np.ndarray:
@@ -104,3 +104,14 @@ def test_lit_like_follows_a_colour_cast_but_not_a_partial_tint() -> None:
     tinted = ref.copy()
     tinted[::2] = 0.5 * tinted[::2] + 0.5 * np.array([40.0, 90.0, 35.0], np.float32)
     np.testing.assert_array_equal(lit_like(ref, ref, tinted, matched), ref)
+
+
+def test_cell_moments_are_each_grid_cells_mean_and_standard_deviation() -> None:
+    rng = np.random.default_rng(5)
+    thumb = rng.uniform(0, 255, (90, 160)).astype(np.float32)
+    thumb[:15, :20] = 100.0  # one flat cell: its deviation must come out 0, not the float noise of E[x^2]
+    mean, std = cell_moments(thumb)
+    cells = thumb.reshape(GRID[1], 15, GRID[0], 20).swapaxes(1, 2)
+    np.testing.assert_allclose(mean, cells.mean(axis=(2, 3)), atol=1e-3)
+    np.testing.assert_allclose(std, cells.std(axis=(2, 3)), atol=1e-3)
+    assert std[0, 0] == 0.0

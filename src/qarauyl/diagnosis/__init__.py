@@ -1,6 +1,7 @@
 """Image-quality diagnosis: pure checks over decoded frames (+ reference, + baseline) that return findings."""
 
 from qarauyl.diagnosis._diagnose import diagnose, prepare_reference, reference_measurements
+from qarauyl.diagnosis._view import KeyView
 from qarauyl.diagnosis.baseline import Baseline, update_baseline
 from qarauyl.diagnosis.reference import Candidate, pick_reference
 from qarauyl.diagnosis.registry import CHECKS
@@ -13,6 +14,7 @@ __all__ = [
     "Baseline",
     "Candidate",
     "Diagnosis",
+    "KeyView",
     "StreamFacts",
     "StreamProfile",
     "Thresholds",

@@ -21,15 +21,6 @@ from qarauyl.domain import FaultCode
 GRID = (8, 6)
 
 
-def _cells(thumb: Array) -> Array:
-    """(rows, cols, ch, cw[, 3]) view of the thumbnail's grid cells."""
-    gw, gh = GRID
-    h, w = thumb.shape[:2]
-    ch, cw = h // gh, w // gw
-    cells = thumb[: ch * gh, : cw * gw].reshape(gh, ch, gw, cw, *thumb.shape[2:])
-    return cells.swapaxes(1, 2)
-
-
 def cell_means(image: Array) -> Array:
     """Per grid cell of a thumbnail (luma or RGB): its mean, (rows, cols[, 3]). Area resizing by whole
     factors averages each cell exactly, several times faster than numpy's mean over a view of the cells."""
@@ -40,29 +31,28 @@ def cell_means(image: Array) -> Array:
     return means
 
 
+def cell_moments(luma: Array) -> tuple[Array, Array]:
+    """Per grid cell of a luma image: (mean, standard deviation), from the cells' first two moments in
+    float64 (E[x^2] - E[x]^2 cancels), one pass each and no copy of the cells."""
+    x = luma.astype(np.float64)
+    mean = cell_means(x)
+    std: Array = np.sqrt(np.maximum(cell_means(x * x) - mean * mean, 0.0))
+    return mean, std
+
+
 def cell_match(ref: Array, cur: Array) -> tuple[Array, Array, Array, Array, Array]:
     """Per grid cell of two luma thumbnails: (correlation, reference std, current std, reference mean,
     current mean), each (rows, cols)."""
-    # From the cells' moments (in float64: E[xy] - E[x]E[y] cancels): one pass each, no copy of the cells.
-    r, c = ref.astype(np.float64), cur.astype(np.float64)
-    ref_mean, cur_mean = cell_means(r), cell_means(c)
-    ref_std = np.sqrt(np.maximum(cell_means(r * r) - ref_mean * ref_mean, 0.0))
-    cur_std = np.sqrt(np.maximum(cell_means(c * c) - cur_mean * cur_mean, 0.0))
-    ncc = (cell_means(r * c) - ref_mean * cur_mean) / (ref_std * cur_std + 1e-3)
+    (ref_mean, ref_std), (cur_mean, cur_std) = cell_moments(ref), cell_moments(cur)
+    cross = cell_means(ref.astype(np.float64) * cur.astype(np.float64))
+    ncc = (cross - ref_mean * cur_mean) / (ref_std * cur_std + 1e-3)
     return ncc, ref_std, cur_std, ref_mean, cur_mean
 
 
 def cell_detail(thumb: Array) -> Array:
     """Per grid cell of a luma thumbnail: the standard deviation of its fine detail (the thumbnail minus
     a smoothed copy), which shading and soft edges do not have."""
-    fine = thumb - cv2.GaussianBlur(thumb, (0, 0), 1.5)
-    gw, gh = GRID
-    h, w = thumb.shape[:2]
-    fine = fine[: h // gh * gh, : w // gw * gw]
-    # Area resizing averages each cell exactly (numpy's std over the cells is several times slower).
-    mean = cv2.resize(fine, GRID, interpolation=cv2.INTER_AREA)
-    mean_sq = cv2.resize(fine * fine, GRID, interpolation=cv2.INTER_AREA)
-    return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    return cell_moments(thumb - cv2.GaussianBlur(thumb, (0, 0), 1.5))[1]
 
 
 def _foreign(colours: Array, ref_colour: Array) -> Array:
@@ -159,7 +149,8 @@ def covered_cells(
 
 def textured(ref: Array) -> Array:
     """Which grid cells of a reference thumbnail have texture to compare (std >= 6 levels)."""
-    return _cells(ref).std(axis=(2, 3)) >= 6.0  # type: ignore[no-any-return]
+    textured_cells: Array = cell_moments(ref)[1] >= 6.0
+    return textured_cells
 
 
 def _judged_rest(textured_ref: Array, covered: Array) -> Array:

@@ -166,7 +166,7 @@ def check(ctx: Context) -> CheckResult:
         # where the scene has a regular pattern of the same pitch (slatted walls, floorboards).
         ref_grey = ctx.reference.grey_f
         ref_small = ctx.reference.cached("stripes_small", lambda: _centred(_small(ref_grey)))
-        centred = small - small.mean()
+        centred = _centred(small)
         limit = t.stripes_prominence_with_reference
         found = _residue_peak(centred, ref_small, t.stripes_sharpness, limit)
         residue, prominence, index, sharp, gain = found

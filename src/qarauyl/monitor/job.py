@@ -16,6 +16,7 @@ import numpy as np
 
 from qarauyl.diagnosis import (
     Baseline,
+    KeyView,
     StreamProfile,
     diagnose,
     prepare_reference,
@@ -116,7 +117,15 @@ def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None
         metrics=dict(diagnosis.metrics),
         camera_id=job.camera_id,
         baseline=update_baseline(baseline, diagnosis).to_dict(),
-        reference_measurements=(
-            None if reference is None or job.reference_measurements else reference_measurements(reference)
-        ),
+        reference_measurements=None
+        if reference is None
+        else new_measurements(reference, job.reference_measurements),
     )
+
+
+def new_measurements(reference: KeyView, sent: dict[str, Any] | None) -> dict[str, Any] | None:
+    """All the reference's kept measurements if the diagnosis made any the job did not bring (a check that
+    reaches its reference only on some pictures, such as the feature count, adds its own later), so that
+    the monitor keeps the fuller set; None when nothing is new."""
+    measured = reference_measurements(reference)
+    return measured if measured.keys() - (sent or {}).keys() else None

@@ -1,0 +1,45 @@
+"""What a worker sends back of a reference's measurements: everything it measured when it measured
+anything the job did not bring, nothing otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qarauyl.diagnosis import diagnose, prepare_reference, reference_measurements
+from qarauyl.monitor.job import new_measurements
+from qarauyl.sim.scenes import generate_scene
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
+    return list(generate_scene("street_day", width=640, height=360, fps=12.5, seconds=1.0, seed=7))
+
+
+def test_a_reference_measured_for_the_first_time_is_sent_back(frames: list[np.ndarray]) -> None:
+    reference = prepare_reference(frames[0])
+    diagnose(frames[-4:], reference=reference)
+    sent_back = new_measurements(reference, None)
+    assert sent_back == reference_measurements(reference)
+    assert sent_back is not None and "sharpness" in sent_back
+
+
+def test_nothing_is_sent_back_when_the_job_brought_it_all(frames: list[np.ndarray]) -> None:
+    first = prepare_reference(frames[0])
+    diagnose(frames[-4:], reference=first)
+    kept = reference_measurements(first)
+    again = prepare_reference(frames[0], kept)
+    diagnose(frames[-4:], reference=again)
+    assert new_measurements(again, kept) is None
+
+
+def test_a_measurement_added_later_sends_back_the_fuller_set(frames: list[np.ndarray]) -> None:
+    # The first probe's view lined up with the reference at once: the feature count was not needed.
+    first = prepare_reference(frames[0])
+    diagnose(frames[-4:], reference=first)
+    kept = {key: value for key, value in reference_measurements(first).items() if key != "orb_count"}
+    # A later probe's view is shifted: the count is measured now, and must reach the monitor.
+    later = prepare_reference(frames[0], kept)
+    diagnose([np.roll(frame, 3, axis=1) for frame in frames[-4:]], reference=later)
+    sent_back = new_measurements(later, kept)
+    assert sent_back is not None and "orb_count" in sent_back and kept.keys() < sent_back.keys()
