@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +76,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+def _machine_busy() -> tuple[float, float]:
+    """(busy, all) core-seconds the whole machine has spent since boot, from /proc/stat: the ground truth
+    for how saturated the cores were, whatever process did the work."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICKS, sum(fields[:8]) / TICKS
+
+
 def _memory_mb(pid: int) -> tuple[float, float]:
     rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
     pss = 0
@@ -87,42 +95,57 @@ def _memory_mb(pid: int) -> tuple[float, float]:
 
 @dataclass
 class Sampler:
-    """Samples the monitor's process tree (minus the simulator) every half second."""
+    """Samples the monitor's process tree (minus the simulator) every half second: peak memory, and CPU per
+    process from its reading at `start` (or its birth) to its last reading (or the end)."""
 
     exclude: set[int]
     peak_rss: float = 0.0
     peak_pss: float = 0.0
     peak_main_pss: float = 0.0  # the monitor's own process, apart from its probe workers
-    cpu: dict[int, float] | None = None
+    first: dict[int, float] = field(default_factory=dict)
+    last: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.cpu = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _sample(self) -> None:
+        rss = pss = 0.0
+        for pid in _tree(os.getpid(), self.exclude):
+            try:
+                r, p = _memory_mb(pid)
+                # The last reading before a worker is recycled. A worker born during the cycle starts at 0.
+                self.last[pid] = _cpu_seconds(pid)
+            except (OSError, IndexError):
+                continue
+            self.first.setdefault(pid, 0.0)
+            rss, pss = rss + r, pss + p
+            if pid == os.getpid():
+                self.peak_main_pss = max(self.peak_main_pss, p)
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            rss = pss = 0.0
-            for pid in _tree(os.getpid(), self.exclude):
-                try:
-                    r, p = _memory_mb(pid)
-                    assert self.cpu is not None
-                    self.cpu[pid] = _cpu_seconds(pid)  # the last reading before a worker is recycled
-                except (OSError, IndexError):
-                    continue
-                rss, pss = rss + r, pss + p
-                if pid == os.getpid():
-                    self.peak_main_pss = max(self.peak_main_pss, p)
-            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self._sample()
 
     def start(self) -> None:
+        # Read before the cycle starts: a worker recycled in its first half second (the pool replaces a
+        # worker with a long record when it is idle, as between cycles) once went uncounted, with the CPU it
+        # had before the cycle subtracted.
+        for pid in _tree(os.getpid(), self.exclude):
+            try:
+                self.first[pid] = _cpu_seconds(pid)
+            except (OSError, IndexError):
+                continue
+        self._sample()
         self._thread.start()
 
     def stop(self) -> float:
+        """CPU seconds the tree spent between start and stop."""
         self._stop.set()
         self._thread.join()
-        assert self.cpu is not None
-        return sum(self.cpu.values())
+        self._sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def _inventory(path: Path, urls: list[tuple[str, str, str]]) -> Path:
@@ -250,13 +273,15 @@ def main() -> None:
                         flush=True,
                     )
                 sampler.start()
-                cpu_before = sum(_cpu_seconds(p) for p in _tree(os.getpid(), {sim_pid}))
                 main_before = _cpu_seconds(os.getpid())
+                busy_before, all_before = _machine_busy()
                 start = time.monotonic()
                 summary = monitor.run_once()
                 cycle = time.monotonic() - start
-                cpu = sampler.stop() - cpu_before
+                cpu = sampler.stop()
                 main_cpu = _cpu_seconds(os.getpid()) - main_before
+                busy_after, all_after = _machine_busy()
+                machine = (busy_after - busy_before) / max(1e-9, all_after - all_before)
             with db.session() as session:
                 # Only a comparison with a reference measures the scene's correlation with it.
                 metrics = session.scalars(select(CameraHealthRow.metrics)).all()
@@ -276,9 +301,10 @@ def main() -> None:
     print(f"faults reported      {dict(summary.codes) or 'none'}")
     print(f"cycle time           {cycle:.1f} s ({rate:.1f} cameras/s)")
     print(f"whole fleet          {needed:.0f} s per cycle: {verdict} the {args.interval:.0f} s cycle")
-    print(f"monitor CPU          {cpu:.0f} core-s: {100 * cpu / cycle:.0f}% of a core, {cores} cores")
-    print(f"  of which main      {main_cpu:.0f} core-s (scheduling, recording; the rest: probe workers)")
+    print(f"monitor CPU          {cpu:.1f} core-s: {100 * cpu / cycle:.0f}% of a core, {cores} cores")
+    print(f"  of which main      {main_cpu:.1f} core-s (scheduling, recording; the rest: probe workers)")
     print(f"simulator CPU        {sim_cpu:.0f} core-s: {100 * sim_cpu / cycle:.0f}% of a core")
+    print(f"machine busy         {100 * machine:.0f}% of its {cores} cores (every process)")
     print(
         f"monitor peak memory  RSS {sampler.peak_rss:.0f} MiB, PSS {sampler.peak_pss:.0f} MiB (target 1024)"
     )

@@ -27,3 +27,9 @@ def test_monitor_scale_benchmark_small() -> None:
     assert re.search(r"judged by reference\s+24\n", done.stdout), done.stdout
     assert re.search(r"cameras probed\s+24 \(\{'ok': 24\}\)", done.stdout), done.stdout
     assert re.search(r"not recorded\s+0", done.stdout) and "monitor peak memory" in done.stdout
+    # The probe workers' CPU counts as the monitor's: the whole is more than the main process alone.
+    total = re.search(r"monitor CPU\s+([\d.]+) core-s", done.stdout)
+    main = re.search(r"of which main\s+([\d.]+) core-s", done.stdout)
+    assert total and main and float(total[1]) > float(main[1]) > 0, done.stdout
+    busy = re.search(r"machine busy\s+(\d+)% of its", done.stdout)
+    assert busy and 0 < int(busy[1]) <= 100, done.stdout
