@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
+import cv2
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qarauyl.diagnosis import StreamProfile
+from qarauyl.diagnosis import StreamProfile, diagnose, prepare_reference, reference_measurements
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.monitor.job import MonitorJob, MonitorResult
 from qarauyl.probe.result import ProbeError, ProbeTimings, StreamFacts
@@ -127,3 +130,60 @@ def test_any_password_and_metrics_survive_the_trip(password: str, metrics: dict[
     result = MonitorResult(url="rtsp://h/", metrics=metrics, camera_id=1)
     assert SEALER.open_result(SEALER.seal_result(result)).metrics == metrics
     assert json.loads(json.dumps(wire.job_to_dict(_job(password))))["password"] == password
+
+
+def _street(seed: int) -> np.ndarray:
+    """A textured 640x360 picture with a bright block: enough structure for every reference measurement."""
+    rng = np.random.default_rng(seed)
+    picture = cv2.GaussianBlur(rng.integers(0, 256, (360, 640, 3), dtype=np.uint8), (0, 0), 1.5)
+    picture[100:180, 300:420] = (200, 190, 170)
+    return picture
+
+
+def test_a_references_measurements_cross_the_wire_and_serve_as_they_were() -> None:
+    """A remote worker sends back what it measured on a camera's reference and gets it with the next job, as
+    a local one does: arrays keep their dtype and shape, and the verdict they give is the same."""
+    reference = _street(1)
+    burst = [cv2.add(reference, np.full_like(reference, i)) for i in range(4)]
+    first = prepare_reference(reference)
+    diagnose(burst, reference=first)
+    measured = reference_measurements(first)
+    assert any(isinstance(v, np.ndarray) for v in measured.values())
+
+    result = replace(_result(), reference_measurements=measured)
+    back = SEALER.open_result(SEALER.seal_result(result)).reference_measurements
+    sent = SEALER.open_job(SEALER.seal_job(replace(_job(), reference_measurements=back)))
+    assert back is not None and sent.reference_measurements is not None
+    for kept in (back, sent.reference_measurements):
+        assert kept.keys() == measured.keys()
+        for key, value in measured.items():
+            flat_sent, flat_kept = _flatten(value), _flatten(kept[key])
+            assert [type(v) for v in flat_kept] == [type(v) for v in flat_sent], key
+            for a, b in zip(flat_sent, flat_kept, strict=True):
+                if isinstance(a, np.ndarray):
+                    assert (a.dtype, a.shape) == (b.dtype, b.shape) and np.array_equal(a, b, equal_nan=True)
+                else:
+                    assert a == b or (a != a and b != b), key  # NaN stays NaN
+
+    blurred = [cv2.GaussianBlur(frame, (0, 0), 4) for frame in burst]
+    here = diagnose(blurred, reference=prepare_reference(reference, measured))
+    there = diagnose(blurred, reference=prepare_reference(reference, sent.reference_measurements))
+    assert there.findings == here.findings and there.metrics == here.metrics
+    assert FaultCode.BLUR in {f.code for f in here.findings}
+
+
+def _flatten(value: object) -> list[object]:
+    return [v for item in value for v in _flatten(item)] if isinstance(value, (list, tuple)) else [value]
+
+
+def test_a_measurement_the_wire_does_not_know_is_refused() -> None:
+    odd = replace(_result(), reference_measurements={"cast": np.array(["a"], dtype=object)})
+    with pytest.raises(TypeError, match="cannot be sent"):
+        SEALER.seal_result(odd)
+    body = wire.result_to_dict(_result())
+    body["reference_measurements"] = {"cell_detail": {"ndarray": "float32", "shape": [9, 16], "data": "AAAA"}}
+    with pytest.raises(WireError, match="malformed"):
+        SEALER.open_result(SEALER._seal("result", body))
+    body["reference_measurements"] = {"cell_detail": {"ndarray": "object", "shape": [1], "data": "AAAA"}}
+    with pytest.raises(WireError, match="malformed"):
+        SEALER.open_result(SEALER._seal("result", body))

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
 
 from qarauyl.diagnosis import StreamProfile
@@ -31,6 +32,46 @@ def _unb64(text: str | None) -> bytes | None:
     return base64.b64decode(text) if text is not None else None
 
 
+# The array kinds a reference's measurements hold (cell grids of floats, masks): nothing else is rebuilt.
+_ARRAY_DTYPES = frozenset({"float32", "float64", "bool", "int32", "int64", "uint8"})
+
+
+def _measured_value_to_json(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        if str(value.dtype) not in _ARRAY_DTYPES:
+            raise TypeError(f"a measurement of dtype {value.dtype} cannot be sent")
+        data = np.ascontiguousarray(value).tobytes()
+        return {"ndarray": str(value.dtype), "shape": list(value.shape), "data": _b64(data)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_measured_value_to_json(v) for v in value]
+    return value
+
+
+def _measured_value_from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        dtype, shape = str(value["ndarray"]), [int(n) for n in value["shape"]]
+        if dtype not in _ARRAY_DTYPES:
+            raise ValueError(f"a measurement of dtype {dtype} is not accepted")
+        data = _unb64(value["data"]) or b""
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # raises on a size mismatch
+    if isinstance(value, list):
+        return tuple(_measured_value_from_json(v) for v in value)
+    return value
+
+
+def measurements_to_json(measured: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A reference's kept measurements (`diagnosis.reference_measurements`) in JSON's terms: arrays as their
+    dtype, shape and bytes, so that a remote worker measures each reference once too. NaN stays NaN (the
+    JSON both ends write and read is Python's, which allows it)."""
+    return None if measured is None else {k: _measured_value_to_json(v) for k, v in measured.items()}
+
+
+def measurements_from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if data is None else {str(k): _measured_value_from_json(v) for k, v in data.items()}
+
+
 def job_to_dict(job: MonitorJob) -> dict[str, Any]:
     return {
         "url": job.url,
@@ -42,6 +83,7 @@ def job_to_dict(job: MonitorJob) -> dict[str, Any]:
         "kind": job.kind,
         "camera_id": job.camera_id,
         "reference_jpeg": _b64(job.reference_jpeg),
+        "reference_measurements": measurements_to_json(job.reference_measurements),
         "baseline": job.baseline,
         "profile": asdict(job.profile) if job.profile is not None else None,
     }
@@ -60,6 +102,7 @@ def job_from_dict(data: dict[str, Any]) -> MonitorJob:
         keep_frames=False,  # frames never cross the network
         camera_id=int(data["camera_id"]),
         reference_jpeg=_unb64(data.get("reference_jpeg")),
+        reference_measurements=measurements_from_json(data.get("reference_measurements")),
         baseline=data.get("baseline"),
         profile=StreamProfile(**profile) if profile is not None else None,
     )
@@ -86,6 +129,7 @@ def result_to_dict(result: MonitorResult) -> dict[str, Any]:
         "metrics": result.metrics,
         "camera_id": result.camera_id,
         "baseline": result.baseline,
+        "reference_measurements": measurements_to_json(result.reference_measurements),
     }
 
 
@@ -105,6 +149,7 @@ def result_from_dict(data: dict[str, Any]) -> MonitorResult:
         metrics={str(k): float(v) for k, v in data["metrics"].items()},
         camera_id=int(data["camera_id"]),
         baseline=data.get("baseline"),
+        reference_measurements=measurements_from_json(data.get("reference_measurements")),
     )
 
 
