@@ -4,15 +4,17 @@ while it was being probed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from qarauyl.health import HealthPolicy
+from qarauyl.monitor.job import MonitorResult
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
-from qarauyl.probe.result import ProbeError, ProbeResult, ProbeTimings
+from qarauyl.probe.result import ProbeError, ProbeResult, ProbeTimings, StreamFacts
 from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, CameraHealthRow, HealthEvent, ProbeRecord
 
@@ -82,3 +84,38 @@ def test_a_batch_records_what_its_results_one_by_one_record(db: Database, tmp_pa
     for one in results:
         record_results(db, SnapshotStore(tmp_path / "single"), [one], POLICY)
     assert _history(db) == batched
+
+
+def test_what_a_result_replaces_is_written_and_a_baseline_is_kept_until_replaced(
+    db: Database, tmp_path: Path
+) -> None:
+    (camera_id,) = _cameras(db, 1)
+    store = SnapshotStore(tmp_path / "snaps")
+    healthy = MonitorResult(
+        url="rtsp://127.0.0.1/x",
+        stream=StreamFacts("h264", 640, 360, 12.5, 512.0, 0, 4, 80.0),
+        snapshot_jpeg=JPEG,
+        timings=ProbeTimings(total_ms=90.0),
+        metrics={"luma_mean": 101.25},
+        camera_id=camera_id,
+        baseline={"stats": {"luma_mean": {"count": 1, "mean": 101.25, "var": 0.0}}},
+    )
+    record_results(db, store, [(camera_id, healthy, T0)], POLICY)
+    # A failed probe brings no baseline: the learned one stays, the rest is the failure's.
+    record_results(db, store, [(camera_id, _result("offline"), T0 + timedelta(minutes=1))], POLICY)
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        assert row is not None
+        assert row.baseline == healthy.baseline
+        assert row.stream is None and row.metrics == {} and row.error == "simulated offline"
+        assert [f["code"] for f in row.findings] == ["offline"]
+        assert row.snapshot_path is not None and row.last_ok_at == T0
+
+    record_results(
+        db, store, [(camera_id, replace(healthy, baseline={"stats": {}}), T0 + timedelta(minutes=2))], POLICY
+    )
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        assert row is not None and row.baseline == {"stats": {}}
+        assert row.stream is not None and row.stream["width"] == 640
+        assert row.metrics == {"luma_mean": 101.25} and row.findings == []

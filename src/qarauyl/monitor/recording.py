@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import defer, load_only
 
 from qarauyl.domain import Finding, Health
 from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, observe
@@ -82,12 +83,18 @@ def record_results(
     ids = sorted({camera_id for camera_id, _, _ in results})
     with db.session() as session:
         # The batch's rows in two queries, not two per result: a lookup per result also flushed the previous
-        # result's changes first (autoflush), and that was three quarters of the monitor's own CPU.
-        cameras = {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(ids)))}
-        rows = {
-            r.camera_id: r
-            for r in session.scalars(select(CameraHealthRow).where(CameraHealthRow.camera_id.in_(ids)))
-        }
+        # result's changes first (autoflush), and that was three quarters of the monitor's own CPU. Only what
+        # is read or kept is loaded: the JSON columns a result replaces are not decoded on the way in.
+        camera_query = select(Camera).options(load_only(Camera.id, Camera.health, Camera.health_since))
+        cameras = {c.id: c for c in session.scalars(camera_query.where(Camera.id.in_(ids)))}
+        replaced = (
+            CameraHealthRow.findings,
+            CameraHealthRow.stream,
+            CameraHealthRow.metrics,
+            CameraHealthRow.baseline,
+        )
+        row_query = select(CameraHealthRow).options(*(defer(column) for column in replaced))
+        rows = {r.camera_id: r for r in session.scalars(row_query.where(CameraHealthRow.camera_id.in_(ids)))}
         for camera_id, result, at in results:
             camera = cameras.get(camera_id)
             if camera is None:
