@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from qarauyl.inventory.importer import import_file
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
@@ -18,7 +19,7 @@ from qarauyl.probe import ProbeJob, ProbePool
 from qarauyl.probe.result import ProbeResult
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import run_simulator
-from qarauyl.store import Database
+from qarauyl.store import Camera, Database
 from qarauyl.store.schema import upgrade
 
 pytestmark = pytest.mark.slow
@@ -47,15 +48,15 @@ class Recording:
     def close(self) -> None:
         self.pool.close()
 
-    def cycle(self, monitor: Monitor) -> tuple[list[MonitorJob], list[MonitorResult]]:
+    def cycle(self, monitor: Monitor, cameras: int = 2) -> tuple[list[MonitorJob], list[MonitorResult]]:
         self.jobs, self.results = [], []
         summary = monitor.run_once()
-        assert summary.probed == 2 and dict(summary.states) == {"ok": 2}, summary
+        assert summary.probed == cameras and dict(summary.states) == {"ok": cameras}, summary
         # A future's waiters may wake before its callbacks ran.
         deadline = time.monotonic() + 5.0
         while len(self.results) < len(self.jobs) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert len(self.results) == len(self.jobs) == 2
+        assert len(self.results) == len(self.jobs) == cameras
         return self.jobs, self.results
 
 
@@ -97,4 +98,12 @@ def test_the_reference_is_measured_once_per_picture(tmp_path: Path) -> None:
             by_camera = {j.camera_id: j for j in jobs}
             assert by_camera[ids[0]].reference_measurements is None
             assert by_camera[ids[1]].reference_measurements is not None
+
+            # A camera that leaves the monitored fleet leaves nothing behind in the monitor's memory.
+            assert set(monitor._measured) == set(ids)
+            with db.session() as session:
+                session.execute(update(Camera).where(Camera.id == ids[1]).values(lifecycle="installed"))
+            jobs, _ = pool.cycle(monitor, cameras=1)
+            assert [j.camera_id for j in jobs] == [ids[0]]
+            assert set(monitor._measured) == {ids[0]}
     db.dispose()

@@ -152,6 +152,14 @@ class Monitor:
         # Only for the same picture: a re-taken or relearnt reference is stored under a new path.
         return kept[1] if kept is not None and kept[0] == target.reference_path else None
 
+    def _forget_all_but(self, targets: list[Target]) -> None:
+        """Drops the kept measurements of cameras no longer monitored (deleted, or no longer connected):
+        their references are measured afresh if they come back."""
+        wanted = {t.camera_id for t in targets}
+        with self._lock:
+            for camera_id in self._measured.keys() - wanted:
+                del self._measured[camera_id]
+
     def _submit(self, target: Target) -> Future[ProbeResult]:
         future = self.pool.submit_job(self._job(target))
 
@@ -205,6 +213,8 @@ class Monitor:
         """Probes every connected camera once (the pool bounds concurrency) and records the results."""
         start = time.monotonic()
         targets = load_targets(self.db, self.cipher, codes)
+        if codes is None:  # the whole fleet: whoever is not in it has left
+            self._forget_all_but(targets)
         summary = CycleSummary()
         # At most two jobs per probe slot in flight: a job carries the camera's reference picture and a
         # finished one its snapshot, so a whole fleet queued at once would hold them all in memory.
@@ -259,6 +269,7 @@ class Monitor:
                 log.error("cannot read the camera list, retrying in 10 s: %s", exc)
                 stop.wait(10)
                 continue
+            self._forget_all_but(targets)
             queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]
             heapq.heapify(queue)
             in_flight: list[Future[ProbeResult]] = []
