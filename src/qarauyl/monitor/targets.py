@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from qarauyl.diagnosis import StreamProfile
 from qarauyl.domain import Lifecycle
@@ -25,13 +26,37 @@ class Target:
     # The reference picture's stored path, read only when the camera's probe is queued: ten thousand
     # references held for a whole cycle would cost the monitor hundreds of megabytes.
     reference_path: str | None = None
-    baseline: dict[str, Any] | None = None
+    # The learned baseline as its stored JSON text, decoded when the camera's probe is queued: as Python
+    # dicts (some forty metrics, each with its count, mean and variance) it is some 20 KB per camera, which
+    # for ten thousand cameras held for a whole cycle was 200 MB of the monitor's memory; as text, 3 KB.
+    baseline_json: str | None = field(default=None, repr=False)
+
+    @property
+    def baseline(self) -> dict[str, Any] | None:
+        if self.baseline_json is None:
+            return None
+        decoded = json.loads(self.baseline_json)
+        return decoded if isinstance(decoded, dict) else None
 
 
 def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None = None) -> list[Target]:
     """Connected cameras with a stream URL, in a stable order."""
+    # Columns, not whole rows: the health row's other JSON (findings, stream, metrics) is not needed here,
+    # and decoding it for the whole fleet on every cycle cost time and a transient peak of memory.
     query = (
-        select(Camera, CameraHealthRow)
+        select(
+            Camera.id,
+            Camera.code,
+            Camera.main_stream_url,
+            Camera.username,
+            Camera.password_encrypted,
+            Camera.width,
+            Camera.height,
+            Camera.fps,
+            Camera.min_bitrate_kbps,
+            CameraHealthRow.reference_path,
+            cast(CameraHealthRow.baseline, Text),
+        )
         .outerjoin(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
         .where(Camera.lifecycle == Lifecycle.CONNECTED.value, Camera.main_stream_url.is_not(None))
         .order_by(Camera.id)
@@ -40,23 +65,19 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
         query = query.where(Camera.code.in_(sorted(codes)))
     targets = []
     with db.session() as session:
-        for camera, health in session.execute(query):
-            profile = StreamProfile(
-                width=camera.width,
-                height=camera.height,
-                fps=camera.fps,
-                min_bitrate_kbps=camera.min_bitrate_kbps,
-            )
+        for row in session.execute(query):
+            (camera_id, code, url, username, secret, width, height, fps, min_kbps, reference, baseline) = row
             targets.append(
                 Target(
-                    camera_id=camera.id,
-                    code=camera.code,
-                    url=camera.main_stream_url or "",
-                    username=camera.username,
-                    password=cipher.decrypt(camera.password_encrypted) if camera.password_encrypted else None,
-                    profile=profile,
-                    reference_path=health.reference_path if health is not None else None,
-                    baseline=health.baseline if health is not None else None,
+                    camera_id=camera_id,
+                    code=code,
+                    url=url or "",
+                    username=username,
+                    password=cipher.decrypt(secret) if secret else None,
+                    profile=StreamProfile(width=width, height=height, fps=fps, min_bitrate_kbps=min_kbps),
+                    reference_path=reference,
+                    # JSON null (a row written with no baseline) reads as the text "null".
+                    baseline_json=baseline if baseline not in (None, "null") else None,
                 )
             )
     return targets
