@@ -323,7 +323,9 @@ def main() -> None:
     print(f"cycle time           {cycle:.1f} s ({rate:.1f} cameras/s)")
     print(f"whole fleet          {needed:.0f} s per cycle: {verdict} the {args.interval:.0f} s cycle")
     print(f"monitor CPU          {cpu:.1f} core-s: {100 * cpu / cycle:.0f}% of a core, {cores} cores")
-    print(f"  of which main      {main_cpu:.1f} core-s (scheduling, recording; the rest: probe workers)")
+    # A small fleet's main process spends hundredths of a second: one decimal would print it as 0.
+    main_shown = f"{main_cpu:.1f}" if main_cpu >= 1 else f"{main_cpu:.3f}"
+    print(f"  of which main      {main_shown} core-s (scheduling, recording; the rest: probe workers)")
     print(f"simulator CPU        {sim_cpu:.0f} core-s: {100 * sim_cpu / cycle:.0f}% of a core")
     print(f"machine busy         {100 * machine:.0f}% of its {cores} cores (every process)")
     print(
