@@ -33,10 +33,11 @@ class Target:
 
     @property
     def baseline(self) -> dict[str, Any] | None:
+        # SQL NULL is None; a row written with no baseline holds JSON null, which decodes to None too.
         if self.baseline_json is None:
             return None
-        decoded = json.loads(self.baseline_json)
-        return decoded if isinstance(decoded, dict) else None
+        decoded: dict[str, Any] | None = json.loads(self.baseline_json)
+        return decoded
 
 
 def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None = None) -> list[Target]:
@@ -76,8 +77,7 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
                     password=cipher.decrypt(secret) if secret else None,
                     profile=StreamProfile(width=width, height=height, fps=fps, min_bitrate_kbps=min_kbps),
                     reference_path=reference,
-                    # JSON null (a row written with no baseline) reads as the text "null".
-                    baseline_json=baseline if baseline not in (None, "null") else None,
+                    baseline_json=baseline,
                 )
             )
     return targets
