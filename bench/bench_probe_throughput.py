@@ -39,7 +39,7 @@ from qarauyl.domain.stream_url import with_credentials
 from qarauyl.monitor.job import MonitorJob, run_monitor_job
 from qarauyl.monitor.service import worker_shape
 from qarauyl.probe import ProbeJob, ProbePool
-from qarauyl.probe.rtsp import ffmpeg_options
+from qarauyl.probe.rtsp import ffmpeg_options, stream_options
 
 
 def monitor_jobs(
@@ -58,8 +58,14 @@ def decode_only(url: str, frames: int) -> bool:
     import av
 
     scheme = urlsplit(url).scheme
+    # The probe's own FFmpeg options, the analysis at open that skips decoding included: the ceiling gets
+    # every saving the probe has.
     with av.open(
-        url, format="rtsp", options=ffmpeg_options(scheme=scheme, timeout=10), timeout=10
+        url,
+        format="rtsp",
+        options=ffmpeg_options(scheme=scheme, timeout=10),
+        stream_options=stream_options(scheme=scheme),
+        timeout=10,
     ) as container:
         stream = container.streams.video[0]
         stream.codec_context.thread_count = 1

@@ -117,6 +117,19 @@ def ffmpeg_options(*, scheme: str, timeout: float, transport: str = "tcp") -> di
     return options
 
 
+def stream_options(*, scheme: str) -> list[dict[str, str]] | None:
+    """Decoder options for FFmpeg's stream analysis at open (avformat_find_stream_info), RTSP only.
+
+    That analysis decodes the first keyframe in a decoder of its own, only to learn the pixel format,
+    and the probe then decodes the same keyframe again: a third of a 360p probe's CPU, half of a 1080p
+    one's (25 ms). The SDP and the keyframe's headers already give the codec and the size; skipping the
+    analysis's picture decoding leaves just the pixel format unknown until the probe's own decoder
+    reports it with the first picture. HTTP streams announce their streams only during that analysis,
+    so FFmpeg takes no per-stream options for them.
+    """
+    return [{"skip_frame": "all"}] if scheme in ("rtsp", "rtsps") else None
+
+
 def probe_stream(
     url: str,
     *,
@@ -310,6 +323,7 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
             mode="r",
             format="rtsp" if scheme in ("rtsp", "rtsps") else None,
             options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
+            stream_options=stream_options(scheme=scheme),
             # (open, read). PyAV cannot shorten the read timeout later, so a read may overrun the
             # deadline by this much at most; the pool's grace period is longer.
             timeout=(remaining, min(remaining, STALL_TIMEOUT)),
