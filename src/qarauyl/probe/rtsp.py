@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import av
@@ -317,13 +318,15 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
     remaining = clock.remaining()
     if remaining <= 0:
         raise _Failure(OFFLINE, f"no RTSP answer within {clock.timeout:.1f} s")
+    # PyAV's stubs say list[str]; at run time each entry is a dict of options (av/container/input.py).
+    per_stream: Any = stream_options(scheme=scheme)
     try:
         container = av.open(
             full_url,
             mode="r",
             format="rtsp" if scheme in ("rtsp", "rtsps") else None,
             options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
-            stream_options=stream_options(scheme=scheme),
+            stream_options=per_stream,
             # (open, read). PyAV cannot shorten the read timeout later, so a read may overrun the
             # deadline by this much at most; the pool's grace period is longer.
             timeout=(remaining, min(remaining, STALL_TIMEOUT)),
