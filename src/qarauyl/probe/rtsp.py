@@ -122,11 +122,11 @@ def stream_options(*, scheme: str) -> list[dict[str, str]] | None:
     """Decoder options for FFmpeg's stream analysis at open (avformat_find_stream_info), RTSP only.
 
     That analysis decodes the first keyframe in a decoder of its own, only to learn the pixel format,
-    and the probe then decodes the same keyframe again: a third of a 360p probe's CPU, half of a 1080p
-    one's (25 ms). The SDP and the keyframe's headers already give the codec and the size; skipping the
-    analysis's picture decoding leaves just the pixel format unknown until the probe's own decoder
-    reports it with the first picture. HTTP streams announce their streams only during that analysis,
-    so FFmpeg takes no per-stream options for them.
+    and the probe then decodes the same keyframe again: a third of the CPU of opening and decoding a
+    360p stream, half at 1080p (25 ms). The SDP and the keyframe's headers already give the codec and
+    the size; skipping the analysis's picture decoding leaves just the pixel format unknown until the
+    probe's own decoder reports it with the first picture. HTTP streams announce their streams only
+    during that analysis, and PyAV refuses per-stream options for them.
     """
     return [{"skip_frame": "all"}] if scheme in ("rtsp", "rtsps") else None
 
