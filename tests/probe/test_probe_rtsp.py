@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import av
 import cv2
 import numpy as np
 import pytest
 from probe_servers import CAMERA_PASSWORD, CAMERA_USER, gst_rtsp_server, scripted_rtsp, silent_listener
 
 from qarauyl.domain.stream_url import with_credentials
-from qarauyl.probe import probe_stream
+from qarauyl.probe import ffmpeg_options, probe_stream
 
 
 def test_probe_reads_a_third_party_rtsp_server(gst_port: int) -> None:
@@ -45,6 +47,34 @@ def test_probe_reads_a_third_party_rtsp_server(gst_port: int) -> None:
     # The first picture (the snapshot is scaled from the decoder's own picture, not from this frame).
     first = cv2.cvtColor(result.frames[0], cv2.COLOR_RGB2BGR).astype(int)
     assert np.abs(snapshot.astype(int) - first).mean() < 3.0
+
+
+def test_the_open_leaves_the_keyframe_to_the_probes_decoder(
+    gst_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FFmpeg's stream analysis at open would decode the first keyframe in a decoder of its own, and the
+    probe would decode it again. A stream analysed without decoding knows its size but not yet its pixel
+    format: that is what tells the two apart."""
+    url = f"rtsp://127.0.0.1:{gst_port}/test"
+    with av.open(url, format="rtsp", options=ffmpeg_options(scheme="rtsp", timeout=10), timeout=10) as plain:
+        # The control: FFmpeg's own default decodes, so the sign below means something on this FFmpeg.
+        assert plain.streams.video[0].codec_context.pix_fmt == "yuv420p"
+    real_open = av.open
+    seen: list[tuple[int, int, str | None]] = []
+
+    def recording_open(*args: Any, **kwargs: Any) -> Any:
+        container = real_open(*args, **kwargs)
+        context = container.streams.video[0].codec_context
+        seen.append((context.width, context.height, context.pix_fmt))
+        return container
+
+    monkeypatch.setattr(av, "open", recording_open)
+    result = probe_stream(url, timeout=10, frames=2)
+
+    assert result.ok, result.error
+    assert seen == [(640, 360, None)]
+    assert result.stream is not None and (result.stream.width, result.stream.height) == (640, 360)
+    assert result.frames[0].std() > 10  # the probe's own decoder made the picture
 
 
 def test_udp_transport(gst_port: int) -> None:
