@@ -1,8 +1,9 @@
 """Benchmark 3, probe throughput: cameras per second against the simulator, three ways, same run.
 
-  full     ProbePool workers running the monitor's own job: TCP/OPTIONS check, RTSP handshake, first
-           keyframe + N frames, snapshot JPEG, diagnosis of the frames in the worker, baseline update;
-           frames not shipped back. The camera has no reference yet (its first probes).
+  full     the monitor's own pool running its own job: TCP/OPTIONS check, RTSP handshake, first
+           keyframe + N frames, snapshot JPEG, then (the stream closed) diagnosis of the frames on the
+           worker's analysis thread, baseline update; frames not shipped back. The camera has no
+           reference yet (its first probes). Concurrency counts open streams, as for the others.
   full+ref the same, each camera compared with its reference (a snapshot taken beforehand): the monitor's
            steady state, where the worker also decodes the reference JPEG and redoes its measurements
   decode   the ceiling: the same streams opened and decoded (first keyframe + N frames) by bare PyAV in
@@ -36,8 +37,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from qarauyl.domain.stream_url import with_credentials
-from qarauyl.monitor.job import MonitorJob, run_monitor_job
-from qarauyl.monitor.service import worker_shape
+from qarauyl.monitor.job import MonitorJob
+from qarauyl.monitor.service import monitor_pool
 from qarauyl.probe import ProbeJob, ProbePool
 from qarauyl.probe.rtsp import ffmpeg_options, stream_options
 
@@ -175,9 +176,9 @@ def run_full(
     frames: int,
     references: dict[str, bytes] | None = None,
 ) -> tuple[Run, float]:
-    # Shaped as the monitor shapes it: a process per core, the rest of the concurrency in slots.
-    processes, slots = worker_shape(concurrency)
-    with ProbePool(processes, slots=slots, runner=run_monitor_job) as pool:
+    # The monitor's pool: a process per core, the rest of the concurrency in stream slots, and an
+    # analysis thread per process.
+    with monitor_pool(concurrency) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
         list(pool.map(monitor_jobs([urls[0]] * concurrency, user, password, frames, references)))
         jobs = monitor_jobs(urls, user, password, frames, references)

@@ -2,7 +2,8 @@
 
 They stand in for a decoder bug (which we cannot summon on demand), not for our own code: the pool,
 its supervision and the worker process are the real ones. One more looks inside a real worker: what a
-diagnosis costs it in page faults (/page-faults).
+diagnosis costs it in page faults (/page-faults). The last two are a job's two halves for a pool with
+analysis slots (its stream, then its analysis), reporting where and when each ran.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from qarauyl.probe import ProbeJob, ProbeResult, run_job
+from qarauyl.probe.result import ProbeTimings, failure
 
 _BARRIERS: dict[int, threading.Barrier] = {}
 _BARRIERS_LOCK = threading.Lock()
@@ -99,3 +101,56 @@ def misbehaving_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeR
         time.sleep(0.5)  # long enough that concurrent jobs must spread over the workers
         return ProbeResult(url=job.url, metrics={"pid": float(os.getpid())})
     return run_job(job, on_stage)
+
+
+# -- a stream half and an analysis half, for pools with analysis slots ------------------------------
+
+_STREAMED: dict[str, threading.Event] = {}
+_HELD = {"now": 0, "most": 0}
+_HELD_LOCK = threading.Lock()
+
+
+def _streamed(name: str) -> threading.Event:
+    with _BARRIERS_LOCK:
+        return _STREAMED.setdefault(name, threading.Event())
+
+
+def _thread_niceness() -> float:
+    return float(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+
+def stream_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult:
+    """The stream half: /fail-* fails as an offline camera would; /slow-stream takes 0.8 s; otherwise it
+    marks its name as streamed and counts the jobs this worker holds."""
+    name = job.url.rsplit("/", 1)[-1]
+    on_stage("connecting")
+    if name.startswith("fail-"):
+        return failure(job.url, "offline", "nothing there", ProbeTimings())
+    if name == "slow-stream":
+        time.sleep(0.8)
+    with _HELD_LOCK:
+        _HELD["now"] += 1
+        _HELD["most"] = max(_HELD["most"], _HELD["now"])
+    _streamed(name).set()
+    return ProbeResult(url=job.url, metrics={"stream_niceness": _thread_niceness()})
+
+
+def slow_analyser(job: ProbeJob, result: ProbeResult) -> ProbeResult:
+    """The analysis half, as the URL's path says: /wait-for-NAME waits (up to 10 s) until the stream of
+    NAME has been read in this worker; /slow-stream and /slow-analysis take 1.5 s; /raise raises.
+    Reports the thread it ran on, its niceness and the most jobs this worker held at once."""
+    name = job.url.rsplit("/", 1)[-1]
+    metrics = dict(result.metrics)
+    if name.startswith("wait-for-"):
+        metrics["saw_it"] = float(_streamed(name.removeprefix("wait-for-")).wait(10))
+    if name in ("slow-stream", "slow-analysis"):
+        time.sleep(1.5)
+    if name == "raise":
+        raise RuntimeError("a bug in the analysis")
+    with _HELD_LOCK:
+        if result.ok:
+            _HELD["now"] -= 1
+        metrics["most_held"] = float(_HELD["most"])
+    metrics["analysis_niceness"] = _thread_niceness()
+    metrics["on_analysis_thread"] = float(threading.current_thread().name.startswith("analysis"))
+    return ProbeResult(url=result.url, error=result.error, metrics=metrics)

@@ -67,9 +67,19 @@ def access_finding(code: str, message: str) -> Finding:
 
 
 def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None) -> ProbeResult:
-    """Runs in a ProbePool worker: probe, diagnose, fold the result into the camera's baseline."""
+    """Probe, diagnose, fold the result into the camera's baseline, all in this thread."""
+    return analyse_probe(job, probe_for_monitor(job, on_stage))
+
+
+def probe_for_monitor(job: ProbeJob, on_stage: Callable[[str], None] | None = None) -> ProbeResult:
+    """The stream half of a monitor job (a pool's runner): the probe, its frames kept for the analysis."""
+    return run_job(replace(job, keep_frames=True), on_stage)
+
+
+def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
+    """The analysis half of a monitor job (a pool's analyser), once the camera's stream is closed:
+    diagnose the frames against the camera's reference and fold the result into its baseline."""
     assert isinstance(job, MonitorJob)
-    result = run_job(replace(job, keep_frames=True), on_stage)
     if result.error is not None or result.stream is None or not result.frames:
         error = result.error
         finding = (

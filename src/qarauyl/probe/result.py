@@ -23,6 +23,11 @@ OFFLINE: ErrorCode = "offline"
 AUTH_FAILED: ErrorCode = "auth_failed"
 STREAM_ERROR: ErrorCode = "stream_error"
 
+# The stage a probe reports once it has closed the camera's connection: only work on the pictures it
+# already holds remains (the snapshot, the monitor's diagnosis). The pool then lets another camera's
+# stream start in its place (see pool.py, analysis slots).
+ANALYSING = "analysing"
+
 # The three stream-access fault codes are a subset of the domain's; keep them in step.
 assert {OFFLINE, AUTH_FAILED, STREAM_ERROR} <= {code.value for code in FaultCode}
 

@@ -8,8 +8,8 @@ import threading
 
 from celery import Celery
 
-from qarauyl.monitor.job import MonitorResult, run_monitor_job
-from qarauyl.monitor.service import worker_shape
+from qarauyl.monitor.job import MonitorResult
+from qarauyl.monitor.service import monitor_pool
 from qarauyl.probe.pool import ProbePool
 from qarauyl.remote.wire import Sealer
 
@@ -58,8 +58,7 @@ class _WorkerRuntime:
 
 
 def configure_worker(sealer: Sealer, concurrency: int) -> ProbePool:
-    processes, slots = worker_shape(concurrency)
-    pool = ProbePool(processes, slots=slots, runner=run_monitor_job)
+    pool = monitor_pool(concurrency)
     with _WorkerRuntime.lock:
         _WorkerRuntime.sealer, _WorkerRuntime.pool = sealer, pool
     return pool
