@@ -1,5 +1,5 @@
-"""What a worker sends back of a reference's measurements: everything it measured when it measured
-anything the job did not bring, nothing otherwise."""
+"""What a worker sends back of a reference's measurements (everything it measured when it measured
+anything the job did not bring, nothing otherwise), and of the picture's own."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from qarauyl.diagnosis import diagnose, prepare_reference, reference_measurements
-from qarauyl.monitor.job import new_measurements
+from qarauyl.diagnosis.types import StreamFacts
+from qarauyl.monitor.job import MonitorJob, analyse_probe, new_measurements
+from qarauyl.probe import ProbeResult
 from qarauyl.sim.scenes import generate_scene
 
 
@@ -43,3 +45,18 @@ def test_a_measurement_added_later_sends_back_the_fuller_set(frames: list[np.nda
     diagnose([np.roll(frame, 3, axis=1) for frame in frames[-4:]], reference=later)
     sent_back = new_measurements(later, kept)
     assert sent_back is not None and "orb_count" in sent_back and kept.keys() < sent_back.keys()
+
+
+def test_the_pictures_signature_goes_to_the_baseline_not_into_every_stored_probe(
+    frames: list[np.ndarray],
+) -> None:
+    facts = StreamFacts("h264", 640, 360, 12.5, 500.0)
+    probe = ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-2:])
+    first = analyse_probe(MonitorJob("rtsp://cam/1", camera_id=1), probe)
+    assert first.ok and first.metrics and "luma_mean" in first.metrics
+    assert not [key for key in first.metrics if key.startswith("sig_")]
+    assert first.baseline is not None and len(first.baseline["signature"]) == 48
+    # The next probe reads it from there: the same picture again, minutes later, is a frozen stream.
+    again = ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-1:])
+    second = analyse_probe(MonitorJob("rtsp://cam/1", camera_id=1, baseline=first.baseline), again)
+    assert "frozen" in {str(finding.code) for finding in second.findings}

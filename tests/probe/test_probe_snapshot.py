@@ -136,6 +136,22 @@ def test_a_streams_snapshot_is_scaled_from_the_decoded_picture_in_its_colours() 
     assert np.abs(bgr[:, 340:].astype(int) - (220, 0, 0)).max() <= 6
 
 
+def test_a_sub_streams_snapshot_is_its_converted_frame_with_the_channels_swapped() -> None:
+    import av
+
+    from qarauyl.probe.rtsp import _reformatter, _snapshot_pixels
+
+    rng = np.random.default_rng(3)
+    for width, height in ((640, 360), (1280, 720)):
+        picture = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        converted = _reformatter().reformat(frame, format="rgb24").to_ndarray()
+        # At the snapshot's size the converted frame is reused; otherwise (720p) swscale scales it, and
+        # the frame offered is ignored: either way the pixels are those of the conversion from YUV.
+        assert np.array_equal(_snapshot_pixels(frame, converted), _snapshot_pixels(frame))
+    assert _snapshot_pixels(frame, converted).shape == (360, 640, 3)
+
+
 def test_bitrate_estimate_amortises_the_keyframe_over_the_gop() -> None:
     from qarauyl.probe.rtsp import estimate_kbps
 

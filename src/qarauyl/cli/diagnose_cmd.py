@@ -70,14 +70,14 @@ def diagnose_command(
     frames: int = typer.Option(VIDEO_FRAMES, "--frames", min=1, max=250, help="Frames taken from a video."),
 ) -> None:
     """Check the picture quality of one camera: blur, cover, freeze, colour, noise, glare and more."""
-    from qarauyl.diagnosis import diagnose
+    from qarauyl.diagnosis import diagnose, without_signature
 
     burst: list[Any] = []
     for path in inputs:
         burst.extend(load_frames(path, video_frames=frames))
     ref = load_frames(reference, video_frames=1)[0] if reference is not None else None
     result = diagnose(burst, reference=ref)
-    metrics = {k: round(v, 4) for k, v in result.metrics.items() if not k.startswith("sig_")}
+    metrics = {k: round(v, 4) for k, v in without_signature(result.metrics).items()}
     findings = [
         {"code": str(f.code), "severity": str(f.severity), "score": f.score, "detail": f.detail}
         for f in result.findings

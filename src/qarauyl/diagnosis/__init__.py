@@ -2,7 +2,7 @@
 
 from qarauyl.diagnosis._diagnose import diagnose, prepare_reference, reference_measurements
 from qarauyl.diagnosis._view import KeyView
-from qarauyl.diagnosis.baseline import Baseline, update_baseline
+from qarauyl.diagnosis.baseline import Baseline, update_baseline, without_signature
 from qarauyl.diagnosis.reference import Candidate, pick_reference
 from qarauyl.diagnosis.registry import CHECKS
 from qarauyl.diagnosis.settings import DEFAULT_THRESHOLDS, Thresholds
@@ -23,4 +23,5 @@ __all__ = [
     "prepare_reference",
     "reference_measurements",
     "update_baseline",
+    "without_signature",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -81,5 +82,5 @@ def diagnose(
         ):
             survivors.add(code)
     kept = tuple(f for f in findings if f.code in survivors)
-    clean = {k: float(v) for k, v in metrics.items() if np.isfinite(v)}
+    clean = {k: float(v) for k, v in metrics.items() if math.isfinite(v)}
     return Diagnosis(kept, clean)

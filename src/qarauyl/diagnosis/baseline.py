@@ -8,6 +8,7 @@ the normal).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,10 +76,19 @@ class Baseline:
         return Baseline(stats, tuple(float(x) for x in data.get("signature", [])))
 
 
+SIGNATURE_PREFIX = "sig_"
+
+
 def signature_of(diagnosis: Diagnosis) -> tuple[float, ...]:
     """The thumbnail signature `diagnose` leaves in its metrics (sig_0..sig_N)."""
-    keys = sorted((k for k in diagnosis.metrics if k.startswith("sig_")), key=lambda k: int(k[4:]))
+    keys = sorted((k for k in diagnosis.metrics if k.startswith(SIGNATURE_PREFIX)), key=lambda k: int(k[4:]))
     return tuple(diagnosis.metrics[k] for k in keys)
+
+
+def without_signature(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The measurements worth showing and storing: all but the signature's 48 numbers, which only the
+    next probe's freeze check reads, from the baseline."""
+    return {k: v for k, v in metrics.items() if not k.startswith(SIGNATURE_PREFIX)}
 
 
 def update_baseline(baseline: Baseline | None, diagnosis: Diagnosis) -> Baseline:

@@ -22,6 +22,7 @@ from qarauyl.diagnosis import (
     prepare_reference,
     reference_measurements,
     update_baseline,
+    without_signature,
 )
 from qarauyl.diagnosis.types import StreamFacts as DiagnosisStreamFacts
 from qarauyl.domain import FaultCode, Finding, Severity
@@ -124,7 +125,8 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
         timings=result.timings,
         kind=result.kind,
         findings=diagnosis.findings,
-        metrics=dict(diagnosis.metrics),
+        # The signature lives on in the baseline; each stored probe need not carry its 48 numbers.
+        metrics=without_signature(diagnosis.metrics),
         camera_id=job.camera_id,
         baseline=update_baseline(baseline, diagnosis).to_dict(),
         reference_measurements=None
