@@ -5,7 +5,8 @@
            worker's analysis thread, baseline update; frames not shipped back. The camera has no
            reference yet (its first probes). Concurrency counts open streams, as for the others.
   full+ref the same, each camera compared with its reference (a snapshot taken beforehand): the monitor's
-           steady state, where the worker also decodes the reference JPEG and redoes its measurements
+           steady state, where the worker also decodes the reference JPEG on every probe and reuses the
+           reference's measurements an earlier probe sent back (as the monitor keeps them)
   decode   the ceiling: the same streams opened and decoded (first keyframe + N frames) by bare PyAV in
            a pool of pre-started processes, nothing else
   ffmpeg   the common script: one `ffmpeg -rtsp_transport tcp -i URL -frames:v 1 out.jpg` process per
@@ -34,22 +35,38 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from qarauyl.domain.stream_url import with_credentials
-from qarauyl.monitor.job import MonitorJob
+from qarauyl.monitor.job import MonitorJob, MonitorResult
 from qarauyl.monitor.service import monitor_pool
 from qarauyl.probe import ProbeJob, ProbePool
 from qarauyl.probe.rtsp import ffmpeg_options, stream_options
 
 
 def monitor_jobs(
-    urls: list[str], user: str, password: str, frames: int, references: dict[str, bytes] | None = None
+    urls: list[str],
+    user: str,
+    password: str,
+    frames: int,
+    references: dict[str, bytes] | None = None,
+    measurements: dict[str, dict[str, Any]] | None = None,
 ) -> list[MonitorJob]:
-    """The jobs the monitor would send, with each camera's reference if `references` has one."""
+    """The jobs the monitor would send, with each camera's reference if `references` has one, and what an
+    earlier probe measured on it if `measurements` has that."""
     known = references or {}
+    measured = measurements or {}
     return [
-        MonitorJob(url, user, password, frames=frames, camera_id=index, reference_jpeg=known.get(url))
+        MonitorJob(
+            url,
+            user,
+            password,
+            frames=frames,
+            camera_id=index,
+            reference_jpeg=known.get(url),
+            reference_measurements=measured.get(url),
+        )
         for index, url in enumerate(urls, 1)
     ]
 
@@ -175,13 +192,15 @@ def run_full(
     concurrency: int,
     frames: int,
     references: dict[str, bytes] | None = None,
+    measurements: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Run, float]:
     # The monitor's pool: a process per core, the rest of the concurrency in stream slots, and an
     # analysis thread per process.
     with monitor_pool(concurrency) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.
-        list(pool.map(monitor_jobs([urls[0]] * concurrency, user, password, frames, references)))
-        jobs = monitor_jobs(urls, user, password, frames, references)
+        warm_up = monitor_jobs([urls[0]] * concurrency, user, password, frames, references, measurements)
+        list(pool.map(warm_up))
+        jobs = monitor_jobs(urls, user, password, frames, references, measurements)
         start, meter = time.monotonic(), CpuMeter()
         results = list(pool.map(jobs))
         elapsed, cpu = time.monotonic() - start, meter.seconds()
@@ -197,6 +216,20 @@ def take_references(cameras: list[str], user: str, password: str) -> dict[str, b
             pool.map([ProbeJob(url, user, password, frames=1, keep_frames=False) for url in cameras])
         )
     return {url: r.snapshot_jpeg for url, r in zip(cameras, results, strict=True) if r.snapshot_jpeg}
+
+
+def measure_references(
+    cameras: list[str], user: str, password: str, frames: int, references: dict[str, bytes]
+) -> dict[str, dict[str, Any]]:
+    """What a first probe against each camera's reference measures on it: the monitor keeps these and sends
+    them with every later probe of the camera."""
+    with monitor_pool(4) as pool:
+        results = list(pool.map(monitor_jobs(cameras, user, password, frames, references)))
+    return {
+        url: r.reference_measurements
+        for url, r in zip(cameras, results, strict=True)
+        if isinstance(r, MonitorResult) and r.reference_measurements
+    }
 
 
 def run_decode(urls: list[str], user: str, password: str, concurrency: int, frames: int) -> Run:
@@ -266,6 +299,7 @@ def main() -> None:
                 f"({ffmpeg.ok}/{len(cameras)} ok, {ffmpeg.cpu_per_probe * 1000:.1f} ms CPU per probe)"
             )
             for frames in args.frames:
+                measured = measure_references(cameras, user, password, frames, references)
                 # Full and decode alternate, and the medians are kept: on a shared machine the rate of one
                 # run swings by a quarter with the neighbours, and a ratio of two runs minutes apart by more.
                 fulls: list[Run] = []
@@ -276,7 +310,9 @@ def main() -> None:
                     full, ttff = run_full(urls, user, password, concurrency, frames)
                     fulls.append(full)
                     ttffs.append(ttff)
-                    referenced.append(run_full(urls, user, password, concurrency, frames, references)[0])
+                    referenced.append(
+                        run_full(urls, user, password, concurrency, frames, references, measured)[0]
+                    )
                     decodes.append(run_decode(urls, user, password, concurrency, frames))
                 full_rate = statistics.median(len(urls) / run.seconds for run in fulls)
                 ref_rate = statistics.median(len(urls) / run.seconds for run in referenced)
