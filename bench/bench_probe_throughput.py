@@ -77,12 +77,13 @@ def decode_only(url: str, frames: int) -> bool:
 
     scheme = urlsplit(url).scheme
     # The probe's own FFmpeg options, the analysis at open that skips decoding included: the ceiling gets
-    # every saving the probe has.
+    # every saving the probe has. (PyAV's stubs type stream_options as list[str]; it takes dicts.)
+    per_stream: Any = stream_options(scheme=scheme)
     with av.open(
         url,
         format="rtsp",
         options=ffmpeg_options(scheme=scheme, timeout=10),
-        stream_options=stream_options(scheme=scheme),
+        stream_options=per_stream,
         timeout=10,
     ) as container:
         stream = container.streams.video[0]
