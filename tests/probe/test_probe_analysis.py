@@ -81,3 +81,19 @@ def test_an_analysis_that_raises_is_one_failed_probe_and_the_worker_carries_on()
 def test_an_analyser_needs_an_analysis_slot() -> None:
     with pytest.raises(ValueError, match="analysis_slots must be at least 1"):
         ProbePool(1, analysis_slots=0, runner=stream_runner, analyser=slow_analyser)
+
+
+def test_the_stage_board_holds_a_cell_per_job_and_says_where_each_got_to() -> None:
+    import multiprocessing
+
+    from qarauyl.probe.pool import _StageBoard
+
+    board = _StageBoard(_StageBoard.cells(multiprocessing.get_context("spawn"), 2))
+    first, second = board.claim(11), board.claim(12)
+    assert first is not None and second is not None and board.claim(13) is None  # full: report by message
+    board.write(first, "first_frame")
+    board.write(second, "connected")
+    assert (board.stage_of(11), board.stage_of(12), board.stage_of(13)) == ("first_frame", "connected", None)
+    board.release(first)
+    again = board.claim(13)
+    assert again == first and board.stage_of(13) == "queued" and board.stage_of(11) is None

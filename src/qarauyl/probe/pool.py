@@ -6,9 +6,10 @@ the monitor. Each worker is a spawned process with an address-space limit (RLIMI
 PyAV once and then serves probe after probe, so a probe pays no process start or import.
 
 Supervision: the thread that owns a worker sends it jobs and waits for each answer until that job's
-hard deadline (its timeout plus a grace period). The worker reports the stage it reached
-(connecting, connected, handshake, first_frame) as it goes, so that when the deadline passes the
-supervisor can kill it (SIGKILL), start a replacement, and still say what went wrong: an `offline`
+hard deadline (its timeout plus a grace period). The worker records the stage each job reached
+(connecting, connected, handshake, first_frame) on a board in shared memory as it goes, so that when
+the deadline passes the supervisor can kill it (SIGKILL), start a replacement, and still say what went
+wrong: an `offline`
 camera that never completed the handshake, or a `stream_error` stream that stalled. A worker that
 dies (a signal, an exhausted memory limit) yields a `stream_error` result; nothing is raised to the
 caller for a camera's fault.
@@ -80,7 +81,49 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness))
 
 
-def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
+# What a job reports as it goes, in order (see rtsp.py); the index is what the stage board holds.
+STAGES = ("queued", "connecting", "connected", "handshake", "first_frame", ANALYSING)
+
+
+class _StageBoard:
+    """Where each job in a worker has got to, in memory shared by the worker and its supervisor: a cell of
+    (job id, stage index) per job the worker may hold. Job threads write it; the supervisor reads it only
+    when a job is overdue or its worker died, to say what went wrong. A message per stage instead cost the
+    supervisor four wake-ups per probe for nothing (with the worker's pickling, 0.2 ms of CPU per probe)."""
+
+    def __init__(self, cells: Any) -> None:
+        self._cells = cells  # a RawArray of 2 * jobs int64: job id (0: free), stage index
+        self._lock = threading.Lock()  # claims between the worker's job threads
+
+    @staticmethod
+    def cells(context: Any, jobs: int) -> Any:
+        return context.RawArray("q", 2 * jobs)
+
+    def claim(self, job_id: int) -> int | None:
+        """A free cell for `job_id`, or None when all are taken (the job then reports by message)."""
+        with self._lock:
+            for cell in range(0, len(self._cells), 2):
+                if self._cells[cell] == 0:
+                    self._cells[cell + 1] = 0
+                    self._cells[cell] = job_id
+                    return cell
+        return None
+
+    def write(self, cell: int, stage: str) -> None:
+        self._cells[cell + 1] = STAGES.index(stage) if stage in STAGES else 0
+
+    def release(self, cell: int | None) -> None:
+        if cell is not None:
+            self._cells[cell] = 0
+
+    def stage_of(self, job_id: int) -> str | None:
+        for cell in range(0, len(self._cells), 2):
+            if self._cells[cell] == job_id:
+                return STAGES[self._cells[cell + 1]]
+        return None
+
+
+def _worker_main(conn: Connection, settings: _WorkerSettings, stage_cells: Any) -> None:
     """The worker process: apply limits, import once, then serve jobs until the pipe closes."""
     # Ctrl-C belongs to the caller, which then closes the pool; a worker must not die mid-answer.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -109,22 +152,33 @@ def _worker_main(conn: Connection, settings: _WorkerSettings) -> None:
         with send_lock:  # job threads answer on the one pipe
             conn.send(message)
 
+    board = _StageBoard(stage_cells)
+
     def serve(job_id: int, job: ProbeJob) -> None:
+        cell = board.claim(job_id)
+
         def report(stage: str) -> None:
-            send(("stage", job_id, stage))
+            if cell is None:
+                send(("stage", job_id, stage))
+            else:
+                board.write(cell, stage)
 
         result = _run_safely(job, lambda: settings.runner(job, report))
         analyser = settings.analyser
         if analyser is None:
-            answer(job_id, result)
+            answer(job_id, cell, result)
         elif analysis is None or not result.ok:
-            answer(job_id, _run_safely(job, lambda: analyser(job, result)))
+            answer(job_id, cell, _run_safely(job, lambda: analyser(job, result)))
         else:
-            # The stream is closed: free its slot for the next camera and finish on an analysis thread.
+            # The stream is closed: free its slot for the next camera (the one stage the supervisor must
+            # hear of at once) and finish on an analysis thread.
             report(ANALYSING)
-            analysis.submit(lambda: answer(job_id, _run_safely(job, lambda: analyser(job, result))))
+            if cell is not None:
+                send(("stage", job_id, ANALYSING))
+            analysis.submit(lambda: answer(job_id, cell, _run_safely(job, lambda: analyser(job, result))))
 
-    def answer(job_id: int, result: ProbeResult) -> None:
+    def answer(job_id: int, cell: int | None, result: ProbeResult) -> None:
+        board.release(cell)
         with contextlib.suppress(EOFError, OSError):  # the caller went away
             send(("result", job_id, result))
 
@@ -181,13 +235,17 @@ class _Worker:
         self._settings = settings
         self.process: Any = None
         self.conn: Connection | None = None
+        self.board: _StageBoard | None = None
         self.jobs_done = 0
 
     def start(self) -> None:
         parent, child = self._context.Pipe(duplex=True)
+        # A fresh board per process: a killed worker's cells say where its jobs were, and stay readable.
+        cells = _StageBoard.cells(self._context, self._settings.slots + self._settings.analysis_slots)
         process = self._context.Process(
-            target=_worker_main, args=(child, self._settings), name="qarauyl-probe", daemon=True
+            target=_worker_main, args=(child, self._settings, cells), name="qarauyl-probe", daemon=True
         )
+        self.board = _StageBoard(cells)
         process.start()
         child.close()
         self.process, self.conn = process, parent
@@ -461,6 +519,7 @@ class ProbePool:
         late = [f for f in flights.values() if f.deadline <= time.monotonic()]
         if not late:
             return True
+        _read_stages(worker, late)
         self._replace(worker)  # before answering: whoever reads the answer finds a worker starting
         for flight in late:
             del flights[flight.id]
@@ -477,6 +536,7 @@ class ProbePool:
         """The worker died under its running jobs. With one job the culprit is known; with several,
         each is retried alone (once), so that only the stream that crashes it is blamed."""
         exitcode = _exitcode(worker)
+        _read_stages(worker, flights.values())
         self._replace(worker)
         alone = len(flights) == 1
         for flight in flights.values():
@@ -507,6 +567,14 @@ class _Flight:
 
     def again(self, *, solo: bool) -> _Flight:
         return _Flight(self.id, self.job, self.future, solo=solo)
+
+
+def _read_stages(worker: _Worker, flights: Iterable[_Flight]) -> None:
+    """Brings each flight's stage up to date from its worker's board (before the worker is replaced)."""
+    if worker.board is None:
+        return
+    for flight in flights:
+        flight.stage = worker.board.stage_of(flight.id) or flight.stage
 
 
 def _exitcode(worker: _Worker) -> int | None:
