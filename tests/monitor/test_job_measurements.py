@@ -10,6 +10,7 @@ from qarauyl.diagnosis import diagnose, prepare_reference, reference_measurement
 from qarauyl.diagnosis.types import StreamFacts
 from qarauyl.monitor.job import MonitorJob, analyse_probe, new_measurements
 from qarauyl.probe import ProbeResult
+from qarauyl.probe.frames import encode_jpeg
 from qarauyl.sim.scenes import generate_scene
 
 
@@ -60,3 +61,16 @@ def test_the_pictures_signature_goes_to_the_baseline_not_into_every_stored_probe
     again = ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-1:])
     second = analyse_probe(MonitorJob("rtsp://cam/1", camera_id=1, baseline=first.baseline), again)
     assert "frozen" in {str(finding.code) for finding in second.findings}
+
+
+def test_the_analysis_encodes_a_snapshot_the_stream_half_left_as_pixels(frames: list[np.ndarray]) -> None:
+    import cv2
+
+    facts = StreamFacts("h264", 640, 360, 12.5, 500.0)
+    bgr = np.ascontiguousarray(frames[-1][..., ::-1])
+    probe = ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-1:], snapshot_pixels=bgr)
+    result = analyse_probe(MonitorJob("rtsp://cam/1", camera_id=1), probe)
+    assert result.snapshot_pixels is None  # never shipped back to the monitor
+    assert result.snapshot_jpeg is not None and result.snapshot_jpeg == encode_jpeg(bgr)
+    decoded = cv2.imdecode(np.frombuffer(result.snapshot_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded.shape == bgr.shape

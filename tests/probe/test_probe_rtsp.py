@@ -44,9 +44,18 @@ def test_probe_reads_a_third_party_rtsp_server(gst_port: int) -> None:
     assert result.snapshot_jpeg is not None and result.snapshot_jpeg[:2] == b"\xff\xd8"
     snapshot = cv2.imdecode(np.frombuffer(result.snapshot_jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert snapshot.shape == (360, 640, 3)
-    # The first picture (the snapshot is scaled from the decoder's own picture, not from this frame).
+    # The first picture (at this size, that frame with its channels swapped; JPEG's loss aside).
     first = cv2.cvtColor(result.frames[0], cv2.COLOR_RGB2BGR).astype(int)
     assert np.abs(snapshot.astype(int) - first).mean() < 3.0
+
+
+def test_a_probe_can_leave_the_snapshot_unencoded_for_its_caller(gst_port: int) -> None:
+    result = probe_stream(f"rtsp://127.0.0.1:{gst_port}/test", timeout=10, frames=2, encode_snapshot=False)
+    assert result.ok, result.error
+    assert result.snapshot_jpeg is None
+    assert result.snapshot_pixels is not None and result.snapshot_pixels.shape == (360, 640, 3)
+    first = cv2.cvtColor(result.frames[0], cv2.COLOR_RGB2BGR)
+    assert np.array_equal(result.snapshot_pixels, first)
 
 
 def test_the_open_leaves_the_keyframe_to_the_probes_decoder(

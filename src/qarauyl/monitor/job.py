@@ -26,6 +26,7 @@ from qarauyl.diagnosis import (
 )
 from qarauyl.diagnosis.types import StreamFacts as DiagnosisStreamFacts
 from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.probe.frames import encode_jpeg
 from qarauyl.probe.job import ProbeJob, run_job
 from qarauyl.probe.result import ProbeResult
 
@@ -73,8 +74,9 @@ def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None
 
 
 def probe_for_monitor(job: ProbeJob, on_stage: Callable[[str], None] | None = None) -> ProbeResult:
-    """The stream half of a monitor job (a pool's runner): the probe, its frames kept for the analysis."""
-    return run_job(replace(job, keep_frames=True), on_stage)
+    """The stream half of a monitor job (a pool's runner): the probe, its frames kept for the analysis and
+    its snapshot left unencoded (the analysis half encodes it, at the analysis thread's lower priority)."""
+    return run_job(replace(job, keep_frames=True, encode_snapshot=False), on_stage)
 
 
 def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
@@ -118,10 +120,12 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
         profile=job.profile,
         baseline=baseline,
     )
+    unencoded = result.snapshot_pixels
+    snapshot = result.snapshot_jpeg if unencoded is None else encode_jpeg(unencoded)
     return MonitorResult(
         url=result.url,
         stream=facts,
-        snapshot_jpeg=result.snapshot_jpeg,
+        snapshot_jpeg=snapshot,
         timings=result.timings,
         kind=result.kind,
         findings=diagnosis.findings,

@@ -29,6 +29,9 @@ class ProbeJob:
     # Frames cost a pickle round trip each (6 MB at 1080p); a caller that only wants the verdict and
     # the snapshot can drop them in the worker.
     keep_frames: bool = True
+    # RTSP: leave the snapshot as pixels (ProbeResult.snapshot_pixels) for the caller to encode, as the
+    # monitor does on its analysis thread once the stream is closed (see qarauyl.monitor.job).
+    encode_snapshot: bool = True
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:
@@ -64,6 +67,7 @@ def run_job(job: ProbeJob, on_stage: StageCallback | None = None) -> ProbeResult
             transport=job.transport,
             frames=job.frames,
             on_stage=on_stage,
+            encode_snapshot=job.encode_snapshot,
         )
     if not job.keep_frames and result.frames:
         from dataclasses import replace

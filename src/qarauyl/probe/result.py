@@ -59,6 +59,9 @@ class ProbeResult:
     stream: StreamFacts | None = None
     frames: list[np.ndarray] = field(default_factory=list, repr=False)
     snapshot_jpeg: bytes | None = field(default=None, repr=False)
+    # The snapshot not yet encoded (BGR), only from a probe asked to leave that to its caller
+    # (ProbeJob.encode_snapshot); `snapshot_jpeg` is then None until the caller encodes it.
+    snapshot_pixels: np.ndarray | None = field(default=None, repr=False)
     error: ProbeError | None = None
     timings: ProbeTimings = field(default_factory=ProbeTimings)
     kind: ProbeKind = "rtsp"

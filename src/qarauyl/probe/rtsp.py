@@ -141,8 +141,10 @@ def probe_stream(
     transport: str = "tcp",
     frames: int = 8,
     on_stage: StageCallback | None = None,
+    encode_snapshot: bool = True,
 ) -> ProbeResult:
     """Probes one stream in this process: connect, RTSP handshake, first keyframe, `frames` frames.
+    With `encode_snapshot=False` the snapshot comes back as `snapshot_pixels` (BGR), not yet a JPEG.
 
     Never raises for a camera's fault: failures come back as a result with an error whose code is
     `offline`, `auth_failed` or `stream_error`. Raises ValueError for a bad `transport`/`timeout`.
@@ -207,7 +209,8 @@ def probe_stream(
         url=shown,
         stream=facts,
         frames=grabbed.frames,
-        snapshot_jpeg=encode_jpeg(grabbed.snapshot_bgr),
+        snapshot_jpeg=encode_jpeg(grabbed.snapshot_bgr) if encode_snapshot else None,
+        snapshot_pixels=None if encode_snapshot else grabbed.snapshot_bgr,
         timings=timings(first_ms),
         kind=kind,
     )
