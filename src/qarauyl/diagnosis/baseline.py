@@ -81,7 +81,10 @@ SIGNATURE_PREFIX = "sig_"
 
 def signature_of(diagnosis: Diagnosis) -> tuple[float, ...]:
     """The thumbnail signature `diagnose` leaves in its metrics (sig_0..sig_N)."""
-    keys = sorted((k for k in diagnosis.metrics if k.startswith(SIGNATURE_PREFIX)), key=lambda k: int(k[4:]))
+    keys = sorted(
+        (k for k in diagnosis.metrics if k.startswith(SIGNATURE_PREFIX)),
+        key=lambda k: int(k.removeprefix(SIGNATURE_PREFIX)),
+    )
     return tuple(diagnosis.metrics[k] for k in keys)
 
 

@@ -29,8 +29,8 @@ class ProbeJob:
     # Frames cost a pickle round trip each (6 MB at 1080p); a caller that only wants the verdict and
     # the snapshot can drop them in the worker.
     keep_frames: bool = True
-    # RTSP: leave the snapshot as pixels (ProbeResult.snapshot_pixels) for the caller to encode, as the
-    # monitor does on its analysis thread once the stream is closed (see qarauyl.monitor.job).
+    # Streams (the RTSP path): leave the snapshot as pixels (ProbeResult.snapshot_pixels) for the caller to
+    # encode, as the monitor does on its analysis thread once the stream is closed (qarauyl.monitor.job).
     encode_snapshot: bool = True
 
     def __post_init__(self) -> None:

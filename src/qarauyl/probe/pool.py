@@ -9,10 +9,9 @@ Supervision: the thread that owns a worker sends it jobs and waits for each answ
 hard deadline (its timeout plus a grace period). The worker records the stage each job reached
 (connecting, connected, handshake, first_frame) on a board in shared memory as it goes, so that when
 the deadline passes the supervisor can kill it (SIGKILL), start a replacement, and still say what went
-wrong: an `offline`
-camera that never completed the handshake, or a `stream_error` stream that stalled. A worker that
-dies (a signal, an exhausted memory limit) yields a `stream_error` result; nothing is raised to the
-caller for a camera's fault.
+wrong: an `offline` camera that never completed the handshake, or a `stream_error` stream that
+stalled. A worker that dies (a signal, an exhausted memory limit) yields a `stream_error` result;
+nothing is raised to the caller for a camera's fault.
 
 Slots: a probe mostly waits (for the handshake, for the next keyframe, for frames at the camera's
 rate), and PyAV releases the GIL while it waits and decodes, so one worker process can run several
@@ -55,9 +54,9 @@ Runner = Callable[[ProbeJob, Callable[[str], None]], ProbeResult]
 # Work on a probe's pictures once the camera's connection is closed (the monitor's diagnosis).
 Analyser = Callable[[ProbeJob, ProbeResult], ProbeResult]
 
-# How much the analysis threads yield to the stream threads (nice +10: a twentieth of the CPU share when
-# both want it). A stream thread that waits for a core lets the camera's packets queue and stretches
-# every open stream; analysis that waits only delays a verdict.
+# How much the analysis threads yield to the stream threads (nice +10: about a tenth of the CPU share of
+# a stream thread when both want it). A stream thread that waits for a core lets the camera's packets
+# queue and stretches every open stream; analysis that waits only delays a verdict.
 ANALYSIS_NICENESS = 10
 
 DEFAULT_MEMORY_LIMIT_MB = 2048  # address space per worker: PyAV + numpy + OpenCV map ~600 MB before work

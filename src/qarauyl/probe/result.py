@@ -23,9 +23,9 @@ OFFLINE: ErrorCode = "offline"
 AUTH_FAILED: ErrorCode = "auth_failed"
 STREAM_ERROR: ErrorCode = "stream_error"
 
-# The stage a probe reports once it has closed the camera's connection: only work on the pictures it
-# already holds remains (the snapshot, the monitor's diagnosis). The pool then lets another camera's
-# stream start in its place (see pool.py, analysis slots).
+# The stage a pool worker reports for a job whose stream is closed and whose pictures go to an analysis
+# thread (the monitor's diagnosis): the pool then lets another camera's stream start in its place (see
+# pool.py, analysis slots).
 ANALYSING = "analysing"
 
 # The three stream-access fault codes are a subset of the domain's; keep them in step.
