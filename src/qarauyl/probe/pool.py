@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -73,7 +74,10 @@ class _WorkerSettings:
 
 
 def _lower_priority() -> None:
-    """Makes the calling thread yield the CPU to the worker's stream threads (Linux: nice is per thread)."""
+    """Makes the calling thread yield the CPU to the worker's stream threads. Linux only, where nice is
+    per thread; elsewhere the id would name a process, so nothing is changed there."""
+    if not sys.platform.startswith("linux"):
+        return
     with contextlib.suppress(OSError, AttributeError):
         thread = threading.get_native_id()
         niceness = os.getpriority(os.PRIO_PROCESS, thread) + ANALYSIS_NICENESS
