@@ -174,10 +174,10 @@ def _worker_main(conn: Connection, settings: _WorkerSettings, stage_cells: Any) 
             answer(job_id, cell, _run_safely(job, lambda: analyser(job, result)))
         else:
             # The stream is closed: free its slot for the next camera (the one stage the supervisor must
-            # hear of at once) and finish on an analysis thread.
-            report(ANALYSING)
+            # hear of at once, so always by message) and finish on an analysis thread.
             if cell is not None:
-                send(("stage", job_id, ANALYSING))
+                board.write(cell, ANALYSING)
+            send(("stage", job_id, ANALYSING))
             analysis.submit(lambda: answer(job_id, cell, _run_safely(job, lambda: analyser(job, result))))
 
     def answer(job_id: int, cell: int | None, result: ProbeResult) -> None:
@@ -189,7 +189,7 @@ def _worker_main(conn: Connection, settings: _WorkerSettings, stage_cells: Any) 
     executor = ThreadPoolExecutor(settings.slots, "probe") if settings.slots > 1 else None
     analysis = (
         ThreadPoolExecutor(settings.analysis_slots, "analysis", initializer=_lower_priority)
-        if settings.analyser is not None and settings.analysis_slots > 0
+        if settings.analyser is not None  # the pool gives it at least one slot
         else None
     )
     while True:
