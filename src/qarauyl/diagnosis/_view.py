@@ -28,22 +28,25 @@ def _resize(image: Array, width: int, interpolation: int = cv2.INTER_AREA) -> Ar
     return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
+def _three_quarters_down(image: Array) -> Array:
+    """Rows 4k..4k+3 of a float32 image become rows 3k..3k+2: (3a + b) / 4, (b + c) / 2, (c + 3d) / 4."""
+    rows = [image[i::4] for i in range(4)]  # row-strided views: OpenCV reads them in place
+    out = np.empty((image.shape[0] // 4, 3, image.shape[1]), np.float32)
+    out[:, 0] = cv2.addWeighted(rows[0], 0.75, rows[1], 0.25, 0.0)
+    out[:, 1] = cv2.addWeighted(rows[1], 0.5, rows[2], 0.5, 0.0)
+    out[:, 2] = cv2.addWeighted(rows[2], 0.25, rows[3], 0.75, 0.0)
+    return out.reshape(-1, image.shape[1])
+
+
 def area_three_quarters(image: Array) -> Array:
     """A float32 2-D image area-averaged to 3/4 of its size (height and width divisible by 4): every 4 pixels
-    become 3 with fixed weights along each axis. The same numbers as OpenCV's INTER_AREA, whose general
-    fractional path takes 1.6x as long (0.86 against 0.52 ms for 640x360 on this project's VM)."""
-    h, w = image.shape
-    across = image.reshape(h, w // 4, 4)
-    half = np.empty((h, w // 4, 3), np.float32)
-    half[..., 0] = 0.75 * across[..., 0] + 0.25 * across[..., 1]
-    half[..., 1] = 0.5 * (across[..., 1] + across[..., 2])
-    half[..., 2] = 0.25 * across[..., 2] + 0.75 * across[..., 3]
-    down = half.reshape(h // 4, 4, w // 4 * 3)
-    out = np.empty((h // 4, 3, w // 4 * 3), np.float32)
-    out[:, 0] = 0.75 * down[:, 0] + 0.25 * down[:, 1]
-    out[:, 1] = 0.5 * (down[:, 1] + down[:, 2])
-    out[:, 2] = 0.25 * down[:, 2] + 0.75 * down[:, 3]
-    return out.reshape(h // 4 * 3, w // 4 * 3)
+    become 3 with fixed weights along each axis. The same numbers as OpenCV's INTER_AREA, exactly (the
+    weights are binary fractions and sums of levels stay exact in float32), at a fraction of its cost: 0.10
+    ms for 640x360 on this project's VM, against 0.34 for INTER_AREA and 0.21 for the same sums in numpy
+    (with the probe workers' allocator; numpy's temporaries made it 0.79 without)."""
+    down = _three_quarters_down(image)
+    # Columns as rows: a transpose is cheaper than column-strided arithmetic.
+    return cv2.transpose(_three_quarters_down(cv2.transpose(down)))
 
 
 def thumbnail(frame: Array) -> Array:
