@@ -290,7 +290,8 @@ class _Connection:
         """The next RTSP request; interleaved data from the client (RTCP) is read and discarded."""
         while True:
             try:
-                first = await asyncio.wait_for(self.reader.read(1), self._wait_limit())
+                async with asyncio.timeout(self._wait_limit()):
+                    first = await self.reader.read(1)
             except TimeoutError:
                 raise _Drop("idle timeout") from None
             if not first:
@@ -322,7 +323,8 @@ class _Connection:
 
     async def _timed(self, awaitable: Any) -> Any:
         try:
-            return await asyncio.wait_for(awaitable, self.cfg.request_timeout)
+            async with asyncio.timeout(self.cfg.request_timeout):
+                return await awaitable
         except TimeoutError:
             raise _Drop("incomplete request (timeout)") from None
         except asyncio.IncompleteReadError:
@@ -345,7 +347,8 @@ class _Connection:
             return
         self.writer.write(data)
         try:
-            await asyncio.wait_for(self.writer.drain(), self.cfg.request_timeout)
+            async with asyncio.timeout(self.cfg.request_timeout):
+                await self.writer.drain()
         except TimeoutError:
             raise _Drop("client does not read its answers") from None
 
@@ -415,7 +418,8 @@ class _Connection:
 
     async def _clip(self, cam: Camera) -> Clip:
         try:
-            return await asyncio.wait_for(self.server.fleet.ensure_clip(cam), 120.0)
+            async with asyncio.timeout(120.0):
+                return await self.server.fleet.ensure_clip(cam)
         except Exception as exc:
             log.error("camera %d: no clip: %s", cam.id, exc)
             raise _Drop("clip unavailable") from None
