@@ -40,6 +40,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,6 +72,31 @@ class _WorkerSettings:
     slots: int = 1
     analyser: Analyser | None = None
     analysis_slots: int = 0
+
+
+_MAIN_SWAP = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_left_behind(settings: _WorkerSettings) -> Iterator[None]:
+    """Starts workers that do not import the caller's main module. A spawned process imports it again by
+    default (as __mp_main__, so that functions defined there can be unpickled); for the `qarauyl` command
+    that is the whole CLI with its web, planning and queue stacks, 60 MiB in every worker that probes never
+    use. multiprocessing.spawn names the main module from sys.modules["__main__"] (its __spec__ or
+    __file__), so a blank stand-in is put there while the process starts. Kept when the runner or the
+    analyser lives in the main module (a script's own function): the worker needs it then."""
+    functions = (settings.runner, settings.analyser)
+    if any(getattr(f, "__module__", None) == "__main__" for f in functions if f is not None):
+        yield
+        return
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 def _lower_priority() -> None:
@@ -249,7 +275,8 @@ class _Worker:
             target=_worker_main, args=(child, self._settings, cells), name="qarauyl-probe", daemon=True
         )
         self.board = _StageBoard(cells)
-        process.start()
+        with _main_module_left_behind(self._settings):
+            process.start()
         child.close()
         self.process, self.conn = process, parent
         self.jobs_done = 0
