@@ -195,7 +195,7 @@ def run_full(
     references: dict[str, bytes] | None = None,
     measurements: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Run, float]:
-    # The monitor's pool: a process per core, the rest of the concurrency in stream slots, and an
+    # The monitor's pool: two processes per core, the rest of the concurrency in stream slots, and an
     # analysis thread per process.
     with monitor_pool(concurrency) as pool:
         # Warm-up: workers are long-lived in the monitor; their start is not part of a probe.

@@ -58,7 +58,7 @@ def monitor(
         "--concurrency",
         min=1,
         max=256,
-        help="Cameras probed at the same time (a process per core, the rest as threads in them).",
+        help="Cameras probed at the same time (two processes per core, the rest as threads in them).",
     ),
     timeout: float = typer.Option(10.0, "--timeout", min=1.0, help="Seconds a probe may take."),
     frames: int = typer.Option(6, "--frames", min=1, max=50, help="Frames decoded per probe."),
