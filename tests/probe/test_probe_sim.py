@@ -9,9 +9,11 @@ import sys
 import time
 from collections.abc import Iterator
 
+import av
 import pytest
 
 from qarauyl.probe import ProbeJob, ProbePool, probe_snapshot, run_job
+from qarauyl.probe.rtsp import warm_up
 from qarauyl.sim.harness import Simulator, run_simulator
 
 pytestmark = pytest.mark.slow
@@ -48,6 +50,20 @@ def test_corrupted_stream_counts_decode_errors(sim: Simulator, pool: ProbePool) 
     assert clean.ok and corrupted.ok  # a damaged picture still arrives: diagnosis judges it
     assert clean.stream is not None and clean.stream.decode_errors == 0
     assert corrupted.stream is not None and corrupted.stream.decode_errors >= 2
+
+
+def test_a_worker_keeps_ffmpeg_error_reports_on_after_each_probe(sim: Simulator) -> None:
+    """A probe captures FFmpeg's error reports (how some decoders say a picture was damaged) and then
+    restores the log level it found. A pool worker runs several probes at once: were the level it finds
+    anything but on, the first probe to finish would turn the reports off under the others."""
+    previous = av.logging.get_level()
+    try:
+        av.logging.set_level(None)  # a fresh process: PyAV starts with FFmpeg's log off
+        warm_up()  # what a worker does as it starts
+        assert run_job(_job(sim, 1, timeout=10, frames=2)).ok
+        assert av.logging.get_level() == av.logging.ERROR
+    finally:
+        av.logging.set_level(previous)
 
 
 def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: ProbePool) -> None:

@@ -519,6 +519,10 @@ def _snapshot_pixels(frame: av.VideoFrame, rgb: np.ndarray | None = None) -> np.
 def warm_up() -> None:
     """Pays the one-time costs (swscale tables, the JPEG encoder: ~0.2 s together) before the first
     probe instead of during it; pool workers call it as they start."""
+    # The level every probe's log capture needs, set once for the process: a probe restores the level it
+    # found, and in a worker running several at once the first to finish would otherwise switch FFmpeg's
+    # log off under the others, whose decoders' error reports then went uncounted.
+    av.logging.set_level(av.logging.ERROR)
     frame = av.VideoFrame(64, 64, "yuv420p")
     _reformatter().reformat(frame, format="rgb24")
     encode_jpeg(_snapshot_pixels(frame))
