@@ -13,7 +13,6 @@ import av
 import pytest
 
 from qarauyl.probe import ProbeJob, ProbePool, probe_snapshot, run_job
-from qarauyl.probe.rtsp import warm_up
 from qarauyl.sim.harness import Simulator, run_simulator
 
 pytestmark = pytest.mark.slow
@@ -52,16 +51,26 @@ def test_corrupted_stream_counts_decode_errors(sim: Simulator, pool: ProbePool) 
     assert corrupted.stream is not None and corrupted.stream.decode_errors >= 2
 
 
-def test_a_worker_keeps_ffmpeg_error_reports_on_after_each_probe(sim: Simulator) -> None:
-    """A probe captures FFmpeg's error reports (how some decoders say a picture was damaged) and then
-    restores the log level it found. A pool worker runs several probes at once: were the level it finds
-    anything but on, the first probe to finish would turn the reports off under the others."""
+def test_ffmpeg_error_reports_stay_on_until_the_last_of_overlapping_probes_ends(sim: Simulator) -> None:
+    """A probe captures FFmpeg's error reports (how some decoders say a picture was damaged). In a worker
+    several run at once: the first to finish must not turn the reports off under one still reading."""
+    from qarauyl.probe.rtsp import _ERROR_LOG
+
     previous = av.logging.get_level()
+    seen: list[int | None] = []
+
+    def another_probe_starts(stage: str) -> None:
+        if stage == "first_frame":  # this probe is reading: another starts and outlasts it
+            seen.append(av.logging.get_level())
+            _ERROR_LOG.acquire()
+
     try:
-        av.logging.set_level(None)  # a fresh process: PyAV starts with FFmpeg's log off
-        warm_up()  # what a worker does as it starts
-        assert run_job(_job(sim, 1, timeout=10, frames=2)).ok
-        assert av.logging.get_level() == av.logging.ERROR
+        av.logging.set_level(None)  # PyAV's default: FFmpeg's log off
+        assert run_job(_job(sim, 1, timeout=10, frames=2), another_probe_starts).ok
+        assert seen == [av.logging.ERROR]
+        assert av.logging.get_level() == av.logging.ERROR  # still on for the other
+        _ERROR_LOG.release()  # the other ends
+        assert av.logging.get_level() is None  # the level found before the first comes back
     finally:
         av.logging.set_level(previous)
 

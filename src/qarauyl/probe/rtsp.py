@@ -73,6 +73,34 @@ StageCallback = Callable[[str], None]
 _THREAD = threading.local()
 
 
+class _ErrorLog:
+    """FFmpeg's log at ERROR level while any probe of this process reads a stream: its capture is how the
+    decoders that do not flag a damaged picture report it. The level found before the first comes back
+    after the last; restored by each probe instead, it was switched off under the others still reading
+    wherever several ran at once (a worker's slots), and their damaged pictures went uncounted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._readers = 0
+        self._previous: int | None = None
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._readers == 0:
+                self._previous = av.logging.get_level()
+                av.logging.set_level(av.logging.ERROR)
+            self._readers += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._readers -= 1
+            if self._readers == 0:
+                av.logging.set_level(self._previous)
+
+
+_ERROR_LOG = _ErrorLog()
+
+
 class _Failure(Exception):
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
@@ -408,8 +436,7 @@ def _grab(
     total_bytes = 0
     packet_sizes: list[tuple[int, bool]] = []  # (bytes, keyframe) of every packet from the first keyframe on
     width = height = 0
-    previous_level = av.logging.get_level()
-    av.logging.set_level(av.logging.ERROR)  # so that the decoder's concealed errors reach Capture
+    _ERROR_LOG.acquire()  # so that the decoder's concealed errors reach Capture
     try:
         with av.logging.Capture(local=True) as logs:
             for packet in container.demux(video):
@@ -463,7 +490,7 @@ def _grab(
                 STREAM_ERROR, f"the stream broke off ({exc.strerror or type(exc).__name__})"
             ) from None
     finally:
-        av.logging.set_level(previous_level)
+        _ERROR_LOG.release()
     decode_errors += corrupt_frames
     if decode_errors == 0:
         # Decoders that do not flag damaged frames still say so in their log.
@@ -519,10 +546,6 @@ def _snapshot_pixels(frame: av.VideoFrame, rgb: np.ndarray | None = None) -> np.
 def warm_up() -> None:
     """Pays the one-time costs (swscale tables, the JPEG encoder: ~0.2 s together) before the first
     probe instead of during it; pool workers call it as they start."""
-    # The level every probe's log capture needs, set once for the process: a probe restores the level it
-    # found, and in a worker running several at once the first to finish would otherwise switch FFmpeg's
-    # log off under the others, whose decoders' error reports then went uncounted.
-    av.logging.set_level(av.logging.ERROR)
     frame = av.VideoFrame(64, 64, "yuv420p")
     _reformatter().reformat(frame, format="rgb24")
     encode_jpeg(_snapshot_pixels(frame))
