@@ -292,6 +292,10 @@ def main() -> None:
             flush=True,
         )
         references = take_references(cameras, user, password)
+        # What the monitor keeps of each reference depends on the frames per probe, not the concurrency.
+        measured_for = {
+            frames: measure_references(cameras, user, password, frames, references) for frames in args.frames
+        }
         for concurrency in args.concurrency:
             ffmpeg = run_ffmpeg(cameras, user, password, concurrency)
             ffmpeg_rate = len(cameras) / ffmpeg.seconds
@@ -300,7 +304,7 @@ def main() -> None:
                 f"({ffmpeg.ok}/{len(cameras)} ok, {ffmpeg.cpu_per_probe * 1000:.1f} ms CPU per probe)"
             )
             for frames in args.frames:
-                measured = measure_references(cameras, user, password, frames, references)
+                measured = measured_for[frames]
                 # Full and decode alternate, and the medians are kept: on a shared machine the rate of one
                 # run swings by a quarter with the neighbours, and a ratio of two runs minutes apart by more.
                 fulls: list[Run] = []
