@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qarauyl.diagnosis._view import THUMB_SIZE, KeyView, area_three_quarters, thumbnail
+from qarauyl.diagnosis._view import THUMB_SIZE, KeyView, area_resize, area_three_quarters, thumbnail
 
 
 @settings(max_examples=40, deadline=None)
@@ -46,6 +46,31 @@ def test_three_quarters_is_opencvs_area_resize(quarters_wide: int, quarters_high
     image = np.random.default_rng(seed).integers(0, 256, (height, width)).astype(np.float32)
     expected = cv2.resize(image, (width * 3 // 4, height * 3 // 4), interpolation=cv2.INTER_AREA)
     assert np.array_equal(area_three_quarters(image), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size_in=st.tuples(st.integers(1, 700), st.integers(1, 500)),
+    size_out=st.tuples(st.integers(1, 700), st.integers(1, 500)),
+    seed=st.integers(0, 2**16),
+)
+def test_area_resize_is_opencvs_area_resize(
+    size_in: tuple[int, int], size_out: tuple[int, int], seed: int
+) -> None:
+    """The sparse products give OpenCV's INTER_AREA numbers (the stripe thresholds were tuned on those), for
+    any ratio, including growing along one axis."""
+    (width, height), size = size_in, size_out
+    image = np.random.default_rng(seed).integers(0, 256, (height, width)).astype(np.float32)
+    expected = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    resized = area_resize(image, size)
+    assert resized.shape == expected.shape and resized.dtype == np.float32
+    np.testing.assert_allclose(resized, expected, rtol=0, atol=1e-3)
+
+
+def test_the_stripe_spectrums_input_is_opencvs_area_resize_exactly() -> None:
+    image = np.random.default_rng(3).integers(0, 256, (270, 480)).astype(np.float32)
+    expected = cv2.resize(image, (256, 256), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(area_resize(image, (256, 256)), expected)
 
 
 def test_a_640_wide_frames_luma_is_the_area_averaged_detail() -> None:

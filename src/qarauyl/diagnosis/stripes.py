@@ -17,7 +17,7 @@ import numpy as np
 import scipy.fft
 
 from qarauyl.diagnosis._context import CheckResult, Context, finding
-from qarauyl.diagnosis._view import Array, phase_correlate, score
+from qarauyl.diagnosis._view import Array, area_resize, phase_correlate, score
 from qarauyl.domain import FaultCode
 
 SIZE = 256  # vertical bands 10 px apart at 1080p must stay above 2 px per period
@@ -31,7 +31,7 @@ _BAND = (_RADIUS >= 3.2) & (_RADIUS <= SIZE / 2.5)
 
 
 def _small(grey_f: Array) -> Array:
-    return cv2.resize(grey_f, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    return area_resize(grey_f, (SIZE, SIZE))
 
 
 def _magnitude(small: Array) -> Array:
