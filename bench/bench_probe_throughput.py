@@ -14,7 +14,8 @@
 
 All run at the same concurrency against the same simulated fleet. Full, full+ref and decode are measured
 in turn `--repeats` times and the medians reported (full/decode: the median of the pairs' ratios).
-Targets: full >= 10x ffmpeg, full >= 0.8x decode.
+Targets: full >= 10x ffmpeg, full >= 0.8x decode. The script grabs one frame, so the first target is judged at
+one frame per probe; with more frames the ratio is printed "vs 1 frame", for information.
 
 Beside each rate it prints the CPU spent per probe by every process involved (this one, its pool workers,
 the ffmpeg children and the simulator serving the streams). When the cores are saturated the rates follow
@@ -340,10 +341,12 @@ def main() -> None:
                     f"full/decode per pair {', '.join(f'{r:.2f}' for r in ratios)}",
                     flush=True,
                 )
+                # The script grabs one frame: against a probe of several frames the ratio is no target.
+                ffmpeg_bar = "(>= 10)" if frames == 1 else "(vs 1 frame)"
                 rows.append(
                     f"  c={concurrency:<3d} frames={frames}:  full {full_rate:6.1f}/s  "
                     f"decode {decode_rate:6.1f}/s  "
-                    f"ffmpeg {ffmpeg_rate:5.1f}/s  full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x (>= 10)  "
+                    f"ffmpeg {ffmpeg_rate:5.1f}/s  full/ffmpeg {full_rate / ffmpeg_rate:5.1f}x {ffmpeg_bar}  "
                     f"full/decode {ratio:4.2f}x (>= 0.8)  "
                     f"CPU ms/probe full {full.cpu_per_probe * 1000:.1f} decode "
                     f"{decode.cpu_per_probe * 1000:.1f} ffmpeg {ffmpeg.cpu_per_probe * 1000:.1f}\n"
