@@ -3,9 +3,12 @@
 Figures: one frame with a reference (a snapshot probe), and an 8-frame burst with a reference (the
 monitor's probe; all checks including frozen and shaking), divided by 8. The reference three ways: the
 full-size frame (raw), prepared once (`prepare_reference`), and as the monitor holds it, its stored snapshot
-(a JPEG at most 640 px wide) decoded and prepared on every probe. The frames are the simulator's 1080p
-street scene. Target: <= 10 ms per frame, judged on the prepared and the monitor's reference. The process is
-set up as a probe worker is (one OpenCV thread, freed memory kept: see qarauyl/probe/allocator.py).
+(a JPEG at most 640 px wide) decoded and prepared on every probe, both with its measurements made afresh (a
+camera's first probe against a new reference) and with those the monitor kept from that first probe (every
+later probe). The frames are the simulator's 1080p street scene. Target: <= 10 ms per frame, judged on the
+prepared reference and on the monitor's steady state (a burst, and a lone frame as a snapshot camera's probe
+is). The process is set up as a probe worker is (one OpenCV thread, freed memory kept: see
+qarauyl/probe/allocator.py).
 
     .venv/bin/python bench/bench_diagnosis_speed.py [--quick]
 """
@@ -25,7 +28,7 @@ from collections import defaultdict  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from qarauyl.diagnosis import diagnose, prepare_reference  # noqa: E402
+from qarauyl.diagnosis import diagnose, prepare_reference, reference_measurements  # noqa: E402
 from qarauyl.diagnosis._context import Context  # noqa: E402
 from qarauyl.diagnosis._view import view_of  # noqa: E402
 from qarauyl.diagnosis.baseline import Baseline  # noqa: E402
@@ -66,10 +69,19 @@ def main() -> None:
     snapshot = encode_snapshot(reference)
     monitor = _best_of(lambda: diagnose(burst[-1:], reference=decode_jpeg(snapshot)), repeats)
     monitor_burst = _best_of(lambda: diagnose(burst[-6:], reference=decode_jpeg(snapshot)), repeats) / 6
+    # The monitor's steady state: its snapshot decoded and prepared on every probe, with the measurements a
+    # first probe made on it and the monitor kept (qarauyl.monitor.job.analyse_probe).
+    first = prepare_reference(decode_jpeg(snapshot))
+    diagnose(burst[-6:], reference=first)
+    kept = reference_measurements(first)
+    steady = _best_of(
+        lambda: diagnose(burst[-1:], reference=prepare_reference(decode_jpeg(snapshot), kept)), repeats
+    )
     whole = _best_of(lambda: diagnose(burst, reference=prepared), repeats)
     print(f"1080p, one core: single frame + raw reference       {raw:6.2f} ms")
     print(f"1080p, one core: single frame + prepared reference  {single:6.2f} ms")
     print(f"1080p, one core: single frame + monitor's reference {monitor:6.2f} ms (640-px snapshot, decoded)")
+    print(f"1080p, one core: single frame + monitor's reference, its measurements kept {steady:6.2f} ms")
     print(f"1080p, one core: monitor's probe, 6 frames + its reference {monitor_burst:5.2f} ms/frame")
     per_frame = whole / len(burst)
     print(f"1080p, one core: 8-frame burst + prepared reference {whole:6.2f} ms = {per_frame:5.2f} ms/frame")
@@ -89,9 +101,9 @@ def main() -> None:
     print("per burst, median CPU ms: " + summary)
     # Judged per frame as the product runs: a prepared reference, and the monitor's probe (a burst, with the
     # reference decoded from its snapshot and its measurements derived again on every probe).
-    verdict = "met" if max(single, per_frame, monitor_burst) <= 10.0 else "NOT met"
+    verdict = "met" if max(single, per_frame, monitor_burst, steady) <= 10.0 else "NOT met"
     print(f"target <= 10 ms per frame: {verdict}", end="")
-    print("" if monitor <= 10.0 else f" (a lone frame against a freshly decoded reference: {monitor:.1f} ms)")
+    print("" if monitor <= 10.0 else f" (a lone frame against a reference measured afresh: {monitor:.1f} ms)")
 
 
 if __name__ == "__main__":
