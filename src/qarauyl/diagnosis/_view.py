@@ -76,14 +76,16 @@ def _area_weights(size_in: int, size_out: int) -> scipy.sparse.csr_array:
 def area_resize(image: Array, size: tuple[int, int]) -> Array:
     """A float32 2-D image area-averaged to `size` (width, height): OpenCV's INTER_AREA, as two products
     with sparse weight matrices. Where the ratio is a fraction both ways (480x270 -> 256x256 for the stripe
-    spectrum) that is 0.12 ms against OpenCV's 0.31, the same numbers to float32 rounding. Growing along an
+    spectrum) that is 0.08 ms against OpenCV's 0.30, the same numbers to float32 rounding. Growing along an
     axis is left to OpenCV (its INTER_AREA is bilinear there)."""
     width, height = size
     h, w = image.shape
     if width > w or height > h:
         return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    across = _area_weights(w, width) @ image.T  # (width, h): columns first, on the transposed view
-    resized: Array = np.ascontiguousarray(_area_weights(h, height) @ across.T)
+    # Columns first, as OpenCV sums (so the numbers are its own), on transposed copies: OpenCV transposes
+    # in 0.02 ms, where SciPy would copy a transposed view element by element.
+    across = _area_weights(w, width) @ cv2.transpose(image)  # (width, h)
+    resized: Array = _area_weights(h, height) @ cv2.transpose(across)
     return resized
 
 
