@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import av
 import pytest
@@ -73,6 +75,25 @@ def test_ffmpeg_error_reports_stay_on_until_the_last_of_overlapping_probes_ends(
         assert av.logging.get_level() is None  # the level found before the first comes back
     finally:
         av.logging.set_level(previous)
+
+
+def test_ffmpeg_reports_of_a_failed_setup_stay_inside_the_probe_while_another_reads(
+    sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While one probe of the process reads (FFmpeg's error log on), another that fails to set up its
+    stream reports it in its result, not as FFmpeg's raw line on the monitor's console."""
+    from qarauyl.probe.rtsp import _ERROR_LOG
+
+    previous = av.logging.get_level()
+    _ERROR_LOG.acquire()  # another probe is reading
+    try:
+        with caplog.at_level(logging.DEBUG, logger="libav"):
+            result = run_job(replace(_job(sim, 1, timeout=10), password="not-it"))
+    finally:
+        _ERROR_LOG.release()
+        av.logging.set_level(previous)
+    assert result.error is not None and result.error.code == "auth_failed"
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("libav")] == []
 
 
 def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: ProbePool) -> None:

@@ -220,7 +220,7 @@ def probe_stream(
         return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
     finally:
         # TEARDOWN on a connection the camera already dropped may fail; the pictures are what count.
-        with contextlib.suppress(av.error.FFmpegError, OSError):
+        with contextlib.suppress(av.error.FFmpegError, OSError), av.logging.Capture(local=True):
             container.close()
     first_ms = grabbed.first_frame_ms
     facts = StreamFacts(
@@ -353,16 +353,19 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
     # PyAV's stubs say list[str]; at run time each entry is a dict of options (av/container/input.py).
     per_stream: Any = stream_options(scheme=scheme)
     try:
-        container = av.open(
-            full_url,
-            mode="r",
-            format="rtsp" if scheme in ("rtsp", "rtsps") else None,
-            options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
-            stream_options=per_stream,
-            # (open, read). PyAV cannot shorten the read timeout later, so a read may overrun the
-            # deadline by this much at most; the pool's grace period is longer.
-            timeout=(remaining, min(remaining, STALL_TIMEOUT)),
-        )
+        # Captured, so that FFmpeg's own line for a failure this probe reports (a 401, a refused SETUP) does
+        # not reach the console while another probe of the process has the error log on (_ErrorLog).
+        with av.logging.Capture(local=True):
+            container = av.open(
+                full_url,
+                mode="r",
+                format="rtsp" if scheme in ("rtsp", "rtsps") else None,
+                options=ffmpeg_options(scheme=scheme, timeout=remaining, transport=transport),
+                stream_options=per_stream,
+                # (open, read). PyAV cannot shorten the read timeout later, so a read may overrun the
+                # deadline by this much at most; the pool's grace period is longer.
+                timeout=(remaining, min(remaining, STALL_TIMEOUT)),
+            )
     except av.error.FFmpegError as exc:
         raise _classify_open_error(exc, clock) from None
     return container
