@@ -70,6 +70,9 @@ class CycleSummary:
     seconds: float = 0.0
     not_recorded: int = 0
     unanswered: int = 0  # probes that brought no result back (remote workers missing or refusing)
+    # How far behind its place in the cycle the latest-started probe was (run_forever only): a cycle
+    # spread over the interval always ends a probe's length after it, so its length alone says nothing.
+    behind: float = 0.0
 
     def add(self, recorded: Recorded) -> None:
         self.probed += 1
@@ -100,6 +103,12 @@ def monitor_pool(concurrency: int) -> ProbePool:
         analyser=analyse_probe,
         analysis_slots=ANALYSIS_SLOTS,
     )
+
+
+def behind_schedule(behind: float, interval: float) -> bool:
+    """Whether probes starting `behind` seconds after their place in the cycle mean that the fleet does not
+    fit the interval: more than a tenth of it, and more than a second of the scheduler's own jitter."""
+    return behind > max(1.0, 0.1 * interval)
 
 
 def phase(camera_id: int, interval: float) -> float:
@@ -301,6 +310,7 @@ class Monitor:
                 # Keep the pool fed but not flooded: a backlog means the cycle is longer than planned.
                 if wait <= 0 and len(in_flight) < self.pool.size * 2:
                     heapq.heappop(queue)
+                    summary.behind = max(summary.behind, -wait)
                     in_flight.append(self._submit(target))
                     continue
                 if time.monotonic() - last_flush >= 1.0:
@@ -317,6 +327,13 @@ class Monitor:
                 log.error("could not prune probe history: %s", exc)
             if on_cycle:
                 on_cycle(summary)
-            if summary.seconds > interval:
-                log.warning("cycle took %.0f s, longer than the %.0f s interval", summary.seconds, interval)
+            if behind_schedule(summary.behind, interval):
+                log.warning(
+                    "probes fell up to %.0f s behind schedule: %d camera(s) do not fit a %.0f s interval at "
+                    "concurrency %d; raise --concurrency or --interval",
+                    summary.behind,
+                    len(targets),
+                    interval,
+                    self.pool.size,
+                )
             stop.wait(max(0.0, interval - (time.monotonic() - cycle_start)))
