@@ -3,6 +3,7 @@ simulated fleet fill in the health, and Ctrl-C stops everything cleanly."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qarauyl.inventory.demo_fleet import DEMO_SEED, demo_faults, generate_fleet
+from qarauyl.inventory.demo_fleet import DEMO_SEED, demo_faults, generate_fleet, split_faults
 
 pytestmark = pytest.mark.slow
 
@@ -104,3 +105,41 @@ def test_demo_run_serves_the_console_and_real_health(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "sign in as demo / qarauyl-demo-admin" in output
     assert "Simulator: rtsp://127.0.0.1:" in output and "Probed " in output
+
+
+def test_demo_covers_and_turns_cameras_once_their_references_are_learnt(tmp_path: Path) -> None:
+    """A camera covered or turned away before the monitor first saw it has no reference to be judged by:
+    the demo starts those cameras clean and covers or turns them after the cycles that learn references,
+    so that its console shows `occluded` and `scene_changed` like every other fault."""
+    env = {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
+        "COLUMNS": "200",
+    }
+    env.pop("QARAUYL_DATABASE_URL", None)
+    rows = generate_fleet(CAMERAS, DEMO_SEED)
+    _, later = split_faults(demo_faults(rows, DEMO_SEED))
+    held = {rows[cam - 1]["code"]: fault for fault, cams in later.items() for cam in cams}
+    assert set(held.values()) == {"occluded", "scene_changed"}
+    args = ["demo", "run", "--cameras", str(CAMERAS), "--interval", "10", "--cycles", "6", "--port", "0"]
+    args += ["--rtsp-port", "0", "--control-port", "0"]
+    done = subprocess.run(
+        [sys.executable, "-m", "qarauyl", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    announced = [i for i, line in enumerate(lines) if line.startswith("References learnt:")]
+    probed = [i for i, line in enumerate(lines) if line.startswith("Probed ")]
+    assert len(announced) == 1 and len(probed) == 6, done.stdout
+    assert probed[2] < announced[0] < probed[3]  # after the third cycle, when references exist
+    assert f"{len(held)} camera(s) now covered or turned away" in lines[announced[0]]
+    query = (
+        "select c.code, h.codes, h.reference_path from camera c join camera_health h on h.camera_id = c.id"
+    )
+    with sqlite3.connect(f"file:{tmp_path / 'data' / 'qarauyl.db'}?mode=ro", uri=True) as conn:
+        health = {code: (json.loads(codes), reference) for code, codes, reference in conn.execute(query)}
+    for code, fault in held.items():
+        codes, reference = health[code]
+        assert reference is not None  # learnt while the camera was still clean
+        assert fault in codes, (code, fault, codes)

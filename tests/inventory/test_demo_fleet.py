@@ -3,7 +3,14 @@ from __future__ import annotations
 from collections import Counter
 
 from qarauyl.analytics import fleet_summary
-from qarauyl.inventory.demo_fleet import PLACES, generate_fleet, seed_demo
+from qarauyl.inventory.demo_fleet import (
+    PLACES,
+    REFERENCE_FAULTS,
+    demo_faults,
+    generate_fleet,
+    seed_demo,
+    split_faults,
+)
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Database, Organisation
 
@@ -56,3 +63,16 @@ def test_seeding_twice_is_idempotent_and_status_counts_it(db: Database) -> None:
     assert sum(c.installed for c in summary.by_district.values()) == 300
     assert sum(c.connected for c in summary.by_vendor.values()) == summary.total.connected
     assert sorted(kinds.values()) == ["akimat", "contractor", "contractor", "police"]
+
+
+def test_the_faults_judged_against_a_reference_are_held_back_and_nothing_is_lost() -> None:
+    rows = generate_fleet()
+    faults = demo_faults(rows)
+    at_start, later = split_faults(faults)
+    assert set(later) == set(REFERENCE_FAULTS)  # the full fleet has cameras of both
+    held = {camera: fault for fault, cameras in later.items() for camera in cameras}
+    assert not held.keys() & at_start.keys()
+    assert {**at_start, **held} == faults
+    assert not set(at_start.values()) & set(REFERENCE_FAULTS)
+    assert all(cameras == sorted(cameras) for cameras in later.values())
+    assert split_faults({3: "blur"}) == ({3: "blur"}, {})

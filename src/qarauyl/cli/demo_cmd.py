@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.logging import RichHandler
@@ -28,13 +30,18 @@ from qarauyl.inventory.demo_fleet import (
     demo_faults,
     generate_fleet,
     seed_demo,
+    split_faults,
 )
 from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.worker import MaintenanceWorker
 from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
+from qarauyl.monitor.recording import REFERENCE_VOTES
 from qarauyl.runtime import open_database
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Database
+
+if TYPE_CHECKING:
+    from qarauyl.sim.harness import Simulator
 
 demo_app = typer.Typer(help="The Turkistan demo: a synthetic fleet, simulated cameras, the monitor.")
 app.add_typer(demo_app, name="demo")
@@ -105,6 +112,22 @@ DEMO_STREAM = (640, 360)  # the simulator streams every camera like a sub-stream
 DEMO_FPS = 12.5
 
 
+def _add_reference_faults(sim: Simulator, later: dict[str, list[int]]) -> None:
+    """Covers and turns away the cameras held back for it, now that the monitor knows how they look."""
+    try:
+        for fault, cameras in later.items():
+            sim.set_fault_many(cameras, fault)
+    except Exception as exc:  # the demo runs on without them
+        err_console.print(f"Could not cover or turn the simulated cameras: {exc}", markup=False)
+        return
+    count = sum(len(cameras) for cameras in later.values())
+    faults = ", ".join(later)
+    console.print(
+        f"References learnt: {count} camera(s) now covered or turned away ({faults}, judged against a "
+        "camera's reference); the next cycles report them."
+    )
+
+
 def _monitor(
     db: Database,
     settings: Settings,
@@ -148,17 +171,23 @@ def run(
     db = open_database(settings)
     stop = threading.Event()
     done = 0
+    release: Callable[[], None] | None = None  # adds the held-back faults, once references exist
 
     def on_cycle(summary: CycleSummary) -> None:
-        nonlocal done
+        nonlocal done, release
         done += 1
         console.print(describe(summary), markup=False)
+        if done == REFERENCE_VOTES and release is not None:  # every healthy camera has its reference now
+            release()
+            release = None
         if cycles and done >= cycles:
             stop.set()
 
     def simulate_and_monitor() -> None:
+        nonlocal release
         rows = generate_fleet(cameras, DEMO_SEED)
         faults = demo_faults(rows, DEMO_SEED)
+        at_start, later = split_faults(faults)
         console.print(
             f"Starting {cameras} simulated cameras ({len(faults)} with faults); "
             "the first start encodes their clips (about a minute)…"
@@ -169,7 +198,7 @@ def run(
                 cache_dir=Path(settings.data_dir) / "sim-cache",
                 username=DEMO_USERNAME,
                 password=DEMO_PASSWORD,
-                faults=faults,
+                faults=at_start,
                 port=rtsp_port,
                 control_port=control_port,
                 width=DEMO_STREAM[0],
@@ -184,6 +213,8 @@ def run(
                     _seed(cameras, DEMO_SEED, base, DEMO_STREAM, DEMO_FPS)
                 console.print(f"Simulator: {base}/cam/<id>, control API {sim.control_url}/docs")
                 console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
+                if later:
+                    release = partial(_add_reference_faults, sim, later)
                 _monitor(db, settings, concurrency, interval, stop, on_cycle)
         except Exception as exc:  # the console stays up; say plainly why there is no health
             err_console.print(f"The camera simulator or the monitor stopped: {exc}", markup=False)

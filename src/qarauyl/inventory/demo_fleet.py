@@ -267,6 +267,23 @@ def generate_fleet(
     return rows
 
 
+# Faults judged against a camera's learned reference: of a camera already covered or turned away when the
+# monitor first sees it, nothing tells how it should look (and a turned view is learnt as the normal one).
+# The demo starts its cameras without these and adds them once the monitor has learnt its references.
+REFERENCE_FAULTS = ("occluded", "scene_changed")
+
+
+def split_faults(faults: dict[int, str]) -> tuple[dict[int, str], dict[str, list[int]]]:
+    """(the faults the simulated cameras start with, the REFERENCE_FAULTS held back: fault -> cameras)."""
+    at_start = {camera: fault for camera, fault in faults.items() if fault not in REFERENCE_FAULTS}
+    later = {
+        fault: sorted(camera for camera, f in faults.items() if f == fault)
+        for fault in REFERENCE_FAULTS
+        if fault in faults.values()
+    }
+    return at_start, later
+
+
 def demo_faults(rows: list[dict[str, Any]], seed: int = DEMO_SEED) -> dict[int, str]:
     """Which simulated camera (id = position in the fleet + 1) shows which fault; connected ones only."""
     rng = random.Random(f"{seed}:faults")
