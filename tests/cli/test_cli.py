@@ -98,3 +98,23 @@ def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) 
     assert (
         result.returncode == 1 and "is not valid TOML" in result.stderr and "Traceback" not in result.stderr
     )
+
+
+def test_usage_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
+    # Typer 0.29 raises its own copy of click's exceptions; caught as click's alone, each of these came out
+    # as a traceback with exit code 1.
+    cases = {
+        ("nosuch",): "No such command 'nosuch'",
+        ("probe",): "Missing argument",
+        ("probe", "--bogus", "rtsp://127.0.0.1/x"): "No such option: --bogus",
+        ("diagnose", "--frames", "x"): "Invalid value for '--frames'",
+    }
+    for args, message in cases.items():
+        result = qarauyl(env, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Usage: " in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+    # No arguments at all: the list of commands, as --help shows it.
+    result = qarauyl(env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert all(command in result.stdout for command in ("monitor", "diagnose", "probe")), result.stdout

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from functools import cache
 
 import typer
 from rich.console import Console
@@ -38,14 +40,28 @@ def run_app(application: typer.Typer) -> int:
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
-    except Exception as exc:  # click's usage errors
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:
+        if isinstance(exc, _usage_errors()):
+            # A mistyped command or option, a missing argument, or no arguments at all (help): click's
+            # own message and exit code (2), not a traceback.
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
     return 0
+
+
+@cache
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's exception classes. Typer before 0.29 raises those of the click package; from 0.29 on, those
+    of its own copy of click (`typer._click`), which are other classes: caught as click's alone, every usage
+    error of a fresh install came out as a traceback."""
+    found: list[type[Exception]] = []
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            found.append(importlib.import_module(module).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
 
 
 def report_error(exc: QarauylError) -> None:
