@@ -19,7 +19,10 @@ one frame per probe; with more frames the ratio is printed "vs 1 frame", for inf
 
 Beside each rate it prints the CPU spent per probe by every process involved (this one, its pool workers,
 the ffmpeg children and the simulator serving the streams). When the cores are saturated the rates follow
-these figures, and unlike the rates they hardly move when something else loads the machine.
+these figures, and unlike the rates they hardly move when something else loads the machine. The summary
+says how many cores each side kept busy: the busier bare decoding keeps them, the nearer the full/decode
+ratio comes to the ratio of CPU per probe; where it leaves them idle, it is paced by the cameras and the
+ratio follows the machine's speed.
 
     .venv/bin/python bench/bench_probe_throughput.py [--quick] [--cameras 40] [--concurrency 8]
 """
@@ -356,6 +359,17 @@ def main() -> None:
                     f"reference)  full+ref/ffmpeg {ref_rate / ffmpeg_rate:5.1f}x  "
                     f"full+ref/decode {ref_ratio:4.2f}x  CPU ms/probe full+ref "
                     f"{with_ref.cpu_per_probe * 1000:.1f}"
+                )
+                # Which side the cores bind: a run that keeps them busy is paced by its CPU per probe, one
+                # that does not by the cameras (handshakes, the frame interval). The busier bare decoding,
+                # the nearer the full/decode ratio comes to the ratio of their CPU per probe.
+                cores = os.cpu_count() or 1
+                busy_full = full_rate * full.cpu_per_probe
+                busy_decode = decode_rate * decode.cpu_per_probe
+                rows.append(
+                    f"  {'':18s}cores busy (all processes, of {cores}): full {busy_full:.2f} "
+                    f"({busy_full / cores:.0%}), decode {busy_decode:.2f} ({busy_decode / cores:.0%}); "
+                    f"CPU per probe decode/full {decode.cpu_per_probe / full.cpu_per_probe:.2f}"
                 )
                 if min(full.ok, with_ref.ok, decode.ok) < len(urls) or ffmpeg.ok < len(cameras):
                     rows.append("    WARNING: some probes failed; the rates count them as done")

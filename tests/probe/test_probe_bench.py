@@ -31,3 +31,10 @@ def test_probe_throughput_benchmark_quick() -> None:
     found = re.search(r"full\+ref/decode ([\d.]+)x +CPU ms/probe full\+ref ([\d.]+)", done.stdout)
     assert found, done.stdout
     assert float(found.group(2)) > decode, done.stdout
+    # Cores kept busy = rate x CPU per probe: a share of the machine, which would be off by a thousand if the
+    # units were mixed.
+    busy = r"cores busy \(all processes, of (\d+)\): full ([\d.]+) .*, decode ([\d.]+)"
+    found = re.search(busy, done.stdout)
+    assert found, done.stdout
+    cores, busy_full, busy_decode = int(found.group(1)), float(found.group(2)), float(found.group(3))
+    assert 0.0 < busy_full <= cores + 0.5 and 0.0 < busy_decode <= cores + 0.5, done.stdout
