@@ -5,7 +5,6 @@ from qarauyl.accounts.audit import AuditFilter, list_audit, record_audit
 from qarauyl.accounts.permissions import (
     ACTIONS,
     LANGUAGES,
-    ROLES,
     Principal,
     camera_scope,
     permitted,
@@ -32,6 +31,7 @@ from qarauyl.accounts.users import (
     set_password,
     update_user,
 )
+from qarauyl.domain.roles import ROLES
 
 __all__ = [
     "ACTIONS",

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false
 
 from qarauyl.accounts._errors import Forbidden
+from qarauyl.domain.roles import ROLES
 from qarauyl.store.models import Camera
 
-ROLES: tuple[str, ...] = ("admin", "operator", "engineer", "planner", "viewer")
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
 
 _ALL = frozenset(ROLES)

@@ -16,7 +16,8 @@ from qarauyl.accounts._errors import AuthError, ThrottledError
 from qarauyl.accounts.audit import record_audit
 from qarauyl.accounts.models import ApiToken, LoginFailure, User
 from qarauyl.accounts.passwords import hash_password, needs_rehash, verify_password
-from qarauyl.accounts.permissions import LANGUAGES, ROLES, Principal
+from qarauyl.accounts.permissions import LANGUAGES, Principal
+from qarauyl.domain.roles import ROLES
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.store.database import Database
 from qarauyl.store.models import Organisation, utcnow

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from qarauyl.cli._app import app, console
 from qarauyl.cli._progress import progress_bar
-from qarauyl.config import get_settings
-from qarauyl.inventory import CameraFilter, export_cameras, get_camera, import_file, iter_cameras
-from qarauyl.inventory.importer import ImportPlan
-from qarauyl.runtime import open_database
-from qarauyl.security import CredentialCipher
+
+# Each command imports what it works with when it runs (the database layer, the importers): the CLI's
+# help and its light commands start in a fraction of a second.
+if TYPE_CHECKING:
+    from qarauyl.inventory.importer import ImportPlan
 
 cameras_app = typer.Typer(help="The camera register: import, export, list, show.", no_args_is_help=True)
 app.add_typer(cameras_app, name="cameras")
@@ -43,6 +44,11 @@ def import_(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every changed camera."),
 ) -> None:
     """Import cameras, upserting by code. All or nothing: any invalid row fails the whole import (exit 2)."""
+    from qarauyl.config import get_settings
+    from qarauyl.inventory import import_file
+    from qarauyl.runtime import open_database
+    from qarauyl.security import CredentialCipher
+
     settings = get_settings()
     db = open_database(settings)
     cipher = CredentialCipher.from_settings(settings)
@@ -61,6 +67,9 @@ def export(
     file: Path = typer.Argument(..., help="Target .csv, .xlsx or .geojson file.", show_default=False),
 ) -> None:
     """Export the register (never credentials); the format comes from the file's extension."""
+    from qarauyl.inventory import export_cameras, iter_cameras
+    from qarauyl.runtime import open_database
+
     db = open_database()
     with db.session() as session:
         count = export_cameras(file, iter_cameras(session))
@@ -77,6 +86,9 @@ def list_(
     search: str | None = typer.Option(None, "--search", "-s", help="Text in the code or name."),
 ) -> None:
     """List cameras."""
+    from qarauyl.inventory import CameraFilter, iter_cameras
+    from qarauyl.runtime import open_database
+
     db = open_database()
     filters = CameraFilter(
         district=district, vendor=vendor, lifecycle=lifecycle, health=health, search=search
@@ -109,6 +121,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one camera (credentials are never shown, only whether they are set)."""
+    from qarauyl.inventory import get_camera
+    from qarauyl.runtime import open_database
+
     db = open_database()
     with db.session() as session:
         camera = get_camera(session, code)

@@ -22,26 +22,12 @@ from qarauyl.cli._progress import progress_bar
 from qarauyl.cli.monitor_cmd import describe
 from qarauyl.cli.status_cmd import status
 from qarauyl.config import Settings, get_settings
-from qarauyl.inventory.demo_fleet import (
-    DEMO_CAMERAS,
-    DEMO_PASSWORD,
-    DEMO_SEED,
-    DEMO_USERNAME,
-    demo_faults,
-    generate_fleet,
-    seed_demo,
-    split_faults,
-)
-from qarauyl.maintenance.config import load_config
-from qarauyl.maintenance.worker import MaintenanceWorker
-from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
-from qarauyl.monitor.recording import REFERENCE_VOTES
-from qarauyl.runtime import open_database
-from qarauyl.security import CredentialCipher
-from qarauyl.store import Database
+from qarauyl.inventory.demo_figures import DEMO_CAMERAS, DEMO_PASSWORD, DEMO_SEED, DEMO_USERNAME
 
 if TYPE_CHECKING:
+    from qarauyl.monitor import CycleSummary
     from qarauyl.sim.harness import Simulator
+    from qarauyl.store import Database
 
 demo_app = typer.Typer(help="The Turkistan demo: a synthetic fleet, simulated cameras, the monitor.")
 app.add_typer(demo_app, name="demo")
@@ -54,6 +40,10 @@ def _seed(
     stream_resolution: tuple[int, int] | None = None,
     stream_fps: float | None = None,
 ) -> None:
+    from qarauyl.inventory.demo_fleet import seed_demo
+    from qarauyl.runtime import open_database
+    from qarauyl.security import CredentialCipher
+
     settings = get_settings()
     db = open_database(settings)
     with progress_bar() as progress:
@@ -137,6 +127,11 @@ def _monitor(
     on_cycle: Callable[[CycleSummary], None],
 ) -> None:
     """The monitor and the maintenance worker beside it, until `stop` is set."""
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.worker import MaintenanceWorker
+    from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+    from qarauyl.security import CredentialCipher
+
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
     options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0, frames=4)
     cipher = CredentialCipher.from_settings(settings)
@@ -160,6 +155,9 @@ def run(
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="Console port (0: no console)."),
 ) -> None:
     """Seed the fleet, start simulated cameras with a realistic mix of faults, and monitor them."""
+    from qarauyl.inventory.demo_fleet import demo_faults, generate_fleet, split_faults
+    from qarauyl.monitor.recording import REFERENCE_VOTES
+    from qarauyl.runtime import open_database
     from qarauyl.sim.harness import run_simulator  # the rehearsal tool, started only by the demo
 
     settings = get_settings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -12,8 +13,9 @@ from rich.table import Table
 
 from qarauyl.cli._app import app, console
 from qarauyl.errors import InputError
-from qarauyl.maintenance.kpi import AvailabilityRow, compute_kpis, export_xlsx, parse_period
-from qarauyl.runtime import open_database
+
+if TYPE_CHECKING:
+    from qarauyl.maintenance.kpi import AvailabilityRow
 
 
 def _pct(value: float | None) -> str:
@@ -45,6 +47,9 @@ def kpi(
     cameras: bool = typer.Option(False, "--cameras", help="JSON: include every camera's figures."),
 ) -> None:
     """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
+    from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+    from qarauyl.runtime import open_database
+
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -15,14 +15,10 @@ from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
 from qarauyl.config import Settings, get_settings
 from qarauyl.domain.stream_url import redact_url
-from qarauyl.maintenance.config import load_config
-from qarauyl.maintenance.worker import MaintenanceWorker
-from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
-from qarauyl.remote.app import DEFAULT_QUEUE
-from qarauyl.runtime import open_database
-from qarauyl.security import CredentialCipher
+from qarauyl.remote.names import DEFAULT_QUEUE
 
 if TYPE_CHECKING:
+    from qarauyl.monitor import CycleSummary
     from qarauyl.remote import RemotePool
 
 
@@ -73,6 +69,12 @@ def monitor(
     local: bool = typer.Option(False, "--local", help="Probe from this machine even if a broker is set."),
 ) -> None:
     """Probe every connected camera, judge its picture and keep its health up to date."""
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.worker import MaintenanceWorker
+    from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+    from qarauyl.runtime import open_database
+    from qarauyl.security import CredentialCipher
+
     settings = get_settings()
     db = open_database(settings)
     cipher = CredentialCipher.from_settings(settings)

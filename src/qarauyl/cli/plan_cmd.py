@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -13,31 +14,10 @@ from rich.table import Table
 
 from qarauyl.cli._app import app, console
 from qarauyl.errors import InputError
-from qarauyl.planning import (
-    DEFAULT_MODELS,
-    DEFAULT_TIERS,
-    DemandLayer,
-    ExistingCamera,
-    Scene,
-    Tier,
-    apply_overrides,
-    coverage_curve,
-    curve_rows,
-    demo_layers,
-    load_existing_cameras,
-    plan,
-    prepare_scene,
-    read_cameras,
-    read_candidates,
-    read_layer,
-    read_models,
-    read_osm,
-    reaim_existing,
-    repair_geojson,
-    repair_priority,
-    write_plan,
-)
-from qarauyl.planning.layers import layer_paths
+
+# The planning stack (SciPy, Shapely, pyproj, HiGHS) is imported by the commands that run it.
+if TYPE_CHECKING:
+    from qarauyl.planning import DemandLayer, ExistingCamera, Scene, Tier
 
 plan_app = typer.Typer(
     help="Coverage planning: recommend new cameras under a budget, the coverage curve, re-aiming, repairs.",
@@ -83,6 +63,8 @@ def _progress() -> Iterator[Progress]:
 
 
 def _tiers(overrides: list[str] | None) -> tuple[Tier, ...]:
+    from qarauyl.planning import DEFAULT_TIERS, Tier
+
     tiers = {t.name: t for t in DEFAULT_TIERS}
     for item in overrides or []:
         name, _, value = item.partition("=")
@@ -97,6 +79,9 @@ def _tiers(overrides: list[str] | None) -> tuple[Tier, ...]:
 
 
 def _load_layers(paths: list[Path] | None) -> list[DemandLayer]:
+    from qarauyl.planning import read_layer, read_osm
+    from qarauyl.planning.layers import layer_paths
+
     if not paths:
         raise InputError(
             "No layers: give --layers FILE (or a folder); `qarauyl plan demo-layers DIR` makes a set."
@@ -113,6 +98,8 @@ def _load_layers(paths: list[Path] | None) -> list[DemandLayer]:
 
 
 def _existing(cameras: Path | None, from_db: bool) -> list[ExistingCamera]:
+    from qarauyl.planning import apply_overrides, load_existing_cameras, read_cameras
+
     cams: list[ExistingCamera] = []
     if from_db:
         from qarauyl.runtime import open_database
@@ -139,6 +126,8 @@ def _scene(
     tiers: list[str] | None,
     workers: int,
 ) -> Scene:
+    from qarauyl.planning import DEFAULT_MODELS, prepare_scene, read_candidates, read_models
+
     with _progress() as progress:
         task = progress.add_task("Reading layers", total=None)
         demand_layers = _load_layers(layers)
@@ -205,6 +194,8 @@ def plan_cmd(
         raise InputError(
             "Give --budget N (number of new cameras), or a subcommand: curve, reaim, repair, demo-layers."
         )
+    from qarauyl.planning import plan, write_plan
+
     scene = _scene(layers, candidates, cameras, from_db, models, step, headings, tiers, workers)
     with console.status("Optimising"):
         result = plan(scene, budget, by_money=money, method=method, existing=existing, time_limit=time_limit)
@@ -256,6 +247,8 @@ def curve_cmd(
     workers: int = WORKERS,
 ) -> None:
     """Coverage as a function of the number of new cameras: what each additional camera buys."""
+    from qarauyl.planning import coverage_curve, curve_rows
+
     scene = _scene(layers, candidates, cameras, from_db, models, step, headings, tiers, workers)
     points = coverage_curve(scene, max_cameras, existing=existing)
     table = Table(title="Coverage curve")
@@ -294,6 +287,8 @@ def reaim_cmd(
     tiers: list[str] = TIERS,
 ) -> None:
     """Best headings for the cameras already installed."""
+    from qarauyl.planning import reaim_existing
+
     scene = _scene(layers, None, cameras, from_db, None, step, headings, tiers, 1)
     res = reaim_existing(scene, existing=existing)
     table = Table(title="Re-aim existing cameras")
@@ -322,6 +317,8 @@ def repair_cmd(
     tiers: list[str] = TIERS,
 ) -> None:
     """Rank broken cameras (health failed) by the weighted coverage lost: repair the first ones first."""
+    from qarauyl.planning import repair_geojson, repair_priority
+
     scene = _scene(layers, None, cameras, from_db, None, step, 1, tiers, 1)
     items = repair_priority(scene)
     if not items:
@@ -352,6 +349,8 @@ def demo_layers_cmd(
 ) -> None:
     """Write a deterministic Turkistan demo layer set (historic sites, microdistricts, roads, incidents,
     buildings, existing cameras)."""
+    from qarauyl.planning import demo_layers
+
     paths = demo_layers(outdir)
     for p in paths:
         console.print(f"Wrote {p}", markup=False)

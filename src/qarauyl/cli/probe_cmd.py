@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from qarauyl.cli._app import app, console, err_console
 from qarauyl.domain.findings import Finding
 from qarauyl.errors import InputError, QarauylError
-from qarauyl.probe import ProbeJob, ProbePool, ProbeResult
+
+if TYPE_CHECKING:
+    from qarauyl.probe import ProbeResult
 
 PASSWORD_ENV = "QARAUYL_PROBE_PASSWORD"
 
@@ -42,6 +44,8 @@ def probe(
 
     Exit status 0 when every camera works, 1 when any does not.
     """
+    from qarauyl.probe import ProbeJob, ProbePool  # PyAV and the pool: only when probing
+
     if transport not in ("tcp", "udp"):
         raise InputError(f"--transport must be tcp or udp, not {transport!r}")
     jobs = [

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from qarauyl.analytics import Counts, fleet_summary
 from qarauyl.cli._app import app, console
-from qarauyl.runtime import open_database
+
+if TYPE_CHECKING:
+    from qarauyl.analytics import Counts
 
 COLUMNS = ("installed", "connected", "ok", "degraded", "failed", "unknown", "in_repair")
 HEADERS = ("installed", "connected", "working", "degraded", "failed", "unknown", "in repair")
@@ -22,6 +24,9 @@ def _row(name: str, counts: Counts) -> list[str]:
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Installed, connected, working / degraded / failed / unknown, in repair; by district and vendor."""
+    from qarauyl.analytics import fleet_summary
+    from qarauyl.runtime import open_database
+
     db = open_database()
     with db.session() as session:
         summary = fleet_summary(session)

@@ -5,28 +5,20 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from qarauyl.cli._app import app, console
+from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import NotFoundError
-from qarauyl.maintenance._common import ACTIVE, STATUSES
-from qarauyl.maintenance.config import load_config
-from qarauyl.maintenance.notifications import deliver_due
-from qarauyl.maintenance.tickets import (
-    TicketView,
-    add_comment,
-    list_tickets,
-    open_ticket,
-    process_transitions,
-    set_status,
-    ticket_detail,
-)
-from qarauyl.runtime import open_database
-from qarauyl.store.models import Organisation
+
+# Each command imports the ticket code and the database layer when it runs: the CLI starts fast.
+if TYPE_CHECKING:
+    from qarauyl.maintenance.config import MaintenanceConfig
+    from qarauyl.maintenance.tickets import TicketView
+    from qarauyl.store import Database
 
 tickets_app = typer.Typer(
     help="Repair tickets: queue, lifecycle, comments, notifications.", no_args_is_help=True
@@ -46,6 +38,14 @@ def _say(text: str) -> None:
     console.print(text, markup=False, highlight=False)
 
 
+def _open() -> tuple[Database, MaintenanceConfig]:
+    """The database and the ticket rules, as every command here needs them."""
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.runtime import open_database
+
+    return open_database(), load_config()
+
+
 @tickets_app.command("list")
 def list_(
     organisation: str | None = typer.Option(None, "--org", help="Only this maintainer's queue."),
@@ -53,7 +53,12 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The queue, most urgent first."""
-    db = open_database()
+    from sqlalchemy import select
+
+    from qarauyl.maintenance.tickets import list_tickets
+    from qarauyl.store.models import Organisation
+
+    db, config = _open()
     maintainer_id = None
     if organisation:
         with db.session() as session:
@@ -63,7 +68,7 @@ def list_(
     views = list_tickets(
         db,
         now=_now(),
-        config=load_config(),
+        config=config,
         maintainer_id=maintainer_id,
         statuses=STATUSES if all_ else ACTIVE,
     )
@@ -86,7 +91,10 @@ def list_(
 @tickets_app.command("show")
 def show(ticket_id: int, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """One ticket with its journal."""
-    detail = ticket_detail(open_database(), ticket_id, now=_now(), config=load_config())
+    from qarauyl.maintenance.tickets import ticket_detail
+
+    db, config = _open()
+    detail = ticket_detail(db, ticket_id, now=_now(), config=config)
     if as_json:
         print(_json(asdict(detail)))
         return
@@ -115,9 +123,10 @@ def open_(
     note: str = typer.Option("", "--note", help="What is wrong."),
 ) -> None:
     """Open a ticket by hand (joins the camera's open ticket if it has one)."""
-    view = open_ticket(
-        open_database(), camera, now=_now(), config=load_config(), priority=priority, note=note
-    )
+    from qarauyl.maintenance.tickets import open_ticket
+
+    db, config = _open()
+    view = open_ticket(db, camera, now=_now(), config=config, priority=priority, note=note)
     _print_view(view)
 
 
@@ -132,12 +141,15 @@ def set_(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Move a ticket along its lifecycle."""
+    from qarauyl.maintenance.tickets import set_status
+
+    db, config = _open()
     view = set_status(
-        open_database(),
+        db,
         ticket_id,
         status,
         now=_now(),
-        config=load_config(),
+        config=config,
         resolution_code=resolution,
         override_reason=override,
         note=note,
@@ -147,14 +159,19 @@ def set_(
 
 @tickets_app.command("comment")
 def comment(ticket_id: int, text: str) -> None:
-    add_comment(open_database(), ticket_id, text, now=_now())
+    from qarauyl.maintenance.tickets import add_comment
+
+    add_comment(_open()[0], ticket_id, text, now=_now())
     _say(f"Comment added to ticket #{ticket_id}.")
 
 
 @tickets_app.command("process")
 def process() -> None:
     """Turn new health events into tickets and run the SLA checks once (the monitor does this itself)."""
-    changes = process_transitions(open_database(), [], _now(), load_config())
+    from qarauyl.maintenance.tickets import process_transitions
+
+    db, config = _open()
+    changes = process_transitions(db, [], _now(), config)
     _say(f"{len(changes)} ticket change(s).")
     for change in changes:
         _say(f"  #{change.ticket_id} {change.change}")
@@ -163,7 +180,10 @@ def process() -> None:
 @tickets_app.command("deliver")
 def deliver() -> None:
     """Send the notifications that are due, once."""
-    report = deliver_due(open_database(), _now(), load_config())
+    from qarauyl.maintenance.notifications import deliver_due
+
+    db, config = _open()
+    report = deliver_due(db, _now(), config)
     _say(
         f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
         f"merged {report.merged}, held by the rate limit {report.deferred}."

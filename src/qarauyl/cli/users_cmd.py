@@ -7,10 +7,9 @@ import sys
 import typer
 from rich.table import Table
 
-from qarauyl.accounts import ROLES, create_token, create_user, list_users, set_password, update_user
 from qarauyl.cli._app import app, console
+from qarauyl.domain.roles import ROLES
 from qarauyl.errors import InputError
-from qarauyl.runtime import open_database
 
 users_app = typer.Typer(help="People and machines that sign in: users, roles, tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -36,6 +35,9 @@ def create(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin."""
+    from qarauyl.accounts import create_user
+    from qarauyl.runtime import open_database
+
     db = open_database()
     password = _read_password(password_stdin)
     info = create_user(db, name, role, password, organisation=org, language=language)
@@ -49,6 +51,9 @@ def set_password_(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
     """Set a user's password; their open sessions end."""
+    from qarauyl.accounts import set_password
+    from qarauyl.runtime import open_database
+
     db = open_database()
     set_password(db, name, _read_password(password_stdin))
     console.print(f"Password of '{name}' changed; their open sessions have ended.", markup=False)
@@ -61,6 +66,9 @@ def set_(
     active: bool | None = typer.Option(None, "--active/--disabled", help="Allow or refuse sign-in."),
 ) -> None:
     """Change a user's role or disable them."""
+    from qarauyl.accounts import update_user
+    from qarauyl.runtime import open_database
+
     info = update_user(open_database(), name, role=role, active=active)
     console.print(
         f"User '{info.name}': {info.role}, {'active' if info.active else 'disabled'}.", markup=False
@@ -70,6 +78,9 @@ def set_(
 @users_app.command("list")
 def list_() -> None:
     """Every user with role, organisation, language and last sign-in."""
+    from qarauyl.accounts import list_users
+    from qarauyl.runtime import open_database
+
     total, users = list_users(open_database())
     table = Table("name", "role", "organisation", "language", "active", "last sign-in")
     for user in users:
@@ -91,5 +102,8 @@ def token(
     label: str = typer.Option("", "--label", help="What the token is for (shown in listings)."),
 ) -> None:
     """Create an API bearer token for a machine; it is printed once and stored only as a digest."""
+    from qarauyl.accounts import create_token
+    from qarauyl.runtime import open_database
+
     value = create_token(open_database(), name, label)
     console.print(value, markup=False, highlight=False, soft_wrap=True)

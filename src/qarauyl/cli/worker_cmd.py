@@ -12,7 +12,7 @@ from qarauyl.cli._app import app, console, err_console
 from qarauyl.config import Settings, get_settings
 from qarauyl.domain.stream_url import redact_url
 from qarauyl.errors import ConfigError
-from qarauyl.remote.app import DEFAULT_QUEUE
+from qarauyl.remote.names import DEFAULT_QUEUE
 
 
 def worker_secret(settings: Settings) -> bytes:

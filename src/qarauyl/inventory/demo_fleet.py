@@ -18,15 +18,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from qarauyl.domain import CameraKind, Lifecycle, OrgKind, Vendor
+from qarauyl.inventory.demo_figures import (
+    DEMO_CAMERAS,
+    DEMO_CONNECTED,
+    DEMO_PASSWORD,
+    DEMO_PELCO_IN_TURKISTAN,
+    DEMO_SEED,
+    DEMO_USERNAME,
+)
 from qarauyl.inventory.records import CameraRecord
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Database, District, Organisation
-
-DEMO_CAMERAS = 1303
-DEMO_CONNECTED = 1035
-DEMO_PELCO_IN_TURKISTAN = 56
-DEMO_SEED = 2026
-DEMO_USERNAME = "admin"
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,6 @@ def _pick(
     vendor, _, models = options[-1]
     return vendor, rng.choice(models)
 
-
-# One password for every demo camera, so that the simulator can serve the whole fleet with it.
-DEMO_PASSWORD = "qarauyl-demo"
 
 # The demo's "realistic mix": what share of connected cameras shows which fault in the simulator.
 # Roughly the region's numbers: about 6% broken (offline, refused), and a tail of picture problems.

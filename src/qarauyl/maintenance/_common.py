@@ -9,15 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qarauyl.domain.tickets import ACTIVE
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import Ticket, TicketEvent
 from qarauyl.maintenance.notifications import Notice, enqueue
 from qarauyl.store.models import Camera, District, Organisation
-
-ACTIVE: tuple[str, ...] = ("open", "acknowledged", "in_progress", "removed_for_repair", "resolved")
-STATUSES: tuple[str, ...] = (*ACTIVE, "closed", "cancelled")
-# Statuses whose SLA clock still runs: a resolved ticket waits only for the monitor's confirmation.
-WORKING: tuple[str, ...] = ("open", "acknowledged", "in_progress", "removed_for_repair")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from qarauyl.domain import Health
-from qarauyl.maintenance._common import ACTIVE
+from qarauyl.domain.tickets import ACTIVE
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, CameraHealthRow, District, ProbeRecord

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qarauyl.domain import Health
-from qarauyl.maintenance._common import ACTIVE, WORKING, TicketChange, journal, notify, ticket_label
+from qarauyl.domain.tickets import ACTIVE, WORKING
+from qarauyl.maintenance._common import TicketChange, journal, notify, ticket_label
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import Ticket
 from qarauyl.store.database import Database

@@ -27,10 +27,9 @@ from qarauyl.accounts.audit import record_audit
 from qarauyl.accounts.permissions import Principal
 from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
+from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import InputError, NotFoundError
 from qarauyl.maintenance._common import (
-    ACTIVE,
-    STATUSES,
     TicketChange,
     active_incidents,
     active_ticket,

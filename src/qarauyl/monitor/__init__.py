@@ -7,8 +7,9 @@ of memory it never used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qarauyl._lazy import lazy_names
 
 if TYPE_CHECKING:
     from qarauyl.monitor.service import CycleSummary, Monitor, MonitorOptions
@@ -23,9 +24,4 @@ _HOMES = {
     "SnapshotStore": "qarauyl.monitor.snapshots",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_names(__name__, _HOMES)

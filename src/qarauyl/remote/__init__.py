@@ -7,7 +7,25 @@ sealed (encrypted and authenticated with the installation's secret key): the bro
 password or a snapshot, and nobody with broker access can make a worker probe a URL of their choosing.
 """
 
-from qarauyl.remote.pool import NoWorkerAnswered, RemotePool
-from qarauyl.remote.wire import Sealer, WireError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qarauyl._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from qarauyl.remote.pool import NoWorkerAnswered, RemotePool
+    from qarauyl.remote.wire import Sealer, WireError
 
 __all__ = ["NoWorkerAnswered", "RemotePool", "Sealer", "WireError"]
+
+# Loaded on first use: the CLI reads the queue's name (`remote.names`) without importing Celery.
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "NoWorkerAnswered": "qarauyl.remote.pool",
+        "RemotePool": "qarauyl.remote.pool",
+        "Sealer": "qarauyl.remote.wire",
+        "WireError": "qarauyl.remote.wire",
+    },
+)

@@ -11,10 +11,9 @@ from celery import Celery
 from qarauyl.monitor.job import MonitorResult
 from qarauyl.monitor.service import monitor_pool
 from qarauyl.probe.pool import ProbePool
+from qarauyl.remote.names import DEFAULT_QUEUE, TASK
 from qarauyl.remote.wire import Sealer
 
-TASK = "qarauyl.probe"
-DEFAULT_QUEUE = "qarauyl.probe"
 CONNECT_TIMEOUT = 5.0  # seconds to reach the broker before a send fails
 
 

@@ -20,7 +20,7 @@ from celery import Celery
 from qarauyl.monitor.job import MonitorJob
 from qarauyl.probe.job import ProbeJob
 from qarauyl.probe.result import ProbeResult
-from qarauyl.remote.app import DEFAULT_QUEUE, TASK
+from qarauyl.remote.names import DEFAULT_QUEUE, TASK
 from qarauyl.remote.wire import Sealer, WireError
 
 log = logging.getLogger("qarauyl.remote")

@@ -20,8 +20,8 @@ from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse
 from nicegui import app, events, ui
 
+from qarauyl.domain.tickets import STATUSES
 from qarauyl.errors import NotFoundError, QarauylError
-from qarauyl.maintenance._common import STATUSES
 from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
 from qarauyl.maintenance.tickets import (
