@@ -2,13 +2,13 @@
 
 Figures: one frame with a reference (a snapshot probe), and an 8-frame burst with a reference (the
 monitor's probe; all checks including frozen and shaking), divided by 8. The reference three ways: the
-full-size frame (raw), prepared once (`prepare_reference`), and as the monitor holds it, its stored snapshot
-(a JPEG at most 640 px wide) decoded and prepared on every probe, both with its measurements made afresh (a
-camera's first probe against a new reference) and with those the monitor kept from that first probe (every
-later probe). The frames are the simulator's 1080p street scene. Target: <= 10 ms per frame, judged on the
-prepared reference and on the monitor's steady state (a burst, and a lone frame as a snapshot camera's probe
-is). The process is set up as a probe worker is (one OpenCV thread, freed memory kept: see
-qarauyl/probe/allocator.py).
+full-size frame (raw), prepared once (`prepare_reference`), and as the monitor holds it: its stored snapshot
+(a JPEG at most 640 px wide) decoded and prepared, with its measurements made afresh (a camera's first probe
+against a new reference), and restored from the parts and measurements the monitor kept from that first
+probe (`restore_reference`: every later probe). The frames are the simulator's 1080p street scene. Target:
+<= 10 ms per frame, judged on the prepared reference and on the monitor's steady state (a burst, and a lone
+frame as a snapshot camera's probe is). The process is set up as a probe worker is (one OpenCV thread, freed
+memory kept: see qarauyl/probe/allocator.py).
 
     .venv/bin/python bench/bench_diagnosis_speed.py [--quick]
 """
@@ -28,7 +28,13 @@ from collections import defaultdict  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from qarauyl.diagnosis import diagnose, prepare_reference, reference_measurements  # noqa: E402
+from qarauyl.diagnosis import (  # noqa: E402
+    diagnose,
+    prepare_reference,
+    reference_measurements,
+    reference_parts,
+    restore_reference,
+)
 from qarauyl.diagnosis._context import Context  # noqa: E402
 from qarauyl.diagnosis._view import view_of  # noqa: E402
 from qarauyl.diagnosis.baseline import Baseline  # noqa: E402
@@ -69,19 +75,21 @@ def main() -> None:
     snapshot = encode_snapshot(reference)
     monitor = _best_of(lambda: diagnose(burst[-1:], reference=decode_jpeg(snapshot)), repeats)
     monitor_burst = _best_of(lambda: diagnose(burst[-6:], reference=decode_jpeg(snapshot)), repeats) / 6
-    # The monitor's steady state: its snapshot decoded and prepared on every probe, with the measurements a
-    # first probe made on it and the monitor kept (qarauyl.monitor.job.analyse_probe).
+    # The monitor's steady state: the reference restored on every probe from the parts and measurements a
+    # first probe made of its snapshot and the monitor kept (qarauyl.monitor.job.analyse_probe); its JPEG is
+    # decoded only if a check needs the picture in full.
     first = prepare_reference(decode_jpeg(snapshot))
     diagnose(burst[-6:], reference=first)
-    kept = reference_measurements(first)
+    kept, parts = reference_measurements(first), reference_parts(first)
     steady = _best_of(
-        lambda: diagnose(burst[-1:], reference=prepare_reference(decode_jpeg(snapshot), kept)), repeats
+        lambda: diagnose(burst[-1:], reference=restore_reference(parts, lambda: decode_jpeg(snapshot), kept)),
+        repeats,
     )
     whole = _best_of(lambda: diagnose(burst, reference=prepared), repeats)
     print(f"1080p, one core: single frame + raw reference       {raw:6.2f} ms")
     print(f"1080p, one core: single frame + prepared reference  {single:6.2f} ms")
     print(f"1080p, one core: single frame + monitor's reference {monitor:6.2f} ms (640-px snapshot, decoded)")
-    print(f"1080p, one core: single frame + monitor's reference, its measurements kept {steady:6.2f} ms")
+    print(f"1080p, one core: single frame + monitor's reference, restored from its parts {steady:6.2f} ms")
     print(f"1080p, one core: monitor's probe, 6 frames + its reference {monitor_burst:5.2f} ms/frame")
     per_frame = whole / len(burst)
     print(f"1080p, one core: 8-frame burst + prepared reference {whole:6.2f} ms = {per_frame:5.2f} ms/frame")

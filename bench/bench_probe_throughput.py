@@ -5,8 +5,8 @@
            worker's analysis thread, baseline update; frames not shipped back. The camera has no
            reference yet (its first probes). Concurrency counts open streams, as for the others.
   full+ref the same, each camera compared with its reference (a snapshot taken beforehand): the monitor's
-           steady state, where the worker also decodes the reference JPEG on every probe and reuses the
-           reference's measurements an earlier probe sent back (as the monitor keeps them)
+           steady state, where the worker restores the reference from the parts and measurements an
+           earlier probe sent back (as the monitor keeps them)
   decode   the ceiling: the same streams opened and decoded (first keyframe + N frames) by bare PyAV in
            a pool of pre-started processes, nothing else
   ffmpeg   the common script: one `ffmpeg -rtsp_transport tcp -i URL -frames:v 1 out.jpg` process per
@@ -55,10 +55,10 @@ def monitor_jobs(
     password: str,
     frames: int,
     references: dict[str, bytes] | None = None,
-    measurements: dict[str, dict[str, Any]] | None = None,
+    measurements: dict[str, MonitorResult] | None = None,
 ) -> list[MonitorJob]:
     """The jobs the monitor would send, with each camera's reference if `references` has one, and what an
-    earlier probe measured on it if `measurements` has that."""
+    earlier probe measured and prepared of it if `measurements` has that probe's result."""
     known = references or {}
     measured = measurements or {}
     return [
@@ -69,7 +69,8 @@ def monitor_jobs(
             frames=frames,
             camera_id=index,
             reference_jpeg=known.get(url),
-            reference_measurements=measured.get(url),
+            reference_measurements=measured[url].reference_measurements if url in measured else None,
+            reference_parts=measured[url].reference_parts if url in measured else None,
         )
         for index, url in enumerate(urls, 1)
     ]
@@ -197,7 +198,7 @@ def run_full(
     concurrency: int,
     frames: int,
     references: dict[str, bytes] | None = None,
-    measurements: dict[str, dict[str, Any]] | None = None,
+    measurements: dict[str, MonitorResult] | None = None,
 ) -> tuple[Run, float]:
     # The monitor's pool: two processes per core, the rest of the concurrency in stream slots, and an
     # analysis thread per process.
@@ -225,15 +226,15 @@ def take_references(cameras: list[str], user: str, password: str) -> dict[str, b
 
 def measure_references(
     cameras: list[str], user: str, password: str, frames: int, references: dict[str, bytes]
-) -> dict[str, dict[str, Any]]:
-    """What a first probe against each camera's reference measures on it: the monitor keeps these and sends
-    them with every later probe of the camera."""
+) -> dict[str, MonitorResult]:
+    """A first probe against each camera's reference: what it measured and prepared of the reference the
+    monitor keeps and sends with every later probe of the camera."""
     with monitor_pool(4) as pool:
         results = list(pool.map(monitor_jobs(cameras, user, password, frames, references)))
     return {
-        url: r.reference_measurements
+        url: r
         for url, r in zip(cameras, results, strict=True)
-        if isinstance(r, MonitorResult) and r.reference_measurements
+        if isinstance(r, MonitorResult) and r.reference_measurements and r.reference_parts
     }
 
 

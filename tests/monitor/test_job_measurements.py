@@ -74,3 +74,42 @@ def test_the_analysis_encodes_a_snapshot_the_stream_half_left_as_pixels(frames: 
     assert result.snapshot_jpeg is not None and result.snapshot_jpeg == encode_jpeg(bgr)
     decoded = cv2.imdecode(np.frombuffer(result.snapshot_jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == bgr.shape
+
+
+def test_the_reference_parts_come_back_once_and_then_spare_decoding_the_jpeg(
+    frames: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from qarauyl.monitor import job as job_module
+    from qarauyl.probe.frames import encode_snapshot
+
+    facts = StreamFacts("h264", 640, 360, 12.5, 500.0)
+    probe = ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-3:])
+    jpeg = encode_snapshot(frames[0])
+    first = analyse_probe(MonitorJob("rtsp://cam/1", camera_id=1, reference_jpeg=jpeg), probe)
+    assert first.reference_parts is not None and first.reference_measurements is not None
+    later_job = MonitorJob(
+        "rtsp://cam/1",
+        camera_id=1,
+        reference_jpeg=jpeg,
+        reference_parts=first.reference_parts,
+        reference_measurements=first.reference_measurements,
+    )
+    decoded: list[bytes] = []
+    real_decode = job_module.decode_jpeg
+
+    def counting_decode(data: bytes) -> np.ndarray | None:
+        decoded.append(data)
+        return real_decode(data)
+
+    monkeypatch.setattr(job_module, "decode_jpeg", counting_decode)
+    later = analyse_probe(later_job, probe)
+    assert decoded == []  # a picture that is fine never needs the reference's JPEG
+    assert later.reference_parts is None and later.findings == first.findings
+    assert later.metrics is not None and first.metrics is not None
+    assert later.metrics == pytest.approx(first.metrics, rel=1e-6, nan_ok=True)
+    # Damaged parts (a truncated file): the reference is prepared from its JPEG, and new parts go back.
+    damaged = analyse_probe(replace(later_job, reference_parts=first.reference_parts[:-10]), probe)
+    assert decoded == [jpeg] and damaged.reference_parts == first.reference_parts
+    assert damaged.findings == first.findings

@@ -84,13 +84,21 @@ def test_the_reference_is_measured_once_per_picture(tmp_path: Path) -> None:
                 assert retake_reference(db, snapshots, camera_id, datetime.now(UTC))
             jobs, results = pool.cycle(monitor)  # a new reference: measured by the worker, sent back
             assert all(j.reference_jpeg and j.reference_measurements is None for j in jobs)
+            assert all(j.reference_parts is None for j in jobs)
             measured = {r.camera_id: r.reference_measurements for r in results}
             assert all(measured[i] and "sharpness" in measured[i] for i in ids), measured
+            # The reference as the worker prepared it is kept beside its JPEG for the next probes.
+            paths = {i: _reference_path(db, i) for i in ids}
+            parts = {i: snapshots.read_reference_parts(paths[i]) for i in ids}
+            made = {r.camera_id: r.reference_parts for r in results}
+            assert all(parts[i] and parts[i] == made[i] for i in ids)
 
             jobs, results = pool.cycle(monitor)  # the same reference: its measurements travel with the job
             sent = {j.camera_id: j.reference_measurements for j in jobs}
             assert all(sent[i] is not None and sent[i].keys() == measured[i].keys() for i in ids), sent
             assert all(r.reference_measurements is None for r in results)
+            assert all(j.reference_parts == parts[j.camera_id] for j in jobs)
+            assert all(r.reference_parts is None for r in results)
 
             # A re-taken reference is another picture: measured afresh, never judged by the old figures.
             assert retake_reference(db, snapshots, ids[0], datetime(2030, 1, 1, tzinfo=UTC))
@@ -98,6 +106,7 @@ def test_the_reference_is_measured_once_per_picture(tmp_path: Path) -> None:
             by_camera = {j.camera_id: j for j in jobs}
             assert by_camera[ids[0]].reference_measurements is None
             assert by_camera[ids[1]].reference_measurements is not None
+            assert by_camera[ids[0]].reference_parts is None and by_camera[ids[1]].reference_parts
 
             # A camera that leaves the monitored fleet leaves nothing behind in the monitor's memory.
             assert set(monitor._measured) == set(ids)
@@ -107,3 +116,12 @@ def test_the_reference_is_measured_once_per_picture(tmp_path: Path) -> None:
             assert [j.camera_id for j in jobs] == [ids[0]]
             assert set(monitor._measured) == {ids[0]}
     db.dispose()
+
+
+def _reference_path(db: Database, camera_id: int) -> str:
+    from qarauyl.store.models import CameraHealthRow
+
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        assert row is not None and row.reference_path
+        return row.reference_path

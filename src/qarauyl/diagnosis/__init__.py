@@ -1,6 +1,12 @@
 """Image-quality diagnosis: pure checks over decoded frames (+ reference, + baseline) that return findings."""
 
-from qarauyl.diagnosis._diagnose import diagnose, prepare_reference, reference_measurements
+from qarauyl.diagnosis._diagnose import (
+    diagnose,
+    prepare_reference,
+    reference_measurements,
+    reference_parts,
+    restore_reference,
+)
 from qarauyl.diagnosis._view import KeyView
 from qarauyl.diagnosis.baseline import Baseline, update_baseline, without_signature
 from qarauyl.diagnosis.reference import Candidate, pick_reference
@@ -22,6 +28,8 @@ __all__ = [
     "pick_reference",
     "prepare_reference",
     "reference_measurements",
+    "reference_parts",
+    "restore_reference",
     "update_baseline",
     "without_signature",
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import struct
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from qarauyl.diagnosis._context import Context
-from qarauyl.diagnosis._view import Array, KeyView, check_frames, view_of
+from qarauyl.diagnosis._view import THUMB_SIZE, Array, KeyView, check_frames, detail_of, view_of
 from qarauyl.diagnosis.baseline import Baseline
 from qarauyl.diagnosis.registry import CHECKS, PRIORITY, SUPPRESSES, arbitrate
 from qarauyl.diagnosis.registry import measured as is_measured
@@ -31,10 +32,62 @@ def prepare_reference(reference: Array, measurements: Mapping[str, Any] | None =
     reference's half of the work. `measurements` are those `reference_measurements` returned for this same
     reference picture, so that they are not computed again."""
     check_frames([reference])
-    view = KeyView.of(reference)
+    return _keeping(KeyView.of(reference), measurements)
+
+
+def _keeping(view: KeyView, measurements: Mapping[str, Any] | None) -> KeyView:
+    """`view` with the kept measurements of its picture already made."""
     if measurements:
         view.memo.update((key, value) for key, value in measurements.items() if key in KEPT_MEASUREMENTS)
     return view
+
+
+# A reference's parts: "QRP1", then the luma's height and width and the frame's, then the luma and the RGB
+# thumbnail as uint8 rows.
+_PARTS_HEADER = struct.Struct("<4sHHHH")
+_PARTS_MAGIC = b"QRP1"
+
+
+def reference_parts(reference: KeyView) -> bytes:
+    """What the checks read of a prepared reference when judging a picture that is fine: its luma at analysis
+    size and its RGB thumbnail, with the frame's size (170 KB for a 640-px snapshot, against the 960 KB its
+    JPEG decodes to). Kept beside the reference's JPEG, they spare every later probe of the camera decoding
+    and preparing it again (`restore_reference`)."""
+    grey = np.ascontiguousarray(reference.grey, dtype=np.uint8)
+    thumb = np.ascontiguousarray(reference.thumb_rgb).astype(np.uint8)
+    height, width = reference.native_shape
+    header = _PARTS_HEADER.pack(_PARTS_MAGIC, grey.shape[0], grey.shape[1], height, width)
+    return header + grey.tobytes() + thumb.tobytes()
+
+
+def restore_reference(
+    parts: bytes, pixels: Callable[[], Array], measurements: Mapping[str, Any] | None = None
+) -> KeyView:
+    """The prepared reference again from its `reference_parts`, the same numbers as `prepare_reference` of its
+    picture gives. `pixels` returns the picture (its decoded JPEG) and is called only if a check needs it at
+    full detail (a focus or screen comparison, on a picture that has lost focus or signal). ValueError if
+    `parts` are not a reference's parts."""
+    if len(parts) < _PARTS_HEADER.size:
+        raise ValueError("not a reference's parts: too short")
+    magic, grey_h, grey_w, height, width = _PARTS_HEADER.unpack_from(parts)
+    thumb_w, thumb_h = THUMB_SIZE
+    grey_size = grey_h * grey_w
+    if magic != _PARTS_MAGIC or len(parts) != _PARTS_HEADER.size + grey_size + thumb_h * thumb_w * 3:
+        raise ValueError("not a reference's parts: wrong header or size")
+    start = _PARTS_HEADER.size
+    # Copies, not views of the bytes: the checks may take the reference's arrays as writable.
+    grey = np.frombuffer(parts, np.uint8, grey_size, start).reshape(grey_h, grey_w).copy()
+    thumb = np.frombuffer(parts, np.uint8, offset=start + grey_size).reshape(thumb_h, thumb_w, 3).copy()
+
+    def detail() -> tuple[Array, Array]:
+        frame = pixels()
+        if frame.shape[:2] != (height, width):
+            shown = f"{frame.shape[1]}x{frame.shape[0]}"
+            raise ValueError(f"the reference's picture is {shown}, its parts say {width}x{height}")
+        detail_rgb, detail_u8 = detail_of(frame)
+        return detail_rgb, detail_u8.astype(np.float32)
+
+    return _keeping(KeyView.of_parts(grey, thumb, (height, width), detail), measurements)
 
 
 def reference_measurements(reference: KeyView) -> dict[str, Any]:

@@ -84,17 +84,24 @@ def thumbnail(frame: Array) -> Array:
     return cv2.resize(sample, THUMB_SIZE, interpolation=cv2.INTER_AREA)
 
 
+def detail_of(frame: Array) -> tuple[Array, Array]:
+    """(RGB at most DETAIL_WIDTH wide, its uint8 luma): the picture focus is judged on."""
+    detail_rgb = _resize(frame, DETAIL_WIDTH)
+    return detail_rgb, cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY)
+
+
 @dataclass(frozen=True)
 class KeyView:
     """One frame at analysis size: luma (uint8 and float), RGB on demand, and its coarse thumbnail."""
 
-    detail_rgb: Array  # RGB at most DETAIL_WIDTH wide (the frame itself when it is no wider)
     grey: Array
     grey_f: Array
     thumb: Array
     thumb_rgb: Array
-    detail: Array  # float luma at most DETAIL_WIDTH wide
     native_shape: tuple[int, int]
+    # The picture at detail size, (RGB, float luma), or what makes it when first asked: a reference restored
+    # from its kept parts (`restore_reference`) decodes its JPEG only for the rare check that reads it.
+    source: tuple[Array, Array] | Callable[[], tuple[Array, Array]] = field(compare=False, repr=False)
     # Derived values the checks compute once per picture (a reference is compared against many bursts).
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -102,6 +109,21 @@ class KeyView:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    def _detail(self) -> tuple[Array, Array]:
+        source = self.source
+        detail: tuple[Array, Array] = source if isinstance(source, tuple) else self.cached("detail", source)
+        return detail
+
+    @property
+    def detail_rgb(self) -> Array:
+        """RGB at most DETAIL_WIDTH wide (the frame itself when it is no wider)."""
+        return self._detail()[0]
+
+    @property
+    def detail(self) -> Array:
+        """Float luma at most DETAIL_WIDTH wide."""
+        return self._detail()[1]
 
     @property
     def rgb(self) -> Array:
@@ -113,13 +135,13 @@ class KeyView:
     def _analysis_rgb(self) -> Array:
         # Colour statistics only: where the ratio is a fraction (640 -> 480) OpenCV's area path is slow,
         # and bilinear does for counting colours.
-        whole = self.detail_rgb.shape[1] % ANALYSIS_WIDTH == 0
-        return _resize(self.detail_rgb, ANALYSIS_WIDTH, cv2.INTER_AREA if whole else cv2.INTER_LINEAR)
+        detail_rgb = self.detail_rgb
+        whole = detail_rgb.shape[1] % ANALYSIS_WIDTH == 0
+        return _resize(detail_rgb, ANALYSIS_WIDTH, cv2.INTER_AREA if whole else cv2.INTER_LINEAR)
 
     @staticmethod
     def of(frame: Array) -> KeyView:
-        detail_rgb = _resize(frame, DETAIL_WIDTH)
-        detail_u8 = cv2.cvtColor(detail_rgb, cv2.COLOR_RGB2GRAY)
+        detail_rgb, detail_u8 = detail_of(frame)
         detail = detail_u8.astype(np.float32)
         # Luma is area-averaged from one channel instead of three (the spectrum and edge checks need clean
         # pixels).
@@ -132,11 +154,21 @@ class KeyView:
         else:
             # OpenCV's area resizing by a fraction is twice as fast on float as on uint8.
             grey = np.rint(_resize(detail, ANALYSIS_WIDTH)).astype(np.uint8)
-        grey_f = grey.astype(np.float32)
-        thumb_rgb_u8 = thumbnail(frame)
-        thumb_rgb = thumb_rgb_u8.astype(np.float32)
+        native = (frame.shape[0], frame.shape[1])
+        return KeyView.of_parts(grey, thumbnail(frame), native, (detail_rgb, detail))
+
+    @staticmethod
+    def of_parts(
+        grey: Array,
+        thumb_rgb_u8: Array,
+        native_shape: tuple[int, int],
+        source: tuple[Array, Array] | Callable[[], tuple[Array, Array]],
+    ) -> KeyView:
+        """The view from its uint8 luma at analysis size and its RGB thumbnail (what `KeyView.of` makes of a
+        frame, and what a restored reference keeps)."""
         thumb = cv2.cvtColor(thumb_rgb_u8, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        return KeyView(detail_rgb, grey, grey_f, thumb, thumb_rgb, detail, (frame.shape[0], frame.shape[1]))
+        thumb_rgb = thumb_rgb_u8.astype(np.float32)
+        return KeyView(grey, grey.astype(np.float32), thumb, thumb_rgb, native_shape, source)
 
 
 @dataclass(frozen=True)

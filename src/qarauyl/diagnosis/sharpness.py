@@ -130,10 +130,11 @@ def check(ctx: Context) -> CheckResult:
     ref_sharp = float("nan")
     ref_edges = 0.0
     ref_regions = None
-    if ctx.reference is not None:
-        detail = ctx.reference.detail
-        ref_sharp, ref_edges, ref_regions = ctx.reference.cached(
-            "sharpness", lambda: regional_sharpness(detail)
+    reference = ctx.reference
+    if reference is not None:
+        # The reference's detail is read only to measure it: a restored reference decodes its JPEG for that.
+        ref_sharp, ref_edges, ref_regions = reference.cached(
+            "sharpness", lambda: regional_sharpness(reference.detail)
         )
         if ref_edges < t.blur_min_edge_fraction:
             # Defocus cannot make edges: those of a picture whose reference had none belong to something new
@@ -151,7 +152,7 @@ def check(ctx: Context) -> CheckResult:
             metrics["sharpness_ratio"] = ratio
             softened = 1.0
             widened = True
-            if ctx.reference is not None and ref_regions is not None and ratio < t.blur_sharpness_ratio:
+            if reference is not None and ref_regions is not None and ratio < t.blur_sharpness_ratio:
                 regions = _regional(*gradients, NOISE_FLOOR, by_region=True)[2]
                 # Defocus softens the whole view; a thing close to the lens (a hand, leaves, a smudge) only
                 # the part it covers, while the rest stays as sharp as in the reference.
@@ -164,7 +165,7 @@ def check(ctx: Context) -> CheckResult:
                 # contrast. A veil scales both alike, and a cover hides the edges (what is left there is
                 # sensor noise): then the picture's figure fell because its strongest edges are new ones,
                 # the soft rims of something close to the lens, or faint ones that were no edges before.
-                ref_map, ref_at_edges = ctx.reference.cached("edge_map", lambda: _own_edges(detail))
+                ref_map, ref_at_edges = reference.cached("edge_map", lambda: _own_edges(reference.detail))
                 if ref_at_edges > 0.0:  # else (NaN, no fine detail at all) there is nothing to compare with
                     at_edges = _at_edges(*gradients, ref_map) / ref_at_edges
                     metrics["sharpness_at_reference_edges"] = at_edges

@@ -21,6 +21,8 @@ from qarauyl.diagnosis import (
     diagnose,
     prepare_reference,
     reference_measurements,
+    reference_parts,
+    restore_reference,
     update_baseline,
     without_signature,
 )
@@ -37,6 +39,9 @@ class MonitorJob(ProbeJob):
 
     camera_id: int = 0
     reference_jpeg: bytes | None = field(default=None, repr=False)
+    # The reference's luma and thumbnail as an earlier probe prepared them (`reference_parts`): with them the
+    # JPEG is decoded only if a check needs the picture at full detail.
+    reference_parts: bytes | None = field(default=None, repr=False)
     # What an earlier probe measured on this same reference picture (see `reference_measurements`).
     reference_measurements: dict[str, Any] | None = field(default=None, repr=False)
     baseline: dict[str, Any] | None = None
@@ -50,6 +55,9 @@ class MonitorResult(ProbeResult):
     # The reference's measurements, when the job came without them: the monitor keeps them for the next
     # probe of the camera, as long as its reference stays the same picture.
     reference_measurements: dict[str, Any] | None = None
+    # The reference's parts, when the job came without them (or with damaged ones): the monitor keeps them
+    # beside the reference's JPEG.
+    reference_parts: bytes | None = field(default=None, repr=False)
 
 
 def decode_jpeg(data: bytes) -> np.ndarray | None:
@@ -100,8 +108,7 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
             camera_id=job.camera_id,
             baseline=job.baseline,
         )
-    pixels = decode_jpeg(job.reference_jpeg) if job.reference_jpeg else None
-    reference = prepare_reference(pixels, job.reference_measurements) if pixels is not None else None
+    reference, restored = job_reference(job)
     baseline = Baseline.from_dict(job.baseline) if job.baseline else None
     facts = result.stream
     diagnosis = diagnose(
@@ -136,7 +143,33 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
         reference_measurements=None
         if reference is None
         else new_measurements(reference, job.reference_measurements),
+        reference_parts=None if reference is None or restored else reference_parts(reference),
     )
+
+
+def job_reference(job: MonitorJob) -> tuple[KeyView | None, bool]:
+    """The camera's prepared reference (None without one, or when its JPEG is not a picture), and whether
+    it was restored from the parts the job brought rather than prepared from the JPEG."""
+    jpeg = job.reference_jpeg
+    if not jpeg:
+        return None, False
+    if job.reference_parts:
+        try:
+            kept = job.reference_measurements
+            restored = restore_reference(job.reference_parts, lambda: _picture(jpeg), kept)
+        except ValueError:
+            pass  # damaged parts: prepared again from the JPEG, and the monitor keeps the new ones
+        else:
+            return restored, True
+    pixels = decode_jpeg(jpeg)
+    return (None if pixels is None else prepare_reference(pixels, job.reference_measurements)), False
+
+
+def _picture(jpeg: bytes) -> np.ndarray:
+    pixels = decode_jpeg(jpeg)
+    if pixels is None:  # the parts were made from this very file, when it decoded
+        raise ValueError("the reference's JPEG no longer decodes")
+    return pixels
 
 
 def new_measurements(reference: KeyView, sent: dict[str, Any] | None) -> dict[str, Any] | None:

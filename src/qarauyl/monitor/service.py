@@ -16,7 +16,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -152,6 +152,7 @@ class Monitor:
         self.close()
 
     def _job(self, target: Target) -> MonitorJob:
+        jpeg, parts = self._reference(target)
         return MonitorJob(
             target.url,
             target.username,
@@ -161,19 +162,38 @@ class Monitor:
             frames=self.options.frames,
             keep_frames=False,
             camera_id=target.camera_id,
-            reference_jpeg=self._reference(target),
+            reference_jpeg=jpeg,
+            reference_parts=parts,
             reference_measurements=self._measurements(target),
             baseline=target.baseline,
             profile=target.profile,
         )
 
-    def _reference(self, target: Target) -> bytes | None:
+    def _reference(self, target: Target) -> tuple[bytes | None, bytes | None]:
+        """The reference's JPEG and its prepared parts, if a probe has made them (None, None without one)."""
         if not target.reference_path:
-            return None
+            return None, None
         try:
-            return self.snapshots.read(target.reference_path)
+            jpeg = self.snapshots.read(target.reference_path)
         except Exception:
-            return None  # a lost reference file is relearnt, not fatal
+            return None, None  # a lost reference file is relearnt, not fatal
+        try:
+            parts = self.snapshots.read_reference_parts(target.reference_path)
+        except OSError:
+            parts = None  # prepared again from the JPEG
+        return jpeg, parts
+
+    def _keep_parts(self, target: Target, result: ProbeResult) -> ProbeResult:
+        """Keeps the parts a probe prepared of the camera's reference beside its JPEG, for the next probes,
+        and returns the result without them (170 KB each: results wait in memory for the database)."""
+        if not isinstance(result, MonitorResult) or not result.reference_parts:
+            return result
+        if target.reference_path:
+            try:
+                self.snapshots.save_reference_parts(target.reference_path, result.reference_parts)
+            except Exception as exc:  # a full disk, say: the next probe of the camera tries again
+                log.warning("could not keep the prepared reference of camera %s: %s", target.code, exc)
+        return replace(result, reference_parts=None)
 
     def _measurements(self, target: Target) -> dict[str, Any] | None:
         with self._lock:
@@ -189,17 +209,29 @@ class Monitor:
             for camera_id in self._measured.keys() - wanted:
                 del self._measured[camera_id]
 
-    def _submit(self, target: Target) -> Future[ProbeResult]:
+    def _submit(self, target: Target) -> Future[bool]:
+        """Queues the camera's probe. The future returned resolves once its result waits to be recorded
+        (the pool's own resolves before its callbacks ran): to whether no answer came back."""
         future = self.pool.submit_job(self._job(target))
+        handled: Future[bool] = Future()
 
         def done(f: Future[ProbeResult]) -> None:
+            try:
+                answered = take(f)
+            except Exception:  # a bug here must neither stop the cycle nor leave it waiting
+                log.exception("the result for camera %s could not be taken in", target.code)
+                answered = False
+            handled.set_result(not answered)
+
+        def take(f: Future[ProbeResult]) -> bool:
             try:
                 result = f.result()
             except Exception as exc:
                 # A local pool never fails a camera's future (that would be a bug or a shutdown); remote
                 # workers may not answer. Either way nothing is known of the camera: record nothing.
                 log.warning("no result for camera %s this time: %s", target.code, exc)
-                return
+                return False
+            result = self._keep_parts(target, result)
             measured = result.reference_measurements if isinstance(result, MonitorResult) else None
             with self._lock:
                 if measured and target.reference_path:
@@ -209,9 +241,10 @@ class Monitor:
                     dropped = len(self._pending) - MAX_PENDING
                     del self._pending[:dropped]
                     log.warning("database unreachable for long: %d oldest results dropped", dropped)
+            return True
 
         future.add_done_callback(done)
-        return future
+        return handled
 
     def flush(self, summary: CycleSummary | None = None) -> list[Recorded]:
         """Writes pending results; on a database error they stay pending for the next flush."""
@@ -248,19 +281,18 @@ class Monitor:
         # At most two jobs per probe slot in flight: a job carries the camera's reference picture and a
         # finished one its snapshot, so a whole fleet queued at once would hold them all in memory.
         window = self.pool.size * 2
-        in_flight: deque[Future[ProbeResult]] = deque()
+        in_flight: deque[Future[bool]] = deque()
         done = 0
         for target in targets:
             while len(in_flight) >= window:
-                summary.unanswered += in_flight.popleft().exception() is not None  # its callback logs why
+                summary.unanswered += in_flight.popleft().result()  # its callback logs why
                 done += 1
                 self._one_done(summary, progress, done, len(targets))
             in_flight.append(self._submit(target))
         while in_flight:
-            summary.unanswered += in_flight.popleft().exception() is not None
+            summary.unanswered += in_flight.popleft().result()
             done += 1
             self._one_done(summary, progress, done, len(targets))
-        time.sleep(0)  # let the last done-callbacks run
         self._drain(summary)
         summary.seconds = time.monotonic() - start
         return summary
@@ -301,7 +333,7 @@ class Monitor:
             self._forget_all_but(targets)
             queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]
             heapq.heapify(queue)
-            in_flight: list[Future[ProbeResult]] = []
+            in_flight: list[Future[bool]] = []
             last_flush = time.monotonic()
             while queue and not stop.is_set():
                 due, _, target = queue[0]
@@ -318,7 +350,7 @@ class Monitor:
                     last_flush = time.monotonic()
                 stop.wait(min(max(wait, 0.01), 0.5))
             for future in in_flight:
-                summary.unanswered += future.exception() is not None
+                summary.unanswered += future.result()
             self._drain(summary)
             summary.seconds = time.monotonic() - cycle_start
             try:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from qarauyl.errors import NotFoundError
 
+# Beside a reference's JPEG, its prepared luma and thumbnail (monitor.job): a later probe need not decode it.
+PARTS_SUFFIX = ".parts"
+
 
 class SnapshotStore:
     def __init__(self, root: Path, keep_latest: int = 24) -> None:
@@ -51,6 +54,18 @@ class SnapshotStore:
 
     def save_reference(self, camera_id: int, jpeg: bytes, at: datetime) -> str:
         return self._write(f"{camera_id}/reference/{self._stamp(at)}.jpg", jpeg)
+
+    def save_reference_parts(self, reference: str, parts: bytes) -> None:
+        """Keeps a reference's prepared parts (`diagnosis.reference_parts`) beside its JPEG."""
+        self.resolve(reference)  # a reference inside the root, and still there
+        self._write(reference + PARTS_SUFFIX, parts)
+
+    def read_reference_parts(self, reference: str) -> bytes | None:
+        """The parts kept beside a reference's JPEG; None until a probe has prepared them."""
+        try:
+            return self.resolve(reference).with_suffix(".jpg" + PARTS_SUFFIX).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def _prune(self, folder: Path) -> None:
         # os.listdir, not Path.glob: this runs for every probe of every camera.
