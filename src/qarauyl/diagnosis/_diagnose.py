@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -43,9 +44,17 @@ def _keeping(view: KeyView, measurements: Mapping[str, Any] | None) -> KeyView:
 
 
 # A reference's parts: "QRP1", then the luma's height and width and the frame's, then the luma and the RGB
-# thumbnail as uint8 rows.
+# thumbnail as uint8 rows. Parts outlive the code that wrote them (files beside the reference): bump the
+# version when `KeyView.of` makes its luma or thumbnail another way, and older parts are prepared again.
 _PARTS_HEADER = struct.Struct("<4sHHHH")
 _PARTS_MAGIC = b"QRP1"
+
+
+@lru_cache(maxsize=16)
+def _luma_shape(height: int, width: int) -> tuple[int, int]:
+    """The shape of the luma `KeyView.of` makes of a frame of this size (a fleet has few sizes)."""
+    shape: tuple[int, int] = KeyView.of(np.zeros((height, width, 3), np.uint8)).grey.shape
+    return shape
 
 
 def reference_parts(reference: KeyView) -> bytes:
@@ -74,6 +83,8 @@ def restore_reference(
     grey_size = grey_h * grey_w
     if magic != _PARTS_MAGIC or len(parts) != _PARTS_HEADER.size + grey_size + thumb_h * thumb_w * 3:
         raise ValueError("not a reference's parts: wrong header or size")
+    if min(height, width) < 16 or _luma_shape(height, width) != (grey_h, grey_w):
+        raise ValueError("not a reference's parts: the luma is not of the size this version makes")
     start = _PARTS_HEADER.size
     # Copies, not views of the bytes: the checks may take the reference's arrays as writable.
     grey = np.frombuffer(parts, np.uint8, grey_size, start).reshape(grey_h, grey_w).copy()
