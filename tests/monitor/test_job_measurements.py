@@ -3,6 +3,7 @@ anything the job did not bring, nothing otherwise), and of the picture's own."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -113,3 +114,28 @@ def test_the_reference_parts_come_back_once_and_then_spare_decoding_the_jpeg(
     damaged = analyse_probe(replace(later_job, reference_parts=first.reference_parts[:-10]), probe)
     assert decoded == [jpeg] and damaged.reference_parts == first.reference_parts
     assert damaged.findings == first.findings
+
+
+def test_a_reference_jpeg_damaged_after_its_parts_were_made_leaves_the_camera_judged_without_it(
+    frames: list[np.ndarray],
+) -> None:
+    from qarauyl.probe.frames import encode_snapshot
+
+    facts = StreamFacts("h264", 640, 360, 12.5, 500.0)
+    jpeg = encode_snapshot(frames[0])
+    first = analyse_probe(
+        MonitorJob("rtsp://cam/1", camera_id=1, reference_jpeg=jpeg),
+        ProbeResult(url="rtsp://cam/1", stream=facts, frames=frames[-3:]),
+    )
+    assert first.reference_parts is not None
+    # A picture gone soft needs the reference in full (its edges): the JPEG is read, and no longer decodes.
+    soft = [cv2.GaussianBlur(frame, (0, 0), 4.0) for frame in frames[-3:]]
+    damaged = MonitorJob(
+        "rtsp://cam/1", camera_id=1, reference_jpeg=b"\xff\xd8 damaged", reference_parts=first.reference_parts
+    )
+    result = analyse_probe(damaged, ProbeResult(url="rtsp://cam/1", stream=facts, frames=soft))
+    alone = analyse_probe(
+        MonitorJob("rtsp://cam/1", camera_id=1), ProbeResult(url="rtsp://cam/1", stream=facts, frames=soft)
+    )
+    assert result.ok and result.error is None  # not a failed probe
+    assert result.findings == alone.findings and result.reference_measurements is None

@@ -111,22 +111,24 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
     reference, restored = job_reference(job)
     baseline = Baseline.from_dict(job.baseline) if job.baseline else None
     facts = result.stream
-    diagnosis = diagnose(
-        result.frames,
-        reference=reference,
-        stream=DiagnosisStreamFacts(
-            codec=facts.codec,
-            width=facts.width,
-            height=facts.height,
-            fps=facts.fps,
-            bitrate_kbps=facts.bitrate_kbps,
-            decode_errors=facts.decode_errors,
-            frames_decoded=facts.frames_decoded,
-            time_to_first_frame_ms=facts.time_to_first_frame_ms,
-        ),
-        profile=job.profile,
-        baseline=baseline,
+    stream = DiagnosisStreamFacts(
+        codec=facts.codec,
+        width=facts.width,
+        height=facts.height,
+        fps=facts.fps,
+        bitrate_kbps=facts.bitrate_kbps,
+        decode_errors=facts.decode_errors,
+        frames_decoded=facts.frames_decoded,
+        time_to_first_frame_ms=facts.time_to_first_frame_ms,
     )
+    try:
+        diagnosis = diagnose(
+            result.frames, reference=reference, stream=stream, profile=job.profile, baseline=baseline
+        )
+    except _ReferenceLost:
+        # As when the JPEG is not a picture from the start: the camera is judged without its reference.
+        reference = None
+        diagnosis = diagnose(result.frames, stream=stream, profile=job.profile, baseline=baseline)
     unencoded = result.snapshot_pixels
     snapshot = result.snapshot_jpeg if unencoded is None else encode_jpeg(unencoded)
     return MonitorResult(
@@ -165,10 +167,14 @@ def job_reference(job: MonitorJob) -> tuple[KeyView | None, bool]:
     return (None if pixels is None else prepare_reference(pixels, job.reference_measurements)), False
 
 
+class _ReferenceLost(Exception):
+    """The reference's JPEG no longer decodes, though its parts were made from it (the file was damaged)."""
+
+
 def _picture(jpeg: bytes) -> np.ndarray:
     pixels = decode_jpeg(jpeg)
-    if pixels is None:  # the parts were made from this very file, when it decoded
-        raise ValueError("the reference's JPEG no longer decodes")
+    if pixels is None:
+        raise _ReferenceLost
     return pixels
 
 
