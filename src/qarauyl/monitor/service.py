@@ -278,8 +278,9 @@ class Monitor:
         if codes is None:  # the whole fleet: whoever is not in it has left
             self._forget_all_but(targets)
         summary = CycleSummary()
-        # At most two jobs per probe slot in flight: a job carries the camera's reference picture and a
-        # finished one its snapshot, so a whole fleet queued at once would hold them all in memory.
+        # At most two jobs per probe slot in flight: a job carries the camera's reference picture (and its
+        # prepared parts) and a finished one its snapshot, so a whole fleet queued at once would hold them all
+        # in memory.
         window = self.pool.size * 2
         in_flight: deque[Future[bool]] = deque()
         done = 0
