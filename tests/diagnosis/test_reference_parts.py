@@ -3,6 +3,8 @@ is decoded and prepared again, without decoding the JPEG for a picture that is f
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 from diagnosis_pictures import scene, with_fault
@@ -85,8 +87,6 @@ def test_the_parts_are_the_luma_and_thumbnail_at_analysis_size(street: list[np.n
 def test_damaged_parts_are_refused(street: list[np.ndarray]) -> None:
     parts = reference_parts(prepare_reference(_snapshot(street[0])))
     # A luma of another size than this version makes of the frame (a 320x180 frame keeps its size).
-    import struct
-
     other_size = parts[:8] + struct.pack("<HH", 180, 320) + parts[12:]
     for damaged in (b"", parts[:100], parts[:-1], b"XXXX" + parts[4:], parts + b"\0", other_size):
         with pytest.raises(ValueError, match="not a reference's parts"):

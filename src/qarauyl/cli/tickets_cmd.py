@@ -160,8 +160,9 @@ def set_(
 @tickets_app.command("comment")
 def comment(ticket_id: int, text: str) -> None:
     from qarauyl.maintenance.tickets import add_comment
+    from qarauyl.runtime import open_database
 
-    add_comment(_open()[0], ticket_id, text, now=_now())
+    add_comment(open_database(), ticket_id, text, now=_now())
     _say(f"Comment added to ticket #{ticket_id}.")
 
 
