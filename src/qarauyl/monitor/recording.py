@@ -10,8 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import defer, load_only
 
 from qarauyl.domain import Finding, Health
-from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, observe
+from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, classify, observe
+from qarauyl.health.rules import Ruled, apply_rules, effective_rules
 from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.monitor.fault_rules import rules_by_camera
 from qarauyl.monitor.job import MonitorResult, access_finding
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.probe.result import ProbeResult
@@ -31,13 +33,17 @@ class Recorded:
     transitions: tuple[Transition, ...]
 
 
-def finding_dict(finding: Finding) -> dict[str, object]:
-    return {
+def finding_dict(finding: Finding, held: str | None = None) -> dict[str, object]:
+    """A finding as stored; `held` says why a fault rule kept it from counting (see health/rules.py)."""
+    stored: dict[str, object] = {
         "code": finding.code.value,
         "severity": finding.severity.value,
         "score": round(finding.score, 4),
         "detail": dict(finding.detail),
     }
+    if held:
+        stored["held"] = held
+    return stored
 
 
 def verdict_findings(result: ProbeResult) -> tuple[Finding, ...]:
@@ -95,6 +101,7 @@ def record_results(
         )
         row_query = select(CameraHealthRow).options(*(defer(column) for column in replaced))
         rows = {r.camera_id: r for r in session.scalars(row_query.where(CameraHealthRow.camera_id.in_(ids)))}
+        fleet_rules, camera_rules = rules_by_camera(session, ids)
         for camera_id, result, at in results:
             camera = cameras.get(camera_id)
             if camera is None:
@@ -104,10 +111,14 @@ def record_results(
                 row = CameraHealthRow(camera_id=camera_id, state=Health.UNKNOWN.value, reference_votes=0)
                 rows[camera_id] = row
                 session.add(row)
-            observation = Observation(at, verdict_findings(result))
+            seen = verdict_findings(result)
+            rules = effective_rules(fleet_rules, camera_rules.get(camera_id, ()))
+            ruled = apply_rules(seen, rules, _seen_since(row), at) if rules else Ruled(seen, {}, {})
+            observation = Observation(at, ruled.counted)
             state, transitions = observe(_to_state(row), observation, policy)
             _store_state(row, state)
-            findings = [finding_dict(f) for f in observation.findings]
+            row.seen_since = {code: t.isoformat() for code, t in ruled.seen_since.items()} or None
+            findings = [finding_dict(f, ruled.held.get(f.code.value)) for f in seen]
             row.last_probe_at = at
             row.findings = findings
             row.stream = asdict(result.stream) if result.stream else None
@@ -120,7 +131,8 @@ def record_results(
             snapshot = result.snapshot_jpeg
             if snapshot:
                 row.snapshot_path = snapshots.save_latest(camera_id, snapshot, at)
-                _learn_reference(row, snapshots, snapshot, observation, at)
+                # On the picture as it is: a fault that a rule silences is still no reference to learn.
+                _learn_reference(row, snapshots, snapshot, classify(seen), at)
             camera.health = state.state.value
             camera.health_since = state.since
             for transition in transitions:
@@ -151,12 +163,16 @@ def record_results(
     return recorded
 
 
+def _seen_since(row: CameraHealthRow) -> dict[str, datetime]:
+    return {code: datetime.fromisoformat(at) for code, at in (row.seen_since or {}).items()}
+
+
 def _learn_reference(
-    row: CameraHealthRow, snapshots: SnapshotStore, snapshot: bytes, observation: Observation, at: datetime
+    row: CameraHealthRow, snapshots: SnapshotStore, snapshot: bytes, health: Health, at: datetime
 ) -> None:
     if row.reference_path is not None:
         return
-    if observation.health != Health.OK:
+    if health != Health.OK:
         row.reference_votes = 0
         return
     row.reference_votes = (row.reference_votes or 0) + 1

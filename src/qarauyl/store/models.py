@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -170,6 +171,8 @@ class CameraHealthRow(Base):
     reference_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reference_votes: Mapped[int] = mapped_column(Integer, default=0)
     baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Fault code -> ISO time since when it has been seen without a break, for codes a fault rule delays.
+    seen_since: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class HealthEvent(Base):
@@ -189,6 +192,34 @@ class HealthEvent(Base):
     snapshot_path: Mapped[str | None] = mapped_column(String(500))
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FaultRuleRow(Base):
+    """An OCC's rule for one fault code, fleet-wide (no camera) or for one camera (see health/rules.py)."""
+
+    __tablename__ = "fault_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_score: Mapped[float] = mapped_column(Float, default=0.5)
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    # One rule per code and camera, and one fleet-wide (a partial index: NULLs repeat in a plain unique one).
+    __table_args__ = (
+        Index("ix_fault_rule_camera_code", "camera_id", "code", unique=True),
+        Index(
+            "ix_fault_rule_fleet_code",
+            "code",
+            unique=True,
+            sqlite_where=text("camera_id IS NULL"),
+            postgresql_where=text("camera_id IS NULL"),
+        ),
+    )
 
 
 class ProbeRecord(Base):

@@ -1,0 +1,124 @@
+"""Fault rules as the monitor records probes, on SQLite and PostgreSQL: a silenced fault leaves the camera ok
+but stays in its findings marked as held; a delayed one counts once it has lasted; a camera's own rule wins
+over the fleet's; removing a rule brings the default back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.errors import InputError, NotFoundError
+from qarauyl.health import HealthPolicy
+from qarauyl.monitor.fault_rules import clear_rule, list_rules, set_rule
+from qarauyl.monitor.recording import record_results
+from qarauyl.monitor.snapshots import SnapshotStore
+from qarauyl.probe.result import ProbeResult, ProbeTimings
+from qarauyl.store.database import Database
+from qarauyl.store.models import Camera, CameraHealthRow, HealthEvent
+
+T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+POLICY = HealthPolicy(confirm_probes=2, recover_probes=2)
+
+
+def _camera(db: Database, code: str) -> int:
+    with db.session() as session:
+        camera = Camera(code=code, name=code, vendor="dahua", kind="fixed", latitude=43.3, longitude=68.25,
+                        lifecycle="connected", tags=[])  # fmt: skip
+        session.add(camera)
+        session.flush()
+        return camera.id
+
+
+def _probe(*codes: FaultCode, score: float = 0.8) -> ProbeResult:
+    findings = tuple(Finding(code, Severity.WARNING, score, {"x": 1.0}) for code in codes)
+    return ProbeResult(url="rtsp://127.0.0.1/x", findings=findings, timings=ProbeTimings(total_ms=50.0))
+
+
+def _record(db: Database, tmp_path: Path, camera_id: int, minute: int, *codes: FaultCode) -> str:
+    at = T0 + timedelta(minutes=minute)
+    [recorded] = record_results(db, SnapshotStore(tmp_path / "s"), [(camera_id, _probe(*codes), at)], POLICY)
+    return recorded.state.value
+
+
+def _row(db: Database, camera_id: int) -> Any:
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        session.expunge(row)
+        return row
+
+
+def test_a_switched_off_fault_leaves_the_camera_ok_and_is_shown_as_held(db: Database, tmp_path: Path) -> None:
+    sunset, other = _camera(db, "R-1"), _camera(db, "R-2")
+    set_rule(db, "glare", camera="R-1", enabled=False, note="faces the sunset", actor="duty")
+    states = [_record(db, tmp_path, cam, m, FaultCode.GLARE) for m in range(3) for cam in (sunset, other)]
+    assert states[0::2] == ["ok", "ok", "ok"]
+    assert states[1::2] == ["degraded", "degraded", "degraded"]
+    row = _row(db, sunset)
+    assert row.codes == []
+    assert row.findings == [{"code": "glare", "severity": "warning", "score": 0.8, "detail": {"x": 1.0},
+                             "held": "off"}]  # fmt: skip
+    # A real fault on the same camera still alarms.
+    _record(db, tmp_path, sunset, 3, FaultCode.GLARE, FaultCode.BLUR)
+    assert _record(db, tmp_path, sunset, 4, FaultCode.GLARE, FaultCode.BLUR) == "degraded"
+    assert _row(db, sunset).codes == ["blur"]
+    with db.session() as session:
+        events = session.scalars(select(HealthEvent).where(HealthEvent.camera_id == sunset)).all()
+        assert [e.codes for e in events] == [[], ["blur"]]
+
+
+def test_a_delayed_fault_counts_once_it_has_lasted(db: Database, tmp_path: Path) -> None:
+    camera = _camera(db, "D-1")
+    _record(db, tmp_path, camera, 0)  # first verdict: ok
+    set_rule(db, "noise", delay_minutes=30)  # fleet-wide
+    states = [_record(db, tmp_path, camera, minute, FaultCode.NOISE) for minute in (10, 20, 30, 40, 50)]
+    # Held for 30 minutes from its first sighting at minute 10, then confirmed by the policy's two probes.
+    assert states == ["ok", "ok", "ok", "ok", "degraded"]
+    assert _row(db, camera).seen_since == {"noise": (T0 + timedelta(minutes=10)).isoformat()}
+    # A probe without it ends the run.
+    _record(db, tmp_path, camera, 60)
+    assert _row(db, camera).seen_since is None
+
+
+def test_a_cameras_own_rule_wins_and_clearing_it_brings_the_fleets_back(db: Database, tmp_path: Path) -> None:
+    camera = _camera(db, "O-1")
+    set_rule(db, "glare", enabled=False)  # fleet: no glare alarms
+    set_rule(db, "glare", camera="O-1", min_score=0.9)  # this camera: only clear glare
+    assert _record(db, tmp_path, camera, 0, FaultCode.GLARE) == "ok"
+    assert _row(db, camera).findings[0]["held"] == "sensitivity"
+    assert [(r.camera, r.code, r.enabled, r.min_score) for r in list_rules(db, camera="O-1")] == [
+        (None, "glare", False, 0.5),
+        ("O-1", "glare", True, 0.9),
+    ]
+    clear_rule(db, "glare", camera="O-1")
+    _record(db, tmp_path, camera, 1, FaultCode.GLARE)
+    assert _row(db, camera).findings[0]["held"] == "off"
+    clear_rule(db, "glare")
+    assert list_rules(db) == []
+    _record(db, tmp_path, camera, 2, FaultCode.GLARE)
+    assert _record(db, tmp_path, camera, 3, FaultCode.GLARE) == "degraded"
+
+
+def test_setting_a_rule_again_replaces_it_and_bad_rules_are_refused(db: Database) -> None:
+    _camera(db, "S-1")
+    set_rule(db, "blur", camera="S-1", delay_minutes=5)
+    set_rule(db, "blur", camera="S-1", delay_minutes=15, note="  wind  ")
+    set_rule(db, "blur", delay_minutes=1)
+    set_rule(db, "blur", delay_minutes=2)
+    rules = list_rules(db)
+    assert [(r.camera, r.delay_minutes, r.note) for r in rules] == [(None, 2, ""), ("S-1", 15, "wind")]
+    with pytest.raises(InputError, match="'sunshine' is not a fault code"):
+        set_rule(db, "sunshine")
+    with pytest.raises(InputError, match="cannot be switched off"):
+        set_rule(db, "offline", enabled=False)
+    with pytest.raises(InputError, match="minimum score"):
+        set_rule(db, "blur", min_score=0.2)
+    with pytest.raises(NotFoundError, match="No camera with code 'NOPE'"):
+        set_rule(db, "blur", camera="NOPE")
+    with pytest.raises(NotFoundError, match="No rule for 'glare' on camera 'S-1'"):
+        clear_rule(db, "glare", camera="S-1")
+    assert len(list_rules(db)) == 2  # nothing half-written by the refusals
