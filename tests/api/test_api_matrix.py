@@ -64,6 +64,13 @@ def _new_user(w: World, role: str) -> Call:
     return Call("/api/v1/users", 201, json=body)
 
 
+def _clear_rule(w: World, role: str) -> Call:
+    from qarauyl.monitor.fault_rules import set_rule
+
+    set_rule(w.db, "noise", camera="A-1", min_score=0.7)
+    return Call("/api/v1/fault-rules/noise?camera=A-1", 204)
+
+
 def _form_login(w: World, role: str) -> Call:
     return Call("/login", 303, data={"name": role, "password": password_of(role), "next": "/cameras"})
 
@@ -109,6 +116,13 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         lambda w, r: Call(f"/api/v1/events/{w.add_event('A-1')}", 200),
     ),
     ("POST", "/api/v1/events/{event_id}/acknowledge"): (FIELD, _ack),
+    ("GET", "/api/v1/fault-rules"): (ALL, lambda w, r: Call("/api/v1/fault-rules?camera=A-1", 200)),
+    # Which findings alarm is the OCC's call, not the contractor's.
+    ("PUT", "/api/v1/fault-rules/{fault}"): (
+        OCC,
+        lambda w, r: Call("/api/v1/fault-rules/glare?camera=A-1", 200, json={"delay_minutes": 30}),
+    ),
+    ("DELETE", "/api/v1/fault-rules/{fault}"): (OCC, _clear_rule),
     ("GET", "/api/v1/snapshots/{path}"): (
         ALL,
         lambda w, r: Call(f"/api/v1/snapshots/{w.snapshot_path}", 200),
@@ -193,6 +207,7 @@ def test_role_route_matrix(world: World) -> None:
         ("GET", "/api/v1/cameras/B-1/health"),
         ("GET", "/api/v1/cameras/B-1/snapshot"),
         ("POST", "/api/v1/cameras/B-1/reference"),
+        ("GET", "/api/v1/fault-rules?camera=B-1"),
     ],
 )
 def test_engineer_cannot_reach_other_contractors_cameras(world: World, method: str, url: str) -> None:

@@ -26,6 +26,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "cameras.retake_reference": _FIELD,
     "events.read": _ALL,
     "events.ack": _FIELD,
+    # Which findings alarm is the OCC's call: the contractor must not silence the faults it is paid to fix.
+    "fault_rules.read": _ALL,
+    "fault_rules.write": _OCC,
     "snapshots.read": _ALL,
     "summary.read": _ALL,
     "planning.read": frozenset({"admin", "operator", "planner", "viewer"}),

@@ -8,7 +8,7 @@ from qarauyl.accounts import SessionCodec
 from qarauyl.api._deps import allow, reject_nul
 from qarauyl.api._errors import install_error_handlers
 from qarauyl.api._limits import BodyLimit
-from qarauyl.api.routes import auth, cameras, events, snapshots, summary, users
+from qarauyl.api.routes import auth, cameras, events, fault_rules, snapshots, summary, users
 from qarauyl.config import Settings, get_settings
 from qarauyl.maintenance.metrics import metrics_router
 from qarauyl.monitor import SnapshotStore
@@ -50,7 +50,7 @@ def create_app(
     app.state.sessions = SessionCodec(secret)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
-    for module in (auth, cameras, events, snapshots, summary, users):
+    for module in (auth, cameras, events, fault_rules, snapshots, summary, users):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(auth.forms)
