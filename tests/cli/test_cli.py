@@ -65,6 +65,29 @@ def test_import_list_show_export_and_bad_file(env: dict[str, str], tmp_path: Pat
     assert target.stat().st_size > 0
 
 
+def test_fault_rules_are_set_listed_and_cleared(env: dict[str, str], tmp_path: Path) -> None:
+    assert qarauyl(env, "cameras", "import", str(write_csv(tmp_path / "c.csv", GOOD_ROWS))).returncode == 0
+    result = qarauyl(env, "faults", "set", "glare", "--camera", "TUR-1", "--off", "--note", "faces the sunset")
+    assert result.returncode == 0, result.stderr
+    assert "glare on camera TUR-1: switched off (shown, never alarms)." in result.stdout
+    result = qarauyl(env, "faults", "set", "noise", "--min-score", "0.8", "--delay", "30")
+    assert "noise on the whole fleet: counts from score 0.80, after 30 min without a break." in result.stdout
+    listed = json.loads(qarauyl(env, "faults", "list", "--camera", "TUR-1", "--json").stdout)
+    assert [(r["camera"], r["code"], r["enabled"], r["note"]) for r in listed] == [
+        (None, "noise", True, ""),
+        ("TUR-1", "glare", False, "faces the sunset"),
+    ]
+    assert "(fleet)" in qarauyl(env, "faults", "list").stdout
+    refused = qarauyl(env, "faults", "set", "offline", "--off")
+    assert refused.returncode == 2 and "cannot be switched off" in refused.stderr
+    unknown = qarauyl(env, "faults", "set", "sunshine")
+    assert unknown.returncode == 2 and "'sunshine' is not a fault code" in unknown.stderr
+    assert qarauyl(env, "faults", "clear", "glare", "--camera", "TUR-1").returncode == 0
+    again = qarauyl(env, "faults", "clear", "glare", "--camera", "TUR-1")
+    assert again.returncode == 3 and "No rule for 'glare' on camera 'TUR-1'" in again.stderr
+    assert len(json.loads(qarauyl(env, "faults", "list", "--json").stdout)) == 1
+
+
 def test_config_show_masks_secrets(env: dict[str, str], tmp_path: Path) -> None:
     env = {**env, "QARAUYL_SECRET_KEY": "very-secret-value-123456"}
     (tmp_path / "qarauyl.toml").write_text('log_level = "DEBUG"\n')
@@ -136,7 +159,7 @@ def test_help_starts_without_the_heavy_stack(env: dict[str, str]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout, result.stdout.splitlines()[-1]
-    groups = ("cameras", "config", "db", "demo", "diagnose", "kpi", "monitor", "plan", "probe")
+    groups = ("cameras", "config", "db", "demo", "diagnose", "faults", "kpi", "monitor", "plan", "probe")
     groups += ("serve", "sim", "status", "tickets", "users", "worker")
     assert all(f" {name} " in result.stdout for name in groups), result.stdout
     # The option defaults and choices that now come from light modules are still the real ones.
@@ -145,6 +168,7 @@ def test_help_starts_without_the_heavy_stack(env: dict[str, str]) -> None:
         ("demo", "seed", "--help"): "1303",
         ("users", "create", "--help"): "admin, operator, engineer, planner, viewer",
         ("tickets", "set", "--help"): "removed_for_repair",
+        ("faults", "set", "--help"): "at most 10080",
     }
     for args, text in shown.items():
         result = qarauyl(env, *args)

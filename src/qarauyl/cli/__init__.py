@@ -10,6 +10,7 @@ from qarauyl.cli import (  # noqa: F401  (importing a module registers its comma
     db_cmd,
     demo_cmd,
     diagnose_cmd,
+    faults_cmd,
     kpi_cmd,
     monitor_cmd,
     plan_cmd,
