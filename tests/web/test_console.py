@@ -205,7 +205,8 @@ def test_viewers_and_planners_get_no_actions(new_page: Any, server: str, install
         page = new_page()
         sign_in(page, server, user, f"/cameras/{installation.failed[0]}")
         page.get_by_test_id("camera-code").wait_for()
-        for action in ("retake-reference", "change-lifecycle", "edit-camera"):
+        page.get_by_test_id("fault-rules").wait_for()  # they see the rules, and cannot change them
+        for action in ("retake-reference", "change-lifecycle", "edit-camera", "rule-save"):
             assert page.get_by_test_id(action).count() == 0, (user, action)
         page.goto(f"{server}/events")
         page.get_by_test_id("events-feed").wait_for()
@@ -342,6 +343,54 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
     admin = new_page()
     sign_in(admin, server, "alma", "/admin")
     assert admin.get_by_test_id("audit-entry").filter(has_text="camera.lifecycle").count() == 1
+
+
+def test_an_operator_silences_a_fault_on_a_camera_and_removes_the_rule(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    from qarauyl.monitor.fault_rules import list_rules
+    from qarauyl.store.models import CameraHealthRow
+
+    code = installation.failed[3]
+    db = _db(installation)
+    try:
+        with db.session() as session:  # what the monitor stores when a rule holds a finding back
+            camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
+            row = session.get(CameraHealthRow, camera_id)
+            assert row is not None
+            held = {"code": "glare", "severity": "warning", "score": 0.7, "detail": {}, "held": "off"}
+            row.findings = [*row.findings, held]
+        page = new_page()
+        sign_in(page, server, "olzhas", f"/cameras/{code}")
+        assert page.get_by_test_id("held-glare").inner_text() == "silenced by a rule"
+        rules = page.get_by_test_id("fault-rules")
+        rules.get_by_text("No rules: every fault alarms as by default.").wait_for()
+        # An access fault cannot be switched off: told why, nothing stored.
+        _select(page, "rule-fault", "offline")
+        page.get_by_test_id("rule-alarms").click()
+        page.get_by_test_id("rule-save").click()
+        page.get_by_text("cannot be switched off: mark the camera in repair").wait_for()
+        assert list_rules(db) == []
+        _select(page, "rule-fault", "glare")
+        page.get_by_test_id("rule-note").fill("faces the sunset")
+        page.get_by_test_id("rule-save").click()
+        page.get_by_text("Rule saved: it applies from the next check.").wait_for()
+        line = page.get_by_test_id("rule-camera-glare")
+        assert "switched off" in line.inner_text() and "faces the sunset" in line.inner_text()
+        [rule] = list_rules(db)
+        assert (rule.camera, rule.code, rule.enabled, rule.updated_by) == (code, "glare", False, "olzhas")
+        page.get_by_test_id("rule-delete-camera-glare").click()
+        page.get_by_text("Rule removed: the fault alarms as by default again.").wait_for()
+        assert list_rules(db) == []
+        with db.session() as session:
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(actor="olzhas", target=f"fault_rule:{code}:glare"),
+                limit=10, offset=0,
+            )  # fmt: skip
+            assert sorted(e.action for e in audit) == ["fault_rules.clear", "fault_rules.set"]
+        screenshot(page, "camera-fault-rules")
+    finally:
+        db.dispose()
 
 
 def test_an_administrator_adds_changes_and_disables_a_user(
