@@ -3,6 +3,8 @@ bad rules refused with a sentence that names the problem; an engineer sees only 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.api.conftest import World
 
 
@@ -10,9 +12,12 @@ def test_rules_are_set_listed_replaced_removed_and_audited(world_any: World) -> 
     w = world_any
     h = w.headers("operator")
     with w.client() as client:
-        fleet = client.put("/api/v1/fault-rules/glare", json={"delay_minutes": 30}, headers=h)
+        end = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+        fleet = client.put("/api/v1/fault-rules/glare", json={"delay_minutes": 30, "until": end}, headers=h)
         assert fleet.status_code == 200
         assert fleet.json()["camera"] is None and fleet.json()["updated_by"] == "operator"
+        assert fleet.json()["in_force"] is True
+        assert datetime.fromisoformat(fleet.json()["until"]) == datetime.fromisoformat(end)
         body = {"enabled": False, "note": "faces the sunset"}
         own = client.put("/api/v1/fault-rules/glare?camera=A-1", json=body, headers=h)
         assert own.status_code == 200, own.text
@@ -51,7 +56,9 @@ def test_bad_rules_are_refused_and_nothing_is_stored(world: World) -> None:
         assert offline.status_code == 422
         assert "cannot be switched off" in offline.json()["message"]
         for bad in ({"min_score": 0.3}, {"min_score": 1.5}, {"delay_minutes": -5}, {"delay_minutes": 10**6},
-                    {"note": "x" * 301}, {"enabled": False, "colour": "red"}):  # fmt: skip
+                    {"note": "x" * 301}, {"enabled": False, "colour": "red"},
+                    {"until": "2020-01-01T00:00:00Z"}, {"until": "9999-12-31T23:59:00-05:00"},
+                    {"until": "2030-01-01T00:00:00"}):  # fmt: skip
             assert client.put("/api/v1/fault-rules/blur", json=bad, headers=h).status_code == 422, bad
         missing = client.put("/api/v1/fault-rules/blur?camera=NOPE", json={}, headers=h)
         assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]

@@ -65,9 +65,18 @@ def test_a_delayed_code_counts_once_its_run_has_lasted_the_delay() -> None:
 def test_a_cameras_own_rule_replaces_the_fleets_for_its_code() -> None:
     fleet = [FaultRule(FaultCode.GLARE, enabled=False), FaultRule(FaultCode.NOISE, min_score=0.9)]
     camera = [FaultRule(FaultCode.GLARE, delay=timedelta(minutes=5))]
-    rules = effective_rules(fleet, camera)
+    rules = effective_rules(fleet, camera, T0)
     assert rules[FaultCode.GLARE] == camera[0]
     assert rules[FaultCode.NOISE] == fleet[1]
+
+
+def test_a_rule_lapses_by_itself_and_the_fleets_applies_again() -> None:
+    end = T0 + timedelta(days=7)
+    fleet = [FaultRule(FaultCode.GLARE, delay=timedelta(minutes=30), until=end + timedelta(days=1))]
+    camera = [FaultRule(FaultCode.GLARE, enabled=False, until=end)]
+    assert effective_rules(fleet, camera, end - timedelta(seconds=1))[FaultCode.GLARE] == camera[0]
+    assert effective_rules(fleet, camera, end)[FaultCode.GLARE] == fleet[0]
+    assert effective_rules(fleet, camera, end + timedelta(days=1)) == {}
 
 
 @pytest.mark.parametrize("code", [FaultCode.OFFLINE, FaultCode.AUTH_FAILED, FaultCode.STREAM_ERROR])

@@ -103,6 +103,20 @@ def test_a_cameras_own_rule_wins_and_clearing_it_brings_the_fleets_back(db: Data
     assert _record(db, tmp_path, camera, 3, FaultCode.GLARE) == "degraded"
 
 
+def test_a_rule_with_an_end_applies_until_then(db: Database, tmp_path: Path) -> None:
+    camera = _camera(db, "U-1")
+    rule = set_rule(db, "glare", camera="U-1", enabled=False, until=datetime.now(UTC) + timedelta(days=7))
+    assert rule.until is not None and rule.in_force
+    before, after = rule.until - timedelta(hours=1), rule.until + timedelta(hours=1)
+    states = []
+    for at in (before, before + timedelta(minutes=5), after, after + timedelta(minutes=5)):
+        batch = [(camera, _probe(FaultCode.GLARE), at)]
+        [recorded] = record_results(db, SnapshotStore(tmp_path / "s"), batch, POLICY)
+        states.append(recorded.state.value)
+    assert states == ["ok", "ok", "ok", "degraded"]  # lapsed: glare alarms again, confirmed by two probes
+    assert "held" not in _row(db, camera).findings[0]
+
+
 def test_setting_a_rule_again_replaces_it_and_bad_rules_are_refused(db: Database) -> None:
     _camera(db, "S-1")
     set_rule(db, "blur", camera="S-1", delay_minutes=5)
@@ -117,6 +131,12 @@ def test_setting_a_rule_again_replaces_it_and_bad_rules_are_refused(db: Database
         set_rule(db, "offline", enabled=False)
     with pytest.raises(InputError, match="minimum score"):
         set_rule(db, "blur", min_score=0.2)
+    with pytest.raises(InputError, match="has already passed"):
+        set_rule(db, "blur", until=datetime.now(UTC) - timedelta(minutes=1))
+    with pytest.raises(InputError, match="at most 366 days ahead"):
+        set_rule(db, "blur", until=datetime.now(UTC) + timedelta(days=400))
+    with pytest.raises(InputError, match="needs a time zone"):
+        set_rule(db, "blur", until=datetime(2030, 1, 1))
     with pytest.raises(NotFoundError, match="No camera with code 'NOPE'"):
         set_rule(db, "blur", camera="NOPE")
     with pytest.raises(NotFoundError, match="No rule for 'glare' on camera 'S-1'"):

@@ -373,12 +373,15 @@ def test_an_operator_silences_a_fault_on_a_camera_and_removes_the_rule(
         assert list_rules(db) == []
         _select(page, "rule-fault", "glare")
         page.get_by_test_id("rule-note").fill("faces the sunset")
+        page.get_by_test_id("rule-days").fill("7")
         page.get_by_test_id("rule-save").click()
         page.get_by_text("Rule saved: it applies from the next check.").wait_for()
         line = page.get_by_test_id("rule-camera-glare")
         assert "switched off" in line.inner_text() and "faces the sunset" in line.inner_text()
+        assert "until " in line.inner_text()
         [rule] = list_rules(db)
         assert (rule.camera, rule.code, rule.enabled, rule.updated_by) == (code, "glare", False, "olzhas")
+        assert rule.until is not None and 6.9 < (rule.until - rule.updated_at).total_seconds() / 86400 < 7.1
         page.get_by_test_id("rule-delete-camera-glare").click()
         page.get_by_text("Rule removed: the fault alarms as by default again.").wait_for()
         assert list_rules(db) == []

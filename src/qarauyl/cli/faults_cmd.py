@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -54,7 +55,7 @@ def list_(
     if not rules:
         console.print("No fault rules: every fault code alarms as by default.")
         return
-    table = Table("Camera", "Fault", "Alarms", "Min score", "Delay", "Note", "Set by")
+    table = Table("Camera", "Fault", "Alarms", "Min score", "Delay", "Until", "Note", "Set by")
     for rule in rules:
         table.add_row(
             rule.camera or "(fleet)",
@@ -62,10 +63,17 @@ def list_(
             "yes" if rule.enabled else "no",
             f"{rule.min_score:.2f}",
             f"{rule.delay_minutes} min" if rule.delay_minutes else "-",
+            _until(rule.until, rule.in_force),
             rule.note,
             f"{rule.updated_by or '(cli)'}, {rule.updated_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
+
+
+def _until(until: datetime | None, in_force: bool) -> str:
+    if until is None:
+        return "-"
+    return f"{until:%Y-%m-%d %H:%M}" + ("" if in_force else " (lapsed)")
 
 
 @faults_app.command("set")
@@ -82,9 +90,13 @@ def set_(
         help=f"Minutes the code must be seen without a break before it counts "
         f"(at most {int(MAX_DELAY.total_seconds() // 60)}).",
     ),
+    days: float | None = typer.Option(
+        None, "--days", help="The rule lapses by itself after this many days (at most 366); default: never."
+    ),
     note: str = typer.Option("", "--note", help="Why (shown to the next duty officer)."),
 ) -> None:
     """Set the rule for a fault code (it replaces any earlier rule for the same code and camera)."""
+
     from qarauyl.monitor.fault_rules import set_rule
     from qarauyl.runtime import open_database
 
@@ -95,6 +107,7 @@ def set_(
         enabled=not off,
         min_score=min_score,
         delay_minutes=delay,
+        until=None if days is None else datetime.now(UTC) + timedelta(days=days),
         note=note,
         audit=_audit("fault_rules.set", camera, fault),
     )
@@ -106,6 +119,8 @@ def set_(
         if rule.delay_minutes:
             parts.append(f"after {rule.delay_minutes} min without a break")
         what = ", ".join(parts)
+    if rule.until:
+        what += f"; until {rule.until:%Y-%m-%d %H:%M} UTC"
     console.print(f"{rule.code} on {where}: {what}.", markup=False, highlight=False)
 
 

@@ -8,10 +8,13 @@ Qarauyl gives each fault code, for the whole fleet or one camera:
 - `min_score`: the sensitivity, as the confidence (0.5 at the check's own threshold, 1.0 at an unmistakable
   fault) a finding needs to count; raise it and only the clearer cases alarm;
 - `delay`: how long a code must be seen without a break before it counts (glare for half an hour, not the
-  minute the sun crosses the view). It adds to the health policy's confirmation, which still applies.
+  minute the sun crosses the view). It adds to the health policy's confirmation, which still applies;
+- `until`: when the rule lapses by itself (a fault silenced for the week a lens is on order is not silenced
+  for ever by a forgotten rule); None keeps it until someone removes it.
 
-A camera's own rule for a code replaces the fleet-wide rule for that code. Findings held back by a rule stay
-in the camera's findings, marked with why, so that nobody mistakes a silenced fault for a healthy picture.
+A camera's own rule for a code replaces the fleet-wide rule for that code while it is in force. Findings held
+back by a rule stay in the camera's findings, marked with why, so that nobody mistakes a silenced fault for a
+healthy picture.
 Access faults (offline, wrong password, broken stream) can be delayed but not switched off: a camera that
 cannot be reached is marked in repair, not muted.
 """
@@ -40,6 +43,10 @@ class FaultRule:
     enabled: bool = True
     min_score: float = MIN_SCORE
     delay: timedelta = timedelta(0)
+    until: datetime | None = None
+
+    def in_force(self, now: datetime) -> bool:
+        return self.until is None or now < self.until
 
     def __post_init__(self) -> None:
         problem = rule_problem(self.code, self.enabled, self.min_score, self.delay)
@@ -61,10 +68,12 @@ def rule_problem(code: FaultCode, enabled: bool, min_score: float, delay: timede
     return None
 
 
-def effective_rules(fleet: Iterable[FaultRule], camera: Iterable[FaultRule]) -> dict[FaultCode, FaultRule]:
-    """The rules that apply to one camera: its own, and the fleet's for the codes it has none for."""
-    rules = {rule.code: rule for rule in fleet}
-    rules.update((rule.code, rule) for rule in camera)
+def effective_rules(
+    fleet: Iterable[FaultRule], camera: Iterable[FaultRule], now: datetime
+) -> dict[FaultCode, FaultRule]:
+    """The rules in force on one camera at `now`: its own, and the fleet's for the codes it has none for."""
+    rules = {rule.code: rule for rule in fleet if rule.in_force(now)}
+    rules.update((rule.code, rule) for rule in camera if rule.in_force(now))
     return rules
 
 

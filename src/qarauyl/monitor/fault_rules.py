@@ -19,6 +19,8 @@ from qarauyl.health.rules import MIN_SCORE, FaultRule, rule_problem
 from qarauyl.store import Database
 from qarauyl.store.models import Camera, FaultRuleRow, utcnow
 
+MAX_TERM = timedelta(days=366)  # the furthest end a rule may be given (none at all keeps it)
+
 # Called inside the transaction that changes a rule, with the rule before and after (None: absent).
 Audit = Callable[[Session, dict[str, Any] | None, dict[str, Any] | None], None]
 
@@ -32,6 +34,8 @@ class RuleView:
     enabled: bool
     min_score: float
     delay_minutes: int
+    until: datetime | None
+    in_force: bool  # False once `until` has passed: kept for the record, no longer applied
     note: str
     updated_by: str | None
     updated_at: datetime
@@ -43,6 +47,7 @@ class RuleView:
             "enabled": self.enabled,
             "min_score": self.min_score,
             "delay_minutes": self.delay_minutes,
+            "until": self.until.isoformat() if self.until else None,
             "note": self.note,
         }
 
@@ -57,7 +62,8 @@ def fault_code(value: str) -> FaultCode:
 
 
 def to_rule(row: FaultRuleRow) -> FaultRule:
-    return FaultRule(FaultCode(row.code), row.enabled, row.min_score, timedelta(minutes=row.delay_minutes))
+    delay = timedelta(minutes=row.delay_minutes)
+    return FaultRule(FaultCode(row.code), row.enabled, row.min_score, delay, row.until)
 
 
 def rules_by_camera(
@@ -98,6 +104,8 @@ def _view(row: FaultRuleRow, camera_code: str | None) -> RuleView:
         row.enabled,
         row.min_score,
         row.delay_minutes,
+        row.until,
+        row.until is None or utcnow() < row.until,
         row.note,
         row.updated_by,
         row.updated_at,
@@ -130,17 +138,25 @@ def set_rule(
     enabled: bool = True,
     min_score: float = MIN_SCORE,
     delay_minutes: int = 0,
+    until: datetime | None = None,
     note: str = "",
     actor: str | None = None,
     scope: ColumnElement[bool] | None = None,
     audit: Audit | None = None,
 ) -> RuleView:
-    """Creates or replaces the rule for `code` (on `camera`, or fleet-wide). InputError names what is wrong
-    with the rule; NotFoundError when the camera does not exist (or is not the caller's to see)."""
+    """Creates or replaces the rule for `code` (on `camera`, or fleet-wide), in force until `until` (None:
+    until it is removed). InputError names what is wrong with the rule; NotFoundError when the camera does
+    not exist (or is not the caller's to see)."""
     fault = fault_code(code)
     problem = rule_problem(fault, enabled, min_score, timedelta(minutes=delay_minutes))
     if problem:
         raise InputError(problem[0].upper() + problem[1:] + ".")
+    if until is not None and until.tzinfo is None:
+        raise InputError("The rule's end needs a time zone (for example 2026-12-31T18:00:00+05:00).")
+    if until is not None and until <= utcnow():
+        raise InputError(f"The rule's end ({until.isoformat()}) has already passed.")
+    if until is not None and until - utcnow() > MAX_TERM:
+        raise InputError(f"A rule can end at most {MAX_TERM.days} days ahead; leave the end out to keep it.")
     note = note.strip()
     if len(note) > 300:
         raise InputError(f"The note is {len(note)} characters long; at most 300 are kept.")
@@ -152,6 +168,7 @@ def set_rule(
             row = FaultRuleRow(camera_id=camera_id, code=fault.value)
             session.add(row)
         row.enabled, row.min_score, row.delay_minutes = enabled, float(min_score), int(delay_minutes)
+        row.until = until
         row.note, row.updated_by, row.updated_at = note, actor, utcnow()
         session.flush()
         view = _view(row, camera)

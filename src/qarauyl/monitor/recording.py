@@ -112,7 +112,7 @@ def record_results(
                 rows[camera_id] = row
                 session.add(row)
             seen = verdict_findings(result)
-            rules = effective_rules(fleet_rules, camera_rules.get(camera_id, ()))
+            rules = effective_rules(fleet_rules, camera_rules.get(camera_id, ()), at)
             ruled = apply_rules(seen, rules, _seen_since(row), at) if rules else Ruled(seen, {}, {})
             observation = Observation(at, ruled.counted)
             state, transitions = observe(_to_state(row), observation, policy)

@@ -205,6 +205,7 @@ class FaultRuleRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     min_score: Mapped[float] = mapped_column(Float, default=0.5)
     delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime())  # lapses by itself then; None: never
     note: Mapped[str] = mapped_column(String(300), default="")
     updated_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

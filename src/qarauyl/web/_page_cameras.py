@@ -214,7 +214,7 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
 def _fault_rules(page: Page, code: str) -> None:
     """The fault rules that apply to this camera (its own and the fleet's); for the OCC, a form to set one."""
     from qarauyl.health.rules import MAX_DELAY, MIN_SCORE, rule_problem
-    from qarauyl.monitor.fault_rules import clear_rule, list_rules, set_rule
+    from qarauyl.monitor.fault_rules import MAX_TERM, clear_rule, list_rules, set_rule
 
     tr = page.tr
     db = state().db
@@ -239,6 +239,11 @@ def _fault_rules(page: Page, code: str) -> None:
                     )
                     if rule.delay_minutes:
                         ui.label(tr("rules.delay_is", minutes=rule.delay_minutes)).classes("text-caption")
+                if rule.until is not None:
+                    key = "rules.until_is" if rule.in_force else "rules.lapsed"
+                    ui.label(tr(key, when=tr.datetime(rule.until))).classes(
+                        "text-caption" if rule.in_force else "text-caption text-grey-6"
+                    )
                 ui.label(rule.note).classes("text-caption text-grey-8")
                 ui.space()
                 by = rule.updated_by or tr("rules.by_system")
@@ -293,6 +298,11 @@ def _fault_rules(page: Page, code: str) -> None:
             note = (
                 ui.input(tr("rules.note")).props("dense data-testid=rule-note maxlength=300").classes("grow")
             )
+            days = (
+                ui.number(tr("rules.days"), min=1, max=MAX_TERM.days, step=1, format="%d")
+                .props("dense clearable data-testid=rule-days")
+                .classes("w-52")
+            )
             fleet = ui.checkbox(tr("rules.for_fleet")).props("data-testid=rule-fleet")
 
             def save() -> None:
@@ -302,9 +312,11 @@ def _fault_rules(page: Page, code: str) -> None:
                 chosen = FaultCode(fault.value)
                 score = float(min_score.value if min_score.value is not None else MIN_SCORE)
                 minutes = int(delay.value or 0)
-                if rule_problem(chosen, bool(alarms.value), score, timedelta(minutes=minutes)):
+                term = None if days.value in (None, "") else float(days.value)
+                out_of_term = term is not None and not 0 < term <= MAX_TERM.days
+                if out_of_term or rule_problem(chosen, bool(alarms.value), score, timedelta(minutes=minutes)):
                     # The same checks the API makes, told in the person's language.
-                    key = "rules.access_off" if not alarms.value else "rules.out_of_range"
+                    key = "rules.access_off" if not alarms.value and not out_of_term else "rules.out_of_range"
                     ui.notify(tr(key), type="warning", multi_line=True)
                     return
                 camera = None if fleet.value else code
@@ -313,6 +325,7 @@ def _fault_rules(page: Page, code: str) -> None:
                     set_rule(
                         db, chosen.value, camera=camera, enabled=bool(alarms.value), min_score=score,
                         delay_minutes=minutes, note=note.value or "", actor=page.person.name, scope=scope,
+                        until=None if term is None else _data.now_utc() + timedelta(days=term),
                         audit=_auth.Auditor(page.person, "fault_rules.set", target),
                     )  # fmt: skip
                 except QarauylError as exc:

@@ -66,6 +66,7 @@ def put_rule(
         enabled=body.enabled,
         min_score=body.min_score,
         delay_minutes=body.delay_minutes,
+        until=body.until,
         note=body.note,
         actor=principal.name,
         scope=camera_scope(principal),

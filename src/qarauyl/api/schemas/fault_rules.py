@@ -26,6 +26,10 @@ class FaultRuleIn(BaseModel):
         le=int(MAX_DELAY.total_seconds() // 60),
         description="How long the code must be seen without a break before it counts.",
     )
+    until: datetime | None = Field(
+        None,
+        description="When the rule lapses by itself (with a time zone, at most 366 days ahead); null: never.",
+    )
     note: str = Field("", max_length=300, description="Why (shown to the next duty officer).")
 
 
@@ -35,6 +39,8 @@ class FaultRuleOut(BaseModel):
     enabled: bool
     min_score: float
     delay_minutes: int
+    until: datetime | None
+    in_force: bool = Field(description="False once `until` has passed: kept for the record, not applied.")
     note: str
     updated_by: str | None
     updated_at: datetime

@@ -1,4 +1,4 @@
-"""fault rules: per fault code, fleet-wide or per camera, switched off, a sensitivity, an alarm delay
+"""fault rules: per fault code, fleet-wide or per camera: switched off, a sensitivity, an alarm delay, an end
 
 Revision ID: 0006
 Revises: 0005
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("min_score", sa.Float(), nullable=False),
         sa.Column("delay_minutes", sa.Integer(), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("note", sa.String(length=300), nullable=False),
         sa.Column("updated_by", sa.String(length=120), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
