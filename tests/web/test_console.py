@@ -376,13 +376,13 @@ def test_an_operator_silences_a_fault_on_a_camera_and_removes_the_rule(
         page.get_by_test_id("rule-days").fill("7")
         page.get_by_test_id("rule-save").click()
         page.get_by_text("Rule saved: it applies from the next check.").wait_for()
-        line = page.get_by_test_id("rule-camera-glare")
+        line = page.get_by_test_id(f"rule-{code}-glare")
         assert "switched off" in line.inner_text() and "faces the sunset" in line.inner_text()
         assert "until " in line.inner_text()
         [rule] = list_rules(db)
         assert (rule.camera, rule.code, rule.enabled, rule.updated_by) == (code, "glare", False, "olzhas")
         assert rule.until is not None and 6.9 < (rule.until - rule.updated_at).total_seconds() / 86400 < 7.1
-        page.get_by_test_id("rule-delete-camera-glare").click()
+        page.get_by_test_id(f"rule-delete-{code}-glare").click()
         page.get_by_text("Rule removed: the fault alarms as by default again.").wait_for()
         assert list_rules(db) == []
         with db.session() as session:
@@ -393,6 +393,46 @@ def test_an_operator_silences_a_fault_on_a_camera_and_removes_the_rule(
             assert sorted(e.action for e in audit) == ["fault_rules.clear", "fault_rules.set"]
         screenshot(page, "camera-fault-rules")
     finally:
+        db.dispose()
+
+
+def test_the_fleets_fault_rules_page(new_page: Any, server: str, installation: Installation) -> None:
+    from qarauyl.monitor.fault_rules import clear_rule, list_rules
+
+    code = installation.failed[4]
+    db = _db(installation)
+    try:
+        page = new_page()
+        sign_in(page, server, "olzhas", "/rules")
+        page.get_by_test_id("fault-rules").wait_for()
+        _select(page, "rule-fault", "noisy picture")
+        page.get_by_test_id("rule-delay").fill("45")
+        page.get_by_test_id("rule-save").click()  # no camera: the whole fleet
+        page.get_by_test_id("rule-fleet-noise").get_by_text("after 45 min without a break").wait_for()
+        page.get_by_test_id("rule-camera").fill(code)
+        page.get_by_test_id("rule-min-score").fill("0.9")
+        page.get_by_test_id("rule-save").click()
+        page.get_by_test_id(f"rule-{code}-noise").get_by_text("counts from confidence 0.90").wait_for()
+        page.get_by_test_id("rule-camera").fill("NO-SUCH-CAMERA")
+        page.get_by_test_id("rule-save").click()
+        page.get_by_text("No camera with code 'NO-SUCH-CAMERA'").wait_for()
+        assert [(r.camera, r.code, r.delay_minutes) for r in list_rules(db)] == [
+            (None, "noise", 45),
+            (code, "noise", 45),
+        ]
+        # The camera's link leads to its page, where both apply.
+        page.get_by_test_id(f"rule-{code}-noise").get_by_role("link", name=code).click()
+        page.get_by_test_id("camera-code").wait_for()
+        page.get_by_test_id("rule-fleet-noise").wait_for()
+        screenshot(page, "camera-fleet-and-own-rules")
+        viewer = new_page()
+        sign_in(viewer, server, "viktor", "/rules")
+        viewer.get_by_test_id("rule-fleet-noise").wait_for()
+        assert viewer.get_by_test_id("rule-save").count() == 0
+        assert viewer.locator("[data-testid^=rule-delete-]").count() == 0
+    finally:
+        for camera in (code, None):
+            clear_rule(db, "noise", camera=camera)
         db.dispose()
 
 

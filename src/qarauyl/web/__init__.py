@@ -40,6 +40,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         _page_map,
         _page_overview,
         _page_planning,
+        _page_rules,
         _routes,
     )
     from qarauyl.web._shell import ConsoleState, set_state

@@ -75,6 +75,7 @@ NAVIGATION = (
     ("/map", "nav.map", "map", "cameras.read"),
     ("/cameras", "nav.cameras", "videocam", "cameras.read"),
     ("/events", "nav.events", "notifications", "events.read"),
+    ("/rules", "nav.rules", "rule", "fault_rules.read"),
     ("/tickets", "nav.tickets", "build", "events.read"),
     ("/kpi", "nav.kpi", "insights", "metrics.read"),
     ("/planning", "nav.planning", "add_location_alt", "planning.read"),
