@@ -276,15 +276,5 @@ def _apply(session: Session, camera: Camera, values: dict[str, Any], cipher: Cre
     return changed
 
 
-def camera_by_code(session: Session, code: str, scope: ColumnElement[bool] | None) -> Camera:
-    query = select(Camera).where(Camera.code == code)
-    if scope is not None:
-        query = query.where(scope)
-    camera = session.scalar(query)
-    if camera is None:
-        raise NotFoundError(f"No camera with code '{code}'.")
-    return camera
-
-
 def codes_exist(session: Session, codes: Sequence[str]) -> bool:
     return session.scalar(select(func.count(Camera.id)).where(Camera.code.in_(codes))) != 0

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from qarauyl.errors import NotFoundError
@@ -103,6 +103,18 @@ def get_camera(session: Session, code: str) -> dict[str, Any]:
     if row is None:
         raise NotFoundError(f"No camera with code '{code}'.")
     return _row_to_dict(row)
+
+
+def camera_by_code(session: Session, code: str, scope: ColumnElement[bool] | None = None) -> Camera:
+    """The camera's row, if `scope` (a WHERE clause, e.g. an engineer's cameras) lets the caller see it;
+    NotFoundError otherwise, the same for both, so that nobody learns of cameras outside their scope."""
+    query = select(Camera).where(Camera.code == code)
+    if scope is not None:
+        query = query.where(scope)
+    camera = session.scalar(query)
+    if camera is None:
+        raise NotFoundError(f"No camera with code '{code}'.")
+    return camera
 
 
 def count_cameras(session: Session) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from qarauyl.domain import FaultCode
 from qarauyl.errors import InputError, NotFoundError
 from qarauyl.health.rules import MIN_SCORE, FaultRule, rule_problem
+from qarauyl.inventory.queries import camera_by_code
 from qarauyl.store import Database
 from qarauyl.store.models import Camera, FaultRuleRow, utcnow
 
@@ -87,16 +88,6 @@ def rules_by_camera(
     return fleet, own
 
 
-def _camera(session: Session, code: str, scope: ColumnElement[bool] | None) -> Camera:
-    query = select(Camera).where(Camera.code == code)
-    if scope is not None:
-        query = query.where(scope)
-    camera = session.scalar(query)
-    if camera is None:
-        raise NotFoundError(f"No camera with code '{code}'.")
-    return camera
-
-
 def _view(row: FaultRuleRow, camera_code: str | None) -> RuleView:
     return RuleView(
         camera_code,
@@ -121,7 +112,7 @@ def list_rules(
     with db.session() as session:
         query = select(FaultRuleRow, Camera.code).outerjoin(Camera, Camera.id == FaultRuleRow.camera_id)
         if camera is not None:
-            camera_id = _camera(session, camera, scope).id
+            camera_id = camera_by_code(session, camera, scope).id
             query = query.where(or_(FaultRuleRow.camera_id.is_(None), FaultRuleRow.camera_id == camera_id))
         elif scope is not None:
             visible = select(Camera.id).where(scope)
@@ -161,7 +152,7 @@ def set_rule(
     if len(note) > 300:
         raise InputError(f"The note is {len(note)} characters long; at most 300 are kept.")
     with db.session() as session:
-        camera_id = None if camera is None else _camera(session, camera, scope).id
+        camera_id = None if camera is None else camera_by_code(session, camera, scope).id
         row = _find(session, camera_id, fault)
         before = None if row is None else _view(row, camera).audit()
         if row is None:
@@ -189,7 +180,7 @@ def clear_rule(
     NotFoundError when there is no such rule."""
     fault = fault_code(code)
     with db.session() as session:
-        camera_id = None if camera is None else _camera(session, camera, scope).id
+        camera_id = None if camera is None else camera_by_code(session, camera, scope).id
         row = _find(session, camera_id, fault)
         if row is None:
             where = f"camera '{camera}'" if camera else "the whole fleet"

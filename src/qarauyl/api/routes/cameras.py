@@ -30,6 +30,7 @@ from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.domain import Health, Lifecycle, Vendor
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.inventory import import_file
+from qarauyl.inventory.queries import camera_by_code
 from qarauyl.monitor.recording import retake_reference
 from qarauyl.store.models import Camera, CameraHealthRow
 
@@ -177,7 +178,7 @@ def update_camera(
     sent = body.model_dump(exclude_unset=True)
     with db.session() as session:
         before_view = service.find_camera(session, code, camera_scope(principal))
-        camera = service.camera_by_code(session, code, camera_scope(principal))
+        camera = camera_by_code(session, code, camera_scope(principal))
         # Required columns keep their stored values unless sent: validation needs them present.
         fields = {k: before_view[k] for k in ("name", "vendor", "latitude", "longitude")} | sent
         values = service.validate_fields(fields)
@@ -212,7 +213,7 @@ def delete_camera(
     try:
         with db.session() as session:
             before = service.audit_view(service.find_camera(session, code, camera_scope(principal)))
-            session.delete(service.camera_by_code(session, code, camera_scope(principal)))
+            session.delete(camera_by_code(session, code, camera_scope(principal)))
             record_audit(session, principal, "cameras.delete", f"camera:{code}", before, None, client=client)
     except IntegrityError:
         # Other capabilities' records (repair tickets…) may refer to the camera without cascading.
@@ -237,7 +238,7 @@ def set_lifecycle(
     principal: Annotated[Principal, Depends(allow("cameras.lifecycle"))],
 ) -> dict[str, Any]:
     with db.session() as session:
-        camera = service.camera_by_code(session, code, camera_scope(principal))
+        camera = camera_by_code(session, code, camera_scope(principal))
         before = camera.lifecycle
         if before != body.lifecycle.value:
             camera.lifecycle = body.lifecycle.value
@@ -255,7 +256,7 @@ def set_lifecycle(
 
 
 def _health_row(session: Any, code: str, principal: Principal) -> tuple[Camera, CameraHealthRow | None]:
-    camera = service.camera_by_code(session, code, camera_scope(principal))
+    camera = camera_by_code(session, code, camera_scope(principal))
     return camera, session.get(CameraHealthRow, camera.id)
 
 
