@@ -169,10 +169,13 @@ def test_permissions_table() -> None:
     admin = Principal(2, "a", "admin", None, "en")
     assert all(permitted(admin, action) for action in ACTIONS)
     assert {a for a in ACTIONS if permitted(viewer, a)} == {
-        "cameras.read", "events.read", "snapshots.read", "summary.read", "planning.read", "metrics.read"
+        "cameras.read", "events.read", "snapshots.read", "summary.read", "planning.read", "metrics.read",
+        "fault_rules.read",
     }  # fmt: skip
     engineer = Principal(3, "e", "engineer", 1, "en")
     assert not permitted(engineer, "metrics.read")  # fleet-wide figures, beyond the contractor's scope
+    # The contractor must not silence the faults it is paid to repair.
+    assert permitted(engineer, "fault_rules.read") and not permitted(engineer, "fault_rules.write")
     assert all(set(roles) <= set(ROLES) for roles in ACTIONS.values())
     with pytest.raises(Forbidden, match=r"Your role \(viewer\) does not allow cameras.write"):
         require(viewer, "cameras.write")
