@@ -8,16 +8,19 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from qarauyl.health import HealthPolicy
 
 APP_NAME = "qarauyl"
 
@@ -27,8 +30,38 @@ def config_file_path() -> Path:
     return Path(explicit) if explicit else Path(user_config_dir(APP_NAME)) / "qarauyl.toml"
 
 
+class HealthSettings(BaseModel):
+    """The fleet's alarm confirmation (`[health]` in the config file, `QARAUYL_HEALTH__*` variables); per
+    fault code and camera, fault rules add their own delay on top (`qarauyl faults`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm_probes: int = Field(2, ge=1, le=100, description="Probes in a row that confirm a worse state.")
+    confirm_minutes: float = Field(
+        15.0, gt=0, le=24 * 60, description="...or minutes it has lasted, whichever comes first."
+    )
+    recover_probes: int = Field(2, ge=1, le=100, description="Probes in a row that confirm a better state.")
+    flap_changes: int = Field(
+        4, ge=2, le=100, description="Confirmed changes within the flapping window that make a camera flap."
+    )
+    flap_window_minutes: float = Field(60.0, gt=0, le=7 * 24 * 60, description="The flapping window.")
+
+    def policy(self) -> HealthPolicy:
+        from datetime import timedelta
+
+        from qarauyl.health import HealthPolicy
+
+        return HealthPolicy(
+            confirm_probes=self.confirm_probes,
+            confirm_after=timedelta(minutes=self.confirm_minutes),
+            recover_probes=self.recover_probes,
+            flap_window=timedelta(minutes=self.flap_window_minutes),
+            flap_changes=self.flap_changes,
+        )
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QARAUYL_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="QARAUYL_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir(APP_NAME)),
@@ -50,6 +83,7 @@ class Settings(BaseSettings):
     )
     # Map tiles for the console, e.g. "http://tiles.local/{z}/{x}/{y}.png"; None (air-gapped): no tiles.
     map_tile_url: str | None = None
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("data_dir")
     @classmethod
@@ -85,6 +119,7 @@ class Settings(BaseSettings):
             "secret_key": "***" if self.secret_key else f"(generated, in {self.data_dir / 'secret.key'})",
             "log_level": self.log_level,
             "broker_url": redact_url(self.broker_url.get_secret_value()) if self.broker_url else None,
+            "health": self.health.model_dump(),
         }
 
 

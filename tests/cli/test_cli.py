@@ -90,13 +90,18 @@ def test_fault_rules_are_set_listed_and_cleared(env: dict[str, str], tmp_path: P
 
 
 def test_config_show_masks_secrets(env: dict[str, str], tmp_path: Path) -> None:
-    env = {**env, "QARAUYL_SECRET_KEY": "very-secret-value-123456"}
-    (tmp_path / "qarauyl.toml").write_text('log_level = "DEBUG"\n')
+    env = {**env, "QARAUYL_SECRET_KEY": "very-secret-value-123456", "QARAUYL_HEALTH__CONFIRM_MINUTES": "30"}
+    (tmp_path / "qarauyl.toml").write_text('log_level = "DEBUG"\n[health]\nconfirm_probes = 3\n')
     result = qarauyl(env, "config", "show", "--json")
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["secret_key"] == "***"
     assert shown["log_level"] == "DEBUG"  # from the TOML file
+    # The fleet's alarm confirmation, from the file and a variable, the rest by default.
+    assert shown["health"] == {"confirm_probes": 3, "confirm_minutes": 30.0, "recover_probes": 2,
+                               "flap_changes": 4, "flap_window_minutes": 60.0}  # fmt: skip
+    bad = qarauyl({**env, "QARAUYL_HEALTH__CONFIRM_PROBES": "0"}, "config", "show")
+    assert bad.returncode == 1 and "health.confirm_probes: Input should be greater" in bad.stderr, bad.stderr
     assert "very-secret-value" not in result.stdout
     if "@" in env["QARAUYL_DATABASE_URL"]:
         assert ":qarauyl@" not in shown["database_url"] and ":***@" in shown["database_url"]

@@ -133,7 +133,8 @@ def _monitor(
     from qarauyl.security import CredentialCipher
 
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
-    options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0, frames=4)
+    policy = settings.health.policy()
+    options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0, frames=4, policy=policy)
     cipher = CredentialCipher.from_settings(settings)
     with (
         MaintenanceWorker(db, load_config()) as maintenance,

@@ -79,7 +79,13 @@ def monitor(
     db = open_database(settings)
     cipher = CredentialCipher.from_settings(settings)
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
-    options = MonitorOptions(concurrency=concurrency, timeout=timeout, frames=frames, interval=interval)
+    options = MonitorOptions(
+        concurrency=concurrency,
+        timeout=timeout,
+        frames=frames,
+        interval=interval,
+        policy=settings.health.policy(),
+    )
     configured = settings.broker_url.get_secret_value() if settings.broker_url else None
     broker_url = None if local else broker or configured
     pool = remote_pool(broker_url, settings, concurrency, queue) if broker_url else None
