@@ -21,4 +21,8 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         console.print_json(json.dumps(shown))
         return
     for key, value in shown.items():
-        console.print(f"{key:14} {value}", markup=False, highlight=False)
+        if isinstance(value, dict):  # a section, as in the config file: health.confirm_probes …
+            for name, inner in value.items():
+                console.print(f"{key}.{name:20} {inner}", markup=False, highlight=False)
+        else:
+            console.print(f"{key:14} {value}", markup=False, highlight=False)
