@@ -55,7 +55,7 @@ def list_(
     if not rules:
         console.print("No fault rules: every fault code alarms as by default.")
         return
-    table = Table("Camera", "Fault", "Alarms", "Min score", "Delay", "Until", "Note", "Set by")
+    table = Table("Camera", "Fault", "Alarms", "Min score", "Delay", "Until (UTC)", "Note", "Set by (UTC)")
     for rule in rules:
         table.add_row(
             rule.camera or "(fleet)",
@@ -90,13 +90,12 @@ def set_(
         help=f"Minutes the code must be seen without a break before it counts "
         f"(at most {int(MAX_DELAY.total_seconds() // 60)}).",
     ),
-    days: float | None = typer.Option(
-        None, "--days", help="The rule lapses by itself after this many days (at most 366); default: never."
+    days: int | None = typer.Option(
+        None, "--days", min=1, max=366, help="The rule lapses by itself after this many days; default: never."
     ),
     note: str = typer.Option("", "--note", help="Why (shown to the next duty officer)."),
 ) -> None:
     """Set the rule for a fault code (it replaces any earlier rule for the same code and camera)."""
-
     from qarauyl.monitor.fault_rules import set_rule
     from qarauyl.runtime import open_database
 
