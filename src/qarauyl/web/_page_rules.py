@@ -9,6 +9,7 @@ from nicegui import ui
 from qarauyl.domain import FaultCode
 from qarauyl.errors import QarauylError
 from qarauyl.health.rules import MAX_DELAY, MIN_SCORE, rule_problem
+from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.monitor.fault_rules import MAX_TERM, clear_rule, list_rules, set_rule
 from qarauyl.web import _auth, _data
 from qarauyl.web._shell import Page, frame, notify_error, state
@@ -133,12 +134,14 @@ def rules_panel(page: Page, code: str | None) -> None:
                 out_of_term = term is not None and not 0 < term <= MAX_TERM.days
                 if out_of_term or rule_problem(chosen, bool(alarms.value), score, timedelta(minutes=minutes)):
                     # The same checks the API makes, told in the person's language.
-                    key = "rules.access_off" if not alarms.value and not out_of_term else "rules.out_of_range"
+                    muted_access = not alarms.value and chosen in ACCESS_FAULTS
+                    key = "rules.access_off" if muted_access and not out_of_term else "rules.out_of_range"
                     ui.notify(tr(key), type="warning", multi_line=True)
                     return
-                camera = (
-                    (on_camera.value or "").strip() or None if code is None else None if fleet.value else code
-                )
+                if code is None:  # the fleet's page: a camera's code, or none for the whole fleet
+                    camera = (on_camera.value or "").strip() or None
+                else:
+                    camera = None if fleet.value else code
                 target = f"fault_rule:{camera or '*'}:{chosen.value}"
                 try:
                     set_rule(
