@@ -15,6 +15,7 @@ from sqlalchemy import select
 from qarauyl.diagnosis.baseline import MIN_SAMPLES
 from qarauyl.inventory.importer import import_file
 from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.monitor.fault_rules import set_rule
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import Simulator, run_simulator
 from qarauyl.store import Camera, Database
@@ -47,7 +48,8 @@ FAULTS: dict[str, str] = {
     "auth_failed": "auth_failed",
 }
 HEALTHY = (len(FAULTS) + 1, len(FAULTS) + 2)  # cameras that stay healthy: nothing may be reported on them
-CAMERAS = len(FAULTS) + len(HEALTHY)
+SILENCED = len(FAULTS) + 3  # shows glare, which a fault rule switches off on this camera
+CAMERAS = SILENCED
 CAMERA_OF = {fault: i + 1 for i, fault in enumerate(FAULTS)}
 
 Health = dict[int, tuple[str, frozenset[str]]]
@@ -60,6 +62,7 @@ class Run:
     faulty: Health  # two cycles after the faults were injected
     cleared: Health  # two cycles after they were cleared
     probes: dict[int, list[list[str]]]  # each camera's observed codes, probe by probe (for failure messages)
+    silenced: list[dict[str, object]]  # the silenced camera's findings while its glare was on
 
 
 def _inventory(path: Path, sim: Simulator) -> Path:
@@ -118,14 +121,21 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             references = sum(1 for p in session.scalars(select(CameraHealthRow.reference_path)) if p)
         for fault, cam in CAMERA_OF.items():
             sim.set_fault(cam, fault)
+        set_rule(db, "glare", camera=f"SIM-{SILENCED:02d}", enabled=False, note="faces the sunset")
+        sim.set_fault(SILENCED, "glare")
         for _ in range(2):
             monitor.run_once()
         faulty = _health(db)
-        for cam in CAMERA_OF.values():
+        with db.session() as session:
+            silenced = session.scalars(
+                select(CameraHealthRow.findings).join(Camera, Camera.id == CameraHealthRow.camera_id)
+                .where(Camera.code == f"SIM-{SILENCED:02d}")
+            ).one()  # fmt: skip
+        for cam in (*CAMERA_OF.values(), SILENCED):
             sim.clear_fault(cam)
         for _ in range(2):
             monitor.run_once()
-        yield Run(learnt, references, faulty, _health(db), _probes(db))
+        yield Run(learnt, references, faulty, _health(db), _probes(db), list(silenced))
     db.dispose()
 
 
@@ -149,3 +159,10 @@ def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault
         run.probes[cam],
     )
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]
+
+
+def test_a_fault_switched_off_by_a_rule_is_shown_but_raises_no_alarm(run: Run) -> None:
+    # The same glare that the glare camera above is reported with, on a camera whose rule switches it off.
+    assert run.faulty[SILENCED] == ("ok", frozenset()), run.probes[SILENCED]
+    assert [(f["code"], f.get("held")) for f in run.silenced] == [("glare", "off")], run.silenced
+    assert run.cleared[SILENCED] == ("ok", frozenset())
