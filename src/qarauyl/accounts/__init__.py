@@ -1,7 +1,7 @@
 """Accounts: users and roles, argon2 passwords, throttled sign-in, sessions and API tokens, the audit log."""
 
 from qarauyl.accounts._errors import AuthError, Forbidden, ThrottledError
-from qarauyl.accounts.audit import AuditFilter, list_audit, record_audit
+from qarauyl.accounts.audit import AuditFilter, Auditor, list_audit, record_audit
 from qarauyl.accounts.permissions import (
     ACTIONS,
     LANGUAGES,
@@ -39,6 +39,7 @@ __all__ = [
     "ROLES",
     "SESSION_COOKIE",
     "AuditFilter",
+    "Auditor",
     "AuthError",
     "Forbidden",
     "NameTaken",

@@ -41,6 +41,19 @@ def record_audit(
     return entry
 
 
+class Auditor:
+    """Records one change inside the transaction that makes it: a callback (session, before, after) for the
+    capabilities that take one, by a person, or by the system when `principal` is None (the CLI)."""
+
+    def __init__(
+        self, principal: Principal | None, action: str, target: str, client: str | None = None
+    ) -> None:
+        self.principal, self.action, self.target, self.client = principal, action, target, client
+
+    def __call__(self, session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        record_audit(session, self.principal, self.action, self.target, before, after, client=self.client)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     actor: str | None = None

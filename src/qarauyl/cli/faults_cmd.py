@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -13,27 +12,12 @@ from rich.table import Table
 from qarauyl.cli._app import app, console
 from qarauyl.health.rules import MAX_DELAY, MIN_SCORE
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from qarauyl.monitor.fault_rules import Audit
-
 faults_app = typer.Typer(
     help="Fault rules: switch a fault code off, lower its sensitivity or delay its alarm, for the whole "
     "fleet or one camera. Findings a rule holds back are still measured and shown.",
     no_args_is_help=True,
 )
 app.add_typer(faults_app, name="faults")
-
-
-def _audit(action: str, camera: str | None, fault: str) -> Audit:
-    """The change's entry in the audit log, made by the system (whoever runs the CLI holds the server)."""
-    from qarauyl.accounts import record_audit
-
-    def audit(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        record_audit(session, None, action, f"fault_rule:{camera or '*'}:{fault}", before, after)
-
-    return audit
 
 
 CAMERA = typer.Option(None, "--camera", "-c", help="A camera's code; leave out for the whole fleet.")
@@ -96,7 +80,8 @@ def set_(
     note: str = typer.Option("", "--note", help="Why (shown to the next duty officer)."),
 ) -> None:
     """Set the rule for a fault code (it replaces any earlier rule for the same code and camera)."""
-    from qarauyl.monitor.fault_rules import set_rule
+    from qarauyl.accounts import Auditor
+    from qarauyl.monitor.fault_rules import audit_target, set_rule
     from qarauyl.runtime import open_database
 
     rule = set_rule(
@@ -108,7 +93,8 @@ def set_(
         delay_minutes=delay,
         until=None if days is None else datetime.now(UTC) + timedelta(days=days),
         note=note,
-        audit=_audit("fault_rules.set", camera, fault),
+        # Made by the system: whoever runs the CLI holds the server.
+        audit=Auditor(None, "fault_rules.set", audit_target(camera, fault)),
     )
     where = f"camera {rule.camera}" if rule.camera else "the whole fleet"
     if not rule.enabled:
@@ -129,8 +115,10 @@ def clear(
     camera: str | None = CAMERA,
 ) -> None:
     """Remove the rule for a fault code: it alarms as by default again."""
-    from qarauyl.monitor.fault_rules import clear_rule
+    from qarauyl.accounts import Auditor
+    from qarauyl.monitor.fault_rules import audit_target, clear_rule
     from qarauyl.runtime import open_database
 
-    clear_rule(open_database(), fault, camera=camera, audit=_audit("fault_rules.clear", camera, fault))
+    audit = Auditor(None, "fault_rules.clear", audit_target(camera, fault))
+    clear_rule(open_database(), fault, camera=camera, audit=audit)
     console.print(f"Rule for {fault} on {f'camera {camera}' if camera else 'the whole fleet'} removed.")

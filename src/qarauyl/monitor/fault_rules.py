@@ -62,6 +62,11 @@ def fault_code(value: str) -> FaultCode:
         raise InputError(f"'{value}' is not a fault code; known: {known}.") from None
 
 
+def audit_target(camera: str | None, code: str) -> str:
+    """How the audit log names a rule: `fault_rule:<camera code, or * for the fleet>:<fault code>`."""
+    return f"fault_rule:{camera or '*'}:{code}"
+
+
 def to_rule(row: FaultRuleRow) -> FaultRule:
     delay = timedelta(minutes=row.delay_minutes)
     return FaultRule(FaultCode(row.code), row.enabled, row.min_score, delay, row.until)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from qarauyl import accounts
+from qarauyl.accounts import Auditor as Auditor  # the pages' audit callback (one for API, CLI and console)
 from qarauyl.accounts import AuthError, Principal
 from qarauyl.store import Database
 from qarauyl.web._data import Scope
@@ -64,18 +63,6 @@ def scope_of(principal: Principal) -> Scope:
 
 def remember_language(db: Database, principal: Principal, language: str) -> Principal:
     return accounts.set_language(db, principal, language)
-
-
-class Auditor:
-    """Records one person's change inside the transaction that makes it."""
-
-    def __init__(self, principal: Principal, action: str, target: str, client: str | None = None) -> None:
-        self.principal, self.action, self.target, self.client = principal, action, target, client
-
-    def __call__(self, session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        accounts.record_audit(
-            session, self.principal, self.action, self.target, before, after, client=self.client
-        )
 
 
 def record_audit(

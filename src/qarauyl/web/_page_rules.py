@@ -10,7 +10,7 @@ from qarauyl.domain import FaultCode
 from qarauyl.errors import QarauylError
 from qarauyl.health.rules import MAX_DELAY, MIN_SCORE, rule_problem
 from qarauyl.health.state_machine import ACCESS_FAULTS
-from qarauyl.monitor.fault_rules import MAX_TERM, clear_rule, list_rules, set_rule
+from qarauyl.monitor.fault_rules import MAX_TERM, audit_target, clear_rule, list_rules, set_rule
 from qarauyl.web import _auth, _data
 from qarauyl.web._shell import Page, frame, notify_error, state
 
@@ -69,7 +69,7 @@ def rules_panel(page: Page, code: str | None) -> None:
                     )
 
     def remove(fault: str, camera: str | None) -> None:
-        audit = _auth.Auditor(page.person, "fault_rules.clear", f"fault_rule:{camera or '*'}:{fault}")
+        audit = _auth.Auditor(page.person, "fault_rules.clear", audit_target(camera, fault))
         try:
             clear_rule(db, fault, camera=camera, scope=scope, audit=audit)
         except QarauylError as exc:
@@ -142,7 +142,7 @@ def rules_panel(page: Page, code: str | None) -> None:
                     camera = (on_camera.value or "").strip() or None
                 else:
                     camera = None if fleet.value else code
-                target = f"fault_rule:{camera or '*'}:{chosen.value}"
+                target = audit_target(camera, chosen.value)
                 try:
                     set_rule(
                         db, chosen.value, camera=camera, enabled=bool(alarms.value), min_score=score,

@@ -6,31 +6,19 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
 
-from qarauyl.accounts import Principal, camera_scope, record_audit
+from qarauyl.accounts import Auditor, Principal, camera_scope
 from qarauyl.api._deps import Client, Db, allow
 from qarauyl.api.routes._responses import PROTECTED, errors
 from qarauyl.api.schemas.fault_rules import FaultRuleIn, FaultRuleOut
 from qarauyl.domain import FaultCode
-from qarauyl.monitor.fault_rules import Audit, clear_rule, list_rules, set_rule
+from qarauyl.monitor.fault_rules import audit_target, clear_rule, list_rules, set_rule
 
 router = APIRouter(prefix="/fault-rules", tags=["fault rules"], responses=PROTECTED)
 CameraCode = Annotated[
     str | None,
     Query(min_length=1, max_length=64, description="A camera's code; leave out for the whole fleet."),
 ]
-
-
-def _audit(
-    principal: Principal, action: str, camera: str | None, fault: FaultCode, client: str | None
-) -> Audit:
-    target = f"fault_rule:{camera or '*'}:{fault.value}"
-
-    def audit(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        record_audit(session, principal, action, target, before, after, client=client)
-
-    return audit
 
 
 @router.get(
@@ -70,7 +58,7 @@ def put_rule(
         note=body.note,
         actor=principal.name,
         scope=camera_scope(principal),
-        audit=_audit(principal, "fault_rules.set", camera, fault, client),
+        audit=Auditor(principal, "fault_rules.set", audit_target(camera, fault.value), client),
     )
     return asdict(view)
 
@@ -93,6 +81,6 @@ def delete_rule(
         fault.value,
         camera=camera,
         scope=camera_scope(principal),
-        audit=_audit(principal, "fault_rules.clear", camera, fault, client),
+        audit=Auditor(principal, "fault_rules.clear", audit_target(camera, fault.value), client),
     )
     return Response(status_code=204)
