@@ -23,7 +23,21 @@ def test_without_rules_every_finding_counts() -> None:
     ruled = apply_rules(findings, {}, {}, T0)
     assert ruled.counted == findings
     assert ruled.held == {}
-    assert ruled.seen_since == {}
+    # Tracked all the same, so that a delay set later knows how long each has lasted.
+    assert ruled.seen_since == {"glare": T0, "blur": T0}
+
+
+def test_a_delay_set_on_a_fault_already_present_counts_from_when_it_began() -> None:
+    since = apply_rules((_finding(FaultCode.GLARE),), {}, {}, T0).seen_since
+    since = apply_rules((_finding(FaultCode.GLARE),), {}, since, T0 + timedelta(hours=2)).seen_since
+    rules = {FaultCode.GLARE: FaultRule(FaultCode.GLARE, delay=timedelta(minutes=30))}
+    lasted = apply_rules((_finding(FaultCode.GLARE),), rules, since, T0 + timedelta(hours=2, minutes=5))
+    assert [f.code for f in lasted.counted] == [FaultCode.GLARE]
+    assert lasted.seen_since == {"glare": T0}
+    # A fault that appears only now waits out the delay.
+    blur_rules = {FaultCode.BLUR: FaultRule(FaultCode.BLUR, delay=timedelta(minutes=30))}
+    fresh = apply_rules((_finding(FaultCode.BLUR),), blur_rules, since, T0 + timedelta(hours=2))
+    assert fresh.held == {"blur": DELAY}
 
 
 def test_a_switched_off_code_is_held_and_the_others_count() -> None:
@@ -121,5 +135,8 @@ def test_every_finding_either_counts_or_is_held_and_codes_without_rules_always_c
     assert counted_codes.isdisjoint(ruled.held)
     assert counted_codes | set(ruled.held) == {f.code.value for f in seen}
     assert all(f in ruled.counted for f in seen if f.code not in rules)
-    # Only codes under a rule are tracked, and only while they are seen at the rule's sensitivity.
-    assert set(ruled.seen_since) <= {f.code.value for f in seen if f.code in rules}
+    # Codes are tracked while they are seen: at the rule's sensitivity, or at any score without a rule.
+    tracked = {f.code.value for f in seen if f.code not in rules or f.score >= rules[f.code].min_score}
+    assert set(ruled.seen_since) == tracked
+    # A run that was going on carries on; a new one starts now.
+    assert all(at == since.get(code, T0) for code, at in ruled.seen_since.items())

@@ -84,6 +84,22 @@ def test_a_delayed_fault_counts_once_it_has_lasted(db: Database, tmp_path: Path)
     assert _row(db, camera).seen_since is None
 
 
+def test_a_delay_set_on_a_fault_already_alarming_keeps_the_alarm(db: Database, tmp_path: Path) -> None:
+    # Glare for two hours, confirmed; then the OCC asks for a 30-minute delay on glare. The glare has lasted
+    # longer than that: the camera stays degraded instead of turning ok for half an hour.
+    camera = _camera(db, "D-2")
+    states = [_record(db, tmp_path, camera, minute, FaultCode.GLARE) for minute in (0, 60, 120)]
+    assert states == ["degraded", "degraded", "degraded"]
+    set_rule(db, "glare", camera="D-2", delay_minutes=30)
+    assert _record(db, tmp_path, camera, 125, FaultCode.GLARE) == "degraded"
+    row = _row(db, camera)
+    assert "held" not in row.findings[0]
+    assert row.seen_since == {"glare": T0.isoformat()}
+    with db.session() as session:
+        events = session.scalars(select(HealthEvent).where(HealthEvent.camera_id == camera)).all()
+        assert [e.after for e in events] == ["degraded"]
+
+
 def test_a_cameras_own_rule_wins_and_clearing_it_brings_the_fleets_back(db: Database, tmp_path: Path) -> None:
     camera = _camera(db, "O-1")
     set_rule(db, "glare", enabled=False)  # fleet: no glare alarms

@@ -97,7 +97,9 @@ def apply_rules(
 
     A code's run starts with the first probe that finds it at the rule's sensitivity and ends with the first
     that does not: a delayed code counts once its run has lasted the delay. Codes without a rule count at
-    once, as if there were no rules at all.
+    once, as if there were no rules at all, and their runs are tracked too (at any score), so that a delay
+    set on a fault already present counts from when it began, not from the rule: the camera does not turn
+    ok for the length of the delay because someone set one.
     """
     counted: list[Finding] = []
     held: dict[str, str] = {}
@@ -106,6 +108,7 @@ def apply_rules(
         code = finding.code
         rule = rules.get(code)
         if rule is None:
+            since.setdefault(code.value, seen_since.get(code.value, now))
             counted.append(finding)
             continue
         if finding.score < rule.min_score:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import defer, load_only
 
 from qarauyl.domain import Finding, Health
 from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, classify, observe
-from qarauyl.health.rules import Ruled, apply_rules, effective_rules
+from qarauyl.health.rules import apply_rules, effective_rules
 from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.monitor.fault_rules import rules_by_camera
 from qarauyl.monitor.job import MonitorResult, access_finding
@@ -113,7 +113,7 @@ def record_results(
                 session.add(row)
             seen = verdict_findings(result)
             rules = effective_rules(fleet_rules, camera_rules.get(camera_id, ()), at)
-            ruled = apply_rules(seen, rules, _seen_since(row), at) if rules else Ruled(seen, {}, {})
+            ruled = apply_rules(seen, rules, _seen_since(row), at)
             observation = Observation(at, ruled.counted)
             state, transitions = observe(_to_state(row), observation, policy)
             _store_state(row, state)

@@ -171,7 +171,7 @@ class CameraHealthRow(Base):
     reference_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reference_votes: Mapped[int] = mapped_column(Integer, default=0)
     baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Fault code -> ISO time since when it has been seen without a break, for codes a fault rule delays.
+    # Fault code -> ISO time since when it has been seen without a break (for fault rules' alarm delays).
     seen_since: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
