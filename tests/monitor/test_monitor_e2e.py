@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from qarauyl.cli.monitor_cmd import describe
 from qarauyl.diagnosis.baseline import MIN_SAMPLES
 from qarauyl.inventory.importer import import_file
-from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+from qarauyl.monitor import CycleSummary, Monitor, MonitorOptions, SnapshotStore
 from qarauyl.monitor.fault_rules import set_rule
 from qarauyl.security import CredentialCipher
 from qarauyl.sim.harness import Simulator, run_simulator
@@ -63,6 +64,7 @@ class Run:
     cleared: Health  # two cycles after they were cleared
     probes: dict[int, list[list[str]]]  # each camera's observed codes, probe by probe (for failure messages)
     silenced: list[dict[str, object]]  # the silenced camera's findings while its glare was on
+    summary: CycleSummary  # the second cycle with the faults on
 
 
 def _inventory(path: Path, sim: Simulator) -> Path:
@@ -123,8 +125,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             sim.set_fault(cam, fault)
         set_rule(db, "glare", camera=f"SIM-{SILENCED:02d}", enabled=False, note="faces the sunset")
         sim.set_fault(SILENCED, "glare")
-        for _ in range(2):
-            monitor.run_once()
+        summary = monitor.run_once()
+        summary = monitor.run_once()
         faulty = _health(db)
         with db.session() as session:
             silenced = session.scalars(
@@ -135,7 +137,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             sim.clear_fault(cam)
         for _ in range(2):
             monitor.run_once()
-        yield Run(learnt, references, faulty, _health(db), _probes(db), list(silenced))
+        yield Run(learnt, references, faulty, _health(db), _probes(db), list(silenced), summary)
     db.dispose()
 
 
@@ -166,3 +168,10 @@ def test_a_fault_switched_off_by_a_rule_is_shown_but_raises_no_alarm(run: Run) -
     assert run.faulty[SILENCED] == ("ok", frozenset()), run.probes[SILENCED]
     assert [(f["code"], f.get("held")) for f in run.silenced] == [("glare", "off")], run.silenced
     assert run.cleared[SILENCED] == ("ok", frozenset())
+    # The cycle's summary (what `qarauyl monitor --once` prints) says a rule held glare back on one camera,
+    # and counts glare as a fault only where it raised the alarm.
+    assert run.summary.held["glare"] == 1, run.summary
+    alarming = sum("glare" in codes for _, codes in run.faulty.values())
+    assert alarming >= 1 and run.summary.codes["glare"] == alarming, run.summary
+    text = describe(run.summary)
+    assert "Held back by fault rules (no alarm): glare 1." in text, text

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import signal
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import typer
@@ -22,11 +23,18 @@ if TYPE_CHECKING:
     from qarauyl.remote import RemotePool
 
 
+def _counts(codes: Counter[str]) -> str:
+    return ", ".join(f"{code} {n}" for code, n in codes.most_common())
+
+
 def describe(summary: CycleSummary) -> str:
     states = ", ".join(f"{summary.states.get(s, 0)} {s}" for s in ("ok", "degraded", "failed"))
     text = f"Probed {summary.probed} camera(s) in {summary.seconds:.1f} s: {states}."
     if summary.codes:
-        text += " Faults: " + ", ".join(f"{code} {n}" for code, n in summary.codes.most_common()) + "."
+        text += " Faults: " + _counts(summary.codes) + "."
+    if summary.held:
+        # Not faults to act on, but not a clean picture either: a duty officer should know they are there.
+        text += " Held back by fault rules (no alarm): " + _counts(summary.held) + "."
     if summary.unanswered:
         text += f" {summary.unanswered} probe(s) brought no answer back (see the log: remote workers?)."
     if summary.not_recorded:

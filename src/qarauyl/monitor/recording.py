@@ -31,6 +31,7 @@ class Recorded:
     state: Health
     codes: tuple[str, ...]
     transitions: tuple[Transition, ...]
+    held: tuple[str, ...] = ()  # codes the probe found that fault rules kept from counting
 
 
 def finding_dict(finding: Finding, held: str | None = None) -> dict[str, object]:
@@ -159,7 +160,8 @@ def record_results(
                     duration_ms=result.timings.total_ms,
                 )
             )
-            recorded.append(Recorded(camera_id, state.state, state.codes, tuple(transitions)))
+            held = tuple(sorted(ruled.held))
+            recorded.append(Recorded(camera_id, state.state, state.codes, tuple(transitions), held))
     return recorded
 
 

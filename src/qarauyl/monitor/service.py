@@ -67,6 +67,7 @@ class CycleSummary:
     probed: int = 0
     states: Counter[str] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)  # found, but kept from counting by fault rules
     seconds: float = 0.0
     not_recorded: int = 0
     unanswered: int = 0  # probes that brought no result back (remote workers missing or refusing)
@@ -78,6 +79,7 @@ class CycleSummary:
         self.probed += 1
         self.states[recorded.state.value] += 1
         self.codes.update(recorded.codes)
+        self.held.update(recorded.held)
 
 
 def worker_shape(concurrency: int, cores: int | None = None) -> tuple[int, int]:
