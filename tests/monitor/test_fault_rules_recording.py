@@ -61,11 +61,17 @@ def test_a_switched_off_fault_leaves_the_camera_ok_and_is_shown_as_held(db: Data
     row = _row(db, sunset)
     assert row.codes == []
     assert row.findings == [{"code": "glare", "severity": "warning", "score": 0.8, "detail": {"x": 1.0},
-                             "held": "off"}]  # fmt: skip
+                             "held": "off", "since": T0.isoformat()}]  # fmt: skip
     # A real fault on the same camera still alarms.
     _record(db, tmp_path, sunset, 3, FaultCode.GLARE, FaultCode.BLUR)
     assert _record(db, tmp_path, sunset, 4, FaultCode.GLARE, FaultCode.BLUR) == "degraded"
-    assert _row(db, sunset).codes == ["blur"]
+    row = _row(db, sunset)
+    assert row.codes == ["blur"]
+    # Each code's own run: glare since the first probe, blur since it appeared.
+    assert {f["code"]: f["since"] for f in row.findings} == {
+        "glare": T0.isoformat(),
+        "blur": (T0 + timedelta(minutes=3)).isoformat(),
+    }
     with db.session() as session:
         events = session.scalars(select(HealthEvent).where(HealthEvent.camera_id == sunset)).all()
         assert [e.codes for e in events] == [[], ["blur"]]
@@ -95,6 +101,7 @@ def test_a_delay_set_on_a_fault_already_alarming_keeps_the_alarm(db: Database, t
     row = _row(db, camera)
     assert "held" not in row.findings[0]
     assert row.seen_since == {"glare": T0.isoformat()}
+    assert row.findings[0]["since"] == T0.isoformat()  # what the console shows as "seen since"
     with db.session() as session:
         events = session.scalars(select(HealthEvent).where(HealthEvent.camera_id == camera)).all()
         assert [e.after for e in events] == ["degraded"]

@@ -5,6 +5,7 @@ works on a phone. Every test also fails on a browser console error or a request 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from qarauyl import accounts
 from qarauyl.analytics.fleet import fleet_summary
 from qarauyl.store import Camera, Database, Organisation
 from qarauyl.store.models import HealthEvent
+from qarauyl.web._i18n import Translator
 
 pytestmark = pytest.mark.slow
 
@@ -358,11 +360,15 @@ def test_an_operator_silences_a_fault_on_a_camera_and_removes_the_rule(
             camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
             row = session.get(CameraHealthRow, camera_id)
             assert row is not None
-            held = {"code": "glare", "severity": "warning", "score": 0.7, "detail": {}, "held": "off"}
+            held = {"code": "glare", "severity": "warning", "score": 0.7, "detail": {}, "held": "off",
+                    "since": "2026-11-20T06:30:00+00:00"}  # fmt: skip
             row.findings = [*row.findings, held]
         page = new_page()
         sign_in(page, server, "olzhas", f"/cameras/{code}")
         assert page.get_by_test_id("held-glare").inner_text() == "silenced by a rule"
+        # Since when the monitor has seen it, in the OCC's time zone, the locale's way.
+        moment = Translator("en").datetime(datetime.fromisoformat(held["since"]))
+        assert page.get_by_test_id("since-glare").inner_text() == f"seen since {moment}"
         rules = page.get_by_test_id("fault-rules")
         rules.get_by_text("No rules: every fault alarms as by default.").wait_for()
         # An access fault cannot be switched off: told why, nothing stored.

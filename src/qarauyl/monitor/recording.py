@@ -34,8 +34,11 @@ class Recorded:
     held: tuple[str, ...] = ()  # codes the probe found that fault rules kept from counting
 
 
-def finding_dict(finding: Finding, held: str | None = None) -> dict[str, object]:
-    """A finding as stored; `held` says why a fault rule kept it from counting (see health/rules.py)."""
+def finding_dict(
+    finding: Finding, held: str | None = None, since: datetime | None = None
+) -> dict[str, object]:
+    """A finding as stored; `held` says why a fault rule kept it from counting (see health/rules.py), `since`
+    when its code was first seen in the run of probes that still finds it (a duty officer's "since when?")."""
     stored: dict[str, object] = {
         "code": finding.code.value,
         "severity": finding.severity.value,
@@ -44,6 +47,8 @@ def finding_dict(finding: Finding, held: str | None = None) -> dict[str, object]
     }
     if held:
         stored["held"] = held
+    if since is not None:
+        stored["since"] = since.isoformat()
     return stored
 
 
@@ -119,7 +124,8 @@ def record_results(
             state, transitions = observe(_to_state(row), observation, policy)
             _store_state(row, state)
             row.seen_since = {code: t.isoformat() for code, t in ruled.seen_since.items()} or None
-            findings = [finding_dict(f, ruled.held.get(f.code.value)) for f in seen]
+            held, since = ruled.held, ruled.seen_since
+            findings = [finding_dict(f, held.get(f.code.value), since.get(f.code.value)) for f in seen]
             row.last_probe_at = at
             row.findings = findings
             row.stream = asdict(result.stream) if result.stream else None
@@ -160,8 +166,9 @@ def record_results(
                     duration_ms=result.timings.total_ms,
                 )
             )
-            held = tuple(sorted(ruled.held))
-            recorded.append(Recorded(camera_id, state.state, state.codes, tuple(transitions), held))
+            recorded.append(
+                Recorded(camera_id, state.state, state.codes, tuple(transitions), tuple(sorted(held)))
+            )
     return recorded
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from nicegui import run, ui
@@ -209,7 +209,22 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
                     ui.badge(tr.maybe("rules.held", finding["held"]), color="grey-6").props(
                         f"outline data-testid=held-{finding.get('code')}"
                     )
+                since = _moment(finding.get("since"))
+                if since is not None:
+                    ui.label(tr("camera.finding_since", at=tr.datetime(since))).classes("text-caption").props(
+                        f"data-testid=since-{finding.get('code')}"
+                    )
                 ui.label(measurements).classes("text-caption text-grey-8")
+
+
+def _moment(text: object) -> datetime | None:
+    """A stored ISO time, or None when there is none (findings stored before it was kept) or it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _history(page: Page, camera_id: int) -> None:
