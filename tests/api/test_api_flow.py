@@ -10,8 +10,9 @@ from tests.api.conftest import World, password_of
 
 def test_operator_flow_and_audit(world_any: World) -> None:
     world = world_any
-    rows = "code,name,vendor,latitude,longitude,district,maintainer,password\n" + "".join(
-        f"F-{i:03d},Flow {i},{'axis' if i % 2 else 'dahua'},43.{i:03d},68.2,Turkistan,Contractor A,pw{i}\n"
+    rows = "code,name,vendor,latitude,longitude,district,maintainer,password,network_node\n" + "".join(
+        f"F-{i:03d},Flow {i},{'axis' if i % 2 else 'dahua'},43.{i:03d},68.2,Turkistan,Contractor A,pw{i},"
+        f"SW-{i // 10}\n"
         for i in range(1, 31)
     )
     with world.client() as client:
@@ -29,6 +30,7 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         assert page["total"] == 15 and page["limit"] == 5 and page["offset"] == 5
         assert [c["code"] for c in page["items"]] == ["F-011", "F-013", "F-015", "F-017", "F-019"]
         assert all(c["has_credentials"] for c in page["items"])
+        assert [c["network_node"] for c in page["items"]] == ["SW-1"] * 5  # what groups their outages
         assert (
             client.get("/api/v1/cameras?search=flow 2&limit=500").json()["total"] == 11
         )  # F-002, F-020..F-029
@@ -36,13 +38,16 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         assert everything["total"] == 32 and len(everything["items"]) == 32
 
         edit = client.patch(
-            "/api/v1/cameras/F-001", json={"name": "Flow one", "heading_deg": 90, "tags": ["a", "b"]}
+            "/api/v1/cameras/F-001",
+            json={"name": "Flow one", "heading_deg": 90, "tags": ["a", "b"], "network_node": "SW-9"},
         )
         assert edit.status_code == 200, edit.text
-        assert (edit.json()["name"], edit.json()["heading_deg"], edit.json()["tags"]) == (
+        changed = edit.json()
+        assert (changed["name"], changed["heading_deg"], changed["tags"], changed["network_node"]) == (
             "Flow one",
             90.0,
             ["a", "b"],
+            "SW-9",
         )
         same = client.patch("/api/v1/cameras/F-001", json={"name": "Flow one"})
         assert same.status_code == 200
@@ -67,8 +72,13 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         # Newest first; the no-op edit left no entry, the dry run neither.
         assert actions == ["events.ack", "cameras.update", "cameras.import"]
         update = audit["items"][1]
-        assert update["before"] == {"name": "Flow 1", "heading_deg": None, "tags": []}
-        assert update["after"] == {"name": "Flow one", "heading_deg": 90.0, "tags": ["a", "b"]}
+        assert update["before"] == {"name": "Flow 1", "heading_deg": None, "tags": [], "network_node": "SW-0"}
+        assert update["after"] == {
+            "name": "Flow one",
+            "heading_deg": 90.0,
+            "tags": ["a", "b"],
+            "network_node": "SW-9",
+        }
         assert len(audit["items"][2]["after"]["created"]) == 30
         deleted = admin.delete("/api/v1/cameras/F-030", headers=h)
         assert deleted.status_code == 204

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from qarauyl.errors import InputError, NotFoundError, Problem
-from qarauyl.inventory.records import RawRow, validate_row
+from qarauyl.inventory.records import DIRECT_COLUMNS, RawRow, validate_row
 from qarauyl.security import CredentialCipher
 from qarauyl.store.models import Camera, District, NetworkZone, Organisation
 
@@ -23,29 +23,6 @@ Q = TypeVar("Q", _Query, Select[int])  # a camera query, with or without its dis
 _Owner = aliased(Organisation)
 _Maintainer = aliased(Organisation)
 
-# Columns copied as they are from a validated record to the table.
-_DIRECT = (
-    "name",
-    "vendor",
-    "model",
-    "kind",
-    "latitude",
-    "longitude",
-    "address",
-    "heading_deg",
-    "hfov_deg",
-    "mount_height_m",
-    "focal_mm",
-    "sensor_width_mm",
-    "fps",
-    "min_bitrate_kbps",
-    "main_stream_url",
-    "sub_stream_url",
-    "onvif_url",
-    "installed_on",
-    "lifecycle",
-    "tags",
-)
 _REFERENCES: dict[str, type[District] | type[NetworkZone] | type[Organisation]] = {
     "district": District,
     "zone": NetworkZone,
@@ -133,6 +110,7 @@ def camera_view(row: Any) -> dict[str, Any]:
         "address": camera.address,
         "district": row.district_name,
         "zone": row.zone_name,
+        "network_node": camera.network_node,
         "heading_deg": camera.heading_deg,
         "hfov_deg": camera.hfov_deg,
         "mount_height_m": camera.mount_height_m,
@@ -242,7 +220,7 @@ def apply_fields(
 def _apply(session: Session, camera: Camera, values: dict[str, Any], cipher: CredentialCipher) -> list[str]:
     changed: list[str] = []
     for column, value in values.items():
-        if column in _DIRECT:
+        if column in DIRECT_COLUMNS:
             if column in ("kind", "lifecycle", "vendor") and value is not None:
                 value = str(getattr(value, "value", value))
             if column == "tags" and value is None:

@@ -17,36 +17,12 @@ from sqlalchemy.orm import Session
 from qarauyl.domain import OrgKind
 from qarauyl.errors import InputError
 from qarauyl.inventory.readers import read_inventory
-from qarauyl.inventory.records import DEFAULTS, CameraRecord, validate_rows
+from qarauyl.inventory.records import DEFAULTS, DIRECT_COLUMNS, CameraRecord, validate_rows
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Camera, Database, District, NetworkZone, Organisation
 
 Progress = Callable[[str, int, int], None]
 
-# Columns stored as they are in the record (after the parsers made them typed values).
-_DIRECT = (
-    "name",
-    "vendor",
-    "model",
-    "kind",
-    "latitude",
-    "longitude",
-    "address",
-    "network_node",
-    "heading_deg",
-    "hfov_deg",
-    "mount_height_m",
-    "focal_mm",
-    "sensor_width_mm",
-    "fps",
-    "min_bitrate_kbps",
-    "main_stream_url",
-    "sub_stream_url",
-    "onvif_url",
-    "installed_on",
-    "lifecycle",
-    "tags",
-)
 _REFERENCES: dict[str, type[District] | type[NetworkZone] | type[Organisation]] = {
     "district": District,
     "zone": NetworkZone,
@@ -96,7 +72,7 @@ def _existing_view(session: Session) -> tuple[dict[str, dict[str, Any]], dict[st
     """Every stored camera as a name-space dict (district name, not id), and the reference tables."""
     refs = _reference_ids(session)
     names = {kind: {v: k for k, v in table.items()} for kind, table in refs.items()}
-    columns = [getattr(Camera, c) for c in _DIRECT]
+    columns = [getattr(Camera, c) for c in DIRECT_COLUMNS]
     query = select(
         Camera.id,
         Camera.code,
@@ -112,7 +88,7 @@ def _existing_view(session: Session) -> tuple[dict[str, dict[str, Any]], dict[st
     )
     existing: dict[str, dict[str, Any]] = {}
     for row in session.execute(query).mappings():
-        view = {c: row[c] for c in _DIRECT}
+        view = {c: row[c] for c in DIRECT_COLUMNS}
         view["id"] = row["id"]
         view["resolution"] = (row["width"], row["height"]) if row["width"] else None
         view["username"] = row["username"]
@@ -172,7 +148,7 @@ def _columns_for(
     out: dict[str, Any] = {}
     for column in columns:
         value = record.values.get(column, DEFAULTS.get(column))
-        if column in _DIRECT or column == "code":
+        if column in DIRECT_COLUMNS or column == "code":
             out[column] = value
         elif column == "resolution":
             out["width"], out["height"] = value if value else (None, None)
@@ -221,7 +197,7 @@ def import_records(
         ids = _create_references(session, work.plan)
         total = len(work.inserts) + len(work.updates)
         done = 0
-        all_columns = ("code", *_DIRECT, "resolution", *_REFERENCES, "username", "password")
+        all_columns = ("code", *DIRECT_COLUMNS, "resolution", *_REFERENCES, "username", "password")
         for start in range(0, len(work.inserts), _BATCH):
             batch = work.inserts[start : start + _BATCH]
             rows = [_columns_for(r, all_columns, ids, cipher) for r in batch]

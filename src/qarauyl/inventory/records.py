@@ -48,6 +48,14 @@ COLUMNS: tuple[str, ...] = (
     "tags",
 )
 REQUIRED: frozenset[str] = frozenset({"code", "name", "vendor", "latitude", "longitude"})
+# Columns stored on the camera as they are in a validated record; the others are looked up (district, zone,
+# organisations), split (resolution), encrypted (password) or are the key (code). The import and the API
+# both write through this list, so a column added to the register cannot be forgotten by one of them.
+DIRECT_COLUMNS: tuple[str, ...] = tuple(
+    c
+    for c in COLUMNS
+    if c not in {"code", "district", "zone", "resolution", "username", "password", "owner", "maintainer"}
+)
 # Exports never carry credentials: the password is a secret, and the username half of one.
 EXPORT_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in {"username", "password"})
 

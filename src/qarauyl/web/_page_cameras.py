@@ -144,6 +144,7 @@ def _details(page: Page, detail: dict[str, Any]) -> None:
         ("cameras.lifecycle", tr.maybe("lifecycle", detail["lifecycle"])),
         ("camera.maintainer", detail["maintainer"]),
         ("camera.owner", detail["owner"]),
+        ("camera.network_node", detail.get("network_node")),
         ("camera.position", f"{tr.number(detail['latitude'], 5)}, {tr.number(detail['longitude'], 5)}"),
         (
             "camera.heading",

@@ -24,6 +24,7 @@ class CameraOut(BaseModel):
     address: str | None
     district: str | None
     zone: str | None
+    network_node: str | None = Field(description="The switch or cabinet it hangs off (groups outages).")
     heading_deg: float | None
     hfov_deg: float | None
     mount_height_m: float | None = Field(description="Height of the mount above the ground, metres.")
@@ -61,6 +62,11 @@ class _CameraFields(BaseModel):
     address: str | None = Field(None, max_length=500)
     district: str | None = Field(None, max_length=200, description="An existing district's name.")
     zone: str | None = Field(None, max_length=200, description="An existing network zone's name.")
+    network_node: str | None = Field(
+        None,
+        max_length=200,
+        description="The switch or cabinet it hangs off: cameras that go down together there are one outage.",
+    )
     heading_deg: float | None = Field(None, ge=0, le=360)
     hfov_deg: float | None = Field(None, gt=0, le=360)
     mount_height_m: float | None = Field(None, ge=0.5, le=100)
