@@ -367,12 +367,22 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
                 timeout=(remaining, min(remaining, STALL_TIMEOUT)),
             )
     except av.error.FFmpegError as exc:
-        raise _classify_open_error(exc, clock) from None
+        raise _classify_open_error(exc, clock, scheme=scheme, transport=transport) from None
     return container
 
 
-def _classify_open_error(exc: av.error.FFmpegError, clock: _Clock) -> _Failure:
+def _classify_open_error(
+    exc: av.error.FFmpegError, clock: _Clock, *, scheme: str = "rtsp", transport: str = "tcp"
+) -> _Failure:
     reason = exc.strerror or type(exc).__name__
+    if scheme in ("rtsp", "rtsps") and exc.errno == errno.EPROTONOSUPPORT:
+        # FFmpeg's answer to SETUP's 461 Unsupported Transport when the one transport it may use was refused.
+        other = "UDP" if transport == "tcp" else "TCP"
+        return _Failure(
+            STREAM_ERROR,
+            f"the camera does not offer RTP over {transport.upper()} (461 Unsupported Transport); "
+            f"set its RTSP transport to {other.lower()}",
+        )
     if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
         return _Failure(AUTH_FAILED, f"the camera refused the credentials ({reason})")
     if isinstance(exc, av.error.HTTPNotFoundError):

@@ -5,7 +5,7 @@ Three families, by where they act:
 - encoded faults change the encoded stream itself: `corrupted` (slices dropped from the encoded stream, so
   decoders show real artefacts), `low_resolution`, `low_fps`, `low_bitrate` (encoded below the profile);
 - stream faults change how the RTSP server behaves for that camera (offline, never answering, 401, 503,
-  stalling, slow start, flapping).
+  stalling, slow start, flapping, refusing RTP over TCP).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ PICTURE_FAULTS: tuple[str, ...] = (
 )  # fmt: skip
 ENCODED_FAULTS: tuple[str, ...] = ("corrupted", "low_resolution", "low_fps", "low_bitrate")
 STREAM_FAULTS: tuple[str, ...] = (
-    "offline", "no_answer", "auth_failed", "unavailable", "stall", "slow_start", "flapping",
+    "offline", "no_answer", "auth_failed", "unavailable", "stall", "slow_start", "flapping", "udp_only",
 )  # fmt: skip
 ALL_FAULTS: tuple[str, ...] = PICTURE_FAULTS + ENCODED_FAULTS + STREAM_FAULTS
 
@@ -48,6 +48,7 @@ FAULT_HELP: MappingProxyType[str, str] = MappingProxyType(
         "stall": "the stream stops after `after_frames` frames; the session stays open",
         "slow_start": "DESCRIBE is answered after `delay_s` seconds",
         "flapping": "offline for `down_fraction` of every `period_s` seconds, up otherwise",
+        "udp_only": "SETUP of RTP over TCP (interleaved) answers 461 Unsupported Transport: only UDP works",
     }
 )
 

@@ -463,6 +463,8 @@ class _Connection:
             if "multicast" in [f.lower() for f in fields]:
                 continue
             if spec in ("RTP/AVP/TCP",):
+                if cam.fault("udp_only"):
+                    continue  # as a camera whose RTSP server has RTP over TCP switched off
                 channel = params.get("interleaved", "0-1").split("-")[0]
                 if not channel.isdigit() or int(channel) > 254:
                     continue
