@@ -51,6 +51,12 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         )
         same = client.patch("/api/v1/cameras/F-001", json={"name": "Flow one"})
         assert same.status_code == 200
+        # A camera that offers RTP only over UDP; anything but tcp or udp is refused, naming the field.
+        udp = client.patch("/api/v1/cameras/F-002", json={"rtsp_transport": "udp"})
+        assert udp.status_code == 200 and udp.json()["rtsp_transport"] == "udp"
+        sctp = client.patch("/api/v1/cameras/F-002", json={"rtsp_transport": "sctp"})
+        assert sctp.status_code == 422 and "rtsp_transport" in sctp.text
+        assert client.get("/api/v1/cameras/F-002").json()["rtsp_transport"] == "udp"
 
         event_id = world.add_event("A-1")
         events = client.get("/api/v1/events?acknowledged=false&camera=A-1").json()
@@ -70,8 +76,9 @@ def test_operator_flow_and_audit(world_any: World) -> None:
         audit = admin.get("/api/v1/audit?actor=operator", headers=h).json()
         actions = [e["action"] for e in audit["items"]]
         # Newest first; the no-op edit left no entry, the dry run neither.
-        assert actions == ["events.ack", "cameras.update", "cameras.import"]
-        update = audit["items"][1]
+        assert actions == ["events.ack", "cameras.update", "cameras.update", "cameras.import"]
+        assert audit["items"][1]["after"] == {"rtsp_transport": "udp"}
+        update = audit["items"][2]
         assert update["before"] == {"name": "Flow 1", "heading_deg": None, "tags": [], "network_node": "SW-0"}
         assert update["after"] == {
             "name": "Flow one",
@@ -79,7 +86,7 @@ def test_operator_flow_and_audit(world_any: World) -> None:
             "tags": ["a", "b"],
             "network_node": "SW-9",
         }
-        assert len(audit["items"][2]["after"]["created"]) == 30
+        assert len(audit["items"][3]["after"]["created"]) == 30
         deleted = admin.delete("/api/v1/cameras/F-030", headers=h)
         assert deleted.status_code == 204
         assert admin.get("/api/v1/cameras/F-030", headers=h).status_code == 404

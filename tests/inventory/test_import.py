@@ -208,3 +208,27 @@ def test_geojson_problems_name_the_feature_line(
     with pytest.raises(InputError) as info:
         import_file(db, path, cipher=cipher)
     assert [str(p) for p in info.value.problems] == [f"{path}:3: latitude: 143.29 is out of range [-90, 90]"]
+
+
+def test_a_cameras_rtsp_transport_imports_exports_and_is_checked(
+    db: Database, tmp_path: Path, cipher: CredentialCipher
+) -> None:
+    # "transport" is the column's short name; values in any case; empty means the monitor's default (tcp).
+    header = "code,name,vendor,latitude,longitude,transport"
+    rows = ["UDP-1,Old NVR channel,dahua,43.3,68.2,UDP", "TCP-1,New camera,axis,43.3,68.2,"]
+    import_file(db, write_csv(tmp_path / "t.csv", rows, header), cipher=cipher)
+    with db.session() as session:
+        stored = {c["code"]: c["rtsp_transport"] for c in iter_cameras(session)}
+        assert stored == {"UDP-1": "udp", "TCP-1": None}
+        exported = tmp_path / "out.csv"
+        export_cameras(exported, iter_cameras(session))
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    column = lines[0].split(",").index("rtsp_transport")
+    assert sorted(line.split(",")[column] for line in lines[1:]) == ["", "udp"]
+    before = _snapshot(db)
+    bad = write_csv(tmp_path / "bad.csv", ["UDP-1,Old NVR channel,dahua,43.3,68.2,sctp"], header)
+    with pytest.raises(InputError) as info:
+        import_file(db, bad, cipher=cipher)
+    [problem] = [str(p) for p in info.value.problems]
+    assert "rtsp_transport" in problem and "'sctp' is not an RTSP transport: tcp or udp" in problem, problem
+    assert _snapshot(db) == before

@@ -33,7 +33,7 @@ def test_targets_carry_what_the_probe_needs_and_the_baseline_exactly(db: Databas
     with db.session() as session:
         learned = _camera(
             "T-1", username="admin", password_encrypted=CIPHER.encrypt("s3cret"), width=1920, height=1080,
-            fps=25.0, min_bitrate_kbps=2048.0,
+            fps=25.0, min_bitrate_kbps=2048.0, rtsp_transport="udp",
         )  # fmt: skip
         unlearned = _camera("T-2")
         new = _camera("T-3")
@@ -56,6 +56,7 @@ def test_targets_carry_what_the_probe_needs_and_the_baseline_exactly(db: Databas
     )
     assert first.profile == StreamProfile(width=1920, height=1080, fps=25.0, min_bitrate_kbps=2048.0)
     assert first.reference_path == "ref/1.jpg"
+    assert (first.transport, second.transport) == ("udp", None)  # None: the monitor's own default
     assert first.baseline == BASELINE
     assert second.baseline is None and second.reference_path is None and second.password is None
     assert third.baseline is None and third.reference_path is None

@@ -316,13 +316,17 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
         with db.session() as session:
             camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
             old_reference = session.get(CameraHealthRow, camera_id).reference_path  # type: ignore[union-attr]
-            session.get(Camera, camera_id).network_node = "TRK-SW-07"  # type: ignore[union-attr]
+            camera = session.get(Camera, camera_id)
+            assert camera is not None
+            camera.network_node, camera.rtsp_transport = "TRK-SW-07", "udp"
         page = new_page()
         sign_in(page, server, "olzhas", f"/cameras/{code}")
-        # The switch or cabinet a field engineer goes to.
+        # The switch or cabinet a field engineer goes to, and how the monitor reaches the camera.
         details = page.get_by_test_id("camera-details")
         details.get_by_text("Network node").wait_for()
         details.get_by_text("TRK-SW-07", exact=True).wait_for()
+        details.get_by_text("RTSP transport").wait_for()
+        details.get_by_text("UDP", exact=True).wait_for()
         page.get_by_test_id("retake-reference").click()
         page.get_by_text("The latest snapshot is now the reference.").wait_for()
         page.get_by_test_id("camera-code").wait_for()

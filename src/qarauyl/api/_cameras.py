@@ -122,6 +122,7 @@ def camera_view(row: Any) -> dict[str, Any]:
         "main_stream_url": camera.main_stream_url,
         "sub_stream_url": camera.sub_stream_url,
         "onvif_url": camera.onvif_url,
+        "rtsp_transport": camera.rtsp_transport,
         "owner": row.owner_name,
         "maintainer": row.maintainer_name,
         "installed_on": camera.installed_on,

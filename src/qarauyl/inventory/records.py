@@ -39,6 +39,7 @@ COLUMNS: tuple[str, ...] = (
     "main_stream_url",
     "sub_stream_url",
     "onvif_url",
+    "rtsp_transport",
     "username",
     "password",
     "owner",
@@ -77,6 +78,7 @@ ALIASES: dict[str, str] = {
     "main_stream": "main_stream_url",
     "sub_stream": "sub_stream_url",
     "onvif": "onvif_url",
+    "transport": "rtsp_transport",
     "state": "lifecycle",
     "installed": "installed_on",
 }
@@ -211,6 +213,16 @@ def _onvif(value: str) -> str:
     return parse_stream_url(value, schemes=frozenset({"http", "https"})).url
 
 
+RTSP_TRANSPORTS = ("tcp", "udp")
+
+
+def _transport(value: str) -> str:
+    transport = value.strip().lower()
+    if transport not in RTSP_TRANSPORTS:
+        raise ValueError(f"'{value}' is not an RTSP transport: tcp or udp (empty: tcp)")
+    return transport
+
+
 PARSERS: dict[str, Callable[[str], Any]] = {
     "code": _code,
     "name": _text(300),
@@ -233,6 +245,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "fps": _number(0, 240, low_open=True),
     "min_bitrate_kbps": _number(0, 1_000_000, low_open=True),
     "onvif_url": _onvif,
+    "rtsp_transport": _transport,
     "username": _text(120),
     "password": _text(200),
     "owner": _text(200),

@@ -160,7 +160,7 @@ class Monitor:
             target.username,
             target.password,
             timeout=self.options.timeout,
-            transport=self.options.transport,
+            transport=target.transport or self.options.transport,
             frames=self.options.frames,
             keep_frames=False,
             camera_id=target.camera_id,

@@ -23,6 +23,7 @@ class Target:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     profile: StreamProfile | None = None
+    transport: str | None = None  # the camera's own RTSP transport; None: the monitor's default
     # The reference picture's stored path, read only when the camera's probe is queued: ten thousand
     # references held for a whole cycle would cost the monitor hundreds of megabytes.
     reference_path: str | None = None
@@ -55,6 +56,7 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
             Camera.height,
             Camera.fps,
             Camera.min_bitrate_kbps,
+            Camera.rtsp_transport,
             CameraHealthRow.reference_path,
             cast(CameraHealthRow.baseline, Text),
         )
@@ -67,7 +69,20 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
     targets = []
     with db.session() as session:
         for row in session.execute(query):
-            (camera_id, code, url, username, secret, width, height, fps, min_kbps, reference, baseline) = row
+            (
+                camera_id,
+                code,
+                url,
+                username,
+                secret,
+                width,
+                height,
+                fps,
+                min_kbps,
+                transport,
+                reference,
+                baseline,
+            ) = row
             targets.append(
                 Target(
                     camera_id=camera_id,
@@ -76,6 +91,7 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
                     username=username,
                     password=cipher.decrypt(secret) if secret else None,
                     profile=StreamProfile(width=width, height=height, fps=fps, min_bitrate_kbps=min_kbps),
+                    transport=transport,
                     reference_path=reference,
                     baseline_json=baseline,
                 )

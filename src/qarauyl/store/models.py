@@ -125,6 +125,8 @@ class Camera(Base):
     main_stream_url: Mapped[str | None] = mapped_column(Text)
     sub_stream_url: Mapped[str | None] = mapped_column(Text)
     onvif_url: Mapped[str | None] = mapped_column(Text)
+    # "tcp" or "udp"; None: the monitor's default (tcp). Some cameras' RTSP servers offer only one of them.
+    rtsp_transport: Mapped[str | None] = mapped_column(String(8))
     username: Mapped[str | None] = mapped_column(String(120))
     password_encrypted: Mapped[str | None] = mapped_column(Text)
     password_digest: Mapped[str | None] = mapped_column(String(64))

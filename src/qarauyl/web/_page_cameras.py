@@ -145,6 +145,8 @@ def _details(page: Page, detail: dict[str, Any]) -> None:
         ("camera.maintainer", detail["maintainer"]),
         ("camera.owner", detail["owner"]),
         ("camera.network_node", detail.get("network_node")),
+        # The monitor's default is TCP; a camera registered for UDP is probed over UDP.
+        ("camera.rtsp_transport", (detail.get("rtsp_transport") or "tcp").upper()),
         ("camera.position", f"{tr.number(detail['latitude'], 5)}, {tr.number(detail['longitude'], 5)}"),
         (
             "camera.heading",

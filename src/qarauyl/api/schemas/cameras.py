@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -36,6 +36,7 @@ class CameraOut(BaseModel):
     main_stream_url: str | None = Field(description="Without credentials; they are stored encrypted apart.")
     sub_stream_url: str | None
     onvif_url: str | None
+    rtsp_transport: str | None = Field(description="tcp or udp; null: the monitor's default (tcp).")
     owner: str | None
     maintainer: str | None
     installed_on: date | None
@@ -78,6 +79,10 @@ class _CameraFields(BaseModel):
     main_stream_url: str | None = Field(None, max_length=2000)
     sub_stream_url: str | None = Field(None, max_length=2000)
     onvif_url: str | None = Field(None, max_length=2000)
+    rtsp_transport: Literal["tcp", "udp"] | None = Field(
+        None,
+        description="RTP over RTSP by tcp (the default when null) or udp, for cameras that offer only UDP.",
+    )
     username: str | None = Field(None, max_length=120, json_schema_extra=_WRITE_ONLY)
     password: SecretStr | None = Field(None, max_length=200, json_schema_extra=_WRITE_ONLY)
     owner: str | None = Field(None, max_length=200, description="An existing organisation's name.")
