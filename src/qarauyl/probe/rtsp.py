@@ -377,11 +377,11 @@ def _classify_open_error(
     reason = exc.strerror or type(exc).__name__
     if scheme in ("rtsp", "rtsps") and exc.errno == errno.EPROTONOSUPPORT:
         # FFmpeg's answer to SETUP's 461 Unsupported Transport when the one transport it may use was refused.
-        other = "UDP" if transport == "tcp" else "TCP"
+        other = "udp" if transport == "tcp" else "tcp"
         return _Failure(
             STREAM_ERROR,
             f"the camera does not offer RTP over {transport.upper()} (461 Unsupported Transport); "
-            f"set its RTSP transport to {other.lower()}",
+            f"set its RTSP transport to {other}",
         )
     if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
         return _Failure(AUTH_FAILED, f"the camera refused the credentials ({reason})")
