@@ -21,6 +21,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FleetSummary, fleet_sum
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
+from qarauyl.inventory.queries import camera_by_code
 from qarauyl.inventory.records import PARSERS
 from qarauyl.store import Camera, Database, District, Organisation
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
@@ -424,11 +425,7 @@ def camera_detail(db: Database, code: str, scope: Scope = ALL) -> dict[str, Any]
     from qarauyl.inventory import get_camera
 
     with db.session() as session:
-        camera = session.execute(
-            select(Camera).where(Camera.code == code, scope.clause())
-        ).scalar_one_or_none()
-        if camera is None:
-            raise NotFoundError(f"No camera with code '{code}'.")
+        camera = camera_by_code(session, code, scope.clause())
         details = get_camera(session, code)  # inventory's dict: never contains credentials
         row = session.get(CameraHealthRow, camera.id)
         details.update(
@@ -492,11 +489,7 @@ def set_lifecycle(
             "Unknown lifecycle state.", [Problem("lifecycle", "lifecycle", f"'{lifecycle}' is not one")]
         )
     with db.session() as session:
-        camera = session.execute(
-            select(Camera).where(Camera.code == code, scope.clause())
-        ).scalar_one_or_none()
-        if camera is None:
-            raise NotFoundError(f"No camera with code '{code}'.")
+        camera = camera_by_code(session, code, scope.clause())
         before, after = {"lifecycle": camera.lifecycle}, {"lifecycle": lifecycle}
         if before != after:
             camera.lifecycle = lifecycle
@@ -528,11 +521,7 @@ def edit_camera(
     if problems:
         raise InputError("The camera was not changed.", problems)
     with db.session() as session:
-        camera = session.execute(
-            select(Camera).where(Camera.code == code, scope.clause())
-        ).scalar_one_or_none()
-        if camera is None:
-            raise NotFoundError(f"No camera with code '{code}'.")
+        camera = camera_by_code(session, code, scope.clause())
         before, after = {}, {}
         for key in EDITABLE:
             if key in changes and getattr(camera, key) != changes[key]:
