@@ -19,7 +19,7 @@ from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.probe.result import ProbeResult, ProbeTimings
 from qarauyl.store.database import Database
-from qarauyl.store.models import Camera, CameraHealthRow, HealthEvent
+from qarauyl.store.models import Camera, CameraHealthRow, FaultRuleRow, HealthEvent
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 POLICY = HealthPolicy(confirm_probes=2, recover_probes=2)
@@ -138,6 +138,12 @@ def test_a_rule_with_an_end_applies_until_then(db: Database, tmp_path: Path) -> 
         states.append(recorded.state.value)
     assert states == ["ok", "ok", "ok", "degraded"]  # lapsed: glare alarms again, confirmed by two probes
     assert "held" not in _row(db, camera).findings[0]
+    # Once its end has passed, the rule is still listed (for the record) but says it is no longer in force.
+    with db.session() as session:
+        stored = session.scalars(select(FaultRuleRow)).one()
+        stored.until = datetime.now(UTC) - timedelta(minutes=1)
+    [lapsed] = list_rules(db, camera="U-1")
+    assert lapsed.until is not None and not lapsed.in_force
 
 
 def test_setting_a_rule_again_replaces_it_and_bad_rules_are_refused(db: Database) -> None:

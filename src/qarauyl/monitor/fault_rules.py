@@ -101,7 +101,7 @@ def _view(row: FaultRuleRow, camera_code: str | None) -> RuleView:
         row.min_score,
         row.delay_minutes,
         row.until,
-        row.until is None or utcnow() < row.until,
+        to_rule(row).in_force(utcnow()),
         row.note,
         row.updated_by,
         row.updated_at,
@@ -149,9 +149,10 @@ def set_rule(
         raise InputError(problem[0].upper() + problem[1:] + ".")
     if until is not None and until.tzinfo is None:
         raise InputError("The rule's end needs a time zone (for example 2026-12-31T18:00:00+05:00).")
-    if until is not None and until <= utcnow():
+    now = utcnow()
+    if until is not None and until <= now:
         raise InputError(f"The rule's end ({until.isoformat()}) has already passed.")
-    if until is not None and until - utcnow() > MAX_TERM:
+    if until is not None and until - now > MAX_TERM:
         raise InputError(f"A rule can end at most {MAX_TERM.days} days ahead; leave the end out to keep it.")
     note = note.strip()
     if len(note) > 300:
