@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from qarauyl.errors import InputError, NotFoundError
+from qarauyl.inventory.queries import CameraFilter
 from qarauyl.store import Camera, Database, Organisation
 from qarauyl.store.models import HealthEvent
 from qarauyl.web import _data
@@ -89,8 +90,8 @@ def test_scope_limits_an_engineer_to_the_maintained_cameras(db: Database) -> Non
 
 def test_filters_by_health_and_fault(db: Database) -> None:
     _fleet(db)
-    assert [r["code"] for r in _data.camera_rows(db, filters=_data.CameraQuery(health="failed"))] == ["C-2"]
-    assert [r["code"] for r in _data.camera_rows(db, filters=_data.CameraQuery(search="c-3"))] == ["C-3"]
+    assert [r["code"] for r in _data.camera_rows(db, filters=CameraFilter(health="failed"))] == ["C-2"]
+    assert [r["code"] for r in _data.camera_rows(db, filters=CameraFilter(search="c-3"))] == ["C-3"]
     events = _data.events(db, filters=_data.EventFilter(code="offline"))
     assert [e["camera"] for e in events] == ["C-2"]
     assert _data.events(db, filters=_data.EventFilter(code="blur")) == []

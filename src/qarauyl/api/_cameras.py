@@ -7,21 +7,22 @@ API and a file import accept and refuse exactly the same things and word their p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from qarauyl.errors import InputError, NotFoundError, Problem
+from qarauyl.inventory.queries import (
+    CameraFilter,
+    camera_fields,
+    camera_select,
+    join_for_filter,
+    where_filter,
+)
 from qarauyl.inventory.records import DIRECT_COLUMNS, RawRow, validate_row
 from qarauyl.security import CredentialCipher
 from qarauyl.store.models import Camera, District, NetworkZone, Organisation
-
-_Query = Select[Camera, str, str, str, str]
-Q = TypeVar("Q", _Query, Select[int])  # a camera query, with or without its display joins
-_Owner = aliased(Organisation)
-_Maintainer = aliased(Organisation)
 
 _REFERENCES: dict[str, type[District] | type[NetworkZone] | type[Organisation]] = {
     "district": District,
@@ -31,106 +32,19 @@ _REFERENCES: dict[str, type[District] | type[NetworkZone] | type[Organisation]] 
 }
 
 
-@dataclass(frozen=True)
-class CameraQuery:
-    district: str | None = None
-    vendor: str | None = None
-    lifecycle: str | None = None
-    health: str | None = None
-    maintainer: str | None = None
-    search: str | None = None
-
-
-def _select() -> _Query:
-    query: _Query = (
-        select(
-            Camera,
-            District.name.label("district_name"),
-            NetworkZone.name.label("zone_name"),
-            _Owner.name.label("owner_name"),
-            _Maintainer.name.label("maintainer_name"),
-        )
-        .outerjoin(District, Camera.district_id == District.id)
-        .outerjoin(NetworkZone, Camera.zone_id == NetworkZone.id)
-        .outerjoin(_Owner, Camera.owner_id == _Owner.id)
-        .outerjoin(_Maintainer, Camera.maintainer_id == _Maintainer.id)
-        # The names come from the joins above; the model's own joined relationships would join it all again.
-        .options(lazyload("*"))
-    )
-    return query
-
-
-def _filtered(query: Q, filters: CameraQuery, scope: ColumnElement[bool] | None) -> Q:
-    if scope is not None:
-        query = query.where(scope)
-    if filters.district:
-        query = query.where(District.name == filters.district)
-    if filters.vendor:
-        query = query.where(Camera.vendor == filters.vendor.lower())
-    if filters.lifecycle:
-        query = query.where(Camera.lifecycle == filters.lifecycle.lower())
-    if filters.health:
-        query = query.where(Camera.health == filters.health.lower())
-    if filters.maintainer:
-        query = query.where(_Maintainer.name == filters.maintainer)
-    if filters.search:
-        needle = f"%{filters.search.lower()}%"
-        query = query.where(func.lower(Camera.code).like(needle) | func.lower(Camera.name).like(needle))
-    return query
-
-
-def _narrowed(query: Q, filters: CameraQuery) -> Q:
-    """Joins only the tables a filter needs."""
-    if filters.district:
-        query = query.join(District, Camera.district_id == District.id)
-    if filters.maintainer:
-        query = query.join(_Maintainer, Camera.maintainer_id == _Maintainer.id)
-    return query
-
-
-def _count(session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None) -> int:
-    """The total for a page, joining only what a filter needs: counting through four outer joins
-    costs more than fetching the page itself at 10,000 cameras."""
-    query = _narrowed(select(func.count(Camera.id)).select_from(Camera), filters)
-    return int(session.scalar(_filtered(query, filters, scope)) or 0)
+def _count(session: Session, filters: CameraFilter, scope: ColumnElement[bool] | None) -> int:
+    query = join_for_filter(select(func.count(Camera.id)).select_from(Camera), filters)
+    return int(session.scalar(where_filter(query, filters, scope)) or 0)
 
 
 def camera_view(row: Any) -> dict[str, Any]:
-    """A camera as the API shows it: never its username or password, only whether it has them."""
+    """A camera as the API shows it: the register's fields (never a username or password, only whether
+    it has them) with its id, since when its health holds and when it last changed."""
     camera: Camera = row[0]
     return {
         "id": camera.id,
-        "code": camera.code,
-        "name": camera.name,
-        "vendor": camera.vendor,
-        "model": camera.model,
-        "kind": camera.kind,
-        "latitude": camera.latitude,
-        "longitude": camera.longitude,
-        "address": camera.address,
-        "district": row.district_name,
-        "zone": row.zone_name,
-        "network_node": camera.network_node,
-        "heading_deg": camera.heading_deg,
-        "hfov_deg": camera.hfov_deg,
-        "mount_height_m": camera.mount_height_m,
-        "focal_mm": camera.focal_mm,
-        "sensor_width_mm": camera.sensor_width_mm,
-        "resolution": f"{camera.width}x{camera.height}" if camera.width and camera.height else None,
-        "fps": camera.fps,
-        "min_bitrate_kbps": camera.min_bitrate_kbps,
-        "main_stream_url": camera.main_stream_url,
-        "sub_stream_url": camera.sub_stream_url,
-        "onvif_url": camera.onvif_url,
-        "rtsp_transport": camera.rtsp_transport,
-        "owner": row.owner_name,
-        "maintainer": row.maintainer_name,
-        "installed_on": camera.installed_on,
-        "lifecycle": camera.lifecycle,
-        "tags": list(camera.tags or []),
-        "health": camera.health,
+        **camera_fields(row),
         "health_since": camera.health_since,
-        "has_credentials": bool(camera.username or camera.password_encrypted),
         "updated_at": camera.updated_at,
     }
 
@@ -144,22 +58,19 @@ def audit_view(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_cameras(
-    session: Session, filters: CameraQuery, scope: ColumnElement[bool] | None, *, limit: int, offset: int
+    session: Session, filters: CameraFilter, scope: ColumnElement[bool] | None, *, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     # The page's ids first, from the camera table and its code index alone; then the display joins for
     # those ids only. Joining first made SQLite sort the whole joined fleet for every page (~50 ms).
-    ids = _filtered(_narrowed(select(Camera.id).select_from(Camera), filters), filters, scope)
+    ids = where_filter(join_for_filter(select(Camera.id).select_from(Camera), filters), filters, scope)
     page = ids.order_by(Camera.code).limit(limit).offset(offset).scalar_subquery()
-    rows = session.execute(_select().where(Camera.id.in_(page)).order_by(Camera.code))
+    rows = session.execute(camera_select().where(Camera.id.in_(page)).order_by(Camera.code))
     return _count(session, filters, scope), [camera_view(row) for row in rows]
 
 
 def find_camera(session: Session, code: str, scope: ColumnElement[bool] | None) -> dict[str, Any]:
     """One camera by code; a camera outside the scope is as absent as a missing one (no existence leak)."""
-    query = _select().where(Camera.code == code)
-    if scope is not None:
-        query = query.where(scope)
-    row = session.execute(query).first()
+    row = session.execute(where_filter(camera_select().where(Camera.code == code), None, scope)).first()
     if row is None:
         raise NotFoundError(f"No camera with code '{code}'.")
     return camera_view(row)

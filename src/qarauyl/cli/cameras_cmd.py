@@ -83,7 +83,8 @@ def list_(
     vendor: str | None = typer.Option(None, help="Only this vendor."),
     lifecycle: str | None = typer.Option(None, help="planned, installed, connected or decommissioned."),
     health: str | None = typer.Option(None, help="ok, degraded, failed or unknown."),
-    search: str | None = typer.Option(None, "--search", "-s", help="Text in the code or name."),
+    maintainer: str | None = typer.Option(None, help="Only cameras this organisation maintains."),
+    search: str | None = typer.Option(None, "--search", "-s", help="Text in the code, name or address."),
 ) -> None:
     """List cameras."""
     from qarauyl.inventory import CameraFilter, iter_cameras
@@ -91,7 +92,12 @@ def list_(
 
     db = open_database()
     filters = CameraFilter(
-        district=district, vendor=vendor, lifecycle=lifecycle, health=health, search=search
+        district=district,
+        vendor=vendor,
+        lifecycle=lifecycle,
+        health=health,
+        maintainer=maintainer,
+        search=search,
     )
     with db.session() as session:
         cameras = iter_cameras(session, filters)

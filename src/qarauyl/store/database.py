@@ -22,6 +22,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # SQLite's own lower() folds ASCII only, so a search for "абая" would miss "Абая" and "тәуке" miss
+    # "Тәуке"; Python's folds every script, as PostgreSQL's does in a UTF-8 locale.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(url: str) -> Engine:

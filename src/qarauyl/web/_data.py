@@ -21,9 +21,9 @@ from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FleetSummary, fleet_sum
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
-from qarauyl.inventory.queries import camera_by_code
+from qarauyl.inventory.queries import CameraFilter, Maintainer, camera_by_code, where_filter
 from qarauyl.inventory.records import PARSERS
-from qarauyl.store import Camera, Database, District, Organisation
+from qarauyl.store import Camera, Database, District
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
 
 HEALTH_ORDER = ("ok", "degraded", "failed", "unknown")
@@ -319,18 +319,10 @@ def map_centre(db: Database, scope: Scope = ALL) -> tuple[float, float]:
 # --- cameras ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CameraQuery:
-    district: str | None = None
-    vendor: str | None = None
-    lifecycle: str | None = None
-    health: str | None = None
-    fault: str | None = None
-    search: str | None = None
-
-
-def camera_rows(db: Database, scope: Scope = ALL, filters: CameraQuery | None = None) -> list[dict[str, Any]]:
-    filters = filters or CameraQuery()
+def camera_rows(
+    db: Database, scope: Scope = ALL, filters: CameraFilter | None = None, fault: str | None = None
+) -> list[dict[str, Any]]:
+    """The camera table's rows: the register's filters, and `fault`, a code among the current findings."""
     query = (
         select(
             Camera.id,
@@ -342,31 +334,16 @@ def camera_rows(db: Database, scope: Scope = ALL, filters: CameraQuery | None = 
             Camera.health,
             Camera.health_since,
             District.name,
-            Organisation.name,
+            Maintainer.name,
             CameraHealthRow.codes,
             CameraHealthRow.last_probe_at,
         )
         .outerjoin(District, Camera.district_id == District.id)
-        .outerjoin(Organisation, Camera.maintainer_id == Organisation.id)
+        .outerjoin(Maintainer, Camera.maintainer_id == Maintainer.id)
         .outerjoin(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
-        .where(scope.clause())
         .order_by(Camera.code)
     )
-    if filters.district:
-        query = query.where(District.name == filters.district)
-    if filters.vendor:
-        query = query.where(Camera.vendor == filters.vendor)
-    if filters.lifecycle:
-        query = query.where(Camera.lifecycle == filters.lifecycle)
-    if filters.health:
-        query = query.where(Camera.health == filters.health)
-    if filters.search:
-        needle = f"%{filters.search.strip().lower()}%"
-        query = query.where(
-            func.lower(Camera.code).like(needle)
-            | func.lower(Camera.name).like(needle)
-            | func.lower(func.coalesce(Camera.address, "")).like(needle)
-        )
+    query = where_filter(query, filters, scope.clause())
     rows = []
     with db.session() as session:
         for (
@@ -384,7 +361,7 @@ def camera_rows(db: Database, scope: Scope = ALL, filters: CameraQuery | None = 
             probed,
         ) in session.execute(query):
             codes = list(codes or [])
-            if filters.fault and filters.fault not in codes:
+            if fault and fault not in codes:
                 continue
             rows.append(
                 {

@@ -13,6 +13,7 @@ from nicegui import run, ui
 
 from qarauyl.domain import FaultCode, Health, Lifecycle
 from qarauyl.errors import NotFoundError, QarauylError
+from qarauyl.inventory.queries import CameraFilter
 from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import event_line
 from qarauyl.web._page_rules import rules_panel
@@ -97,15 +98,14 @@ def cameras_page(
         )
 
         def refresh() -> None:
-            filters = _data.CameraQuery(
+            filters = CameraFilter(
                 district=selects["district"].value,
                 vendor=selects["vendor"].value,
                 lifecycle=selects["lifecycle"].value,
                 health=selects["health"].value,
-                fault=selects["fault"].value,
                 search=search.value or None,
             )
-            rows = _data.camera_rows(db, page.scope, filters)
+            rows = _data.camera_rows(db, page.scope, filters, fault=selects["fault"].value)
             grid.options["rowData"] = [
                 {
                     "code": r["code"],

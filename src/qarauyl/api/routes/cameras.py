@@ -30,7 +30,7 @@ from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.domain import Health, Lifecycle, Vendor
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.inventory import import_file
-from qarauyl.inventory.queries import camera_by_code
+from qarauyl.inventory.queries import CameraFilter, camera_by_code
 from qarauyl.monitor.recording import retake_reference
 from qarauyl.store.models import Camera, CameraHealthRow
 
@@ -53,11 +53,11 @@ def list_cameras(
     lifecycle: Lifecycle | None = None,
     health: Health | None = None,
     maintainer: Annotated[str | None, Query(max_length=200)] = None,
-    search: Annotated[str | None, Query(max_length=200, description="In code or name.")] = None,
+    search: Annotated[str | None, Query(max_length=200, description="In code, name or address.")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    filters = service.CameraQuery(
+    filters = CameraFilter(
         district=district,
         vendor=vendor.value if vendor else None,
         lifecycle=lifecycle.value if lifecycle else None,
