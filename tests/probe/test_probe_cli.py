@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
-from probe_servers import CAMERA_PASSWORD, CAMERA_USER
+from probe_servers import CAMERA_PASSWORD, CAMERA_USER, silent_listener
 
 from qarauyl.domain.stream_url import with_credentials
 
@@ -72,3 +74,22 @@ def test_probe_rejects_a_bad_transport() -> None:
     done = _qarauyl("--transport", "http", "rtsp://127.0.0.1/x")
     assert done.returncode == 2
     assert "--transport must be tcp or udp" in done.stderr
+
+
+def test_ctrl_c_stops_the_probe_at_once_and_says_so() -> None:
+    """Interrupted, the command neither waits out the cameras' timeouts nor exits 0 as if all were well."""
+    with silent_listener() as port:
+        urls = [f"rtsp://127.0.0.1:{port}/cam/{i}" for i in range(6)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qarauyl", "probe", "--timeout", "30", "--concurrency", "2", *urls],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(4)  # the workers are up and two probes wait on the silent port
+        start = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert time.monotonic() - start < 6, "waited for the probes' timeouts"
+    assert process.returncode == 130, out + err
+    assert "Interrupted." in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 
 import pytest
 from probe_runners import misbehaving_runner
@@ -114,6 +115,27 @@ def test_close_can_cancel_what_has_not_started(rough_pool: ProbePool) -> None:
     pool.close(cancel_pending=True)
     assert all(future.cancelled() for future in queued)
     assert slow.result(timeout=10).error is not None  # the running job still got its answer
+
+
+def test_leaving_on_an_exception_abandons_running_and_queued_jobs_at_once() -> None:
+    """Ctrl-C in a caller's `with pool:` must not wait out the running probes' timeouts."""
+    with ProbePool(2, slots=2, grace=1.0, runner=misbehaving_runner) as warm:
+        assert warm.submit("rtsp://127.0.0.1:9/w/pid", timeout=5).result(timeout=60).metrics["pid"] > 0
+        pool = warm
+        running = [pool.submit(f"rtsp://127.0.0.1:9/{i}/stall", timeout=30) for i in range(4)]
+        queued = [pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=30) for i in range(6)]
+        time.sleep(1.0)  # the stalls are running, the rest wait for a slot
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt), pool:
+            raise KeyboardInterrupt
+    assert time.monotonic() - start < 5  # not the stalls' 30 s timeout
+    for future in running:
+        with pytest.raises(CancelledError):
+            future.result(timeout=1)
+    assert all(future.cancelled() for future in queued)
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit("rtsp://127.0.0.1:9/x")
+    pool.abort()  # idempotent, and harmless once closed
 
 
 def test_a_job_that_cannot_be_sent_fails_alone(rough_pool: ProbePool) -> None:

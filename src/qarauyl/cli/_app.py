@@ -26,7 +26,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 def run_app(application: typer.Typer) -> int:
     try:
-        application(standalone_mode=False)
+        result = application(standalone_mode=False)
     except QarauylError as exc:
         report_error(exc)
         return exc.exit_code
@@ -47,6 +47,12 @@ def run_app(application: typer.Typer) -> int:
             exc.show()  # type: ignore[attr-defined]
             return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
+    # Without standalone mode Click returns what it would have exited with: a typer.Exit's code, and 130
+    # when it turned Ctrl-C into an Abort (Typer's own copy of Click does so instead of raising).
+    if isinstance(result, int) and not isinstance(result, bool) and result:
+        if result == 130:
+            err_console.print("Interrupted.")
+        return result
     return 0
 
 

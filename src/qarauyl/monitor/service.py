@@ -150,8 +150,13 @@ class Monitor:
     def __enter__(self) -> Monitor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # Leaving on Ctrl-C or a failure: the cycle's results will not be recorded, so its own pool's
+        # running probes are abandoned rather than waited for (a caller's pool is the caller's to close).
+        if exc_type is not None and isinstance(self.pool, ProbePool) and self._own_pool:
+            self.pool.abort()
+        else:
+            self.close()
 
     def _job(self, target: Target) -> MonitorJob:
         jpeg, parts = self._reference(target)

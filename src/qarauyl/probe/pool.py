@@ -43,9 +43,10 @@ import time
 import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from qarauyl.domain.stream_url import redact_url
@@ -281,10 +282,11 @@ class _Worker:
         self.process, self.conn = process, parent
         self.jobs_done = 0
 
-    def wait_ready(self, timeout: float) -> bool:
+    def wait_ready(self, timeout: float, abort_fd: int) -> bool:
+        """Whether the worker said it is ready within `timeout`; False at once when `abort_fd` is readable."""
         assert self.conn is not None
         try:
-            if self.conn.poll(timeout):
+            if self.conn in wait_any([self.conn, abort_fd], timeout):
                 message = self.conn.recv()
                 return bool(message[0] == "ready")
         except (EOFError, OSError):
@@ -358,6 +360,11 @@ class ProbePool:
         self._ids = iter(range(1, 2**62))
         self._closed = False
         self._lock = threading.Lock()
+        # abort() writes to this pipe; every supervisor waits on it beside its worker, so that giving up
+        # (Ctrl-C) takes effect at once rather than after the running probes' timeouts.
+        self._abort_r, self._abort_w = os.pipe()
+        self._aborted = False
+        self._abort_pipe_closed = False
         self.restarts = 0  # workers replaced after a crash or a hard deadline (for metrics and tests)
         self._workers = [_Worker(self._context, self._settings) for _ in range(workers)]
         for worker in self._workers:
@@ -424,12 +431,31 @@ class ProbePool:
                 self._queue.put(None)
         for thread in self._threads:
             thread.join()
+        with self._lock:
+            self._abort_pipe_closed = True
+            os.close(self._abort_r)
+            os.close(self._abort_w)
+
+    def abort(self) -> None:
+        """Gives up on all work at once: queued jobs are cancelled, running ones abandoned (their futures
+        raise CancelledError) and every worker is killed. For a caller that is leaving: Ctrl-C, or its
+        own failure. Idempotent; close() afterwards does nothing more."""
+        with self._lock:
+            if self._aborted or self._abort_pipe_closed:
+                return  # aborted already, or closed: nothing left to give up
+            self._aborted = True
+            os.write(self._abort_w, b"!")
+        self.close(cancel_pending=True)
 
     def __enter__(self) -> ProbePool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # Leaving on an exception (KeyboardInterrupt included) nobody will read the results: abandon them.
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()
 
     # -- supervision --------------------------------------------------------------------------
 
@@ -467,10 +493,13 @@ class ProbePool:
                     if ready is None or not worker.alive():
                         if not worker.alive():
                             self._replace(worker)
-                        ready = worker.wait_ready(WORKER_START_TIMEOUT)
-                        if not ready:
+                        ready = worker.wait_ready(WORKER_START_TIMEOUT, self._abort_r)
+                        if not ready and not self._aborted:
                             self._replace(worker)
-                            ready = worker.wait_ready(WORKER_START_TIMEOUT)
+                            ready = worker.wait_ready(WORKER_START_TIMEOUT, self._abort_r)
+                    if self._aborted:
+                        flight.future.set_exception(CancelledError())
+                        raise _Aborted
                     if not ready:
                         ready = None
                         message = "no probe worker could be started"
@@ -501,13 +530,38 @@ class ProbePool:
                 if not self._wait(worker, flights, retries, more=self._has_room(worker, flights, retries)):
                     ready = None  # the worker was killed or died; its replacement is starting
                     continue
+        except _Aborted:
+            for flight in [*flights.values(), *retries]:
+                if not flight.future.done():
+                    flight.future.set_exception(CancelledError())
+            self._drain_cancelled()
         except BaseException as exc:  # never leave a caller waiting on a future
             for flight in [*flights.values(), *retries]:
                 if not flight.future.done():
                     flight.future.set_exception(exc)
             raise
         finally:
-            worker.stop()
+            if self._aborted:
+                worker.kill()
+            else:
+                worker.stop()
+
+    def _drain_cancelled(self) -> None:
+        """After an abort: cancels whatever is still queued (a job submitted while abort() ran)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                item[1].cancel()
+
+    def _wait_for(self, conn: Connection, timeout: float) -> bool:
+        """Whether the worker has a message within `timeout`; raises _Aborted as soon as abort() is called."""
+        ready = wait_any([conn, self._abort_r], timeout)
+        if self._aborted:
+            raise _Aborted
+        return bool(ready)
 
     def _has_room(self, worker: _Worker, flights: dict[int, _Flight], retries: deque[_Flight]) -> bool:
         if worker.jobs_done >= self._max_jobs:
@@ -527,7 +581,7 @@ class ProbePool:
         nearest = min(f.deadline for f in flights.values())
         remaining = nearest - time.monotonic()
         try:
-            if remaining > 0 and worker.conn.poll(min(remaining, 0.05) if more else remaining):
+            if remaining > 0 and self._wait_for(worker.conn, min(remaining, 0.05) if more else remaining):
                 kind, job_id, payload = worker.conn.recv()
                 flight = flights.get(job_id)
                 if flight is None:
@@ -581,6 +635,10 @@ class ProbePool:
         worker.kill()
         worker.start()
         self.restarts += 1
+
+
+class _Aborted(Exception):
+    """Raised inside a supervisor when the pool is aborted, to leave its loop at once."""
 
 
 @dataclass
