@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from diagnosis_pictures import codes, live, textured
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qarauyl.diagnosis import CHECKS, Diagnosis, diagnose, prepare_reference
 from qarauyl.domain import FaultCode
@@ -109,3 +111,50 @@ def test_arbitration_follows_the_thresholds_diagnosis_was_given() -> None:
     assert arbitrate(both, metrics) == {FaultCode.SCENE_CHANGED}  # 20 >= 15: a cover, turned is dropped
     stricter = replace(DEFAULT_THRESHOLDS, occluded_own_colour=25.0)
     assert arbitrate(both, metrics, stricter) == {FaultCode.OCCLUDED}  # 20 < 25: a turned view
+
+
+_ARBITRATED = [
+    FaultCode.OCCLUDED, FaultCode.LOW_CONTRAST, FaultCode.TOO_DARK, FaultCode.SCENE_CHANGED, FaultCode.BLUR,
+    FaultCode.FROZEN, FaultCode.GLARE, FaultCode.NOISE, FaultCode.SHAKING, FaultCode.LOW_FPS,
+    FaultCode.CORRUPTED,
+]  # fmt: skip
+_METRIC_NAMES = [
+    "saturation", "luma_mean", "scene_ncc", "darkening_spread", "occluded_in_place", "occluded_own_colour",
+    "scene_structure_kept", "occluded_fraction", "scene_structure_ratio", "scene_in_place",
+    "noise_by_flicker",
+    "shake_steadiness", "shake_shift", "sharpness_ratio", "corrupted_by_decoder",
+]  # fmt: skip
+_SPAN = {"luma_mean": 255.0, "occluded_own_colour": 60.0, "scene_structure_ratio": 3.0}  # the rest: 0..1
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    found=st.sets(st.sampled_from(_ARBITRATED), min_size=1),
+    metrics=st.fixed_dictionaries(
+        {}, optional={name: st.floats(0.0, _SPAN.get(name, 1.0)) for name in _METRIC_NAMES}
+    ),
+)
+def test_arbitration_drops_one_of_two_rivals_never_every_finding(
+    found: set[FaultCode], metrics: dict[str, float]
+) -> None:
+    """Rivals explain each other away one pair at a time; findings must never cancel out to "healthy". Only
+    shaking is dropped on its own (a moving view that is not the usual scene says nothing of the mount)."""
+    from qarauyl.diagnosis.registry import arbitrate
+
+    dropped = arbitrate(found, metrics)
+    assert dropped <= found
+    if found - {FaultCode.SHAKING}:
+        assert found - dropped
+
+
+def test_three_rivals_that_explain_each_other_away_leave_one() -> None:
+    """A view of another scene read at once as a veil (grey), a cover and a turn: each pair's rule drops one
+    of its two, and judged against the original set they dropped all three."""
+    from qarauyl.diagnosis.registry import arbitrate
+
+    three = {FaultCode.OCCLUDED, FaultCode.LOW_CONTRAST, FaultCode.SCENE_CHANGED}
+    grey_elsewhere = {
+        "saturation": 0.1, "luma_mean": 120.0, "occluded_in_place": 0.9, "scene_in_place": 0.03,
+        "occluded_fraction": 0.54, "scene_ncc": 0.16,
+    }  # fmt: skip
+    assert three - arbitrate(three, grey_elsewhere) == {FaultCode.SCENE_CHANGED}

@@ -147,20 +147,28 @@ def measured(code: F, metrics: dict[str, float]) -> bool:
 
 
 def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_THRESHOLDS) -> set[F]:
-    """Codes to drop where two findings claim the same picture and only one can be the cause."""
+    """Codes to drop where two findings claim the same picture and only one can be the cause.
+
+    Each rule judges the codes the rules before it left: judged all against `codes`, three findings that
+    each explain one another away (a different scene read as a veil, a cover and a turn) all vanished,
+    and a picture that had three faults passed as healthy."""
     drop: set[F] = set()
-    if F.CORRUPTED in codes and measured(F.CORRUPTED, metrics):
+
+    def present(*pair: F) -> bool:
+        return set(pair) <= codes - drop
+
+    if present(F.CORRUPTED) and measured(F.CORRUPTED, metrics):
         # The decoder reports lost data: what the picture shows is its concealment, not the scene.
         drop |= codes & CONCEALMENT_SYMPTOMS
-    if {F.OCCLUDED, F.LOW_CONTRAST} <= codes:
+    if present(F.OCCLUDED, F.LOW_CONTRAST):
         # A veil (fog, film, dirt) is bright and grey; a hand, a bag, paint or leaves are dark or coloured.
         veil = metrics.get("saturation", 1.0) < 0.2 and metrics.get("luma_mean", 0.0) > 100.0
         drop.add(F.OCCLUDED if veil else F.LOW_CONTRAST)
-    if {F.OCCLUDED, F.TOO_DARK} <= codes:
+    if present(F.OCCLUDED, F.TOO_DARK):
         # A closed iris darkens the scene but keeps its structure; a dark bag replaces it.
         structure_kept = metrics.get("scene_ncc", 0.0) >= 0.5 or metrics.get("darkening_spread", 1.0) < 0.06
         drop.add(F.OCCLUDED if structure_kept else F.TOO_DARK)
-    if {F.OCCLUDED, F.SCENE_CHANGED} <= codes:
+    if present(F.OCCLUDED, F.SCENE_CHANGED):
         # Where the uncovered rest of the view still lines up with the reference, the camera has not moved:
         # the cover hid the features the scene is recognised by.
         judged = metrics.get("occluded_in_place")
@@ -181,28 +189,28 @@ def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_
             metrics.get("scene_structure_ratio", 0.0) >= 0.7 and metrics.get("occluded_fraction", 0.0) < 0.4
         )
         drop.add(F.SCENE_CHANGED if in_place or not textured else F.OCCLUDED)
-    if {F.LOW_CONTRAST, F.SCENE_CHANGED} <= codes:
+    if present(F.LOW_CONTRAST, F.SCENE_CHANGED):
         # A veil lowers contrast but leaves every textured cell where it was (their correlation with the
         # reference does not depend on contrast: fog keeps >= 0.15 of them in place on the tune set); a
         # turned camera whose new view is plainer than a busy reference (a car parked in it) keeps none.
         turned = metrics.get("scene_in_place", 1.0) <= t.scene_in_place
         drop.add(F.LOW_CONTRAST if turned else F.SCENE_CHANGED)
-    if {F.FROZEN, F.GLARE} <= codes:
+    if present(F.FROZEN, F.GLARE):
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.
         drop.add(F.GLARE)
-    if F.NOISE in codes and codes & {F.SHAKING, F.LOW_FPS} and metrics.get("noise_by_flicker", 0.0) > 0.0:
+    if present(F.NOISE) and (codes - drop) & {F.SHAKING, F.LOW_FPS} and metrics.get("noise_by_flicker", 0.0) > 0.0:
         # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not, and frames
         # further apart than the camera's normal rate (whose flicker was learned) differ by more motion.
         drop.add(F.NOISE)
     # A view swaying back and forth by more than twice the shaking bar is the mount, whatever fills it.
     swaying = metrics.get("shake_steadiness", 1.0) < 0.3 and metrics.get("shake_shift", 0.0) >= 0.012
-    if F.SHAKING in codes and metrics.get("scene_ncc", 1.0) < 0.3 and not swaying:
+    if present(F.SHAKING) and metrics.get("scene_ncc", 1.0) < 0.3 and not swaying:
         # Otherwise, the view no longer lines up with the reference (a truck filling it, a turned camera):
         # what moves is not the camera's usual scene, so its motion says nothing about the mount. (A shaking
         # view of a low-texture lot itself keeps 0.33-0.4.)
         drop.add(F.SHAKING)
-    if {F.BLUR, F.SCENE_CHANGED} <= codes:
+    if present(F.BLUR, F.SCENE_CHANGED):
         # Defocus also erases the features a scene is recognised by; a turned camera stays sharp.
         drop.add(F.SCENE_CHANGED if metrics.get("sharpness_ratio", 1.0) < 0.75 else F.BLUR)
     return drop
