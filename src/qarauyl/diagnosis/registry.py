@@ -199,7 +199,11 @@ def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.
         drop.add(F.GLARE)
-    if present(F.NOISE) and (codes - drop) & {F.SHAKING, F.LOW_FPS} and metrics.get("noise_by_flicker", 0.0) > 0.0:
+    if (
+        present(F.NOISE)
+        and (codes - drop) & {F.SHAKING, F.LOW_FPS}
+        and metrics.get("noise_by_flicker", 0.0) > 0.0
+    ):
         # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not, and frames
         # further apart than the camera's normal rate (whose flicker was learned) differ by more motion.
         drop.add(F.NOISE)
