@@ -49,3 +49,47 @@ def test_redacted_url_never_shows_the_password(user: str, password: str) -> None
     assert shown.startswith("rtsp://") and shown.endswith("@10.0.0.1:554/live")
     back = parse_stream_url(url)
     assert back.password == password and back.username == user
+
+
+typed = st.text(
+    st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="%"), min_size=6, max_size=20
+)
+
+
+@given(password=typed)
+def test_a_password_typed_into_a_url_unencoded_is_never_shown(password: str) -> None:
+    """People paste `rtsp://admin:Pa/ss?w@cam/...` as they know the password: a '/', '?' or '#' ends the host
+    for a URL parser, which then takes part of the password for a host, a port or a path."""
+    url = f"rtsp://admin:{password}@10.0.0.1:554/live"
+    shown = redact_url(url)
+    assert password not in shown
+    assert shown.endswith("@10.0.0.1:554/live")
+    try:
+        parsed = parse_stream_url(url)
+    except ValueError as exc:
+        assert password not in str(exc)
+    else:
+        assert (parsed.url, parsed.username, parsed.password) == (
+            "rtsp://10.0.0.1:554/live",
+            "admin",
+            password,
+        )
+
+
+def test_a_password_with_a_url_delimiter_is_refused_with_advice() -> None:
+    for url in ("rtsp://admin:12345/x@10.0.0.1:554/live", "rtsp://admin:pa?ss@cam.local/x"):
+        with pytest.raises(ValueError, match="percent-encoded"):
+            parse_stream_url(url)
+    # An address in a query is not a password.
+    assert (
+        parse_stream_url("rtsp://cam.local:554/s?notify=ops@host.kz").url
+        == "rtsp://cam.local:554/s?notify=ops@host.kz"
+    )
+
+
+def test_secret_query_parameters_are_masked() -> None:
+    shown = redact_url("http://10.0.0.5/cgi-bin/snapshot.cgi?loginuse=admin&loginpas=Hunter2&channel=1")
+    assert shown == "http://10.0.0.5/cgi-bin/snapshot.cgi?loginuse=admin&loginpas=***&channel=1"
+    shown = redact_url("rtsp://10.0.0.5/live?user=admin&PWD=Hunter2;token=abc#frag")
+    assert shown == "rtsp://10.0.0.5/live?user=admin&PWD=***;token=***#frag"
+    assert redact_url("rtsp://u:pw@[::1") == "rtsp://u:***@[::1"  # unparseable: read as text
