@@ -93,3 +93,13 @@ def test_secret_query_parameters_are_masked() -> None:
     shown = redact_url("rtsp://10.0.0.5/live?user=admin&PWD=Hunter2;token=abc#frag")
     assert shown == "rtsp://10.0.0.5/live?user=admin&PWD=***;token=***#frag"
     assert redact_url("rtsp://u:pw@[::1") == "rtsp://u:***@[::1"  # unparseable: read as text
+
+
+def test_credentials_given_win_and_a_password_alone_goes_with_the_urls_user() -> None:
+    parsed = parse_stream_url("rtsp://admin:old@10.0.0.1/live")
+    assert parsed.credentials(None, None) == ("admin", "old")
+    assert parsed.credentials(None, "new") == ("admin", "new")
+    assert parsed.credentials("operator", None) == ("operator", None)  # never another user's password
+    assert parsed.credentials("operator", "pw") == ("operator", "pw")
+    assert parse_stream_url("rtsp://admin@10.0.0.1/live").credentials(None, "pw") == ("admin", "pw")
+    assert parse_stream_url("rtsp://10.0.0.1/live").credentials(None, "pw") == (None, "pw")

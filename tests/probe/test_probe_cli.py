@@ -68,6 +68,11 @@ def test_probe_text_output_and_password_from_the_environment(gst_auth_port: int)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"OK    {url}  h264 640x360, 15.0 fps")
     assert CAMERA_PASSWORD not in done.stdout + done.stderr
+    # The user in the URL, the password from the environment: they go together.
+    with_user = f"rtsp://{CAMERA_USER}@127.0.0.1:{gst_auth_port}/test"
+    done = _qarauyl("--frames", "2", with_user, env={"QARAUYL_PROBE_PASSWORD": CAMERA_PASSWORD})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"OK    {with_user}  h264")
 
 
 def test_probe_rejects_a_bad_transport() -> None:

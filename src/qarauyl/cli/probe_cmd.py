@@ -32,12 +32,12 @@ def probe(
     ),
     frames: int = typer.Option(8, "--frames", min=1, max=64, help="Frames decoded, keyframe first."),
     transport: str = typer.Option("tcp", "--transport", help="RTSP transport: tcp or udp."),
-    username: str | None = typer.Option(None, "--username", help="Camera user, for URLs without one."),
+    username: str | None = typer.Option(None, "--username", help="Camera user, instead of the URL's."),
     password: str | None = typer.Option(
         None,
         "--password",
         envvar=PASSWORD_ENV,
-        help=f"Camera password (better: the {PASSWORD_ENV} variable).",
+        help=f"Camera password, for the URL's user or --username (better: the {PASSWORD_ENV} variable).",
     ),
 ) -> None:
     """Probe camera streams: connect, decode the first keyframe and a short burst, measure, diagnose.
@@ -49,10 +49,7 @@ def probe(
     if transport not in ("tcp", "udp"):
         raise InputError(f"--transport must be tcp or udp, not {transport!r}")
     jobs = [
-        ProbeJob(
-            url, username, password if username else None, timeout=timeout, transport=transport, frames=frames
-        )
-        for url in urls
+        ProbeJob(url, username, password, timeout=timeout, transport=transport, frames=frames) for url in urls
     ]
     workers = min(concurrency, len(jobs))
     failed = 0

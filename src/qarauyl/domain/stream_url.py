@@ -33,6 +33,15 @@ class StreamUrl:
     username: str | None = None
     password: str | None = None
 
+    def credentials(self, username: str | None, password: str | None) -> tuple[str | None, str | None]:
+        """The user and password to sign in with: those given win over the URL's, and a password given
+        alone goes with the URL's user (`qarauyl probe rtsp://admin@cam/...` with the password from the
+        environment)."""
+        user = username if username is not None else self.username
+        if password is not None:
+            return user, password
+        return user, self.password if user == self.username else None
+
 
 def parse_stream_url(raw: str, *, schemes: frozenset[str] = ALLOWED_STREAM_SCHEMES) -> StreamUrl:
     """Checks `raw` and splits `user:password@` off it. Raises ValueError with a human message."""

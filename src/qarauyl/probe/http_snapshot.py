@@ -140,8 +140,7 @@ def _probe(
         return failure(
             shown, STREAM_ERROR, f"URL rejected: {exc}", ProbeTimings(total_ms=elapsed_ms()), kind="snapshot"
         )
-    user = username if username is not None else parsed.username
-    secret = password if username is not None else parsed.password
+    user, secret = parsed.credentials(username, password)
     auth = ChallengeAuth(user, secret or "") if user else None
     headers_ms: float | None = None
     stage("connecting")

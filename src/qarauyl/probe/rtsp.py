@@ -188,8 +188,7 @@ def probe_stream(
         parsed = parse_stream_url(url)
     except ValueError as exc:
         return failure(shown, STREAM_ERROR, f"URL rejected: {exc}", ProbeTimings(total_ms=clock.elapsed_ms()))
-    user = username if username is not None else parsed.username
-    secret = password if username is not None else parsed.password
+    user, secret = parsed.credentials(username, password)
     parts = urlsplit(parsed.url)
     scheme = parts.scheme
     kind: ProbeKind = "rtsp" if scheme in ("rtsp", "rtsps") else "http_stream"
