@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qarauyl.monitor.service import worker_shape
+from qarauyl.probe.pool import worker_shape
 
 
 def test_two_processes_per_core_share_the_streams() -> None:

@@ -138,6 +138,34 @@ def test_leaving_on_an_exception_abandons_running_and_queued_jobs_at_once() -> N
     pool.abort()  # idempotent, and harmless once closed
 
 
+def test_map_keeps_only_a_window_of_jobs_in_flight(rough_pool: ProbePool) -> None:
+    """A long URL list must not hold every result (and its frames) until the end."""
+    pulled = []
+
+    def jobs() -> Iterator[ProbeJob]:
+        for i in range(12):
+            pulled.append(i)
+            yield ProbeJob(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5)
+
+    results = rough_pool.map(jobs(), ahead=3)
+    assert next(results).url.endswith("/0/pid")
+    assert len(pulled) == 4  # the one waited for and three ahead
+    assert [r.url.rsplit("/", 2)[1] for r in results] == [str(i) for i in range(1, 12)]
+
+
+def test_a_one_off_probe_is_diagnosed_in_the_worker_and_its_frames_stay_there(gst_port: int) -> None:
+    from qarauyl.probe.diagnosed import diagnose_probe
+
+    url = f"rtsp://127.0.0.1:{gst_port}/test"
+    with ProbePool(1, analyser=diagnose_probe) as pool:
+        diagnosed = pool.submit(url, timeout=10, frames=3).result(timeout=60)
+        failed = pool.submit("rtsp://127.0.0.1:9/x", timeout=2).result(timeout=60)
+    assert diagnosed.ok and diagnosed.frames == [] and diagnosed.stream is not None
+    # GStreamer's test pattern is colour bars: what an encoder shows when its camera sends no signal.
+    assert "no_signal" in {str(f.code) for f in diagnosed.findings}
+    assert failed.error is not None and failed.findings == ()
+
+
 def test_a_job_that_cannot_be_sent_fails_alone(rough_pool: ProbePool) -> None:
     class Unpicklable(ProbeJob):
         def __reduce__(self) -> str | tuple[object, ...]:

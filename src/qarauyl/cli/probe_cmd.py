@@ -25,7 +25,7 @@ def probe(
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
     timeout: float = typer.Option(
-        10.0, "--timeout", min=0.1, help="Seconds per camera, all stages included."
+        10.0, "--timeout", min=0.1, max=600.0, help="Seconds per camera, all stages included."
     ),
     concurrency: int = typer.Option(
         4, "--concurrency", min=1, max=256, help="Cameras probed at the same time."
@@ -45,15 +45,23 @@ def probe(
     Exit status 0 when every camera works, 1 when any does not.
     """
     from qarauyl.probe import ProbeJob, ProbePool  # PyAV and the pool: only when probing
+    from qarauyl.probe.diagnosed import diagnose_probe
+    from qarauyl.probe.pool import worker_shape
 
     if transport not in ("tcp", "udp"):
         raise InputError(f"--transport must be tcp or udp, not {transport!r}")
     jobs = [
         ProbeJob(url, username, password, timeout=timeout, transport=transport, frames=frames) for url in urls
     ]
-    workers = min(concurrency, len(jobs))
+    # As the monitor's pool: two processes per core, the rest of the concurrency as threads in them (a
+    # process per camera in flight cost ~130 MiB each and was slower past the cores), and the diagnosis in
+    # the workers, so that the frames stay there and this process's memory stays flat.
+    processes, slots = worker_shape(min(concurrency, len(jobs)))
     failed = 0
-    with ProbePool(workers) as pool, _progress(enabled=not as_json and len(jobs) > 1) as progress:
+    with (
+        ProbePool(processes, slots=slots, analyser=diagnose_probe) as pool,
+        _progress(enabled=not as_json and len(jobs) > 1) as progress,
+    ):
         task = progress.add_task("probing", total=len(jobs))
         for result in pool.map(jobs):
             findings = _findings(result)
@@ -95,16 +103,8 @@ def result_json(result: ProbeResult, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _findings(result: ProbeResult) -> list[Finding]:
-    """Image-quality findings for a working stream. Diagnosis runs here, in the CLI process, on the
-    frames the worker sent back: a terminal probes a handful of cameras, and the probe capability
-    stays free of image judgement (the monitor diagnoses inside its workers instead)."""
-    if result.findings:
-        return list(result.findings)
-    if not result.ok or not result.frames or result.stream is None:
-        return []
-    from qarauyl.diagnosis import diagnose
-
-    return list(diagnose(result.frames, stream=result.stream).findings)
+    """Image-quality findings for a working stream, diagnosed in the worker (qarauyl.probe.diagnosed)."""
+    return list(result.findings) if result.ok else []
 
 
 def _result_line(result: ProbeResult, findings: list[Finding]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import threading
 import time
 import zlib
@@ -26,7 +25,7 @@ from qarauyl.monitor.recording import Recorded, prune_history, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.monitor.targets import Target, load_targets
 from qarauyl.probe.job import ProbeJob
-from qarauyl.probe.pool import ProbePool
+from qarauyl.probe.pool import ProbePool, worker_shape
 from qarauyl.probe.result import ProbeResult
 from qarauyl.security import CredentialCipher
 from qarauyl.store import Database
@@ -80,17 +79,6 @@ class CycleSummary:
         self.states[recorded.state.value] += 1
         self.codes.update(recorded.codes)
         self.held.update(recorded.held)
-
-
-def worker_shape(concurrency: int, cores: int | None = None) -> tuple[int, int]:
-    """(processes, slots each) for `concurrency` probes at once: two processes per core, and slots
-    (threads) cover the waiting, so a large fleet's concurrency does not cost a process (~130 MiB) per
-    camera in flight. Two per core rather than one: a process's stream threads share one interpreter lock
-    with its diagnosis, and FFmpeg's timeout check takes that lock a thousand times a probe; a second
-    process per core keeps streams moving while the other's Python runs (at 16 streams of 360p on 2 cores:
-    5-10 % more probes per second; the 10,000-camera cycle 122 -> 115 s, its PSS 666 -> 767 MiB)."""
-    processes = max(1, min(concurrency, 2 * (cores or os.cpu_count() or 2)))
-    return processes, -(-concurrency // processes)
 
 
 def monitor_pool(concurrency: int) -> ProbePool:

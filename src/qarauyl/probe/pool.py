@@ -317,6 +317,17 @@ class _Worker:
         self.kill()
 
 
+def worker_shape(concurrency: int, cores: int | None = None) -> tuple[int, int]:
+    """(processes, slots each) for `concurrency` probes at once: two processes per core, and slots
+    (threads) cover the waiting, so a large fleet's concurrency does not cost a process (~130 MiB) per
+    camera in flight. Two per core rather than one: a process's stream threads share one interpreter lock
+    with its diagnosis, and FFmpeg's timeout check takes that lock a thousand times a probe; a second
+    process per core keeps streams moving while the other's Python runs (at 16 streams of 360p on 2 cores:
+    5-10 % more probes per second; the 10,000-camera cycle 122 -> 115 s, its PSS 666 -> 767 MiB)."""
+    processes = max(1, min(concurrency, 2 * (cores or os.cpu_count() or 2)))
+    return processes, -(-concurrency // processes)
+
+
 class ProbePool:
     """Process-isolated probing with a hard per-job deadline.
 
@@ -406,11 +417,18 @@ class ProbePool:
             self._queue.put((job, future))
         return future
 
-    def map(self, jobs: Iterable[ProbeJob]) -> Iterator[ProbeResult]:
-        """Probes all jobs, `size` at a time, yielding results in the order of `jobs`."""
-        futures = [self.submit_job(job) for job in jobs]
-        for future in futures:
-            yield future.result()
+    def map(self, jobs: Iterable[ProbeJob], *, ahead: int | None = None) -> Iterator[ProbeResult]:
+        """Probes all jobs, `size` at a time, yielding results in the order of `jobs`. At most `ahead`
+        (default: twice `size`) are submitted beyond the one the caller waits for, so that a long list
+        does not hold every result (and its frames) in memory at once."""
+        window: deque[Future[ProbeResult]] = deque()
+        limit = max(1, ahead if ahead is not None else 2 * self.size)
+        for job in jobs:
+            window.append(self.submit_job(job))
+            if len(window) > limit:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
 
     def close(self, *, cancel_pending: bool = False) -> None:
         """Stops the workers once the queued jobs are done (or cancelled, with `cancel_pending`: their

@@ -65,7 +65,7 @@ class ProbeResult:
     error: ProbeError | None = None
     timings: ProbeTimings = field(default_factory=ProbeTimings)
     kind: ProbeKind = "rtsp"
-    # Set when the probe ran the image checks itself (ProbeJob.diagnose), next to the frames.
+    # Set by an analyser that diagnosed the frames in the worker (the monitor's, qarauyl.probe.diagnosed).
     findings: tuple[Finding, ...] = ()
     metrics: dict[str, float] = field(default_factory=dict)
 
