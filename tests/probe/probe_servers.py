@@ -87,7 +87,8 @@ SDP = (
 @dataclass
 class ScriptedRtsp:
     """An RTSP server following a script: `junk` (garbage at once, forever), `junk_reply` (a valid
-    OPTIONS answer, then garbage), `stall` (a full, valid handshake, then no media at all)."""
+    OPTIONS answer, then garbage), `stall` (a full, valid handshake, then no media at all), `garbage_sdp`
+    (a valid DESCRIBE answer whose SDP is binary noise)."""
 
     mode: str
     port: int = 0
@@ -144,14 +145,14 @@ class ScriptedRtsp:
         if method == "OPTIONS":
             extra = "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n"
         elif method == "DESCRIBE":
-            body = SDP
+            body = SDP if self.mode != "garbage_sdp" else bytes(range(128, 168)).decode("latin-1")
             extra = f"Content-Type: application/sdp\r\nContent-Base: rtsp://127.0.0.1:{self.port}/cam/\r\n"
         elif method == "SETUP":
             extra = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 12345678\r\n"
         elif method in ("PLAY", "TEARDOWN"):
             extra = "Session: 12345678\r\n"
         reply = f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\n{extra}Content-Length: {len(body)}\r\n\r\n{body}"
-        conn.sendall(reply.encode())
+        conn.sendall(reply.encode("latin-1"))
 
     def stop(self) -> None:
         self._stop.set()

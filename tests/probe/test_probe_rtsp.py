@@ -177,6 +177,13 @@ def test_garbage_after_a_valid_rtsp_greeting_is_stream_error() -> None:
     assert "not a usable stream" in result.error.message
 
 
+def test_a_stream_description_with_no_stream_is_stream_error_in_words() -> None:
+    with scripted_rtsp("garbage_sdp") as server:
+        result = probe_stream(f"rtsp://127.0.0.1:{server.port}/cam/", timeout=3)
+    assert result.error is not None and result.error.code == "stream_error", result.error
+    assert "describes no stream" in result.error.message
+
+
 def test_stream_set_up_but_silent_is_stream_error_within_the_timeout() -> None:
     with scripted_rtsp("stall") as server:
         start = time.monotonic()

@@ -367,6 +367,14 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
             )
     except av.error.FFmpegError as exc:
         raise _classify_open_error(exc, clock, scheme=scheme, transport=transport) from None
+    except ValueError:
+        if per_stream is None:
+            raise
+        # PyAV's refusal of per-stream options for a container that shows no stream at open: over RTSP, an
+        # SDP that FFmpeg read without finding a single media line in it.
+        raise _Failure(
+            STREAM_ERROR, "the camera's stream description (SDP) describes no stream that can be read"
+        ) from None
     return container
 
 
