@@ -158,3 +158,16 @@ def test_three_rivals_that_explain_each_other_away_leave_one() -> None:
         "occluded_fraction": 0.54, "scene_ncc": 0.16,
     }  # fmt: skip
     assert three - arbitrate(three, grey_elsewhere) == {FaultCode.SCENE_CHANGED}
+
+
+@settings(max_examples=60, deadline=None)
+@given(width=st.integers(16, 4000), height=st.integers(16, 600), seed=st.integers(0, 2**16))
+def test_any_picture_shape_is_diagnosed_or_refused_in_words(width: int, height: int, seed: int) -> None:
+    """A strip 1920x16 crashed OpenCV inside the brightness check instead of being refused."""
+    rng = np.random.default_rng(seed)
+    frames = [rng.integers(0, 256, (height, width, 3), dtype=np.uint8) for _ in range(2)]
+    try:
+        diagnose(frames, reference=frames[0])
+    except InputError as exc:
+        assert "too wide for its height" in str(exc)
+        assert width > 30 * height

@@ -63,3 +63,38 @@ def test_unreadable_input_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "notes.txt" in proc.stderr and "not a readable image or video" in proc.stderr
+
+
+def test_each_bad_input_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    import zlib
+
+    import pytest
+
+    from qarauyl.cli.diagnose_cmd import _one_size, load_frames
+    from qarauyl.errors import InputError
+
+    with pytest.raises(InputError, match="is a directory"):
+        load_frames(tmp_path)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_frames(Path("/dev/null"))
+    # A PNG that announces 30000x30000 in its header: refused before a byte is decoded.
+    ihdr = b"IHDR" + (30000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + ihdr + zlib.crc32(ihdr).to_bytes(4, "big")
+    )
+    with pytest.raises(InputError, match=r"bomb\.png: the picture is 30000x30000, beyond the 8K"):
+        load_frames(bomb)
+    audio = tmp_path / "audio.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=d=1", str(audio)], check=True, timeout=60
+    )
+    with pytest.raises(InputError, match=r"audio\.mp4: the file has no video stream"):
+        load_frames(audio)
+    big = _save(tmp_path / "big.png", textured())
+    small = _save(tmp_path / "small.png", cv2.resize(textured(), (320, 180)))
+    tiny = _save(tmp_path / "tiny.png", np.full((8, 8, 3), 128, np.uint8))
+    with pytest.raises(InputError, match=r"small\.png: its picture is 320x180, big\.png's is \d+x\d+"):
+        _one_size([(p, load_frames(p)) for p in (big, small)])
+    with pytest.raises(InputError, match=r"tiny\.png: its picture is 8x8, too small"):
+        _one_size([(tiny, load_frames(tiny))])

@@ -8,7 +8,7 @@ import pytest
 from probe_servers import Route, http_camera
 
 from qarauyl.probe import probe_snapshot, run_job
-from qarauyl.probe.frames import encode_snapshot, fit_within, jpeg_dimensions
+from qarauyl.probe.frames import PNG_SIGNATURE, encode_snapshot, fit_within, jpeg_dimensions, png_dimensions
 from qarauyl.probe.http_snapshot import decode_image
 from qarauyl.probe.job import ProbeJob
 
@@ -73,6 +73,19 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
         result = probe_snapshot(f"{cam.base}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
     assert "60000x60000" in result.error.message
+
+
+def test_a_png_bomb_is_refused_before_decoding() -> None:
+    import zlib
+
+    ihdr = (30000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    chunk = b"IHDR" + ihdr
+    png = PNG_SIGNATURE + len(ihdr).to_bytes(4, "big") + chunk + zlib.crc32(chunk).to_bytes(4, "big")
+    assert png_dimensions(png) == (30000, 30000)
+    with http_camera({"/snap.png": Route(png + b"\0" * 1000, "image/png")}) as cam:
+        result = probe_snapshot(f"{cam.base}/snap.png", timeout=5)
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "30000x30000" in result.error.message
 
 
 def test_not_an_image_is_stream_error() -> None:

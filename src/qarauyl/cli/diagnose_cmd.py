@@ -14,12 +14,27 @@ from qarauyl.errors import InputError, Problem
 VIDEO_FRAMES = 8  # a probe's burst: enough for frozen and shaking, as the monitor sees a camera
 
 
+def _problem(path: Path, message: str) -> InputError:
+    return InputError(f"{path}: {message}", [Problem(str(path), "", message)])
+
+
 def _read_image(path: Path) -> Any | None:
+    """The picture in an image file, RGB; None if OpenCV does not read the format (then: a video?)."""
     import cv2
     import numpy as np
 
+    from qarauyl.probe.frames import image_dimensions
+    from qarauyl.probe.rtsp import MAX_SOURCE_PIXELS
+
     data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    size = image_dimensions(data[:65536].tobytes())
+    if size is not None and size[0] * size[1] > MAX_SOURCE_PIXELS:
+        # Read from the header: a small PNG can announce 30000x30000, gigabytes once decoded.
+        raise _problem(path, f"the picture is {size[0]}x{size[1]}, beyond the 8K that is diagnosed")
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    except cv2.error:
+        image = None
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -29,6 +44,8 @@ def _read_video(path: Path, count: int) -> list[Any]:
 
     try:
         with av.open(str(path), timeout=10.0) as container:
+            if not container.streams.video:
+                raise _problem(path, "the file has no video stream")
             stream = container.streams.video[0]
             if container.duration and container.duration > 4 * av.time_base:
                 container.seek(container.duration // 2, any_frame=False)
@@ -38,24 +55,41 @@ def _read_video(path: Path, count: int) -> list[Any]:
                 if len(frames) >= count:
                     break
             return frames
-    except (av.FFmpegError, IndexError, OSError):
+    except (av.FFmpegError, OSError):
         return []
 
 
 def load_frames(path: Path, *, video_frames: int = VIDEO_FRAMES) -> list[Any]:
     """RGB frames from an image file (one) or a video file (a burst); InputError naming the file otherwise."""
+    if not path.exists():
+        raise _problem(path, "no such file")
+    if path.is_dir():
+        raise _problem(path, "is a directory; give the image or video files in it")
     if not path.is_file():
-        raise InputError(f"{path}: no such file", [Problem(str(path), "", "no such file")])
+        raise _problem(path, "is not a regular file")
     image = _read_image(path)
     if image is not None:
         return [image]
     frames = _read_video(path, video_frames)
     if not frames:
-        raise InputError(
-            f"{path}: not a readable image or video",
-            [Problem(str(path), "", "neither OpenCV nor FFmpeg can decode it")],
-        )
+        raise _problem(path, "not a readable image or video: neither OpenCV nor FFmpeg can decode it")
     return frames
+
+
+def _one_size(loaded: list[tuple[Path, list[Any]]]) -> None:
+    """Frames of one camera have one size: say which file differs, and what a file is too small for."""
+    first_path, first = loaded[0]
+    height, width = first[0].shape[:2]
+    for path, frames in loaded:
+        h, w = frames[0].shape[:2]
+        if (h, w) != (height, width):
+            raise _problem(
+                path,
+                f"its picture is {w}x{h}, {first_path.name}'s is {width}x{height}: "
+                "the inputs must be frames of one camera, all of one size",
+            )
+        if h < 16 or w < 16:
+            raise _problem(path, f"its picture is {w}x{h}, too small to diagnose (at least 16x16)")
 
 
 @app.command("diagnose")
@@ -72,9 +106,9 @@ def diagnose_command(
     """Check the picture quality of one camera: blur, cover, freeze, colour, noise, glare and more."""
     from qarauyl.diagnosis import diagnose, without_signature
 
-    burst: list[Any] = []
-    for path in inputs:
-        burst.extend(load_frames(path, video_frames=frames))
+    loaded = [(path, load_frames(path, video_frames=frames)) for path in inputs]
+    _one_size(loaded)
+    burst = [frame for _, pictures in loaded for frame in pictures]
     ref = load_frames(reference, video_frames=1)[0] if reference is not None else None
     result = diagnose(burst, reference=ref)
     metrics = {k: round(v, 4) for k, v in without_signature(result.metrics).items()}

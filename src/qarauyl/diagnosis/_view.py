@@ -203,6 +203,12 @@ def check_frames(frames: Sequence[Array]) -> None:
             )
         if shape[0] < 16 or shape[1] < 16:
             raise InputError(f"frame {i} is too small to diagnose ({shape[1]}x{shape[0]})")
+        if shape[0] * ANALYSIS_WIDTH < 16 * shape[1]:
+            # The colour and brightness checks work at ANALYSIS_WIDTH: a strip wider than 30:1 (no camera's
+            # picture; a panorama is 4:1) would leave them fewer than 16 rows.
+            raise InputError(
+                f"frame {i} is {shape[1]}x{shape[0]}, too wide for its height to diagnose (at most 30:1)"
+            )
 
 
 def view_of(frames: Sequence[Array]) -> FrameView:

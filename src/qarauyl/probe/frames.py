@@ -92,3 +92,21 @@ def jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
             return None
         pos += 2 + length
     return None
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, which the format puts first, or None if `data` is not a
+    PNG. A 1 MB PNG of one colour can announce 30000x30000, 2.7 GB once decoded."""
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return (width, height) if width and height else None
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a JPEG or a PNG read from its header, before anything is decoded; None for
+    anything else."""
+    return jpeg_dimensions(data) or png_dimensions(data)

@@ -18,6 +18,7 @@ from qarauyl.probe.frames import (
     MAX_FRAME_WIDTH,
     encode_snapshot,
     fit_within,
+    image_dimensions,
     jpeg_dimensions,
 )
 from qarauyl.probe.result import (
@@ -258,20 +259,23 @@ def decode_image(data: bytes) -> np.ndarray:
     """RGB uint8 (H, W, 3) from JPEG or PNG bytes, at most 1920x1080. Raises ValueError naming the problem."""
     if not data:
         raise ValueError("the camera sent an empty snapshot")
-    size = jpeg_dimensions(data)
-    if size is not None and size[0] * size[1] > MAX_SOURCE_PIXELS:
+    size = image_dimensions(data)
+    if size is None:
+        raise ValueError("the snapshot is not a readable JPEG or PNG")
+    if size[0] * size[1] > MAX_SOURCE_PIXELS:
         raise ValueError(f"the snapshot announces {size[0]}x{size[1]}, beyond the 8K the probe decodes")
-    if size is None and not data.startswith(b"\x89PNG"):
-        raise ValueError("the snapshot is not a readable JPEG")
     # Let libjpeg downscale while decoding when the picture is far above the cap: cheaper than a resize.
     flag = cv2.IMREAD_COLOR
-    if size is not None:
+    if jpeg_dimensions(data) is not None:
         ratio = max(size[0] / MAX_FRAME_WIDTH, size[1] / MAX_FRAME_HEIGHT)
         if ratio >= 4:
             flag = cv2.IMREAD_REDUCED_COLOR_4
         elif ratio >= 2:
             flag = cv2.IMREAD_REDUCED_COLOR_2
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
+    except cv2.error:
+        bgr = None  # OpenCV's own limits (its pixel cap, a corrupt stream) raise rather than return None
     if bgr is None or bgr.ndim != 3:
         raise ValueError("the snapshot could not be decoded")
     height, width = bgr.shape[:2]
