@@ -21,10 +21,17 @@ ROWS = [
     "TUR-2,Проспект Абая,dahua,43.30,68.26,Yassawi mausoleum gate,Turkistan,Transtelecom,connected",
     "TUR-3,Yassawi car park,dahua,43.29,68.27,,Turkistan,Kazakhtelecom,installed",
     "KEN-1,Жібек жолы,axis,43.5165,68.5045,Kentau bazaar,Kentau,,connected",
+    "SHY_1,Shymkent ring road 100%,other,42.3,69.6,,Shymkent,,installed",
 ]
 
 CASES = [
-    (CameraFilter(), ["KEN-1", "TUR-1", "TUR-2", "TUR-3"]),
+    (CameraFilter(), ["KEN-1", "SHY_1", "TUR-1", "TUR-2", "TUR-3"]),
+    # '%' and '_' are matched as typed, not as LIKE's wildcards.
+    (CameraFilter(search="%"), ["SHY_1"]),
+    (CameraFilter(search="_"), ["SHY_1"]),
+    (CameraFilter(search="y_1"), ["SHY_1"]),
+    (CameraFilter(search="0%"), ["SHY_1"]),
+    (CameraFilter(search="1_"), []),
     # Search finds text in the code, the name or the address, in any case; surrounding spaces are typing.
     (CameraFilter(search=" yassawi "), ["TUR-2", "TUR-3"]),
     # Kazakh and Russian fold as Latin does, on SQLite too (its own lower() knows ASCII only).

@@ -78,11 +78,13 @@ def where_filter(query: Q, filters: CameraFilter | None, scope: ColumnElement[bo
     if filters.maintainer:
         query = query.where(Maintainer.name == filters.maintainer)
     if filters.search and filters.search.strip():
-        needle = f"%{filters.search.strip().lower()}%"
+        # The text typed is matched as it is: '%' and '_' are LIKE's wildcards unless escaped.
+        typed = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = f"%{typed}%"
         query = query.where(
-            func.lower(Camera.code).like(needle)
-            | func.lower(Camera.name).like(needle)
-            | func.lower(func.coalesce(Camera.address, "")).like(needle)
+            func.lower(Camera.code).like(needle, escape="\\")
+            | func.lower(Camera.name).like(needle, escape="\\")
+            | func.lower(func.coalesce(Camera.address, "")).like(needle, escape="\\")
         )
     return query
 
