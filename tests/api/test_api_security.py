@@ -241,6 +241,12 @@ def test_validation_errors_name_the_field(world: World) -> None:
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "onvif_url"]
         r = client.patch("/api/v1/cameras/A-1", json={"name": None}, headers=h)
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]
+        for field in ("kind", "lifecycle"):  # no empty state: null must not mean "back to the default"
+            r = client.patch("/api/v1/cameras/A-1", json={field: None}, headers=h)
+            assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", field]
+        for code in ("A/2", ".."):  # a code is part of the camera's address
+            r = client.post("/api/v1/cameras", json=body | {"latitude": 43, "code": code}, headers=h)
+            assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "code"], r.json()
         r = client.post(
             "/api/v1/users", json={"name": "x", "role": "boss", "password": "long-enough"}, headers=h
         )

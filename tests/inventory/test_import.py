@@ -132,6 +132,9 @@ BAD_CASES = [
     ("bad resolution", "TUR-9,X,axis,,fixed,43,68,,,big,,,", "resolution", "not a resolution"),
     ("missing name", "TUR-9,,axis,,fixed,43,68,,,,,,", "name", "value is required"),
     ("wrong field count", "TUR-9,X,axis", "", "row has 3 fields"),
+    # A code is part of the camera's web address: '/' would split it, '..' would climb out of it.
+    ("slash in the code", "TUR/9,X,axis,,fixed,43,68,,,,,,", "code", "no '/'"),
+    ("dots for a code", "..,X,axis,,fixed,43,68,,,,,,", "code", "not '.' or '..' alone"),
 ]
 
 

@@ -131,6 +131,14 @@ def test_edits_are_validated_and_return_before_and_after(db: Database) -> None:
     }
     _, after = _data.edit_camera(db, "C-1", {"mount_height_m": 9.5, "focal_mm": 4.0})
     assert after == {"mount_height_m": 9.5, "focal_mm": 4.0}
+    # Texts: the lengths the import and the API allow (a 400-character name was stored from the console).
+    with pytest.raises(InputError) as caught:
+        _data.edit_camera(db, "C-1", {"name": "N" * 301, "address": "A" * 501, "model": "M" * 121})
+    assert {p.column: p.message for p in caught.value.problems} == {
+        "name": "longer than 300 characters",
+        "address": "longer than 500 characters",
+        "model": "longer than 120 characters",
+    }
     before, after = _data.set_lifecycle(db, "C-4", "connected")
     assert (before, after) == ({"lifecycle": "installed"}, {"lifecycle": "connected"})
     with pytest.raises(InputError):

@@ -84,7 +84,8 @@ ALIASES: dict[str, str] = {
 }
 
 KIND_SYNONYMS = {"traffic": CameraKind.ANPR, "lpr": CameraKind.ANPR, "dome": CameraKind.FIXED}
-_CODE = re.compile(r"^[\w.\-/]{1,64}$")
+# A code is part of web addresses (/cameras/<code>): no '/', and not '.' or '..' alone.
+_CODE = re.compile(r"^(?!\.{1,2}$)[\w.\-]{1,64}$")
 _RESOLUTION = re.compile(r"^\s*(\d{2,5})\s*[xX×*]\s*(\d{2,5})\s*$")
 
 
@@ -150,7 +151,7 @@ def _text(limit: int) -> Callable[[str], str]:
 
 def _code(value: str) -> str:
     if not _CODE.match(value):
-        raise ValueError("use 1 to 64 letters, digits, '.', '-', '_' or '/'")
+        raise ValueError("use 1 to 64 letters, digits, '.', '-' or '_' (no '/'), and not '.' or '..' alone")
     return value
 
 

@@ -93,14 +93,19 @@ class _CameraFields(BaseModel):
 
 
 class CameraCreate(_CameraFields):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-/]{1,64}$")
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]{1,64}$")
 
 
 class CameraUpdate(_CameraFields):
-    """Every field optional: only the fields sent are changed; `null` clears an optional one."""
+    """Every field optional: only the fields sent are changed; `null` clears an optional one. A field that
+    always has a value (name, vendor, kind, position, lifecycle) refuses `null`: for kind and lifecycle
+    the import's empty cell means the default, and a PATCH would then have reset a PTZ camera to fixed
+    or a connected one to installed."""
 
     name: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     vendor: Vendor = None  # type: ignore[assignment]
+    kind: CameraKind = None  # type: ignore[assignment]
+    lifecycle: Lifecycle = None  # type: ignore[assignment]
     latitude: float = Field(None, ge=-90, le=90)  # type: ignore[assignment]
     longitude: float = Field(None, ge=-180, le=180)  # type: ignore[assignment]
 
