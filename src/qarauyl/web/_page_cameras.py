@@ -38,38 +38,30 @@ def cameras_page(
             search = ui.input(tr("cameras.search"), value=q).props(
                 "dense clearable data-testid=filter-search"
             )
-            selects = {
-                "district": ui.select(
-                    {d: d for d in offered["district"]},
-                    label=tr("cameras.district"),
-                    value=district or None,
-                    clearable=True,
-                ),
-                "vendor": ui.select(
-                    _options(tr, "vendor", offered["vendor"]),
-                    label=tr("cameras.vendor"),
-                    value=vendor or None,
-                    clearable=True,
-                ),
-                "lifecycle": ui.select(
-                    _options(tr, "lifecycle", [lc.value for lc in Lifecycle]),
-                    label=tr("cameras.lifecycle"),
-                    value=lifecycle or None,
-                    clearable=True,
-                ),
-                "health": ui.select(
-                    _options(tr, "health", [h.value for h in Health]),
-                    label=tr("cameras.health"),
-                    value=health or None,
-                    clearable=True,
-                ),
-                "fault": ui.select(
-                    _options(tr, "fault", [f.value for f in FaultCode]),
-                    label=tr("cameras.fault"),
-                    value=fault or None,
-                    clearable=True,
-                ),
+            options = {
+                "district": {d: d for d in offered["district"]},
+                "vendor": _options(tr, "vendor", offered["vendor"]),
+                "lifecycle": _options(tr, "lifecycle", [lc.value for lc in Lifecycle]),
+                "health": _options(tr, "health", [h.value for h in Health]),
+                "fault": _options(tr, "fault", [f.value for f in FaultCode]),
             }
+            asked = dict(district=district, vendor=vendor, lifecycle=lifecycle, health=health, fault=fault)
+            # A bookmarked or typed address may name a value the filter does not offer (a renamed district,
+            # another team's): the select would refuse it with a server error, so it is left out and said.
+            unknown = [
+                f"{key}={asked[key]}" for key in options if asked[key] and asked[key] not in options[key]
+            ]
+            selects = {
+                name: ui.select(
+                    options[name],
+                    label=tr(f"cameras.{name}"),
+                    value=asked[name] if asked[name] in options[name] else None,
+                    clearable=True,
+                )
+                for name in options
+            }
+            if unknown:
+                ui.notify(tr("cameras.unknown_filter", values=", ".join(unknown)), type="warning")
             for name, select in selects.items():
                 select.props(f"dense options-dense data-testid=filter-{name}").classes("min-w-36")
         count = ui.label().classes("text-caption").props("data-testid=camera-count")

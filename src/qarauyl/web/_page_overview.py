@@ -144,10 +144,12 @@ def event_line(page: Page, event: dict[str, Any]) -> None:
         .props(f"data-testid=event-{event['id']}")
     ):
         health_badge(tr, event["after"])
-        with ui.column().classes("gap-0 min-w-0"):
-            with ui.row().classes("gap-2 items-baseline"):
+        # `col min-w-0` and the name's `max-w-full`: a long street address is cut with an ellipsis inside
+        # the card instead of pushing the page wider than a phone.
+        with ui.column().classes("gap-0 col min-w-0"):
+            with ui.row().classes("gap-x-2 items-baseline w-full min-w-0"):
                 ui.link(event["camera"], f"/cameras/{event['camera']}").classes("text-weight-medium")
-                ui.label(event["camera_name"]).classes("text-caption text-grey-8 ellipsis")
+                ui.label(event["camera_name"]).classes("text-caption text-grey-8 ellipsis max-w-full")
             codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
             ui.label(f"{tr.datetime(event['at'])} · {codes}").classes("text-caption")
 
