@@ -15,6 +15,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
+from qarauyl.api._errors import ANY_METHOD
 from tests.api.conftest import World, password_of
 
 ALL = frozenset({"admin", "operator", "engineer", "planner", "viewer"})
@@ -143,6 +144,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
     ),
     ("GET", "/api/v1/organisations"): (ALL, lambda w, r: Call("/api/v1/organisations", 200)),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w, r: Call("/api/v1/audit", 200)),
+    # The API's own answer for a path it does not have, to anyone: JSON, not the console's HTML page.
+    **{
+        (method, "/api/v1/{rest:path}"): (PUBLIC, lambda w, r: Call("/api/v1/no-such-thing", 404))
+        for method in ANY_METHOD
+        if method != "HEAD"  # as app_routes: HEAD answers as GET does
+    },
 }
 
 

@@ -318,6 +318,27 @@ def test_data_and_snapshots_need_a_signed_in_person(server: str, installation: I
         assert client.get("/console/snapshot/1/..%2F..%2Fqarauyl.db").status_code in (403, 404)
 
 
+def test_the_api_answers_in_json_where_the_console_is_mounted(server: str) -> None:
+    """The console serves every other path: the API's unknown paths, wrong methods and unreadable bodies
+    must still get the API's JSON answers, not NiceGUI's HTML pages or an undocumented 400."""
+    with httpx.Client(base_url=server, timeout=10) as client:
+        missing = client.get("/api/v1/nonexistent")
+        assert missing.status_code == 404 and missing.json()["detail"] == "No API path /api/v1/nonexistent."
+        wrong = client.delete("/api/v1/summary")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET", wrong.text
+        assert (
+            client.post("/api/v1/auth/login", json={"name": "alma", "password": PASSWORD}).status_code == 200
+        )
+        unreadable = client.patch(
+            "/api/v1/cameras/X-1", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+        )
+        assert unreadable.status_code == 422, unreadable.text
+        assert unreadable.json()["detail"][0]["loc"] == ["body"]
+        spec = client.get("/api/v1/openapi.json").json()
+        assert "413" in spec["paths"]["/api/v1/cameras/{code}"]["patch"]["responses"]
+        assert "413" in spec["paths"]["/api/v1/fault-rules/{fault}"]["put"]["responses"]
+
+
 def test_password_is_never_in_the_pages(new_page: Any, server: str, installation: Installation) -> None:
     from qarauyl.inventory.demo_fleet import DEMO_PASSWORD
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from qarauyl.accounts import SessionCodec
 from qarauyl.api._deps import allow, reject_nul
-from qarauyl.api._errors import install_error_handlers
+from qarauyl.api._errors import ANY_METHOD, api_fallback, document_body_limit, install_error_handlers
 from qarauyl.api._limits import BodyLimit
 from qarauyl.api.routes import auth, cameras, events, fault_rules, snapshots, summary, users
 from qarauyl.config import Settings, get_settings
@@ -50,8 +50,13 @@ def create_app(
     app.state.sessions = SessionCodec(secret)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
-    for module in (auth, cameras, events, fault_rules, snapshots, summary, users):
-        api.include_router(module.router)
+    routers = [module.router for module in (auth, cameras, events, fault_rules, snapshots, summary, users)]
+    document_body_limit(routers)
+    for router in routers:
+        api.include_router(router)
+    # Last under the prefix: an unknown API path is a JSON 404 (or 405), not the console's HTML page.
+    fallback = api_fallback(routers, API_PREFIX)
+    api.add_api_route("/{rest:path}", fallback, methods=list(ANY_METHOD), include_in_schema=False)
     app.include_router(api)
     app.include_router(auth.forms)
     # Prometheus' /metrics sits at the root, where scrapers look, behind the same sign-in as the API.
