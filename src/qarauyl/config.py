@@ -6,9 +6,11 @@ The config file is `$QARAUYL_CONFIG` if set, else `qarauyl.toml` in the user's c
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -23,6 +25,14 @@ if TYPE_CHECKING:
     from qarauyl.health import HealthPolicy
 
 APP_NAME = "qarauyl"
+
+
+def zone_of(name: str) -> tzinfo:
+    """The time zone of an IANA name; ValueError naming it if the system's database does not know it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}'; use an IANA name such as Asia/Almaty") from None
 
 
 def config_file_path() -> Path:
@@ -83,12 +93,28 @@ class Settings(BaseSettings):
     )
     # Map tiles for the console, e.g. "http://tiles.local/{z}/{x}/{y}.png"; None (air-gapped): no tiles.
     map_tile_url: str | None = None
+    time_zone: str | None = Field(
+        None,
+        description="The OCC's time zone (an IANA name such as Asia/Almaty) for every time the console shows "
+        "and every day it counts; None: this machine's own, which a server or container often keeps at UTC.",
+    )
     health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone_of(value)
+        return value
+
+    def zone(self) -> tzinfo | None:
+        """The OCC's time zone; None means this machine's local one (what `datetime.astimezone()` uses)."""
+        return zone_of(self.time_zone) if self.time_zone else None
 
     @property
     def effective_database_url(self) -> str:
@@ -119,8 +145,16 @@ class Settings(BaseSettings):
             "secret_key": "***" if self.secret_key else f"(generated, in {self.data_dir / 'secret.key'})",
             "log_level": self.log_level,
             "broker_url": redact_url(self.broker_url.get_secret_value()) if self.broker_url else None,
+            "map_tile_url": self.map_tile_url,
+            "time_zone": self.time_zone or f"(this machine's: {_local_zone_name()})",
             "health": self.health.model_dump(),
         }
+
+
+def _local_zone_name() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().tzname() or "unknown"
 
 
 @lru_cache(maxsize=1)

@@ -122,6 +122,11 @@ def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) 
     assert result.returncode == 1
     assert "Invalid settings (databse_url: Extra inputs are not permitted)" in result.stderr
     assert "Traceback" not in result.stderr
+    (tmp_path / "qarauyl.toml").write_text('time_zone = "Asia/Almaty"\n')
+    assert '"time_zone": "Asia/Almaty"' in qarauyl(env, "config", "show", "--json").stdout
+    (tmp_path / "qarauyl.toml").write_text('time_zone = "Asia/Alma-Ata-Nowhere"\n')
+    result = qarauyl(env, "config", "show")
+    assert result.returncode == 1 and "unknown time zone 'Asia/Alma-Ata-Nowhere'" in result.stderr
     (tmp_path / "qarauyl.toml").write_text("data_dir = [\n")
     result = qarauyl(env, "config", "show")
     assert (

@@ -4,6 +4,7 @@ edits with validation, and the map's compact arrays."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -64,13 +65,18 @@ def _fleet(db: Database) -> tuple[int, int]:
 
 def test_availability_weighs_time_in_each_state(db: Database) -> None:
     _fleet(db)
-    report = _data.fleet_availability(db, NOW)
+    report = _data.fleet_availability(db, NOW, zone=UTC)
     # Over 24 h: C-1 and C-3 up all along, C-2 up 18 of 24 hours.
     assert report.last_24h == pytest.approx((24 + 24 + 18) / 72)
     assert report.last_7d == pytest.approx((3 * 168 - 6) / (3 * 168))
     assert len(report.daily) == 30
     assert report.daily[-1][1] == pytest.approx((12 + 12 + 6) / 36)  # today: midnight to noon
     assert report.daily[0][1] == 1.0
+    # The OCC's days: in Almaty (UTC+5) today began at 19:00 UTC, 17 hours before noon UTC.
+    almaty = _data.fleet_availability(db, NOW, zone=ZoneInfo("Asia/Almaty"))
+    assert almaty.daily[-1][0] == datetime(2026, 11, 19, 19, 0, tzinfo=UTC)
+    assert almaty.daily[-1][1] == pytest.approx((17 + 17 + 11) / 51)
+    assert almaty.last_24h == report.last_24h
 
 
 def test_scope_limits_an_engineer_to_the_maintained_cameras(db: Database) -> None:

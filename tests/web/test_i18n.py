@@ -7,6 +7,7 @@ import re
 import string
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -88,6 +89,15 @@ def test_numbers_and_dates_in_the_locale() -> None:
     assert "05/03/2026" in Translator("en").datetime(moment)
     assert "05.03.2026" in Translator("ru").datetime(moment)
     assert Translator("en").number(None) == "—"
+
+
+def test_times_are_the_occs_whatever_the_zone_of_the_server_or_the_browser() -> None:
+    almaty = Translator("ru", ZoneInfo("Asia/Almaty"))
+    moment = datetime(2026, 3, 5, 22, 30, tzinfo=UTC)
+    assert almaty.datetime(moment) == "06.03.2026, 03:30"  # the next morning in Almaty (UTC+5)
+    assert Translator("en", UTC).datetime(moment) == "05/03/2026, 22:30"
+    # A chart's time axis gets the same wall-clock time with no offset, which a browser reads as its own.
+    assert almaty.chart_time(moment) == "2026-03-06T03:30:00"
 
 
 def test_errors_read_as_sentences_in_the_language() -> None:

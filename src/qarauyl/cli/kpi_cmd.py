@@ -43,17 +43,23 @@ def kpi(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the KPIs to this XLSX workbook."),
-    tz: str = typer.Option("UTC", "--tz", help="Time zone of the period's midnights, e.g. Asia/Almaty."),
+    tz: str | None = typer.Option(
+        None,
+        "--tz",
+        help="Time zone of the period's midnights, e.g. Asia/Almaty (default: the time_zone setting or UTC).",
+    ),
     cameras: bool = typer.Option(False, "--cameras", help="JSON: include every camera's figures."),
 ) -> None:
     """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
+    from qarauyl.config import get_settings
     from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
     from qarauyl.runtime import open_database
 
+    name = tz or get_settings().time_zone or "UTC"
     try:
-        zone = ZoneInfo(tz)
+        zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"Unknown time zone '{tz}'.") from None
+        raise InputError(f"Unknown time zone '{name}'.") from None
     db = open_database()
     report = compute_kpis(db, parse_period(period, zone), now=datetime.now(UTC))
     if xlsx is not None:

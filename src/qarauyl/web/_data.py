@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select, true
@@ -101,8 +101,11 @@ class AvailabilityReport:
     daily: list[tuple[datetime, float | None]]
 
 
-def fleet_availability(db: Database, now: datetime, scope: Scope = ALL) -> AvailabilityReport:
-    """Time-weighted availability of connected cameras from their health events.
+def fleet_availability(
+    db: Database, now: datetime, scope: Scope = ALL, zone: tzinfo | None = None
+) -> AvailabilityReport:
+    """Time-weighted availability of connected cameras from their health events; the daily figures are
+    days of `zone` (the OCC's; None: this machine's), from its midnights.
 
     A camera with no event in the window was in its current state all along, so those are counted
     in one grouped query; only cameras that changed are replayed through `health.availability`.
@@ -141,13 +144,15 @@ def fleet_availability(db: Database, now: datetime, scope: Scope = ALL) -> Avail
             known += share.known
         return working / known if known > 0 else None
 
+    local_now = now.astimezone(zone)
+    # Each calendar day from its own midnight (a day with a daylight-saving change is 23 or 25 hours).
+    midnight = datetime.min.time()
     day_starts = [
-        (now - timedelta(days=d)).replace(hour=0, minute=0, second=0, microsecond=0)
+        datetime.combine(local_now.date() - timedelta(days=d), midnight, local_now.tzinfo).astimezone(UTC)
         for d in range(29, -1, -1)
     ]
-    daily = [
-        (day, window(max(day, start), min(day + timedelta(days=1), now))) for day in day_starts if day < now
-    ]
+    ends = [*day_starts[1:], now]
+    daily = [(day, window(max(day, start), end)) for day, end in zip(day_starts, ends, strict=True)]
     return AvailabilityReport(
         last_24h=window(now - timedelta(hours=24), now),
         last_7d=window(now - timedelta(days=7), now),

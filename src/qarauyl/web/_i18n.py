@@ -7,7 +7,7 @@ sure neither happens in the shipped catalogues.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
 DEFAULT_LANGUAGE = "ru"
 CATALOGUE_DIR = Path(__file__).parent / "i18n"
+Moment = datetime  # for annotations inside Translator, whose method `datetime` hides the class there
 
 
 @cache
@@ -45,8 +46,10 @@ def browser_language(accept_language: str) -> str:
 class Translator:
     """`tr("key", n=3)` in one language, plus the number and date formats of its locale."""
 
-    def __init__(self, language: str | None) -> None:
+    def __init__(self, language: str | None, zone: tzinfo | None = None) -> None:
+        """`zone`: the OCC's time zone (Settings.zone()); None, this machine's."""
         self.language = normalise(language)
+        self.zone = zone
         self.locale = LOCALES[self.language]
         self._texts = catalogue(self.language)
         self._fallback = catalogue("en")
@@ -74,11 +77,21 @@ class Translator:
         return str(format_percent(ratio, format="#,##0." + "0" * digits + "%", locale=self.locale))
 
     def datetime(self, moment: datetime | None, style: str = "short") -> str:
-        """A moment in the server's local time zone (the OCC's), written the locale's way."""
+        """A moment in the OCC's time zone, written the locale's way."""
         if moment is None:
             return "—"
-        local = moment.astimezone()
+        local = self.local(moment)
         return str(format_datetime(local, format=style, tzinfo=local.tzinfo, locale=self.locale))
+
+    def local(self, moment: Moment) -> Moment:
+        """`moment` in the OCC's time zone."""
+        return moment.astimezone(self.zone)
+
+    def chart_time(self, moment: Moment) -> str:
+        """`moment` for an ECharts time axis: the OCC's wall-clock time without an offset, which the browser
+        reads as its own local time, so the axis shows the same hours as the text beside it whatever the
+        zone of the browser."""
+        return self.local(moment).replace(tzinfo=None).isoformat()
 
     def error(self, exc: Exception) -> str:
         """A sentence for a person: a catalogue key carried by the error, else its own message."""

@@ -241,7 +241,7 @@ def _history(page: Page, camera_id: int) -> None:
                 "type": "line",
                 "step": "end",
                 "yAxisIndex": 1,
-                "data": [[r["at"].isoformat(), level.get(r["observed"])] for r in records],
+                "data": [[tr.chart_time(r["at"]), level.get(r["observed"])] for r in records],
             }
         ]
         series += [
@@ -249,7 +249,7 @@ def _history(page: Page, camera_id: int) -> None:
                 "name": name,
                 "type": "line",
                 "showSymbol": False,
-                "data": [[r["at"].isoformat(), r["metrics"].get(name)] for r in records],
+                "data": [[tr.chart_time(r["at"]), r["metrics"].get(name)] for r in records],
             }
             for name in names
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_date
 from nicegui import app, ui
 
 from qarauyl.analytics.fleet import Counts
@@ -30,7 +31,7 @@ def login_page(next: str = "/", error: str = "") -> None:
     language = app.storage.user.get("signin_language") or browser_language(
         request.headers.get("accept-language", "")
     )
-    tr = Translator(language)
+    tr = Translator(language, state().settings.zone())
     ui.page_title(f"{tr('signin.title')} · Qarauyl")
     ui.query("html").props(f"lang={tr.language}")
 
@@ -90,7 +91,7 @@ def _availability(page: Page, report: _data.AvailabilityReport) -> None:
                 with ui.column().classes("gap-0"):
                     ui.label(tr.percent(value)).classes("text-h6").props(f"data-testid={testid}")
                     ui.label(tr(label)).classes("text-caption text-grey-8")
-        days = [tr.datetime(day, "short").split(" ")[0].rstrip(",") for day, _ in report.daily]
+        days = [format_date(tr.local(day), "short", locale=tr.locale) for day, _ in report.daily]
         values = [round(v * 100, 2) if v is not None else None for _, v in report.daily]
         ui.echart(
             {
@@ -168,7 +169,7 @@ def overview_page() -> None:
             report = _data.cached(
                 ("availability", page.scope),
                 30.0,
-                lambda: _data.fleet_availability(db, _data.now_utc(), page.scope),
+                lambda: _data.fleet_availability(db, _data.now_utc(), page.scope, page.tr.zone),
             )
             _availability(page, report)
             with ui.element("div").classes("two-columns wide-only w-full"):

@@ -103,7 +103,7 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
     if picked and picked != person.language:
         # A language picked on the sign-in page becomes the person's remembered choice.
         person = _auth.remember_language(state().db, person, normalise(picked))
-    tr = Translator(language_of(person))
+    tr = Translator(language_of(person), state().settings.zone())
     page = Page(person=person, tr=tr, scope=_auth.scope_of(person))
     ui.page_title(f"{tr(title_key)} · Qarauyl")
     ui.add_head_html(STYLE)
