@@ -88,6 +88,8 @@ def test_numbers_and_dates_in_the_locale() -> None:
     moment = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
     assert "05/03/2026" in Translator("en").datetime(moment)
     assert "05.03.2026" in Translator("ru").datetime(moment)
+    assert Translator("ru").day("2018-03-29") == "29.03.2018"  # an installation date, as the register has it
+    assert Translator("en").day(None) == "—"
     assert Translator("en").number(None) == "—"
 
 

@@ -7,12 +7,12 @@ sure neither happens in the shipped catalogues.
 from __future__ import annotations
 
 import json
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = ("kk", "ru", "en")
@@ -82,6 +82,13 @@ class Translator:
             return "—"
         local = self.local(moment)
         return str(format_datetime(local, format=style, tzinfo=local.tzinfo, locale=self.locale))
+
+    def day(self, value: date | str | None) -> str:
+        """A calendar date (an ISO string or a date), written as the dates in `datetime` are."""
+        if not value:
+            return "—"
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return str(format_date(day, format="short", locale=self.locale))
 
     def local(self, moment: Moment) -> Moment:
         """`moment` in the OCC's time zone."""

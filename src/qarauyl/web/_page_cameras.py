@@ -146,7 +146,7 @@ def _details(page: Page, detail: dict[str, Any]) -> None:
         ),
         ("camera.hfov", tr.number(detail["hfov_deg"]) + "°" if detail["hfov_deg"] is not None else None),
         ("camera.resolution", detail["resolution"]),
-        ("camera.installed_on", detail["installed_on"]),
+        ("camera.installed_on", tr.day(detail["installed_on"])),
         ("camera.health_since", tr.datetime(detail["health_since"])),
         ("camera.last_probe", tr.datetime(detail["last_probe_at"])),
     ]
