@@ -9,6 +9,10 @@ class QarauylError(Exception):
     """Base of every error Qarauyl raises on purpose. The message is a sentence for a person."""
 
     exit_code = 1
+    # A key of the console's catalogues (web/i18n) that says the same in the person's language, and its
+    # values; without one the console shows the message, which is English.
+    catalogue_key: str | None = None
+    catalogue_values: dict[str, str] | None = None
 
 
 class ConfigError(QarauylError):
@@ -19,6 +23,12 @@ class NotFoundError(QarauylError):
     """A named thing (a camera code, an organisation) does not exist."""
 
     exit_code = 3
+
+    @classmethod
+    def camera(cls, code: str) -> NotFoundError:
+        error = cls(f"No camera with code '{code}'.")
+        error.catalogue_key, error.catalogue_values = "camera.not_found", {"code": code}
+        return error
 
 
 @dataclass(frozen=True)

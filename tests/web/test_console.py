@@ -474,7 +474,7 @@ def test_the_fleets_fault_rules_page(new_page: Any, server: str, installation: I
         page.get_by_test_id(f"rule-{code}-noise").get_by_text("counts from confidence 0.90").wait_for()
         page.get_by_test_id("rule-camera").fill("NO-SUCH-CAMERA")
         page.get_by_test_id("rule-save").click()
-        page.get_by_text("No camera with code 'NO-SUCH-CAMERA'").wait_for()
+        page.get_by_text(Translator("en")("camera.not_found", code="NO-SUCH-CAMERA")).wait_for()
         assert [(r.camera, r.code, r.delay_minutes) for r in list_rules(db)] == [
             (None, "noise", 45),
             (code, "noise", 45),

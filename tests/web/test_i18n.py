@@ -109,8 +109,30 @@ def test_errors_read_as_sentences_in_the_language() -> None:
         "The camera was not changed.", [Problem("TUR-1", "heading_deg", "must be between 0 and 360")]
     )
     assert Translator("ru").error(error).startswith("Ничего не изменено")
-    assert "heading_deg" in Translator("kk").error(error)
+    assert catalogue("kk")["camera.heading"] in Translator("kk").error(
+        error
+    )  # the field as the page names it
     assert Translator("kk").error(Exception("login.failed")) == catalogue("kk")["login.failed"]
+    # The inventory's own messages, as the console's edit dialog gets them, in Russian throughout.
+    from qarauyl.inventory.records import PARSERS
+
+    problems = []
+    for column, value in (("name", "N" * 301), ("mount_height_m", "500"), ("focal_mm", "abc")):
+        try:
+            PARSERS[column](value)
+        except ValueError as exc:
+            problems.append(Problem("TUR-1", column, str(exc)))
+    problems.append(Problem("TUR-1", "name", "must not be empty"))
+    said = Translator("ru").error(InputError("The camera was not changed.", problems))
+    assert "длиннее 300 символов" in said and "500 вне диапазона [0.5, 100]" in said
+    assert "«abc» — не число" in said and "не может быть пустым" in said
+    assert not re.search(r"[A-Za-z]{4,}", said.replace("[0.5, 100]", "")), said
+    # A camera that is not there, in the person's language, with its code.
+    from qarauyl.errors import NotFoundError
+
+    assert Translator("kk").error(NotFoundError.camera("NOPE-404")) == catalogue("kk")[
+        "camera.not_found"
+    ].format(code="NOPE-404")
 
 
 def test_browser_language_picks_ours() -> None:

@@ -72,7 +72,7 @@ def find_camera(session: Session, code: str, scope: ColumnElement[bool] | None) 
     """One camera by code; a camera outside the scope is as absent as a missing one (no existence leak)."""
     row = session.execute(where_filter(camera_select().where(Camera.code == code), None, scope)).first()
     if row is None:
-        raise NotFoundError(f"No camera with code '{code}'.")
+        raise NotFoundError.camera(code)
     return camera_view(row)
 
 

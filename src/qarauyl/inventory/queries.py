@@ -147,7 +147,7 @@ def iter_cameras(
 def get_camera(session: Session, code: str) -> dict[str, Any]:
     row = session.execute(camera_select().where(Camera.code == code)).first()
     if row is None:
-        raise NotFoundError(f"No camera with code '{code}'.")
+        raise NotFoundError.camera(code)
     return _row_to_dict(row)
 
 
@@ -159,7 +159,7 @@ def camera_by_code(session: Session, code: str, scope: ColumnElement[bool] | Non
         query = query.where(scope)
     camera = session.scalar(query)
     if camera is None:
-        raise NotFoundError(f"No camera with code '{code}'.")
+        raise NotFoundError.camera(code)
     return camera
 
 

@@ -439,7 +439,7 @@ def open_ticket(
     with db.session() as session:
         camera = session.scalar(select(Camera).where(Camera.code == camera_code))
         if camera is None:
-            raise NotFoundError(f"No camera with code '{camera_code}'.")
+            raise NotFoundError.camera(camera_code)
         ticket = active_ticket(session, camera.id)
         if ticket is not None:
             journal(session, ticket, "comment", now, actor=_actor(actor), text=note or "reported again")

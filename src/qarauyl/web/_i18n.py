@@ -7,6 +7,7 @@ sure neither happens in the shipped catalogues.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,17 @@ def browser_language(accept_language: str) -> str:
         if tag[:2] in LANGUAGES:
             return tag[:2]
     return DEFAULT_LANGUAGE
+
+
+# The camera page's labels for register columns whose key is not simply `camera.<column>`.
+_FIELD_KEYS = {"heading_deg": "camera.heading", "hfov_deg": "camera.hfov"}
+# The inventory parsers' common messages (qarauyl.inventory.records) and their catalogue keys.
+_PROBLEMS = [
+    (re.compile(r"must not be empty|value is required"), "problem.empty"),
+    (re.compile(r"longer than (?P<limit>\d+) characters"), "problem.too_long"),
+    (re.compile(r"(?P<value>\S+) is out of range (?P<range>[\[(].*[\])])"), "problem.out_of_range"),
+    (re.compile(r"'?(?P<value>.*?)'? is not a number"), "problem.not_a_number"),
+]
 
 
 class Translator:
@@ -101,11 +113,29 @@ class Translator:
         return self.local(moment).replace(tzinfo=None).isoformat()
 
     def error(self, exc: Exception) -> str:
-        """A sentence for a person: a catalogue key carried by the error, else its own message."""
+        """A sentence for a person: a catalogue key carried by the error, else its own message; an input's
+        problems name each field as the page does, and the common validation messages are translated."""
+        key = getattr(exc, "catalogue_key", None)
+        if key and (key in self._texts or key in self._fallback):
+            return self(key, **(getattr(exc, "catalogue_values", None) or {}))
         message = str(exc)
         if message in self._texts:
             return self(message)
         problems = getattr(exc, "problems", None)
         if problems:
-            return self("error.invalid", details="; ".join(f"{p.column}: {p.message}" for p in problems))
+            details = "; ".join(f"{self.field(p.column)}: {self.problem(p.message)}" for p in problems)
+            return self("error.invalid", details=details)
         return self("error.generic", details=message) if message else self("error.unexpected")
+
+    def field(self, column: str) -> str:
+        """A register column (`mount_height_m`) by the name the camera's page gives it."""
+        key = _FIELD_KEYS.get(column, f"camera.{column}")
+        return self(key) if key in self._texts else column
+
+    def problem(self, message: str) -> str:
+        """One of the inventory's validation messages in this language, where it is one of the common ones."""
+        for pattern, key in _PROBLEMS:
+            match = pattern.fullmatch(message)
+            if match:
+                return self(key, **match.groupdict())
+        return message

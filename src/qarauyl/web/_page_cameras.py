@@ -182,13 +182,20 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
     with ui.card().classes("w-full").props("flat bordered data-testid=findings"):
         ui.label(tr("camera.findings")).classes("text-subtitle2")
         if detail["error"]:
-            ui.label(detail["error"]).classes("text-negative")
+            # The probe's sentence is FFmpeg's and the camera's, in English: framed as such, in the language.
+            ui.label(tr("camera.probe_said", message=detail["error"])).classes("text-negative").props(
+                "data-testid=probe-error"
+            )
         if not detail["findings"]:
             ui.label(tr("camera.no_findings")).classes("text-grey-7")
         for finding in detail["findings"]:
-            measurements = ", ".join(
-                f"{k} = {tr.number(v, 3) if isinstance(v, int | float) else v}"
+            shown = {
+                k: v
                 for k, v in (finding.get("detail") or {}).items()
+                if not (k == "message" and v == detail["error"])  # said above already
+            }
+            measurements = ", ".join(
+                f"{k} = {tr.number(v, 3) if isinstance(v, int | float) else v}" for k, v in shown.items()
             )
             with ui.row().classes("items-center gap-2 w-full"):
                 ui.badge(
@@ -209,7 +216,10 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
                     ui.label(tr("camera.finding_since", at=tr.datetime(since))).classes("text-caption").props(
                         f"data-testid=since-{finding.get('code')}"
                     )
-                ui.label(measurements).classes("text-caption text-grey-8")
+                if measurements:
+                    ui.label(tr("camera.measurements", values=measurements)).classes(
+                        "text-caption text-grey-8"
+                    )
 
 
 def _moment(text: object) -> datetime | None:
