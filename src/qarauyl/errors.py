@@ -40,11 +40,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.location}: {self.column}: {self.message}"
-            if self.column
-            else f"{self.location}: {self.message}"
-        )
+        # A problem with a whole request part (`query`, `path`) names it once, not "path: path: ...".
+        if not self.column or self.column == self.location:
+            return f"{self.location}: {self.message}"
+        return f"{self.location}: {self.column}: {self.message}"
 
 
 class InputError(QarauylError):

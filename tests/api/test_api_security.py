@@ -285,6 +285,7 @@ def test_nul_characters_are_a_422_on_every_backend(world: World) -> None:
         h = world.headers("admin")
         r = client.get("/api/v1/cameras?search=a%00b", headers=h)
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query"]
+        assert r.json()["detail"][0]["problem"].startswith("query: contains")  # the place named once
         body = {"code": "Z-1", "name": "a\u0000b", "vendor": "axis", "latitude": 43.0, "longitude": 68.0}
         r = client.post("/api/v1/cameras", json=body, headers=h)
         assert r.status_code == 422 and "NUL" in r.json()["message"]

@@ -130,6 +130,8 @@ BAD_CASES = [
     ),
     ("concat scheme", "TUR-9,X,axis,,fixed,43,68,,,,concat:/etc/passwd,,", "main_stream_url", "not allowed"),
     ("bad resolution", "TUR-9,X,axis,,fixed,43,68,,,big,,,", "resolution", "not a resolution"),
+    ("absurd resolution", "TUR-9,X,axis,,fixed,43,68,,,99999x99999,,,", "resolution", "16 to 16384"),
+    ("a tag too long", f"TUR-9,X,axis,,fixed,43,68,,,,,,{'t' * 65}", "tags", "longer than 64"),
     ("missing name", "TUR-9,,axis,,fixed,43,68,,,,,,", "name", "value is required"),
     ("wrong field count", "TUR-9,X,axis", "", "row has 3 fields"),
     # A code is part of the camera's web address: '/' would split it, '..' would climb out of it.

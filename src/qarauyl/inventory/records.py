@@ -193,7 +193,11 @@ def _resolution(value: str) -> tuple[int, int]:
     match = _RESOLUTION.match(value)
     if not match:
         raise ValueError(f"'{value}' is not a resolution such as 1920x1080")
-    return int(match.group(1)), int(match.group(2))
+    width, height = int(match.group(1)), int(match.group(2))
+    # 16 px to 16384 px a side: from a thermal sensor's 160x120 to a stitched 180-degree panorama.
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise ValueError(f"{width}x{height} is not a camera's resolution (16 to 16384 pixels a side)")
+    return width, height
 
 
 def _date(value: str) -> date:
@@ -205,9 +209,17 @@ def _date(value: str) -> date:
     raise ValueError(f"'{value}' is not a date such as 2024-05-31 or 31.05.2024")
 
 
+MAX_TAGS, MAX_TAG_LENGTH = 50, 64
+
+
 def _tags(value: str) -> list[str]:
-    tags = [tag.strip() for tag in value.split(";")]
-    return list(dict.fromkeys(tag for tag in tags if tag))
+    tags = list(dict.fromkeys(tag for tag in (t.strip() for t in value.split(";")) if tag))
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"{len(tags)} tags, at most {MAX_TAGS}")
+    long = next((tag for tag in tags if len(tag) > MAX_TAG_LENGTH), None)
+    if long is not None:
+        raise ValueError(f"a tag longer than {MAX_TAG_LENGTH} characters ('{long[:20]}...')")
+    return tags
 
 
 def _onvif(value: str) -> str:
@@ -243,7 +255,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "focal_mm": _number(0, 1000, low_open=True),
     "sensor_width_mm": _number(0, 50, low_open=True),
     "resolution": _resolution,
-    "fps": _number(0, 240, low_open=True),
+    # A time-lapse camera sends a picture every ten seconds at the slowest; a rate below is a typing error.
+    "fps": _number(0.1, 240),
     "min_bitrate_kbps": _number(0, 1_000_000, low_open=True),
     "onvif_url": _onvif,
     "rtsp_transport": _transport,

@@ -74,7 +74,7 @@ class _CameraFields(BaseModel):
     focal_mm: float | None = Field(None, gt=0, le=1000)
     sensor_width_mm: float | None = Field(None, gt=0, le=50)
     resolution: str | None = Field(None, max_length=20, pattern=r"^\s*\d{2,5}\s*[xX×*]\s*\d{2,5}\s*$")
-    fps: float | None = Field(None, gt=0, le=240)
+    fps: float | None = Field(None, ge=0.1, le=240)
     min_bitrate_kbps: float | None = Field(None, gt=0, le=1_000_000)
     main_stream_url: str | None = Field(None, max_length=2000)
     sub_stream_url: str | None = Field(None, max_length=2000)
