@@ -106,3 +106,24 @@ def test_confirmed_state_is_always_one_that_was_observed_and_transitions_chain(
 def test_a_steady_fault_is_confirmed_within_two_probes(n_good: int) -> None:
     state, log = run([()] * n_good + [(BLUR,), (BLUR,)])
     assert state.state == Health.DEGRADED and log[-1] == ["ok->degraded"]
+
+
+def test_a_camera_bad_on_every_probe_is_confirmed_even_when_the_verdict_alternates() -> None:
+    """Degraded, failed, degraded...: each probe restarted the count, and the camera stayed ok for good."""
+    state, log = run([(), (BLUR,), (OFFLINE,), (BLUR,), (OFFLINE,)])
+    assert log[:3] == [["unknown->ok"], [], ["ok->degraded"]]  # bad twice: at least degraded, the milder
+    assert state.state != Health.OK
+    # The mirror: a failed camera good or degraded on every probe since is no longer failed.
+    state, log = run([(OFFLINE,), (), (BLUR,), (), (BLUR,)])
+    assert log[:3] == [["unknown->failed"], [], ["failed->degraded"]]
+
+
+@given(
+    st.integers(min_value=1, max_value=10),
+    st.lists(st.sampled_from([(BLUR,), (OFFLINE,)]), min_size=2, max_size=20),
+)
+def test_probes_that_all_see_a_fault_never_leave_the_camera_ok(
+    n_good: int, bad: list[tuple[Finding, ...]]
+) -> None:
+    state, _ = run([()] * n_good + bad)
+    assert state.state != Health.OK

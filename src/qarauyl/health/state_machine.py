@@ -95,23 +95,38 @@ def observe(
         # The first verdict on a camera is taken at once: there is nothing to protect from a glitch.
         return _confirm(state, seen, observation, policy, "first probe")
 
-    if seen == state.pending and state.pending_since is not None:
+    worse = _RANK[seen] > _RANK[current.state]
+    pending = state.pending
+    if (
+        pending is not None
+        and state.pending_since is not None
+        and (_RANK[pending] > _RANK[current.state]) == worse
+    ):
+        # The run goes on as long as the probes keep to one side of the confirmed state: a camera degraded on
+        # one probe and failed on the next is bad on both, and ok-degraded-ok-degraded is better than failed.
+        # What the run confirms is its mildest verdict (the least bad of the worse, the least good of the
+        # better), which every probe of it reached.
         count, since = state.pending_count + 1, state.pending_since
+        pending = (
+            min(pending, seen, key=_RANK.__getitem__) if worse else max(pending, seen, key=_RANK.__getitem__)
+        )
     else:
-        count, since = 1, now
-    state = replace(state, pending=seen, pending_count=count, pending_since=since)
+        count, since, pending = 1, now, seen
+    state = replace(state, pending=pending, pending_count=count, pending_since=since)
     lasted = now - since
 
-    if _RANK[seen] > _RANK[current.state]:
+    if worse:
         if count >= policy.confirm_probes:
-            return _confirm(state, seen, observation, policy, f"seen in {count} consecutive probes")
+            return _confirm(state, pending, observation, policy, f"seen in {count} consecutive probes")
         if lasted >= policy.confirm_after:
-            return _confirm(state, seen, observation, policy, f"lasted {_minutes(lasted)}")
+            return _confirm(state, pending, observation, policy, f"lasted {_minutes(lasted)}")
     elif current.flapping:
         if lasted >= policy.flap_window:
-            return _confirm(state, seen, observation, policy, f"stable for {_minutes(lasted)} after flapping")
+            return _confirm(
+                state, pending, observation, policy, f"stable for {_minutes(lasted)} after flapping"
+            )
     elif count >= policy.recover_probes:
-        return _confirm(state, seen, observation, policy, f"seen in {count} consecutive probes")
+        return _confirm(state, pending, observation, policy, f"seen in {count} consecutive probes")
     return state, []
 
 
