@@ -119,3 +119,28 @@ def test_what_a_result_replaces_is_written_and_a_baseline_is_kept_until_replaced
         assert row is not None and row.baseline == {"stats": {}}
         assert row.stream is not None and row.stream["width"] == 640
         assert row.metrics == {"luma_mean": 101.25} and row.findings == []
+
+
+def test_a_reference_whose_file_is_lost_is_learnt_again(db: Database, tmp_path: Path) -> None:
+    """Without its reference a covered or turned camera passes unnoticed: a missing file must not stay stored."""
+    from qarauyl.monitor.recording import REFERENCE_VOTES
+
+    (camera_id,) = _cameras(db, 1)
+    store = SnapshotStore(tmp_path / "snaps")
+    at = iter(T0 + timedelta(minutes=i) for i in range(100))
+    for _ in range(REFERENCE_VOTES):
+        record_results(db, store, [(camera_id, _result(None), next(at))], POLICY)
+    with db.session() as session:
+        first = session.get(CameraHealthRow, camera_id)
+        assert first is not None and first.reference_path
+        lost = first.reference_path
+    store.resolve(lost).unlink()
+    record_results(db, store, [(camera_id, _result(None), next(at))], POLICY)
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        assert row is not None and row.reference_path is None and row.reference_votes == 1
+    for _ in range(REFERENCE_VOTES - 1):
+        record_results(db, store, [(camera_id, _result(None), next(at))], POLICY)
+    with db.session() as session:
+        row = session.get(CameraHealthRow, camera_id)
+        assert row is not None and row.reference_path not in (None, lost) and store.exists(row.reference_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.probe.result import ProbeResult
 from qarauyl.store import Camera, Database
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
+
+log = logging.getLogger(__name__)
 
 # Healthy probes in a row before a picture becomes the camera's reference: one good frame could be
 # the moment a bus stood in front of it.
@@ -180,7 +183,14 @@ def _learn_reference(
     row: CameraHealthRow, snapshots: SnapshotStore, snapshot: bytes, health: Health, at: datetime
 ) -> None:
     if row.reference_path is not None:
-        return
+        if snapshots.exists(row.reference_path):
+            return
+        # The file is gone (a restored backup without snapshots, a disk cleaned by hand): without it a covered
+        # or turned camera would pass unnoticed for good, so it is learnt again from the next healthy probes.
+        log.warning(
+            "camera %s: its reference %s is missing; learning a new one", row.camera_id, row.reference_path
+        )
+        row.reference_path, row.reference_at, row.reference_votes = None, None, 0
     if health != Health.OK:
         row.reference_votes = 0
         return

@@ -81,5 +81,13 @@ class SnapshotStore:
             raise NotFoundError("No such snapshot.")
         return candidate
 
+    def exists(self, relative: str) -> bool:
+        """Whether a stored path still names a snapshot file under the root."""
+        try:
+            self.resolve(relative)
+        except NotFoundError:
+            return False
+        return True
+
     def read(self, relative: str) -> bytes:
         return self.resolve(relative).read_bytes()
