@@ -122,7 +122,7 @@ def test_what_a_result_replaces_is_written_and_a_baseline_is_kept_until_replaced
 
 
 def test_a_reference_whose_file_is_lost_is_learnt_again(db: Database, tmp_path: Path) -> None:
-    """Without its reference a covered or turned camera passes unnoticed: a missing file must not stay stored."""
+    """Without its reference a covered or turned camera passes unnoticed: a lost file must not stay stored."""
     from qarauyl.monitor.recording import REFERENCE_VOTES
 
     (camera_id,) = _cameras(db, 1)
