@@ -62,3 +62,10 @@ class CameraError(QarauylError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception for a log line: its first line (SQLAlchemy's message goes on with the statement and every
+    parameter, findings and baselines among them), or its class's name when it says nothing."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -16,20 +16,39 @@ from qarauyl.cli._app import app, console, err_console
 from qarauyl.cli._progress import progress_bar
 from qarauyl.config import Settings, get_settings
 from qarauyl.domain.stream_url import redact_url
+from qarauyl.errors import NotFoundError, QarauylError
 from qarauyl.remote.names import DEFAULT_QUEUE
 
 if TYPE_CHECKING:
     from qarauyl.monitor import CycleSummary
     from qarauyl.remote import RemotePool
+    from qarauyl.store import Database
 
 
 def _counts(codes: Counter[str]) -> str:
     return ", ".join(f"{code} {n}" for code, n in codes.most_common())
 
 
+def _check_codes(db: Database, codes: list[str]) -> None:
+    """NotFoundError for the first `--camera` code the register does not have (a typo probed nothing)."""
+    if not codes:
+        return
+    from sqlalchemy import select
+
+    from qarauyl.store import Camera
+
+    with db.session() as session:
+        known = set(session.scalars(select(Camera.code).where(Camera.code.in_(codes))))
+    for code in codes:
+        if code not in known:
+            raise NotFoundError.camera(code)
+
+
 def describe(summary: CycleSummary) -> str:
     states = ", ".join(f"{summary.states.get(s, 0)} {s}" for s in ("ok", "degraded", "failed"))
-    text = f"Probed {summary.probed} camera(s) in {summary.seconds:.1f} s: {states}."
+    # States count what was recorded; cameras probed include those whose results the database refused.
+    probed = summary.probed + summary.not_recorded
+    text = f"Probed {probed} camera(s) in {summary.seconds:.1f} s: {states}."
     if summary.codes:
         text += " Faults: " + _counts(summary.codes) + "."
     if summary.held:
@@ -38,7 +57,7 @@ def describe(summary: CycleSummary) -> str:
     if summary.unanswered:
         text += f" {summary.unanswered} probe(s) brought no answer back (see the log: remote workers?)."
     if summary.not_recorded:
-        text += f" {summary.not_recorded} result(s) could not be recorded (database unreachable)."
+        text += f" {summary.not_recorded} result(s) could not be recorded (the database was locked or away)."
     return text
 
 
@@ -85,6 +104,7 @@ def monitor(
 
     settings = get_settings()
     db = open_database(settings)
+    _check_codes(db, camera)
     cipher = CredentialCipher.from_settings(settings)
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
     options = MonitorOptions(
@@ -111,6 +131,12 @@ def monitor(
                 summary = service.run_once(set(camera) or None, progress=progress)
             maintenance.run_pass()
             console.print(describe(summary), markup=False, highlight=False)
+            if summary.not_recorded:
+                # A scheduled `--once` must not report success for a cycle the database never took.
+                raise QarauylError(
+                    f"{summary.not_recorded} probe result(s) could not be recorded: the database was locked "
+                    "or did not answer (see the log)."
+                )
             return
         logging.basicConfig(
             level=settings.log_level, handlers=[RichHandler(console=err_console)], format="%(message)s"

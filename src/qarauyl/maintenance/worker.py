@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from qarauyl.errors import first_line
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.notifications import deliver_due
 from qarauyl.maintenance.tickets import process_transitions
@@ -61,13 +62,13 @@ class MaintenanceWorker:
             self.totals.ticket_changes += len(changes)
         except Exception as exc:
             self.totals.errors += 1
-            log.error("could not turn health events into tickets, will retry: %s", exc)
+            log.error("could not turn health events into tickets, will retry: %s", first_line(exc))
         try:
             report = deliver_due(self.db, now, self.config)
             self.totals.sent += report.sent
         except Exception as exc:
             self.totals.errors += 1
-            log.error("could not deliver notifications, will retry: %s", exc)
+            log.error("could not deliver notifications, will retry: %s", first_line(exc))
         self.totals.passes += 1
 
     def nudge(self) -> None:

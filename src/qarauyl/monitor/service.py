@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from qarauyl.errors import first_line
 from qarauyl.health import HealthPolicy
 from qarauyl.monitor.job import MonitorJob, MonitorResult, analyse_probe, probe_for_monitor
 from qarauyl.monitor.recording import Recorded, prune_history, record_results
@@ -250,7 +251,7 @@ class Monitor:
         try:
             recorded = record_results(self.db, self.snapshots, batch, self.options.policy)
         except Exception as exc:
-            log.error("could not record %d probe result(s), will retry: %s", len(batch), exc)
+            log.error("could not record %d probe result(s), will retry: %s", len(batch), first_line(exc))
             with self._lock:
                 self._pending[:0] = batch
             return []
