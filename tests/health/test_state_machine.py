@@ -127,3 +127,25 @@ def test_probes_that_all_see_a_fault_never_leave_the_camera_ok(
 ) -> None:
     state, _ = run([()] * n_good + bad)
     assert state.state != Health.OK
+
+
+def test_flapping_ends_once_the_held_state_has_held_for_a_window_so_a_later_repair_counts_at_once() -> None:
+    """A camera that flapped, then stayed down for days: its repair is confirmed by two good probes, not an
+    hour of them (the flag outlived the flapping, and so did the ticket)."""
+    state = CameraHealth()
+    at = iter(T0 + i * STEP for i in range(10_000))
+    for findings in [(), (OFFLINE,), (OFFLINE,), (), ()] * 4:
+        state, _ = observe(state, Observation(next(at), findings), POLICY)
+    assert state.flapping and state.state == Health.FAILED
+    for _ in range(11):  # 55 min of failed probes: still within the window
+        state, _ = observe(state, Observation(next(at), (OFFLINE,)), POLICY)
+    assert state.flapping
+    for _ in range(24 * 12):  # the rest of a day down, every probe agreeing
+        state, _ = observe(state, Observation(next(at), (OFFLINE,)), POLICY)
+    assert not state.flapping and state.state == Health.FAILED
+    transitions = []
+    for _ in range(2):
+        state, new = observe(state, Observation(next(at), ()), POLICY)
+        transitions.extend(new)
+    assert state.state == Health.OK
+    assert [t.reason for t in transitions] == ["seen in 2 consecutive probes"]

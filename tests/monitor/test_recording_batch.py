@@ -144,3 +144,17 @@ def test_a_reference_whose_file_is_lost_is_learnt_again(db: Database, tmp_path: 
     with db.session() as session:
         row = session.get(CameraHealthRow, camera_id)
         assert row is not None and row.reference_path not in (None, lost) and store.exists(row.reference_path)
+
+
+def test_the_stored_state_reads_back_as_it_was_written() -> None:
+    """`pending_since` holds a pending run's start, or without one since when the probes have agreed."""
+    from qarauyl.domain import Health
+    from qarauyl.health import CameraHealth
+    from qarauyl.monitor.recording import _store_state, _to_state
+
+    steady = CameraHealth(Health.FAILED, T0, ("offline",), changes=(T0,), flapping=True, steady_since=T0)
+    pending = replace(steady, pending=Health.OK, pending_count=1, pending_since=T0, steady_since=None)
+    for state in (steady, pending):
+        row = CameraHealthRow(camera_id=1)
+        _store_state(row, state)
+        assert _to_state(row) == state

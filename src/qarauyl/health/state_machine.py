@@ -57,6 +57,7 @@ class CameraHealth:
     pending_since: datetime | None = None
     changes: tuple[datetime, ...] = ()  # recent confirmed changes, for flapping
     flapping: bool = False
+    steady_since: datetime | None = None  # since when every probe has agreed with `state` (none pending)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,12 @@ def observe(
 
     if seen == current.state:
         # Same state again: refresh the codes (a degraded camera may change why it is degraded).
-        return replace(state, pending=None, pending_count=0, pending_since=None, codes=observation.codes), []
+        steady = current.steady_since if current.pending is None and current.steady_since else now
+        # A flapping camera that has shown its held state on every probe for a whole window is steady again:
+        # it left flapping then, not only once a repair has also lasted a window.
+        flapping = current.flapping and now - steady < policy.flap_window
+        settled = replace(state, pending=None, pending_count=0, pending_since=None, steady_since=steady)
+        return replace(settled, codes=observation.codes, flapping=flapping), []
     if current.state == Health.UNKNOWN:
         # The first verdict on a camera is taken at once: there is nothing to protect from a glitch.
         return _confirm(state, seen, observation, policy, "first probe")
@@ -112,7 +118,7 @@ def observe(
         )
     else:
         count, since, pending = 1, now, seen
-    state = replace(state, pending=pending, pending_count=count, pending_since=since)
+    state = replace(state, pending=pending, pending_count=count, pending_since=since, steady_since=None)
     lasted = now - since
 
     if worse:
@@ -142,5 +148,7 @@ def _confirm(
     flapping = len(changes) >= policy.flap_changes
     if flapping and not state.flapping:
         reason += f"; flapping: {len(changes)} changes within {_minutes(policy.flap_window)}"
-    new = CameraHealth(state=seen, since=now, codes=observation.codes, changes=changes, flapping=flapping)
+    new = CameraHealth(
+        state=seen, since=now, codes=observation.codes, changes=changes, flapping=flapping, steady_since=now
+    )
     return new, [Transition(now, state.state, seen, observation.codes, flapping, reason)]

@@ -70,7 +70,9 @@ def _to_state(row: CameraHealthRow) -> CameraHealth:
         codes=tuple(row.codes or ()),
         pending=Health(row.pending) if row.pending else None,
         pending_count=row.pending_count or 0,
-        pending_since=row.pending_since,
+        pending_since=row.pending_since if row.pending else None,
+        # One column for two moments that never coexist (see _store_state).
+        steady_since=None if row.pending else row.pending_since,
         changes=tuple(datetime.fromisoformat(t) for t in row.changes or ()),
         flapping=bool(row.flapping),
     )
@@ -82,7 +84,9 @@ def _store_state(row: CameraHealthRow, state: CameraHealth) -> None:
     row.codes = list(state.codes)
     row.pending = state.pending.value if state.pending else None
     row.pending_count = state.pending_count
-    row.pending_since = state.pending_since
+    # With a run pending, the column holds when it began; without one, since when every probe has agreed with
+    # the confirmed state (what ends flapping).
+    row.pending_since = state.pending_since if state.pending else state.steady_since
     row.changes = [t.isoformat() for t in state.changes]
     row.flapping = state.flapping
 
