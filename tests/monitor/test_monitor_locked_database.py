@@ -1,6 +1,7 @@
 """`qarauyl monitor --once` when the database will not take the results (another process holds SQLite's write
 lock the whole cycle): it says so, without SQL in the log, and exits non-zero, so that a scheduled run is not
-taken for a recorded cycle. And a --camera code the register lacks is an error, not an empty cycle."""
+taken for a recorded cycle. A --camera code the register lacks is an error, not an empty cycle, and a second
+monitor on the same database is refused."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import threading
 from pathlib import Path
 
 import pytest
+
+from qarauyl.monitor.single import only_monitor
+from qarauyl.store import Database
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +43,12 @@ def test_a_cycle_the_database_never_took_is_a_failure_in_words(tmp_path: Path) -
     assert _qarauyl(env, "cameras", "import", str(fleet)).returncode == 0
     typo = _qarauyl(env, "monitor", "--once", "--camera", "LCK-2")
     assert typo.returncode == 3 and "No camera with code 'LCK-2'" in typo.stderr
+    # A monitor already running (the service) and a duty officer's --once: refused, not probed twice.
+    running = Database(env["QARAUYL_DATABASE_URL"])
+    with only_monitor(running):
+        second = _qarauyl(env, "monitor", "--once")
+    running.dispose()
+    assert second.returncode == 1 and "Another monitor" in second.stderr and "Probed" not in second.stdout
 
     locked, release = threading.Event(), threading.Event()
 

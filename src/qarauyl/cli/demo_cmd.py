@@ -130,6 +130,7 @@ def _monitor(
     from qarauyl.maintenance.config import load_config
     from qarauyl.maintenance.worker import MaintenanceWorker
     from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+    from qarauyl.monitor.single import only_monitor
     from qarauyl.security import CredentialCipher
 
     snapshots = SnapshotStore(settings.data_dir / "snapshots")
@@ -137,6 +138,7 @@ def _monitor(
     options = MonitorOptions(concurrency=concurrency, interval=interval, timeout=8.0, frames=4, policy=policy)
     cipher = CredentialCipher.from_settings(settings)
     with (
+        only_monitor(db),
         MaintenanceWorker(db, load_config()) as maintenance,
         Monitor(db, cipher, snapshots, options, on_recorded=lambda _: maintenance.nudge()) as monitor,
     ):

@@ -99,6 +99,7 @@ def monitor(
     from qarauyl.maintenance.config import load_config
     from qarauyl.maintenance.worker import MaintenanceWorker
     from qarauyl.monitor import Monitor, MonitorOptions, SnapshotStore
+    from qarauyl.monitor.single import only_monitor
     from qarauyl.runtime import open_database
     from qarauyl.security import CredentialCipher
 
@@ -123,6 +124,7 @@ def monitor(
     maintenance = MaintenanceWorker(db, load_config())
     nudge = lambda _: maintenance.nudge()  # noqa: E731
     with contextlib.ExitStack() as stack:
+        stack.enter_context(only_monitor(db))
         if pool is not None:
             stack.callback(pool.close)  # after the monitor, which may still wait on it
         service = stack.enter_context(Monitor(db, cipher, snapshots, options, pool=pool, on_recorded=nudge))
