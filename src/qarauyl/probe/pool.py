@@ -438,13 +438,7 @@ class ProbePool:
                 return
             self._closed = True
             if cancel_pending:
-                while True:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is not None:
-                        item[1].cancel()
+                self._drain_cancelled()
             for _ in self._threads:
                 self._queue.put(None)
         for thread in self._threads:
@@ -565,7 +559,8 @@ class ProbePool:
                 worker.stop()
 
     def _drain_cancelled(self) -> None:
-        """After an abort: cancels whatever is still queued (a job submitted while abort() ran)."""
+        """Cancels whatever is queued (close(cancel_pending=True), and after an abort a job submitted while
+        abort() ran)."""
         while True:
             try:
                 item = self._queue.get_nowait()
