@@ -2,10 +2,12 @@
 
 A single bad probe is not a broken camera (a passing bus, a dropped packet), and a single good
 probe is not a repaired one. A worse state is confirmed after it is seen in `confirm_probes`
-consecutive probes or has lasted `confirm_after`; a better state after `recover_probes`. A camera
-whose confirmed state changed `flap_changes` times within `flap_window` is flapping: it stays in
-its worse state until it has been stable for a whole window, and one event says so instead of a
-storm of them.
+consecutive probes or has lasted `confirm_after`; a better state after `recover_probes`. Probes on the
+same side of the confirmed state count as one run whatever their verdict (degraded, failed, degraded is
+bad three times), and the run confirms its mildest verdict. A camera whose confirmed state changed
+`flap_changes` times within `flap_window` is flapping: it stays in its worse state until a better one
+has lasted a whole window, and one event says so instead of a storm of them; it stops flapping as well
+once every probe for a whole window has shown the state it is held in.
 """
 
 from __future__ import annotations
