@@ -108,6 +108,10 @@ def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, setting
     assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout
     result = runner.invoke(app, ["kpi", "--period", "October"])
     assert isinstance(result.exception, InputError) and "is not a period" in str(result.exception)
+    result = runner.invoke(app, [*command, "--tz", "Asia/Nowhere"])
+    assert isinstance(result.exception, InputError) and "unknown time zone 'Asia/Nowhere'" in str(
+        result.exception
+    )
     result = runner.invoke(app, ["tickets", "list", "--json"])
     assert result.exit_code == 0, result.output
     # Most urgent first: 3 (critical, open), then 2 (high, resolved but not yet closed).

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.table import Table
@@ -51,15 +50,14 @@ def kpi(
     cameras: bool = typer.Option(False, "--cameras", help="JSON: include every camera's figures."),
 ) -> None:
     """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
-    from qarauyl.config import get_settings
+    from qarauyl.config import get_settings, zone_of
     from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
     from qarauyl.runtime import open_database
 
-    name = tz or get_settings().time_zone or "UTC"
     try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"Unknown time zone '{name}'.") from None
+        zone = zone_of(tz or get_settings().time_zone or "UTC")
+    except ValueError as exc:
+        raise InputError(f"--tz: {exc}.") from None
     db = open_database()
     report = compute_kpis(db, parse_period(period, zone), now=datetime.now(UTC))
     if xlsx is not None:

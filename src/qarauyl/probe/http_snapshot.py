@@ -18,8 +18,8 @@ from qarauyl.probe.frames import (
     MAX_FRAME_WIDTH,
     encode_snapshot,
     fit_within,
-    image_dimensions,
     jpeg_dimensions,
+    png_dimensions,
 )
 from qarauyl.probe.result import (
     AUTH_FAILED,
@@ -259,14 +259,15 @@ def decode_image(data: bytes) -> np.ndarray:
     """RGB uint8 (H, W, 3) from JPEG or PNG bytes, at most 1920x1080. Raises ValueError naming the problem."""
     if not data:
         raise ValueError("the camera sent an empty snapshot")
-    size = image_dimensions(data)
+    jpeg = jpeg_dimensions(data)
+    size = jpeg or png_dimensions(data)
     if size is None:
         raise ValueError("the snapshot is not a readable JPEG or PNG")
     if size[0] * size[1] > MAX_SOURCE_PIXELS:
         raise ValueError(f"the snapshot announces {size[0]}x{size[1]}, beyond the 8K the probe decodes")
     # Let libjpeg downscale while decoding when the picture is far above the cap: cheaper than a resize.
     flag = cv2.IMREAD_COLOR
-    if jpeg_dimensions(data) is not None:
+    if jpeg is not None:
         ratio = max(size[0] / MAX_FRAME_WIDTH, size[1] / MAX_FRAME_HEIGHT)
         if ratio >= 4:
             flag = cv2.IMREAD_REDUCED_COLOR_4

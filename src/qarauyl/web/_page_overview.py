@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date
 from nicegui import app, ui
 
 from qarauyl.analytics.fleet import Counts
@@ -91,7 +90,7 @@ def _availability(page: Page, report: _data.AvailabilityReport) -> None:
                 with ui.column().classes("gap-0"):
                     ui.label(tr.percent(value)).classes("text-h6").props(f"data-testid={testid}")
                     ui.label(tr(label)).classes("text-caption text-grey-8")
-        days = [format_date(tr.local(day), "short", locale=tr.locale) for day, _ in report.daily]
+        days = [tr.day(tr.local(day).date()) for day, _ in report.daily]
         values = [round(v * 100, 2) if v is not None else None for _, v in report.daily]
         ui.echart(
             {
