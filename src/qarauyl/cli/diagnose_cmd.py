@@ -77,7 +77,10 @@ def load_frames(path: Path, *, video_frames: int = VIDEO_FRAMES) -> list[Any]:
 
 
 def _one_size(loaded: list[tuple[Path, list[Any]]]) -> None:
-    """Frames of one camera have one size: say which file differs, and what a file is too small for."""
+    """Frames of one camera have one size: say which file differs, and what a file is too small for (the
+    checks diagnosis makes itself, said of files where it can only say 'frame 3')."""
+    from qarauyl.diagnosis import MIN_SIDE
+
     first_path, first = loaded[0]
     height, width = first[0].shape[:2]
     for path, frames in loaded:
@@ -88,8 +91,10 @@ def _one_size(loaded: list[tuple[Path, list[Any]]]) -> None:
                 f"its picture is {w}x{h}, {first_path.name}'s is {width}x{height}: "
                 "the inputs must be frames of one camera, all of one size",
             )
-        if h < 16 or w < 16:
-            raise _problem(path, f"its picture is {w}x{h}, too small to diagnose (at least 16x16)")
+        if h < MIN_SIDE or w < MIN_SIDE:
+            raise _problem(
+                path, f"its picture is {w}x{h}, too small to diagnose (at least {MIN_SIDE}x{MIN_SIDE})"
+            )
 
 
 @app.command("diagnose")

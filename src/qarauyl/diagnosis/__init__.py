@@ -7,7 +7,7 @@ from qarauyl.diagnosis._diagnose import (
     reference_parts,
     restore_reference,
 )
-from qarauyl.diagnosis._view import KeyView
+from qarauyl.diagnosis._view import MIN_SIDE, KeyView
 from qarauyl.diagnosis.baseline import Baseline, update_baseline, without_signature
 from qarauyl.diagnosis.reference import Candidate, pick_reference
 from qarauyl.diagnosis.registry import CHECKS
@@ -17,6 +17,7 @@ from qarauyl.diagnosis.types import Diagnosis, StreamFacts, StreamProfile
 __all__ = [
     "CHECKS",
     "DEFAULT_THRESHOLDS",
+    "MIN_SIDE",
     "Baseline",
     "Candidate",
     "Diagnosis",

@@ -18,6 +18,7 @@ Array = npt.NDArray[Any]
 
 ANALYSIS_WIDTH = 480  # colour, brightness, spectrum: fine detail does not matter, < 1 ms per check
 DETAIL_WIDTH = 960  # focus needs fine detail: at most a 2x reduction of the native picture
+MIN_SIDE = 16  # pixels a picture needs on each side to be diagnosed (and at the analysis size, in rows)
 THUMB_SIZE = (160, 90)  # coarse structure for motion, occlusion and scene change; vibration-tolerant
 SAMPLE_STRIDE = 4  # full-resolution pixels, one in 4x4, un-averaged so that sensor noise survives
 
@@ -201,11 +202,11 @@ def check_frames(frames: Sequence[Array]) -> None:
             raise InputError(
                 f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, frame 0 is {shape[1]}x{shape[0]}"
             )
-        if shape[0] < 16 or shape[1] < 16:
+        if shape[0] < MIN_SIDE or shape[1] < MIN_SIDE:
             raise InputError(f"frame {i} is too small to diagnose ({shape[1]}x{shape[0]})")
-        if shape[0] * ANALYSIS_WIDTH < 16 * shape[1]:
+        if shape[0] * ANALYSIS_WIDTH < MIN_SIDE * shape[1]:
             # The colour and brightness checks work at ANALYSIS_WIDTH: a strip wider than 30:1 (no camera's
-            # picture; a panorama is 4:1) would leave them fewer than 16 rows.
+            # picture; a panorama is 4:1) would leave them fewer than MIN_SIDE rows.
             raise InputError(
                 f"frame {i} is {shape[1]}x{shape[0]}, too wide for its height to diagnose (at most 30:1)"
             )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from qarauyl.domain import CameraKind, Lifecycle, Vendor
+from qarauyl.inventory.records import MAX_TAGS
 
 _WRITE_ONLY: dict[str, Any] = {"writeOnly": True}
 
@@ -89,7 +90,7 @@ class _CameraFields(BaseModel):
     maintainer: str | None = Field(None, max_length=200, description="An existing organisation's name.")
     installed_on: date | None = None
     lifecycle: Lifecycle | None = None
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[str] | None = Field(None, max_length=MAX_TAGS)
 
 
 class CameraCreate(_CameraFields):
