@@ -32,8 +32,8 @@ class AnotherMonitor(QarauylError):
 def only_monitor(db: Database) -> Iterator[None]:
     """Holds the database's monitor lock until the block ends; AnotherMonitor if someone else holds it."""
     if db.is_sqlite:
-        with _file_lock(db) as held:
-            yield held
+        with _file_lock(db):
+            yield
         return
     with db.engine.connect() as connection:
         if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _ADVISORY_KEY}):
