@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from qarauyl.domain import parse_stream_url, redact_url
@@ -57,6 +57,7 @@ typed = st.text(
 
 
 @given(password=typed)
+@example(password="12/&")  # found in CI: read as port 12 of host 'admin' while '&' excused it as a query
 def test_a_password_typed_into_a_url_unencoded_is_never_shown(password: str) -> None:
     """People paste `rtsp://admin:Pa/ss?w@cam/...` as they know the password: a '/', '?' or '#' ends the host
     for a URL parser, which then takes part of the password for a host, a port or a path."""
@@ -80,10 +81,12 @@ def test_a_password_with_a_url_delimiter_is_refused_with_advice() -> None:
     for url in ("rtsp://admin:12345/x@10.0.0.1:554/live", "rtsp://admin:pa?ss@cam.local/x"):
         with pytest.raises(ValueError, match="percent-encoded"):
             parse_stream_url(url)
-    # An address in a query is not a password.
+    # An '@' in a query after a port reads as a password with a '/' does: refused, with the way to write it.
+    with pytest.raises(ValueError, match="%40"):
+        parse_stream_url("rtsp://cam.local:554/s?notify=ops@host.kz")
     assert (
-        parse_stream_url("rtsp://cam.local:554/s?notify=ops@host.kz").url
-        == "rtsp://cam.local:554/s?notify=ops@host.kz"
+        parse_stream_url("rtsp://cam.local:554/s?notify=ops%40host.kz").url
+        == "rtsp://cam.local:554/s?notify=ops%40host.kz"
     )
 
 

@@ -52,8 +52,9 @@ def parse_stream_url(raw: str, *, schemes: frozenset[str] = ALLOWED_STREAM_SCHEM
         raise ValueError("URL contains spaces or control characters")
     if _delimiter_in_userinfo(text):
         raise ValueError(
-            "the user name or password in the URL contains '/', '?' or '#', which end a URL's host part: "
-            "write them percent-encoded (%2F, %3F, %23), or give the credentials separately"
+            "the URL has an '@' after a '/', '?' or '#', so its host cannot be told: write a password's "
+            "'/', '?' or '#' percent-encoded (%2F, %3F, %23), or give the credentials separately, and an '@' "
+            "in the path or query as %40"
         )
     try:
         parts = urlsplit(text)
@@ -143,9 +144,9 @@ def _delimiter_in_userinfo(text: str) -> bool:
     if not sep:
         return False
     at = _userinfo_end(rest)
-    userinfo = rest[:at]
-    # '=' or '&' before the '@' reads as a query holding an address (`?notify=ops@host`), not a password.
-    return at >= 0 and ":" in userinfo and bool(_DELIMITERS & set(userinfo)) and not set("=&") & set(userinfo)
+    # No exception for what looks like a query (`?notify=ops@host`): a password such as "12/&" would then be
+    # read as port 12 of a host named after the user, and shown whole. Such a query writes its '@' as %40.
+    return at >= 0 and ":" in rest[:at] and bool(_DELIMITERS & set(rest[:at]))
 
 
 def _host_port(host: str, port: int | None) -> str:
