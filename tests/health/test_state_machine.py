@@ -96,7 +96,9 @@ def test_confirmed_state_is_always_one_that_was_observed_and_transitions_chain(
         seen.add(obs.health)
         state, transitions = observe(state, obs)
         for t in transitions:
-            assert t.before == previous and t.after != t.before
+            assert t.before == previous
+            # The same state before and after only to name a fault the state's events had not named.
+            assert t.after != t.before or t.reason.startswith("new fault ")
             previous = t.after
         assert state.state == previous
     assert state.state in seen
@@ -149,3 +151,88 @@ def test_flapping_ends_once_the_held_state_has_held_for_a_window_so_a_later_repa
         transitions.extend(new)
     assert state.state == Health.OK
     assert [t.reason for t in transitions] == ["seen in 2 consecutive probes"]
+
+
+LOW_FPS = Finding(FaultCode.LOW_FPS, Severity.WARNING, 0.7)
+OCCLUDED = Finding(FaultCode.OCCLUDED, Severity.WARNING, 0.9)
+
+
+def test_a_new_fault_on_a_degraded_camera_is_confirmed_like_a_change_and_announced_once() -> None:
+    """A camera degraded by a low frame rate is then covered: before, the codes changed silently, and the
+    ticket opened for the frame rate never learnt of the cover."""
+    covered = (LOW_FPS, OCCLUDED)
+    state, log = run([(LOW_FPS,), covered, (LOW_FPS,), covered, covered, (LOW_FPS,), covered, covered])
+    # A passing bus (one probe) is no news; two probes in a row are, once; its return later is not news again.
+    assert log == [["unknown->degraded"], [], [], [], ["degraded->degraded"], [], [], []]
+    assert state.state == Health.DEGRADED and state.announced == ("low_fps", "occluded")
+    state = CameraHealth()
+    transitions = []
+    for i, findings in enumerate([(LOW_FPS,), (LOW_FPS, OCCLUDED), (LOW_FPS, OCCLUDED)]):
+        state, new = observe(state, Observation(T0 + i * STEP, findings), POLICY)
+        transitions.extend(new)
+    news = transitions[-1]
+    assert (news.before, news.after) == (Health.DEGRADED, Health.DEGRADED)
+    assert news.codes == ("low_fps", "occluded")
+    assert news.reason == "new fault occluded while degraded: seen in 2 consecutive probes"
+    assert state.changes == ()  # news is not a change of state: it never counts towards flapping
+
+
+def test_a_new_fault_is_confirmed_by_time_when_probes_are_few() -> None:
+    policy = HealthPolicy(confirm_probes=5, confirm_after=timedelta(minutes=12))
+    covered = (LOW_FPS, OCCLUDED)
+    _, log = run([(LOW_FPS,), covered, covered, covered, covered], policy)
+    assert log == [["unknown->degraded"], [], [], [], ["degraded->degraded"]]
+
+
+def test_news_starts_afresh_with_each_confirmed_state() -> None:
+    """After a repair, the same fault is news again (it opens a new ticket); while failed, codes seen when
+    the failure was confirmed are not."""
+    covered = (LOW_FPS, OCCLUDED)
+    _, log = run([(LOW_FPS,), (), (), (LOW_FPS,), (LOW_FPS,), covered, covered])
+    assert log == [
+        ["unknown->degraded"],
+        [],
+        ["degraded->ok"],
+        [],
+        ["ok->degraded"],
+        [],
+        ["degraded->degraded"],
+    ]
+    _, log = run([(OFFLINE,), (OFFLINE,), (OFFLINE,)])
+    assert log == [["unknown->failed"], [], []]
+
+
+pictures = st.lists(
+    st.sampled_from([(), (BLUR,), (LOW_FPS,), (LOW_FPS, OCCLUDED), (BLUR, OCCLUDED), (OFFLINE,)]),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(pictures)
+def test_within_a_state_only_codes_not_yet_announced_are_news_and_a_lasting_one_always_is(
+    seq: list[tuple[Finding, ...]],
+) -> None:
+    state = CameraHealth()
+    announced: set[str] = set()
+    streak: dict[str, int] = {}
+    for i, findings in enumerate(seq):
+        obs = Observation(T0 + i * STEP, findings)
+        before = state.state
+        state, transitions = observe(state, obs)
+        for t in transitions:
+            if t.before == t.after:
+                assert set(t.codes) - announced, "news that names nothing new"
+                assert t.reason.startswith("new fault ")
+                announced |= set(t.codes)
+            else:
+                announced = set(t.codes)
+        if transitions or state.state != before:
+            streak = {}
+        # A code found by two probes in a row within an unchanged state has been announced by then.
+        if obs.health == state.state and not transitions:
+            streak = {code: streak.get(code, 0) + 1 for code in obs.codes}
+            assert all(code in announced for code, n in streak.items() if n >= POLICY.confirm_probes)
+        elif obs.health != state.state:
+            streak = {}
+        assert set(state.announced) == announced

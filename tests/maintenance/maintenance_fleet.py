@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from qarauyl.domain import Finding
 from qarauyl.health import HealthPolicy
 from qarauyl.monitor.recording import Recorded, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
@@ -64,8 +65,15 @@ class Fleet:
         self.probe(new, T0 - timedelta(hours=1))
         return new
 
-    def probe(self, camera_ids: Iterable[int], at: datetime, error: str | None = None) -> list[Recorded]:
-        """One probe per camera: `error` is an access fault code (offline…), None a healthy picture."""
+    def probe(
+        self,
+        camera_ids: Iterable[int],
+        at: datetime,
+        error: str | None = None,
+        findings: tuple[Finding, ...] = (),
+    ) -> list[Recorded]:
+        """One probe per camera: `error` is an access fault code (offline…); None, a picture that shows
+        `findings`."""
         results = []
         for camera_id in camera_ids:
             failure = ProbeError(error, f"simulated {error}") if error else None  # type: ignore[arg-type]
@@ -76,6 +84,7 @@ class Fleet:
                         url="rtsp://127.0.0.1/x",
                         error=failure,
                         timings=ProbeTimings(total_ms=120.0),
+                        findings=findings,
                         snapshot_jpeg=None if error else JPEG,
                     ),
                     at,
@@ -83,11 +92,17 @@ class Fleet:
             )
         return record_results(self.db, self.snapshots, results, POLICY)
 
-    def confirm(self, camera_ids: Iterable[int], at: datetime, error: str | None = None) -> list[Recorded]:
+    def confirm(
+        self,
+        camera_ids: Iterable[int],
+        at: datetime,
+        error: str | None = None,
+        findings: tuple[Finding, ...] = (),
+    ) -> list[Recorded]:
         """Two probes a minute apart: what the health state machine needs to confirm a change."""
         ids = list(camera_ids)
-        self.probe(ids, at, error)
-        return self.probe(ids, at + timedelta(minutes=1), error)
+        self.probe(ids, at, error, findings)
+        return self.probe(ids, at + timedelta(minutes=1), error, findings)
 
 
 # The smallest valid JPEG is not needed: the snapshot store only writes bytes.

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from qarauyl.accounts.models import AuditEntry
 from qarauyl.accounts.permissions import Principal
 from qarauyl.analytics.fleet import fleet_summary
+from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.errors import InputError
-from qarauyl.maintenance.config import MaintenanceConfig
-from qarauyl.maintenance.models import Ticket
+from qarauyl.maintenance.config import MaintenanceConfig, Route
+from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.tickets import (
     add_comment,
     in_repair_counts,
@@ -27,6 +28,7 @@ from qarauyl.maintenance.tickets import (
 )
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
+from qarauyl.store.models import HealthEvent
 from qarauyl.store.schema import upgrade
 
 CONFIG = MaintenanceConfig(confirm_minutes=30)
@@ -58,6 +60,37 @@ def test_confirmed_fault_opens_one_ticket_and_later_faults_join_it(db: Database,
     assert ticket.codes == ["auth_failed", "offline"]
     kinds = [e.kind for e in ticket_detail(db, ticket.id, now=T0, config=CONFIG).events]
     assert kinds == ["opened", "recovered", "joined"]
+
+
+def test_a_worse_fault_on_a_degraded_camera_raises_its_tickets_priority(db: Database, fleet: Fleet) -> None:
+    """A camera degraded by a low frame rate (a low-priority ticket) is then covered: before, the monitor
+    refreshed the codes silently and the ticket stayed low, due in a week."""
+    [cam] = fleet.add(1)
+    low_fps = Finding(FaultCode.LOW_FPS, Severity.WARNING, 0.7)
+    occluded = Finding(FaultCode.OCCLUDED, Severity.WARNING, 0.9)
+    config = MaintenanceConfig(
+        routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),)
+    )
+    fleet.confirm([cam], T0, findings=(low_fps,))
+    process_transitions(db, [], T0 + timedelta(minutes=2), config)
+    [ticket] = _tickets(db)
+    assert (ticket.priority, ticket.codes) == ("low", ["low_fps"])
+    fleet.probe([cam], T0 + timedelta(minutes=10), findings=(low_fps, occluded))  # a bus: no news yet
+    process_transitions(db, [], T0 + timedelta(minutes=10), config)
+    assert _tickets(db)[0].priority == "low"
+    fleet.probe([cam], T0 + timedelta(minutes=11), findings=(low_fps, occluded))
+    changes = process_transitions(db, [], T0 + timedelta(minutes=12), config)
+    assert [c.change for c in changes] == ["joined"]
+    [ticket] = _tickets(db)
+    assert (ticket.priority, ticket.codes) == ("high", ["low_fps", "occluded"])
+    assert ticket.due_at == ticket.opened_at + timedelta(hours=48)
+    with db.session() as session:
+        news = session.scalars(select(HealthEvent).order_by(HealthEvent.id.desc())).first()
+        assert news is not None and (news.before, news.after) == ("degraded", "degraded")
+        assert news.reason.startswith("new fault occluded")
+        told = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
+    assert [item["event"] for item in told] == ["opened", "escalated"]
+    assert "raised from low to high: occluded" in told[1]["text"]
 
 
 def test_lifecycle_in_repair_and_closing_needs_the_monitors_confirmation(db: Database, fleet: Fleet) -> None:

@@ -5,7 +5,7 @@ works on a phone. Every test also fails on a browser console error or a request 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -187,8 +187,25 @@ def test_acknowledging_an_event_records_who_and_when(
     new_page: Any, server: str, installation: Installation
 ) -> None:
     page = new_page()
-    sign_in(page, server, "olzhas", "/events")
     db = _db(installation)
+    with db.session() as session:
+        # A fault found on a camera that was already degraded: the same state before and after, said in words.
+        camera_id = session.scalar(select(Camera.id).where(Camera.code == installation.degraded[0]))
+        news = HealthEvent(
+            camera_id=camera_id,
+            at=datetime.now(UTC),
+            before="degraded",
+            after="degraded",
+            codes=["blur", "occluded"],
+            findings=[],
+            reason="new fault occluded while degraded: seen in 2 consecutive probes",
+        )
+        session.add(news)
+        session.flush()
+        news_id = news.id
+    sign_in(page, server, "olzhas", "/events")
+    assert page.get_by_test_id(f"event-{news_id}").get_by_test_id("new-fault").inner_text() == "new fault"
+    assert page.get_by_test_id("new-fault").count() == 1  # only where the state stayed the same
     try:
         with db.session() as session:
             event_id = session.scalar(

@@ -8,6 +8,10 @@ bad three times), and the run confirms its mildest verdict. A camera whose confi
 `flap_changes` times within `flap_window` is flapping: it stays in its worse state until a better one
 has lasted a whole window, and one event says so instead of a storm of them; it stops flapping as well
 once every probe for a whole window has shown the state it is held in.
+
+Within a state, a fault that was not announced when the state was confirmed (a camera degraded by a low frame
+rate that is then covered) is confirmed the same way, and makes a transition of its own from the state to
+itself, so that the ticket open for the first fault learns of the worse one and its priority can rise.
 """
 
 from __future__ import annotations
@@ -60,11 +64,15 @@ class CameraHealth:
     changes: tuple[datetime, ...] = ()  # recent confirmed changes, for flapping
     flapping: bool = False
     steady_since: datetime | None = None  # since when every probe has agreed with `state` (none pending)
+    announced: tuple[str, ...] = ()  # codes some transition into or within `state` has named
+    novel_count: int = 0  # probes in a row, within `state`, that found a code not yet announced
+    novel_since: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Transition:
-    """A confirmed change, the event the monitor records and notifications route."""
+    """A confirmed change, the event the monitor records and notifications route; `before == after` when a
+    new fault was confirmed within the state."""
 
     at: datetime
     before: Health
@@ -98,7 +106,7 @@ def observe(
         # it left flapping then, not only once a repair has also lasted a window.
         flapping = current.flapping and now - steady < policy.flap_window
         settled = replace(state, pending=None, pending_count=0, pending_since=None, steady_since=steady)
-        return replace(settled, codes=observation.codes, flapping=flapping), []
+        return _news(replace(settled, codes=observation.codes, flapping=flapping), observation, policy)
     if current.state == Health.UNKNOWN:
         # The first verdict on a camera is taken at once: there is nothing to protect from a glitch.
         return _confirm(state, seen, observation, policy, "first probe")
@@ -120,7 +128,15 @@ def observe(
         )
     else:
         count, since, pending = 1, now, seen
-    state = replace(state, pending=pending, pending_count=count, pending_since=since, steady_since=None)
+    state = replace(
+        state,
+        pending=pending,
+        pending_count=count,
+        pending_since=since,
+        steady_since=None,
+        novel_count=0,
+        novel_since=None,
+    )
     lasted = now - since
 
     if worse:
@@ -138,6 +154,29 @@ def observe(
     return state, []
 
 
+def _news(
+    state: CameraHealth, observation: Observation, policy: HealthPolicy
+) -> tuple[CameraHealth, list[Transition]]:
+    """Within a confirmed state: a code not announced yet, found in a run of probes long enough to confirm a
+    change, is announced by a transition from the state to itself; a probe without one ends the run."""
+    new = sorted(set(observation.codes) - set(state.announced))
+    if not new:
+        return replace(state, novel_count=0, novel_since=None), []
+    now = observation.at
+    count = state.novel_count + 1
+    since = state.novel_since or now
+    if count >= policy.confirm_probes:
+        why = f"seen in {count} consecutive probes"
+    elif now - since >= policy.confirm_after:
+        why = f"lasted {_minutes(now - since)}"
+    else:
+        return replace(state, novel_count=count, novel_since=since), []
+    announced = tuple(sorted({*state.announced, *observation.codes}))
+    reason = f"new fault {', '.join(new)} while {state.state.value}: {why}"
+    transition = Transition(now, state.state, state.state, observation.codes, state.flapping, reason)
+    return replace(state, announced=announced, novel_count=0, novel_since=None), [transition]
+
+
 def _minutes(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 60:.0f} min"
 
@@ -151,6 +190,12 @@ def _confirm(
     if flapping and not state.flapping:
         reason += f"; flapping: {len(changes)} changes within {_minutes(policy.flap_window)}"
     new = CameraHealth(
-        state=seen, since=now, codes=observation.codes, changes=changes, flapping=flapping, steady_since=now
+        state=seen,
+        since=now,
+        codes=observation.codes,
+        changes=changes,
+        flapping=flapping,
+        steady_since=now,
+        announced=observation.codes,
     )
     return new, [Transition(now, state.state, seen, observation.codes, flapping, reason)]

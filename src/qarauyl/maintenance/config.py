@@ -30,7 +30,8 @@ class Route(BaseModel):
     districts: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     faults: tuple[str, ...] = ()
-    events: tuple[str, ...] = ()  # opened, sla_warning, sla_breach, incident_opened, … ; empty: all
+    # opened, escalated, sla_warning, sla_breach, incident_opened, … ; empty: all
+    events: tuple[str, ...] = ()
 
 
 class Channels(BaseModel):

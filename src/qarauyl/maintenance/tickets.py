@@ -201,9 +201,10 @@ def _join(
     codes = sorted(set(ticket.codes or ()) | set(event.codes or ()))
     joined = [c for c in codes if c not in (ticket.codes or ())]
     ticket.codes = codes
+    raised_from = None
     if PRIORITIES.index(priority) < PRIORITIES.index(ticket.priority):
         # A worse fault makes the ticket more urgent, counted from when the ticket was opened.
-        ticket.priority = priority
+        raised_from, ticket.priority = ticket.priority, priority
         ticket.due_at = due_at(ticket.opened_at, priority, config)
     detail = {"health_event": event.id, "snapshot": event.snapshot_path, "codes": list(event.codes or ())}
     if ticket.status == "resolved":
@@ -219,6 +220,13 @@ def _join(
     elif joined:
         journal(session, ticket, "joined", event.at, text=event.reason, detail=detail)
         changes.append(TicketChange(ticket.id, ticket.camera_id, "joined"))
+    if raised_from is not None:
+        # Whoever was told of a low-priority ticket must learn that it is now urgent, and by when.
+        text = (
+            f"Ticket {ticket_label(session, ticket)} raised from {raised_from} to {priority}: "
+            f"{', '.join(joined) or ', '.join(codes)}; due {ticket.due_at:%Y-%m-%d %H:%M} UTC"
+        )
+        notify(session, config, ticket, "escalated", text, event.at)
 
 
 def _new_ticket(

@@ -75,6 +75,9 @@ def _to_state(row: CameraHealthRow) -> CameraHealth:
         steady_since=None if row.pending else row.pending_since,
         changes=tuple(datetime.fromisoformat(t) for t in row.changes or ()),
         flapping=bool(row.flapping),
+        announced=tuple(row.announced if row.announced is not None else row.codes or ()),
+        novel_count=row.novel_count or 0,
+        novel_since=row.novel_since,
     )
 
 
@@ -89,6 +92,9 @@ def _store_state(row: CameraHealthRow, state: CameraHealth) -> None:
     row.pending_since = state.pending_since if state.pending else state.steady_since
     row.changes = [t.isoformat() for t in state.changes]
     row.flapping = state.flapping
+    row.announced = list(state.announced)
+    row.novel_count = state.novel_count
+    row.novel_since = state.novel_since
 
 
 def record_results(

@@ -175,6 +175,11 @@ class CameraHealthRow(Base):
     baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Fault code -> ISO time since when it has been seen without a break (for fault rules' alarm delays).
     seen_since: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The codes announced by an event since the state was confirmed (None on rows from before 0008: `codes`),
+    # and the run of probes that found one that was not (see health/state_machine.py).
+    announced: Mapped[list[str] | None] = mapped_column(JSON)
+    novel_count: Mapped[int | None] = mapped_column(Integer)
+    novel_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class HealthEvent(Base):

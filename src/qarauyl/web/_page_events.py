@@ -27,6 +27,8 @@ def _event_row(page: Page, event: dict[str, Any], on_ack: Any) -> None:
         codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
         with ui.row().classes("items-center gap-2 w-full"):
             ui.label(codes)
+            if event["before"] == event["after"]:
+                ui.badge(tr("events.new_fault"), color="orange-8").props("data-testid=new-fault")
             if event["flapping"]:
                 ui.badge(tr("events.flapping"), color="purple-6")
             ui.label(event["district"] or "").classes("text-caption text-grey-8")

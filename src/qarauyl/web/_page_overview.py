@@ -151,6 +151,8 @@ def event_line(page: Page, event: dict[str, Any]) -> None:
                 ui.link(event["camera"], f"/cameras/{event['camera']}").classes("text-weight-medium")
                 ui.label(event["camera_name"]).classes("text-caption text-grey-8 ellipsis max-w-full")
             codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
+            if event["before"] == event["after"]:
+                codes = f"{tr('events.new_fault')}: {codes}"
             ui.label(f"{tr.datetime(event['at'])} · {codes}").classes("text-caption")
 
 

@@ -15,9 +15,9 @@ from qarauyl.maintenance.models import OutboxMessage
 class Notice:
     """One thing worth telling people: a ticket opened, an SLA about to break, an incident raised."""
 
-    event: (
-        str  # opened, joined, proposed_resolution, sla_warning, sla_breach, incident_opened, incident_closed
-    )
+    # opened, joined, escalated, proposed_resolution, sla_warning, sla_breach, incident_opened,
+    # incident_closed
+    event: str
     ticket_id: int
     text: str
     at: datetime
