@@ -51,10 +51,16 @@ def test_the_monitor_confirms_after_as_many_probes_as_the_settings_say(tmp_path:
         fleet.write_text(
             "code,name,vendor,latitude,longitude,main_stream_url,username,password,lifecycle\n"
             f"POL-1,Policy camera,axis,43.29,68.27,{sim.rtsp_url(1)},{user},{password},connected\n"
+            "POL-2,Camera with no URL yet,axis,43.29,68.28,,,,connected\n"
         )
         _qarauyl(env, "cameras", "import", str(fleet))
         monitor = ("monitor", "--once", "--concurrency", "1", "--frames", "4")
-        _qarauyl(env, *monitor)
+        first = _qarauyl(env, *monitor)
+        # The camera without a URL is named, not left out in silence.
+        assert "Probed 1 camera(s)" in first.stdout
+        assert "1 connected camera(s) have no stream URL and were not probed: POL-2." in " ".join(
+            first.stdout.split()
+        )
         db = Database(f"sqlite:///{database}")
         try:
             assert _state(db) == ("ok", 0)  # the first verdict

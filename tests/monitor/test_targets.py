@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qarauyl.diagnosis import StreamProfile
-from qarauyl.monitor.targets import load_targets
+from qarauyl.monitor.targets import load_targets, unprobeable
 from qarauyl.security import CredentialCipher
 from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, CameraHealthRow
@@ -67,3 +67,27 @@ def test_targets_carry_what_the_probe_needs_and_the_baseline_exactly(db: Databas
     assert first.baseline == BASELINE
 
     assert [t.code for t in load_targets(db, CIPHER, {"T-3", "T-4"})] == ["T-3"]
+
+
+def test_a_camera_with_only_a_sub_stream_is_probed_on_it_and_one_with_none_is_named(db: Database) -> None:
+    """Before, a connected camera without a main-stream URL was left out of every cycle in silence: it stayed
+    `unknown` for good and nobody was told why."""
+    with db.session() as session:
+        session.add_all(
+            [
+                _camera(
+                    "S-1", url=None, sub_stream_url="rtsp://10.0.0.2/sub", width=1920, height=1080, fps=25.0
+                ),
+                _camera("S-2", url=None),
+                _camera("S-3", url="", sub_stream_url=""),  # blank cells from a spreadsheet
+                _camera("S-4", url=None, lifecycle="installed"),  # not connected: not the monitor's business
+                _camera("S-5"),
+            ]
+        )
+    targets = {t.code: t for t in load_targets(db, CIPHER)}
+    assert sorted(targets) == ["S-1", "S-5"]
+    assert targets["S-1"].url == "rtsp://10.0.0.2/sub"
+    # The main stream profile is not the sub-stream one: judged by it, every sub-stream is low_resolution.
+    assert targets["S-1"].profile is None
+    assert unprobeable(db) == ["S-2", "S-3"]
+    assert unprobeable(db, {"S-3", "S-5"}) == ["S-3"]

@@ -58,6 +58,10 @@ def describe(summary: CycleSummary) -> str:
         text += f" {summary.unanswered} probe(s) brought no answer back (see the log: remote workers?)."
     if summary.not_recorded:
         text += f" {summary.not_recorded} result(s) could not be recorded (the database was locked or away)."
+    if summary.unprobeable:
+        from qarauyl.monitor.service import not_probed
+
+        text += " " + not_probed(summary.unprobeable)
     return text
 
 

@@ -24,7 +24,7 @@ from qarauyl.health import HealthPolicy
 from qarauyl.monitor.job import MonitorJob, MonitorResult, analyse_probe, probe_for_monitor
 from qarauyl.monitor.recording import Recorded, prune_history, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
-from qarauyl.monitor.targets import Target, load_targets
+from qarauyl.monitor.targets import Target, load_targets, unprobeable
 from qarauyl.probe.job import ProbeJob
 from qarauyl.probe.pool import ProbePool, worker_shape
 from qarauyl.probe.result import ProbeResult
@@ -74,12 +74,22 @@ class CycleSummary:
     # How far behind its place in the cycle the latest-started probe was (run_forever only): a cycle
     # spread over the interval always ends a probe's length after it, so its length alone says nothing.
     behind: float = 0.0
+    unprobeable: list[str] = field(default_factory=list)  # connected cameras with no stream URL to probe
 
     def add(self, recorded: Recorded) -> None:
         self.probed += 1
         self.states[recorded.state.value] += 1
         self.codes.update(recorded.codes)
         self.held.update(recorded.held)
+
+
+def not_probed(codes: list[str], shown: int = 10) -> str:
+    """The sentence for connected cameras left out of the cycle, naming the first few."""
+    named = ", ".join(codes[:shown]) + (f" and {len(codes) - shown} more" if len(codes) > shown else "")
+    return (
+        f"{len(codes)} connected camera(s) have no stream URL and were not probed: {named}. "
+        "Give them a main or sub-stream URL in the register, or change their lifecycle."
+    )
 
 
 def monitor_pool(concurrency: int) -> ProbePool:
@@ -273,7 +283,7 @@ class Monitor:
         targets = load_targets(self.db, self.cipher, codes)
         if codes is None:  # the whole fleet: whoever is not in it has left
             self._forget_all_but(targets)
-        summary = CycleSummary()
+        summary = CycleSummary(unprobeable=unprobeable(self.db, codes))
         # At most two jobs per probe slot in flight: a job carries the camera's reference picture (and its
         # prepared parts) and a finished one its snapshot, so a whole fleet queued at once would hold them all
         # in memory.
@@ -323,11 +333,14 @@ class Monitor:
             summary = CycleSummary()
             try:
                 targets = load_targets(self.db, self.cipher)
+                summary.unprobeable = unprobeable(self.db)
             except Exception as exc:
                 log.error("cannot read the camera list, retrying in 10 s: %s", exc)
                 stop.wait(10)
                 continue
             self._forget_all_but(targets)
+            if summary.unprobeable:
+                log.warning("%s", not_probed(summary.unprobeable))
             queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]
             heapq.heapify(queue)
             in_flight: list[Future[bool]] = []

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 
 from qarauyl.diagnosis import StreamProfile
 from qarauyl.domain import Lifecycle
@@ -42,7 +42,9 @@ class Target:
 
 
 def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None = None) -> list[Target]:
-    """Connected cameras with a stream URL, in a stable order."""
+    """Connected cameras with a stream URL, in a stable order. A camera registered with only its sub-stream
+    is probed on that, without the main stream's profile: a sub-stream's lower resolution, frame rate and
+    bitrate are its design, not a fault."""
     # Columns, not whole rows: the health row's other JSON (findings, stream, metrics) is not needed here,
     # and decoding it for the whole fleet on every cycle cost time and a transient peak of memory.
     query = (
@@ -50,6 +52,7 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
             Camera.id,
             Camera.code,
             Camera.main_stream_url,
+            Camera.sub_stream_url,
             Camera.username,
             Camera.password_encrypted,
             Camera.width,
@@ -61,7 +64,7 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
             cast(CameraHealthRow.baseline, Text),
         )
         .outerjoin(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
-        .where(Camera.lifecycle == Lifecycle.CONNECTED.value, Camera.main_stream_url.is_not(None))
+        .where(Camera.lifecycle == Lifecycle.CONNECTED.value, _has_stream())
         .order_by(Camera.id)
     )
     if codes:
@@ -72,7 +75,8 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
             (
                 camera_id,
                 code,
-                url,
+                main_url,
+                sub_url,
                 username,
                 secret,
                 width,
@@ -87,13 +91,38 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
                 Target(
                     camera_id=camera_id,
                     code=code,
-                    url=url or "",
+                    url=main_url or sub_url,
                     username=username,
                     password=cipher.decrypt(secret) if secret else None,
-                    profile=StreamProfile(width=width, height=height, fps=fps, min_bitrate_kbps=min_kbps),
+                    profile=(
+                        StreamProfile(width=width, height=height, fps=fps, min_bitrate_kbps=min_kbps)
+                        if main_url
+                        else None
+                    ),
                     transport=transport,
                     reference_path=reference,
                     baseline_json=baseline,
                 )
             )
     return targets
+
+
+def _has_stream() -> Any:
+    # An empty string is as good as no URL (a spreadsheet's blank cell imported as text).
+    return func.coalesce(
+        func.nullif(Camera.main_stream_url, ""), func.nullif(Camera.sub_stream_url, "")
+    ).is_not(None)
+
+
+def unprobeable(db: Database, codes: set[str] | None = None) -> list[str]:
+    """Codes of connected cameras the monitor cannot probe: no stream URL of either kind. Said every cycle,
+    not skipped in silence: such a camera never leaves `unknown`, and nobody would know why."""
+    query = (
+        select(Camera.code)
+        .where(Camera.lifecycle == Lifecycle.CONNECTED.value, ~_has_stream())
+        .order_by(Camera.code)
+    )
+    if codes:
+        query = query.where(Camera.code.in_(sorted(codes)))
+    with db.session() as session:
+        return list(session.scalars(query))
