@@ -87,11 +87,14 @@ def load_targets(db: Database, cipher: CredentialCipher, codes: set[str] | None 
                 reference,
                 baseline,
             ) = row
+            url = main_url or sub_url
+            if not url:  # the query already excludes these; this also tells the type checker
+                continue
             targets.append(
                 Target(
                     camera_id=camera_id,
                     code=code,
-                    url=main_url or sub_url,
+                    url=url,
                     username=username,
                     password=cipher.decrypt(secret) if secret else None,
                     profile=(
