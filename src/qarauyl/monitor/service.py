@@ -230,12 +230,14 @@ class Monitor:
             handled.set_result(not answered)
 
         def take(f: Future[ProbeResult]) -> bool:
+            if f.cancelled():
+                return False  # abandoned: the monitor is stopping (Ctrl-C), nothing to say per camera
             try:
                 result = f.result()
             except Exception as exc:
                 # A local pool never fails a camera's future (that would be a bug or a shutdown); remote
                 # workers may not answer. Either way nothing is known of the camera: record nothing.
-                log.warning("no result for camera %s this time: %s", target.code, exc)
+                log.warning("no result for camera %s this time: %s", target.code, str(exc) or repr(exc))
                 return False
             result = self._keep_parts(target, result)
             measured = result.reference_measurements if isinstance(result, MonitorResult) else None
@@ -290,16 +292,20 @@ class Monitor:
         window = self.pool.size * 2
         in_flight: deque[Future[bool]] = deque()
         done = 0
-        for target in targets:
-            while len(in_flight) >= window:
-                summary.unanswered += in_flight.popleft().result()  # its callback logs why
+        try:
+            for target in targets:
+                while len(in_flight) >= window:
+                    summary.unanswered += in_flight.popleft().result()  # its callback logs why
+                    done += 1
+                    self._one_done(summary, progress, done, len(targets))
+                in_flight.append(self._submit(target))
+            while in_flight:
+                summary.unanswered += in_flight.popleft().result()
                 done += 1
                 self._one_done(summary, progress, done, len(targets))
-            in_flight.append(self._submit(target))
-        while in_flight:
-            summary.unanswered += in_flight.popleft().result()
-            done += 1
-            self._one_done(summary, progress, done, len(targets))
+        except KeyboardInterrupt:
+            self._keep_what_came_back()
+            raise
         self._drain(summary)
         summary.seconds = time.monotonic() - start
         return summary
@@ -312,6 +318,15 @@ class Monitor:
             progress("probing", done, total)
         if done % 50 == 0:
             self.flush(summary)
+
+    def _keep_what_came_back(self) -> None:
+        """On Ctrl-C, before the running probes are abandoned: the results already back are written (one
+        attempt), so that an interrupted cycle still records the cameras it did probe."""
+        with self._lock:
+            waiting = len(self._pending)
+        if waiting:
+            recorded = self.flush()
+            log.warning("interrupted: kept %d of %d result(s) already back", len(recorded), waiting)
 
     def _drain(self, summary: CycleSummary) -> None:
         for _ in range(3):
@@ -327,6 +342,13 @@ class Monitor:
         self, stop: threading.Event, on_cycle: Callable[[CycleSummary], None] | None = None
     ) -> None:
         """Every camera once per interval, each at its own phase; never all at once."""
+        try:
+            self._cycles(stop, on_cycle)
+        except KeyboardInterrupt:
+            self._keep_what_came_back()
+            raise
+
+    def _cycles(self, stop: threading.Event, on_cycle: Callable[[CycleSummary], None] | None) -> None:
         interval = self.options.interval
         while not stop.is_set():
             cycle_start = time.monotonic()
