@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from random import Random
 
 import pytest
 from hypothesis import given
@@ -46,3 +47,30 @@ def test_state_seconds_add_up_to_the_period(raw: list[tuple[int, Health]]) -> No
     total = result.ok + result.degraded + result.failed + result.unknown
     assert total == pytest.approx((END - START).total_seconds())
     assert result.ratio is None or 0.0 <= result.ratio <= 1.0
+
+
+@given(
+    st.lists(st.tuples(st.integers(min_value=-86400 * 5, max_value=86400 * 40), states), max_size=30),
+    st.randoms(use_true_random=False),
+)
+def test_the_order_changes_arrive_in_does_not_matter(raw: list[tuple[int, Health]], rng: Random) -> None:
+    in_order = sorted((START + timedelta(seconds=s), h) for s, h in raw)
+    shuffled = list(in_order)
+    rng.shuffle(shuffled)
+    # Among changes at one moment the later one wins; shuffling may swap those, so compare with the shuffled
+    # list's own stable time order.
+    expected = availability(sorted(shuffled, key=lambda c: c[0]), START, END)
+    result = availability(shuffled, START, END)
+    assert result == expected
+    assert min(result.ok, result.degraded, result.failed, result.unknown) >= 0
+
+
+def test_a_change_read_back_out_of_time_order_counts_no_negative_time() -> None:
+    changes = [
+        (START + timedelta(days=2), Health.FAILED),
+        (START + timedelta(days=1), Health.OK),  # stored later, happened earlier
+    ]
+    result = availability(changes, START, END, initial=Health.UNKNOWN)
+    assert result.unknown == pytest.approx(86400)
+    assert result.ok == pytest.approx(86400)
+    assert result.failed == pytest.approx(29 * 86400)

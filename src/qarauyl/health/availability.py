@@ -34,12 +34,16 @@ def availability(
     end: datetime,
     initial: Health = Health.UNKNOWN,
 ) -> Availability:
-    """`changes` are (moment, new state) in time order; `initial` is the state in force at `start`."""
+    """`changes` are (moment, new state); `initial` is the state in force at `start`.
+
+    The changes are put in time order first (a stable sort: changes at one moment keep their order): rows
+    read back in id order can be out of time order (a remote worker's late result, a clock stepped back),
+    and one change earlier than the last would count negative seconds."""
     if end <= start:
         raise ValueError("the period must end after it starts")
     seconds = {h: 0.0 for h in Health}
     state, cursor = initial, start
-    for moment, new_state in changes:
+    for moment, new_state in sorted(changes, key=lambda change: change[0]):
         if moment <= start:
             state = new_state
             continue
