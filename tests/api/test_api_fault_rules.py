@@ -60,6 +60,10 @@ def test_bad_rules_are_refused_and_nothing_is_stored(world: World) -> None:
                     {"until": "2020-01-01T00:00:00Z"}, {"until": "9999-12-31T23:59:00-05:00"},
                     {"until": "2030-01-01T00:00:00"}):  # fmt: skip
             assert client.put("/api/v1/fault-rules/blur", json=bad, headers=h).status_code == 422, bad
+        for end in ("2020-01-01T00:00:00Z", "9999-12-31T23:59:00-05:00", "2030-01-01T00:00:00"):
+            refused = client.put("/api/v1/fault-rules/blur", json={"until": end}, headers=h).json()
+            assert [p["loc"] for p in refused["detail"]] == [["body", "until"]], end  # points at the field
+        assert offline.json()["detail"][0]["loc"] == ["body", "enabled"]
         missing = client.put("/api/v1/fault-rules/blur?camera=NOPE", json={}, headers=h)
         assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
         assert client.get("/api/v1/fault-rules", headers=h).json() == []

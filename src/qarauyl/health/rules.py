@@ -56,15 +56,23 @@ class FaultRule:
 
 def rule_problem(code: FaultCode, enabled: bool, min_score: float, delay: timedelta) -> str | None:
     """What is wrong with a rule, as a sentence, or None when it can be kept."""
+    found = rule_field_problem(code, enabled, min_score, delay)
+    return found[1] if found else None
+
+
+def rule_field_problem(
+    code: FaultCode, enabled: bool, min_score: float, delay: timedelta
+) -> tuple[str, str] | None:
+    """(the field at fault, what is wrong with it) for a rule that cannot be kept, or None."""
     if not enabled and code in ACCESS_FAULTS:
-        return (
+        return "enabled", (
             f"'{code.value}' cannot be switched off: a camera that cannot be reached is marked in repair; "
             "an alarm delay can be set instead"
         )
     if not MIN_SCORE <= min_score <= 1.0:
-        return f"the minimum score must be between {MIN_SCORE} and 1.0, not {min_score:g}"
+        return "min_score", f"the minimum score must be between {MIN_SCORE} and 1.0, not {min_score:g}"
     if not timedelta(0) <= delay <= MAX_DELAY:
-        return f"the alarm delay must be between 0 and {MAX_DELAY.days * 24 * 60} minutes"
+        return "delay_minutes", f"the alarm delay must be between 0 and {MAX_DELAY.days * 24 * 60} minutes"
     return None
 
 

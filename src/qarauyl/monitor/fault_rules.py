@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from qarauyl.domain import FaultCode
-from qarauyl.errors import InputError, NotFoundError
-from qarauyl.health.rules import MIN_SCORE, FaultRule, rule_problem
+from qarauyl.errors import InputError, NotFoundError, Problem
+from qarauyl.health.rules import MIN_SCORE, FaultRule, rule_field_problem
 from qarauyl.inventory.queries import camera_by_code
 from qarauyl.store import Database
 from qarauyl.store.models import Camera, FaultRuleRow, utcnow
@@ -126,6 +126,11 @@ def list_rules(
     return sorted(rows, key=lambda r: (r.camera is not None, r.camera or "", r.code))
 
 
+def _bad(field: str, message: str) -> InputError:
+    """An error that names the rule's field, so that an API client is pointed at it (`loc: [body, field]`)."""
+    return InputError(message, [Problem("body", field, message)])
+
+
 def set_rule(
     db: Database,
     code: str,
@@ -144,19 +149,21 @@ def set_rule(
     until it is removed). InputError names what is wrong with the rule; NotFoundError when the camera does
     not exist (or is not the caller's to see)."""
     fault = fault_code(code)
-    problem = rule_problem(fault, enabled, min_score, timedelta(minutes=delay_minutes))
+    problem = rule_field_problem(fault, enabled, min_score, timedelta(minutes=delay_minutes))
     if problem:
-        raise InputError(problem[0].upper() + problem[1:] + ".")
+        field, sentence = problem
+        raise _bad(field, sentence[0].upper() + sentence[1:] + ".")
     if until is not None and until.tzinfo is None:
-        raise InputError("The rule's end needs a time zone (for example 2026-12-31T18:00:00+05:00).")
+        raise _bad("until", "The rule's end needs a time zone (for example 2026-12-31T18:00:00+05:00).")
     now = utcnow()
     if until is not None and until <= now:
-        raise InputError(f"The rule's end ({until.isoformat()}) has already passed.")
+        raise _bad("until", f"The rule's end ({until.isoformat()}) has already passed.")
     if until is not None and until - now > MAX_TERM:
-        raise InputError(f"A rule can end at most {MAX_TERM.days} days ahead; leave the end out to keep it.")
+        term = MAX_TERM.days
+        raise _bad("until", f"A rule can end at most {term} days ahead; leave the end out to keep it.")
     note = note.strip()
     if len(note) > 300:
-        raise InputError(f"The note is {len(note)} characters long; at most 300 are kept.")
+        raise _bad("note", f"The note is {len(note)} characters long; at most 300 are kept.")
     with db.session() as session:
         camera_id = None if camera is None else camera_by_code(session, camera, scope).id
         row = _find(session, camera_id, fault)
