@@ -184,3 +184,24 @@ def test_help_starts_without_the_heavy_stack(env: dict[str, str]) -> None:
     for args, text in shown.items():
         result = qarauyl(env, *args)
         assert result.returncode == 0 and text in result.stdout, (args, result.stdout, result.stderr)
+
+
+def test_an_import_that_disconnects_a_camera_sets_its_health_to_unknown(
+    env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from qarauyl.store import Camera, Database
+
+    first = "code,name,vendor,latitude,longitude,lifecycle\nTUR-1,T,axis,43.3,68.25,connected\n"
+    (tmp_path / "first.csv").write_text(first, encoding="utf-8")
+    assert qarauyl(env, "cameras", "import", str(tmp_path / "first.csv")).returncode == 0
+    db = Database(database_url)
+    with db.session() as session:  # as the monitor left it
+        session.execute(update(Camera).values(health="failed"))
+    (tmp_path / "away.csv").write_text(first.replace("connected", "installed"), encoding="utf-8")
+    result = qarauyl(env, "cameras", "import", str(tmp_path / "away.csv"))
+    assert result.returncode == 0, result.stderr
+    with db.session() as session:
+        assert session.query(Camera.health).scalar() == "unknown"
+    db.dispose()

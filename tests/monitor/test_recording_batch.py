@@ -150,11 +150,11 @@ def test_the_stored_state_reads_back_as_it_was_written() -> None:
     """`pending_since` holds a pending run's start, or without one since when the probes have agreed."""
     from qarauyl.domain import Health
     from qarauyl.health import CameraHealth
-    from qarauyl.monitor.recording import _store_state, _to_state
+    from qarauyl.monitor.recording import _to_state, store_state
 
     steady = CameraHealth(Health.FAILED, T0, ("offline",), changes=(T0,), flapping=True, steady_since=T0)
     pending = replace(steady, pending=Health.OK, pending_count=1, pending_since=T0, steady_since=None)
     for state in (steady, pending):
         row = CameraHealthRow(camera_id=1)
-        _store_state(row, state)
+        store_state(row, state)
         assert _to_state(row) == state

@@ -54,6 +54,11 @@ def import_(
     cipher = CredentialCipher.from_settings(settings)
     with progress_bar() as progress:
         plan = import_file(db, file, cipher=cipher, dry_run=dry_run, progress=progress)
+    if not dry_run and plan.changes_anything:
+        from qarauyl.monitor.unmonitored import settle_unmonitored
+
+        with db.session() as session:
+            settle_unmonitored(session)  # the file may have disconnected cameras
     console.print(("Dry run: " if dry_run else "") + _describe(plan, dry_run), markup=False, highlight=False)
     if verbose:
         for code in plan.created:

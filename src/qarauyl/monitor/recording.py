@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import defer, load_only
 
-from qarauyl.domain import Finding, Health
+from qarauyl.domain import Finding, Health, Lifecycle
 from qarauyl.health import CameraHealth, HealthPolicy, Observation, Transition, classify, observe
 from qarauyl.health.rules import apply_rules, effective_rules
 from qarauyl.health.state_machine import ACCESS_FAULTS
@@ -71,7 +71,7 @@ def _to_state(row: CameraHealthRow) -> CameraHealth:
         pending=Health(row.pending) if row.pending else None,
         pending_count=row.pending_count or 0,
         pending_since=row.pending_since if row.pending else None,
-        # One column for two moments that never coexist (see _store_state).
+        # One column for two moments that never coexist (see store_state).
         steady_since=None if row.pending else row.pending_since,
         changes=tuple(datetime.fromisoformat(t) for t in row.changes or ()),
         flapping=bool(row.flapping),
@@ -81,7 +81,7 @@ def _to_state(row: CameraHealthRow) -> CameraHealth:
     )
 
 
-def _store_state(row: CameraHealthRow, state: CameraHealth) -> None:
+def store_state(row: CameraHealthRow, state: CameraHealth) -> None:
     row.state = state.state.value
     row.since = state.since
     row.codes = list(state.codes)
@@ -110,7 +110,9 @@ def record_results(
         # The batch's rows in two queries, not two per result: a lookup per result also flushed the previous
         # result's changes first (autoflush), and that was three quarters of the monitor's own CPU. Only what
         # is read or kept is loaded: the JSON columns a result replaces are not decoded on the way in.
-        camera_query = select(Camera).options(load_only(Camera.id, Camera.health, Camera.health_since))
+        camera_query = select(Camera).options(
+            load_only(Camera.id, Camera.health, Camera.health_since, Camera.lifecycle)
+        )
         cameras = {c.id: c for c in session.scalars(camera_query.where(Camera.id.in_(ids)))}
         replaced = (
             CameraHealthRow.findings,
@@ -123,8 +125,8 @@ def record_results(
         fleet_rules, camera_rules = rules_by_camera(session, ids)
         for camera_id, result, at in results:
             camera = cameras.get(camera_id)
-            if camera is None:
-                continue  # deleted while it was being probed
+            if camera is None or camera.lifecycle != Lifecycle.CONNECTED:
+                continue  # deleted or disconnected while it was being probed: no health to keep
             row = rows.get(camera_id)
             if row is None:
                 row = CameraHealthRow(camera_id=camera_id, state=Health.UNKNOWN.value, reference_votes=0)
@@ -135,7 +137,7 @@ def record_results(
             ruled = apply_rules(seen, rules, _seen_since(row), at)
             observation = Observation(at, ruled.counted)
             state, transitions = observe(_to_state(row), observation, policy)
-            _store_state(row, state)
+            store_state(row, state)
             row.seen_since = {code: t.isoformat() for code, t in ruled.seen_since.items()} or None
             held, since = ruled.held, ruled.seen_since
             findings = [finding_dict(f, held.get(f.code.value), since.get(f.code.value)) for f in seen]

@@ -25,6 +25,7 @@ from qarauyl.monitor.job import MonitorJob, MonitorResult, analyse_probe, probe_
 from qarauyl.monitor.recording import Recorded, prune_history, record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.monitor.targets import Target, load_targets, unprobeable
+from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.probe.job import ProbeJob
 from qarauyl.probe.pool import ProbePool, worker_shape
 from qarauyl.probe.result import ProbeResult
@@ -209,11 +210,20 @@ class Monitor:
 
     def _forget_all_but(self, targets: list[Target]) -> None:
         """Drops the kept measurements of cameras no longer monitored (deleted, or no longer connected):
-        their references are measured afresh if they come back."""
+        their references are measured afresh if they come back. Their health, if a change of lifecycle left
+        one that no path settled (an old database, a write by hand), is set to unknown."""
         wanted = {t.camera_id for t in targets}
         with self._lock:
             for camera_id in self._measured.keys() - wanted:
                 del self._measured[camera_id]
+        try:
+            with self.db.session() as session:
+                settled = settle_unmonitored(session)
+        except Exception as exc:  # the next reading of the fleet tries again; probing goes on
+            log.warning("could not set the health of unmonitored cameras to unknown: %s", exc)
+        else:
+            if settled:
+                log.info("%d camera(s) no longer connected: their health is now unknown", settled)
 
     def _submit(self, target: Target) -> Future[bool]:
         """Queues the camera's probe. The future returned resolves once its result waits to be recorded

@@ -23,6 +23,7 @@ from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
 from qarauyl.inventory.queries import CameraFilter, Maintainer, camera_by_code, where_filter
 from qarauyl.inventory.records import PARSERS
+from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store import Camera, Database, District
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
 
@@ -462,8 +463,15 @@ EDITABLE = (
 
 
 def set_lifecycle(
-    db: Database, code: str, lifecycle: str, scope: Scope = ALL, audit: Audit = _no_audit
+    db: Database,
+    code: str,
+    lifecycle: str,
+    scope: Scope = ALL,
+    audit: Audit = _no_audit,
+    actor: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A camera that leaves `connected` has its health set to unknown (`monitor.unmonitored`), with `actor`
+    acknowledging the event that says so."""
     if lifecycle not in {lc.value for lc in Lifecycle}:
         raise InputError(
             "Unknown lifecycle state.", [Problem("lifecycle", "lifecycle", f"'{lifecycle}' is not one")]
@@ -473,6 +481,7 @@ def set_lifecycle(
         before, after = {"lifecycle": camera.lifecycle}, {"lifecycle": lifecycle}
         if before != after:
             camera.lifecycle = lifecycle
+            settle_unmonitored(session, [camera.id], actor=actor)
             audit(session, before, after)
         return before, after
 

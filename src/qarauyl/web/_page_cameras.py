@@ -307,7 +307,12 @@ def _actions(page: Page, detail: dict[str, Any], on_reference: Callable[[], obje
     def change_lifecycle(value: str) -> None:
         try:
             _data.set_lifecycle(
-                db, code, value, page.scope, _auth.Auditor(page.person, "camera.lifecycle", code)
+                db,
+                code,
+                value,
+                page.scope,
+                _auth.Auditor(page.person, "camera.lifecycle", code),
+                actor=page.person.name if page.person else None,
             )
         except QarauylError as exc:
             notify_error(tr, exc)

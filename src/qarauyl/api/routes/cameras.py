@@ -32,6 +32,7 @@ from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.inventory import import_file
 from qarauyl.inventory.queries import CameraFilter, camera_by_code
 from qarauyl.monitor.recording import retake_reference
+from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store.models import Camera, CameraHealthRow
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=PROTECTED)
@@ -139,6 +140,7 @@ def import_cameras(
             raise InputError(str(exc).replace(prefix, ""), problems) from None
     if not dry_run and plan.changes_anything:
         with db.session() as session:
+            settle_unmonitored(session, actor=principal.name)  # the file may have disconnected cameras
             record_audit(
                 session,
                 principal,
@@ -187,6 +189,8 @@ def update_camera(
         values = {k: v for k, v in values.items() if k in sent or k in moved}
         changed = service.apply_fields(session, camera, values, cipher)
         if changed:
+            if "lifecycle" in changed:
+                settle_unmonitored(session, [camera.id], actor=principal.name)
             session.flush()
             view = service.find_camera(session, code, None)
             before, after = service.audit_view(before_view), service.audit_view(view)
@@ -242,6 +246,7 @@ def set_lifecycle(
         before = camera.lifecycle
         if before != body.lifecycle.value:
             camera.lifecycle = body.lifecycle.value
+            settle_unmonitored(session, [camera.id], actor=principal.name)
             record_audit(
                 session,
                 principal,
