@@ -129,7 +129,7 @@ class Monitor:
         on_recorded: Callable[[list[Recorded]], None] | None = None,
     ) -> None:
         """`on_recorded` hears of every batch written (the maintenance worker turns it into tickets);
-        it runs on the monitor's thread, so it must return at once."""
+        it runs on the thread that records (in `run_forever`, the recorder's), so it must return at once."""
         self.db = db
         self.on_recorded = on_recorded
         self.cipher = cipher
@@ -139,6 +139,8 @@ class Monitor:
         self.pool: JobRunner = pool or monitor_pool(options.concurrency)
         self._pending: list[tuple[int, ProbeResult, datetime]] = []
         self._lock = threading.Lock()
+        # One flush at a time: two batches written at once could store a camera's later result first.
+        self._flushing = threading.Lock()
         # Per camera: (its reference's stored path, what a worker measured on that picture). A few hundred
         # bytes per camera, in memory only: a restart measures each reference once more.
         self._measured: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -266,6 +268,10 @@ class Monitor:
 
     def flush(self, summary: CycleSummary | None = None) -> list[Recorded]:
         """Writes pending results; on a database error they stay pending for the next flush."""
+        with self._flushing:
+            return self._flush(summary)
+
+    def _flush(self, summary: CycleSummary | None) -> list[Recorded]:
         with self._lock:
             batch, self._pending = self._pending, []
         if not batch:
@@ -329,6 +335,18 @@ class Monitor:
         if done % 50 == 0:
             self.flush(summary)
 
+    def _record_meanwhile(self, summary: CycleSummary) -> tuple[threading.Event, threading.Thread]:
+        """Starts the thread that writes the cycle's results every second until the event is set."""
+        done = threading.Event()
+
+        def record() -> None:
+            while not done.wait(1.0):
+                self.flush(summary)
+
+        thread = threading.Thread(target=record, name="qarauyl-recorder", daemon=True)
+        thread.start()
+        return done, thread
+
     def _keep_what_came_back(self) -> None:
         """On Ctrl-C, before the running probes are abandoned: the results already back are written (one
         attempt), so that an interrupted cycle still records the cameras it did probe."""
@@ -376,23 +394,26 @@ class Monitor:
             queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]
             heapq.heapify(queue)
             in_flight: list[Future[bool]] = []
-            last_flush = time.monotonic()
-            while queue and not stop.is_set():
-                due, _, target = queue[0]
-                wait = cycle_start + due - time.monotonic()
-                in_flight = [f for f in in_flight if not f.done()]
-                # Keep the pool fed but not flooded: a backlog means the cycle is longer than planned.
-                if wait <= 0 and len(in_flight) < self.pool.size * 2:
-                    heapq.heappop(queue)
-                    summary.behind = max(summary.behind, -wait)
-                    in_flight.append(self._submit(target))
-                    continue
-                if time.monotonic() - last_flush >= 1.0:
-                    self.flush(summary)
-                    last_flush = time.monotonic()
-                stop.wait(min(max(wait, 0.01), 0.5))
-            for future in in_flight:
-                summary.unanswered += future.result()
+            # Results are written by a thread of their own: a database that is slow or locked (SQLite waits up
+            # to its busy timeout) must not hold back the probes due meanwhile, which then wait in memory.
+            recorded, recorder = self._record_meanwhile(summary)
+            try:
+                while queue and not stop.is_set():
+                    due, _, target = queue[0]
+                    wait = cycle_start + due - time.monotonic()
+                    in_flight = [f for f in in_flight if not f.done()]
+                    # Keep the pool fed but not flooded: a backlog means the cycle is longer than planned.
+                    if wait <= 0 and len(in_flight) < self.pool.size * 2:
+                        heapq.heappop(queue)
+                        summary.behind = max(summary.behind, -wait)
+                        in_flight.append(self._submit(target))
+                        continue
+                    stop.wait(min(max(wait, 0.01), 0.5))
+                for future in in_flight:
+                    summary.unanswered += future.result()
+            finally:
+                recorded.set()
+                recorder.join()
             self._drain(summary)
             summary.seconds = time.monotonic() - cycle_start
             try:
