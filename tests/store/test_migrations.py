@@ -44,3 +44,29 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert {(d[0], d[2], d[3].name) for d in drift} >= {("add_column", "camera_health", "announced")}
     db.dispose()
+
+
+def test_codes_no_address_can_reach_are_renamed_and_the_old_ones_kept_in_the_audit(database_url: str) -> None:
+    from sqlalchemy import select
+
+    from qarauyl.accounts.models import AuditEntry
+    from qarauyl.store.models import Camera
+
+    db = Database(database_url)
+    upgrade(db, "0008")  # as a register from before codes were checked could hold them
+    codes = ["TST/1", "TST-1", "..", "OK-1", "A/B/C"]
+    with db.session() as session:
+        for code in codes:
+            session.add(Camera(code=code, name=code, vendor="axis", kind="fixed", latitude=43.3,
+                               longitude=68.2, lifecycle="connected", tags=[]))  # fmt: skip
+    upgrade(db)
+    with db.session() as session:
+        renamed = list(session.scalars(select(Camera.code).order_by(Camera.id)))
+        audit = {
+            (a.before or {}).get("code"): (a.after or {}).get("code")
+            for a in session.scalars(select(AuditEntry))
+        }
+    db.dispose()
+    # The valid ones untouched; 'TST/1' takes a suffix, since 'TST-1' is another camera's.
+    assert renamed == ["TST-1-2", "TST-1", "camera-3", "OK-1", "A-B-C"]
+    assert audit == {"TST/1": "TST-1-2", "..": "camera-3", "A/B/C": "A-B-C"}
