@@ -98,3 +98,23 @@ def test_each_bad_input_is_named_with_what_is_wrong(tmp_path: Path) -> None:
         _one_size([(p, load_frames(p)) for p in (big, small)])
     with pytest.raises(InputError, match=r"tiny\.png: its picture is 8x8, too small"):
         _one_size([(tiny, load_frames(tiny))])
+
+
+def test_camera_snapshots_saved_as_jpeg_are_not_called_corrupted(tmp_path: Path) -> None:
+    """JPEG's own 8x8 grid (a quality-75 snapshot of the real parking lot) is the format's, not corruption;
+    the same picture saved as PNG keeps the grid and, with nothing said of its coding, is still flagged."""
+    import av
+
+    with av.open(str(FOOTAGE / "car-detection.mp4")) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="bgr24")
+    ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    assert ok
+    snapshot = tmp_path / "snapshot"  # no extension: the content says JPEG
+    snapshot.write_bytes(data.tobytes())
+    result = runner.invoke(app, ["diagnose", "--json", str(snapshot)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["findings"] == []
+    png = tmp_path / "snapshot.png"
+    cv2.imwrite(str(png), cv2.imdecode(data, cv2.IMREAD_COLOR))
+    as_png = json.loads(runner.invoke(app, ["diagnose", "--json", str(png)]).output)
+    assert [f["code"] for f in as_png["findings"]] == ["corrupted"]

@@ -83,3 +83,25 @@ def test_a_car_that_left_the_lot_is_not_a_turned_camera() -> None:
     reference = prepare_reference(frames[0])
     for start in (16, 24, 32):
         assert "scene_changed" not in codes(diagnose(frames[start : start + 8], reference=reference)), start
+
+
+@pytest.mark.parametrize("clip", sorted(CLIPS))
+def test_a_jpeg_snapshot_of_the_clean_street_is_not_corrupted(clip: str) -> None:
+    """What an HTTP-snapshot camera sends: the picture as a JPEG at quality 75. Its 8x8 grid is the format's
+    (blockiness 2.7-3.0 on the parking lot, over the H.264 threshold); only a decoder error is corruption."""
+    import cv2
+
+    from qarauyl.diagnosis import StreamFacts
+
+    frame = decode(clip, 120, 1)[0]
+    ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    assert ok
+    snapshot = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    h, w = snapshot.shape[:2]
+    facts = StreamFacts("mjpeg", w, h, None, None, frames_decoded=1)
+    assert codes(diagnose([snapshot], stream=facts)) == set()
+    if clip == "car-detection.mp4":  # the same grid in an H.264 picture would be a starved encoder
+        h264 = StreamFacts("h264", w, h, 12.5, 2000.0, frames_decoded=1)
+        assert "corrupted" in codes(diagnose([snapshot], stream=h264))
+    broken = StreamFacts("mjpeg", w, h, None, None, decode_errors=1, frames_decoded=1)
+    assert "corrupted" in codes(diagnose([snapshot], stream=broken))

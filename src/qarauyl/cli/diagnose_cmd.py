@@ -97,6 +97,22 @@ def _one_size(loaded: list[tuple[Path, list[Any]]]) -> None:
             )
 
 
+def _jpeg_facts(inputs: list[Path], burst: list[Any]) -> Any:
+    """For JPEG files, what a snapshot probe would say of them (codec `mjpeg`): the diagnosis then knows that
+    their 8x8 block grid is the format's, not a sign of corruption. None for other pictures and videos."""
+    from qarauyl.diagnosis.types import StreamFacts
+
+    if not all(_starts_like_jpeg(path) for path in inputs):
+        return None
+    height, width = burst[0].shape[:2]
+    return StreamFacts("mjpeg", width, height, fps=None, bitrate_kbps=None, frames_decoded=len(burst))
+
+
+def _starts_like_jpeg(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(3) == b"\xff\xd8\xff"  # SOI and the next marker: whatever the file is named
+
+
 @app.command("diagnose")
 def diagnose_command(
     inputs: list[Path] = typer.Argument(
@@ -115,7 +131,7 @@ def diagnose_command(
     _one_size(loaded)
     burst = [frame for _, pictures in loaded for frame in pictures]
     ref = load_frames(reference, video_frames=1)[0] if reference is not None else None
-    result = diagnose(burst, reference=ref)
+    result = diagnose(burst, reference=ref, stream=_jpeg_facts(inputs, burst))
     metrics = {k: round(v, 4) for k, v in without_signature(result.metrics).items()}
     findings = [
         {"code": str(f.code), "severity": str(f.severity), "score": f.score, "detail": f.detail}
