@@ -374,12 +374,15 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
 
     code = installation.failed[2]  # has pictures (the seed gives the first five)
     db = _db(installation)
+    seeded = None
     try:
         with db.session() as session:
             camera_id = session.scalar(select(Camera.id).where(Camera.code == code))
-            old_reference = session.get(CameraHealthRow, camera_id).reference_path  # type: ignore[union-attr]
+            seeded_row = session.get(CameraHealthRow, camera_id)
             camera = session.get(Camera, camera_id)
-            assert camera is not None
+            assert camera is not None and seeded_row is not None
+            old_reference = seeded_row.reference_path
+            seeded = (camera.lifecycle, camera.health, seeded_row.state, list(seeded_row.codes or []))
             camera.network_node, camera.rtsp_transport = "TRK-SW-07", "udp"
         page = new_page()
         sign_in(page, server, "olzhas", f"/cameras/{code}")
@@ -404,6 +407,16 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
             assert row is not None and camera is not None
             assert row.reference_path and row.reference_path != old_reference
             assert (camera.name, camera.lifecycle) == ("Arys gate, north", "installed")
+            # No longer monitored: not shown failed from a probe made while it was connected.
+            assert (camera.health, row.state) == ("unknown", "unknown")
+            away = session.scalars(
+                select(HealthEvent).where(HealthEvent.camera_id == camera_id).order_by(HealthEvent.id.desc())
+            ).first()
+            assert away is not None and (away.before, away.after, away.acknowledged_by) == (
+                "failed",
+                "unknown",
+                "olzhas",
+            )
             _, audit = accounts.list_audit(
                 session, accounts.AuditFilter(actor="olzhas", target=code), limit=10, offset=0
             )
@@ -412,6 +425,12 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
         page.goto(f"{server}/cameras/{code}")
         screenshot(page, "camera-after-actions")
     finally:
+        if seeded is not None:
+            with db.session() as session:  # the other tests' failed camera again, as the seed made it
+                camera = session.get(Camera, camera_id)
+                row = session.get(CameraHealthRow, camera_id)
+                assert camera is not None and row is not None
+                camera.lifecycle, camera.health, row.state, row.codes = seeded
         db.dispose()
     admin = new_page()
     sign_in(admin, server, "alma", "/admin")
