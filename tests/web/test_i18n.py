@@ -3,6 +3,7 @@ every key the pages use exists; numbers and dates follow the locale."""
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import pytest
 from qarauyl.accounts import ROLES
 from qarauyl.domain import CameraKind, FaultCode, Health, Lifecycle, OrgKind, Severity, Vendor
 from qarauyl.web._i18n import LANGUAGES, Translator, browser_language, catalogue
+from qarauyl.web._page_cameras import HISTORY_METRICS, HISTORY_SHOWN
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "qarauyl" / "web"
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -60,9 +62,33 @@ def test_every_key_the_pages_use_exists() -> None:
     assert not missing, missing
 
 
+def _finding_detail_names() -> list[str]:
+    """Every measurement a finding carries: the keywords of the diagnosis' `finding(...)` calls, and the
+    access findings' message."""
+    names = {"message"}
+    for source in (WEB.parent / "diagnosis").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "finding":
+                names |= {keyword.arg for keyword in node.keywords if keyword.arg}
+    assert len(names) > 30
+    return sorted(names)
+
+
+def test_the_history_chart_draws_measurements_the_probe_keeps() -> None:
+    from qarauyl.diagnosis import diagnose, without_signature
+    from qarauyl.sim.scenes import generate_scene
+
+    frames = list(generate_scene("street_day", width=320, height=180, fps=12.5, seconds=0.8, seed=1))
+    kept = set(without_signature(diagnose(frames, reference=frames[0]).metrics))
+    assert set(HISTORY_METRICS) <= kept, set(HISTORY_METRICS) - kept
+    assert set(HISTORY_METRICS) >= HISTORY_SHOWN
+
+
 @pytest.mark.parametrize(
     ("prefix", "values"),
     [
+        ("metric", _finding_detail_names()),
+        ("metric", list(HISTORY_METRICS)),
         ("health", [h.value for h in Health]),
         ("lifecycle", [lc.value for lc in Lifecycle]),
         ("fault", [f.value for f in FaultCode]),

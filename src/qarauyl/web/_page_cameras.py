@@ -195,7 +195,8 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
                 if not (k == "message" and v == detail["error"])  # said above already
             }
             measurements = ", ".join(
-                f"{k} = {tr.number(v, 3) if isinstance(v, int | float) else v}" for k, v in shown.items()
+                f"{tr.maybe('metric', k)} = {tr.number(v, 3) if isinstance(v, int | float) else v}"
+                for k, v in shown.items()
             )
             with ui.row().classes("items-center gap-2 w-full"):
                 ui.badge(
@@ -232,6 +233,22 @@ def _moment(text: object) -> datetime | None:
         return None
 
 
+# The measurements a duty officer can read over a week, in this order (the probe keeps some forty, most of
+# them the inner workings of one check); brightness alone is drawn at first.
+HISTORY_METRICS = (
+    "luma_mean",
+    "sharpness",
+    "contrast_range",
+    "noise_sigma",
+    "saturation",
+    "frame_change_mean",
+    "scene_ncc",
+    "occluded_fraction",
+    "blockiness",
+)
+HISTORY_SHOWN = frozenset({"luma_mean"})
+
+
 def _history(page: Page, camera_id: int) -> None:
     tr = page.tr
     records = _data.probe_history(state().db, camera_id, _data.now_utc() - timedelta(days=7))
@@ -240,9 +257,8 @@ def _history(page: Page, camera_id: int) -> None:
         if not records:
             ui.label(tr("camera.no_history")).classes("text-grey-7")
             return
-        names = sorted({k for r in records for k, v in r["metrics"].items() if isinstance(v, int | float)})[
-            :8
-        ]
+        measured = {k for r in records for k, v in r["metrics"].items() if isinstance(v, int | float)}
+        names = [name for name in HISTORY_METRICS if name in measured]
         level = {"ok": 2, "degraded": 1, "failed": 0}
         levels = [tr.maybe("health", h) for h in ("failed", "degraded", "ok")]
         series: list[dict[str, Any]] = [
@@ -256,7 +272,7 @@ def _history(page: Page, camera_id: int) -> None:
         ]
         series += [
             {
-                "name": name,
+                "name": tr.maybe("metric", name),
                 "type": "line",
                 "showSymbol": False,
                 "data": [[tr.chart_time(r["at"]), r["metrics"].get(name)] for r in records],
@@ -266,7 +282,13 @@ def _history(page: Page, camera_id: int) -> None:
         ui.echart(
             {
                 "animation": False,
-                "legend": {"type": "scroll", "top": 0},
+                "legend": {
+                    "type": "scroll",
+                    "top": 0,
+                    # Brightness runs to 255 and the ratios to 1: one scale at a time reads (the axis fits
+                    # what is drawn), so brightness first and the rest a click away.
+                    "selected": {tr.maybe("metric", name): name in HISTORY_SHOWN for name in names},
+                },
                 "tooltip": {"trigger": "axis"},
                 "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
                 "xAxis": {"type": "time"},
