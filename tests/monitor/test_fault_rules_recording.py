@@ -9,34 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from monitor_records import add_connected_camera, probe_finding
 from sqlalchemy import select
 
-from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.domain import FaultCode
 from qarauyl.errors import InputError, NotFoundError
 from qarauyl.health import HealthPolicy
 from qarauyl.monitor.fault_rules import clear_rule, list_rules, set_rule
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
-from qarauyl.probe.result import ProbeResult, ProbeTimings
 from qarauyl.store.database import Database
-from qarauyl.store.models import Camera, CameraHealthRow, FaultRuleRow, HealthEvent
+from qarauyl.store.models import CameraHealthRow, FaultRuleRow, HealthEvent
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 POLICY = HealthPolicy(confirm_probes=2, recover_probes=2)
 
 
-def _camera(db: Database, code: str) -> int:
-    with db.session() as session:
-        camera = Camera(code=code, name=code, vendor="dahua", kind="fixed", latitude=43.3, longitude=68.25,
-                        lifecycle="connected", tags=[])  # fmt: skip
-        session.add(camera)
-        session.flush()
-        return camera.id
-
-
-def _probe(*codes: FaultCode, score: float = 0.8) -> ProbeResult:
-    findings = tuple(Finding(code, Severity.WARNING, score, {"x": 1.0}) for code in codes)
-    return ProbeResult(url="rtsp://127.0.0.1/x", findings=findings, timings=ProbeTimings(total_ms=50.0))
+_camera = add_connected_camera
+_probe = probe_finding
 
 
 def _record(db: Database, tmp_path: Path, camera_id: int, minute: int, *codes: FaultCode) -> str:

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from monitor_records import add_connected_camera, probe_finding
 from sqlalchemy import select, update
 
-from qarauyl.domain import FaultCode, Finding, Health, Severity
+from qarauyl.domain import FaultCode, Health, Severity
 from qarauyl.health import HealthPolicy, availability
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.monitor.unmonitored import SYSTEM, settle_unmonitored
-from qarauyl.probe.result import ProbeResult, ProbeTimings
+from qarauyl.probe.result import ProbeResult
 from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, CameraHealthRow, HealthEvent
 from qarauyl.web import _data
@@ -25,18 +26,11 @@ T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 POLICY = HealthPolicy(confirm_probes=2, recover_probes=2)
 
 
-def _camera(db: Database, code: str) -> int:
-    with db.session() as session:
-        camera = Camera(code=code, name=code, vendor="dahua", kind="fixed", latitude=43.3, longitude=68.25,
-                        lifecycle="connected", tags=[])  # fmt: skip
-        session.add(camera)
-        session.flush()
-        return camera.id
+_camera = add_connected_camera
 
 
 def _probe(*codes: FaultCode) -> ProbeResult:
-    findings = tuple(Finding(code, Severity.CRITICAL, 0.9, {}) for code in codes)
-    return ProbeResult(url="rtsp://127.0.0.1/x", findings=findings, timings=ProbeTimings(total_ms=50.0))
+    return probe_finding(*codes, score=0.9, severity=Severity.CRITICAL)
 
 
 def _record(db: Database, tmp_path: Path, camera_id: int, minute: int, *codes: FaultCode) -> list[Any]:
