@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import queue
+import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from probe_runners import misbehaving_runner
@@ -176,3 +180,32 @@ def test_a_job_that_cannot_be_sent_fails_alone(rough_pool: ProbePool) -> None:
         broken.result(timeout=30)
     fine = [rough_pool.submit(f"rtsp://127.0.0.1:9/{i}/pid", timeout=5) for i in range(4)]
     assert all(future.result(timeout=60).metrics["pid"] > 0 for future in fine)
+
+
+def test_draining_the_queue_cancels_jobs_and_keeps_the_supervisors_stop_signs() -> None:
+    """An aborted supervisor drains the queue while close() may already have queued one stop sign per
+    supervisor: a sign it swallowed left an idle supervisor waiting for ever (seen: Ctrl-C in the monitor
+    with one camera hanging hung the whole run)."""
+    jobs: queue.Queue[Any] = queue.Queue()
+    waiting = [Future[Any]() for _ in range(2)]
+    for item in (("job", waiting[0]), None, ("job", waiting[1]), None):
+        jobs.put(item)
+    ProbePool._drain_cancelled(SimpleNamespace(_queue=jobs))  # type: ignore[arg-type]
+    assert all(future.cancelled() for future in waiting)
+    assert [jobs.get_nowait() for _ in range(jobs.qsize())] == [None, None]
+
+
+def test_aborting_with_one_supervisor_busy_and_one_idle_returns_at_once() -> None:
+    for _ in range(3):  # a race: the busy one drains while abort() queues the stop signs
+        pool = ProbePool(2, slots=1, grace=1.0, runner=misbehaving_runner)
+        assert pool.submit("rtsp://127.0.0.1:9/w/pid", timeout=5).result(timeout=60).metrics["pid"] > 0
+        stalled = pool.submit("rtsp://127.0.0.1:9/s/stall", timeout=30)
+        time.sleep(0.5)  # one supervisor waits on its stalled worker, the other on the empty queue
+        leaving = threading.Thread(target=pool.abort, daemon=True)
+        start = time.monotonic()
+        leaving.start()
+        leaving.join(20)
+        assert not leaving.is_alive(), "abort() waited on a supervisor for ever"
+        assert time.monotonic() - start < 10
+        with pytest.raises(CancelledError):
+            stalled.result(timeout=1)

@@ -560,14 +560,21 @@ class ProbePool:
 
     def _drain_cancelled(self) -> None:
         """Cancels whatever is queued (close(cancel_pending=True), and after an abort a job submitted while
-        abort() ran)."""
+        abort() ran). The stop signs close() queued for the supervisors are put back: an aborted supervisor
+        drains while close() may already have queued them, and one it swallowed left an idle supervisor
+        waiting on the queue for ever, and close() (Ctrl-C in `qarauyl monitor`) joining it for ever."""
+        stop_signs = 0
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return
-            if item is not None:
+                break
+            if item is None:
+                stop_signs += 1
+            else:
                 item[1].cancel()
+        for _ in range(stop_signs):
+            self._queue.put(None)
 
     def _wait_for(self, conn: Connection, timeout: float) -> bool:
         """Whether the worker has a message within `timeout`; raises _Aborted as soon as abort() is called."""
