@@ -206,6 +206,8 @@ def test_acknowledging_an_event_records_who_and_when(
     sign_in(page, server, "olzhas", "/events")
     assert page.get_by_test_id(f"event-{news_id}").get_by_test_id("new-fault").inner_text() == "new fault"
     assert page.get_by_test_id("new-fault").count() == 1  # only where the state stayed the same
+    why = page.get_by_test_id(f"event-{news_id}").get_by_test_id("reason").inner_text()
+    assert why.endswith("seen in 2 consecutive probes") and "occluded" not in why  # the fault in words
     try:
         with db.session() as session:
             event_id = session.scalar(

@@ -10,6 +10,7 @@ from qarauyl.domain import FaultCode, Health
 from qarauyl.errors import QarauylError
 from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import REFRESH_SECONDS
+from qarauyl.web._reasons import event_codes, say_reason
 from qarauyl.web._shell import Page, frame, health_badge, live, notify_error, state
 
 
@@ -24,9 +25,13 @@ def _event_row(page: Page, event: dict[str, Any], on_ack: Any) -> None:
             ui.label(event["camera_name"]).classes("text-caption text-grey-8 gt-xs")
             ui.space()
             ui.label(tr.datetime(event["at"])).classes("text-caption")
-        codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
+        codes = event_codes(tr, event)
         with ui.row().classes("items-center gap-2 w-full"):
             ui.label(codes)
+            if event["reason"]:
+                ui.label(say_reason(tr, event["reason"])).classes("text-caption text-grey-8").props(
+                    "data-testid=reason"
+                )
             if event["before"] == event["after"]:
                 ui.badge(tr("events.new_fault"), color="orange-8").props("data-testid=new-fault")
             if event["flapping"]:

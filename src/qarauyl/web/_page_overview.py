@@ -10,6 +10,7 @@ from nicegui import app, ui
 from qarauyl.analytics.fleet import Counts
 from qarauyl.web import _data
 from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
+from qarauyl.web._reasons import event_codes
 from qarauyl.web._shell import Page, frame, health_badge, live, state
 
 STATS = (
@@ -150,7 +151,7 @@ def event_line(page: Page, event: dict[str, Any]) -> None:
             with ui.row().classes("gap-x-2 items-baseline w-full min-w-0"):
                 ui.link(event["camera"], f"/cameras/{event['camera']}").classes("text-weight-medium")
                 ui.label(event["camera_name"]).classes("text-caption text-grey-8 ellipsis max-w-full")
-            codes = ", ".join(tr.maybe("fault", c) for c in event["codes"]) or tr("events.recovered")
+            codes = event_codes(tr, event)
             if event["before"] == event["after"]:
                 codes = f"{tr('events.new_fault')}: {codes}"
             ui.label(f"{tr.datetime(event['at'])} · {codes}").classes("text-caption")

@@ -1,0 +1,54 @@
+"""Why a health event happened, in the reader's language.
+
+The health state machine (`health/state_machine.py`) and `monitor/unmonitored.py` store the reason as an
+English sentence of a few fixed shapes (the API and the log show it as it is); the console reads the shape
+back and says it with the catalogue. A reason of no known shape (an older release's, a hand-made event) is
+shown as stored rather than hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from qarauyl.domain import Health
+from qarauyl.web._i18n import Translator
+
+_FLAPPING = re.compile(r"^(?P<head>.*); flapping: (?P<changes>\d+) changes within (?P<minutes>\d+) min$")
+_NEW_FAULT = re.compile(r"^new fault (?P<codes>[a-z_, ]+) while (?P<state>[a-z]+): (?P<why>.+)$")
+_SIMPLE = (
+    (re.compile(r"^first probe$"), "reason.first_probe"),
+    (re.compile(r"^seen in (?P<count>\d+) consecutive probes$"), "reason.consecutive"),
+    (re.compile(r"^lasted (?P<minutes>\d+) min$"), "reason.lasted"),
+    (re.compile(r"^stable for (?P<minutes>\d+) min after flapping$"), "reason.stable_after_flapping"),
+)
+_UNMONITORED = re.compile(r"^no longer monitored: the camera is now (?P<lifecycle>[a-z]+)$")
+
+
+def say_reason(tr: Translator, reason: str) -> str:
+    flapping = _FLAPPING.match(reason)
+    if flapping:
+        head = say_reason(tr, flapping["head"])
+        return head + "; " + tr("reason.flapping", changes=flapping["changes"], minutes=flapping["minutes"])
+    news = _NEW_FAULT.match(reason)
+    if news:
+        codes = ", ".join(tr.maybe("fault", code.strip()) for code in news["codes"].split(","))
+        state = tr.maybe("health", news["state"])
+        return tr("reason.new_fault", codes=codes, state=state, why=say_reason(tr, news["why"]))
+    for pattern, key in _SIMPLE:
+        found = pattern.match(reason)
+        if found:
+            return tr(key, **found.groupdict())
+    away = _UNMONITORED.match(reason)
+    if away:
+        return tr("reason.unmonitored", lifecycle=tr.maybe("lifecycle", away["lifecycle"]))
+    return reason
+
+
+def event_codes(tr: Translator, event: dict[str, Any]) -> str:
+    """The faults an event names; without any, what its new state means (working again, or no longer
+    monitored: a camera that left `connected` has not "recovered")."""
+    named = ", ".join(tr.maybe("fault", code) for code in event["codes"])
+    if named:
+        return named
+    return tr("events.not_monitored" if event["after"] == Health.UNKNOWN else "events.recovered")

@@ -1,0 +1,116 @@
+"""Event reasons in the reader's language: every reason the health state machine and the lifecycle sweep
+actually write (driven here, not copied) is recognised and said in Russian and Kazakh; an unknown one is
+shown as stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from qarauyl.domain import FaultCode, Finding, Severity
+from qarauyl.health import CameraHealth, HealthPolicy, Observation, observe
+from qarauyl.web._i18n import Translator
+from qarauyl.web._reasons import event_codes, say_reason
+
+T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+LATIN_WORD = re.compile(r"\b[a-z]{4,}\b")  # an English word left in (fault codes are translated too)
+
+
+def _finding(code: FaultCode, critical: bool = False) -> Finding:
+    return Finding(code, Severity.CRITICAL if critical else Severity.WARNING, 0.9, {})
+
+
+def _reasons_the_state_machine_writes() -> list[str]:
+    """A camera through its life: first probe, a fault confirmed by count and by time, a new fault within
+    the state, recovery, then flapping and its end."""
+    policy = HealthPolicy(confirm_probes=2, confirm_after=timedelta(minutes=15), recover_probes=2)
+    slow = HealthPolicy(confirm_probes=9, confirm_after=timedelta(minutes=15), recover_probes=2)
+    state, reasons, minute = CameraHealth(), [], 0
+
+    def probe(*findings: Finding, rules: HealthPolicy = policy, step: int = 1) -> None:
+        nonlocal state, minute
+        minute += step
+        state, transitions = observe(state, Observation(T0 + timedelta(minutes=minute), findings), rules)
+        reasons.extend(t.reason for t in transitions)
+
+    probe()  # first probe: ok
+    probe(_finding(FaultCode.LOW_FPS))
+    probe(_finding(FaultCode.LOW_FPS))  # degraded, seen in 2 consecutive probes
+    probe(_finding(FaultCode.LOW_FPS), _finding(FaultCode.OCCLUDED))
+    probe(_finding(FaultCode.LOW_FPS), _finding(FaultCode.OCCLUDED))  # new fault while degraded
+    probe()
+    probe()  # ok again
+    probe(_finding(FaultCode.BLUR, critical=True), rules=slow)
+    probe(_finding(FaultCode.BLUR, critical=True), rules=slow, step=20)  # failed: lasted 20 min
+    for _ in range(6):  # a loose cable: flapping
+        probe()
+        probe()
+        probe(_finding(FaultCode.OFFLINE, critical=True))
+        probe(_finding(FaultCode.OFFLINE, critical=True))
+    probe(step=1)
+    probe(step=70)  # stable for a window after flapping
+    return reasons
+
+
+def _reason_the_lifecycle_sweep_writes(tmp_path: Path) -> str:
+    from qarauyl.monitor.unmonitored import settle_unmonitored
+    from qarauyl.store import Camera, Database
+    from qarauyl.store.models import HealthEvent
+    from qarauyl.store.schema import upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    upgrade(db)
+    with db.session() as session:
+        session.add(Camera(code="R-1", name="R-1", vendor="axis", kind="fixed", latitude=43.3, longitude=68.2,
+                           lifecycle="installed", health="failed", tags=[]))  # fmt: skip
+        session.flush()
+        settle_unmonitored(session)
+    with db.session() as session:
+        reason = session.query(HealthEvent.reason).scalar()
+    db.dispose()
+    assert isinstance(reason, str)
+    return reason
+
+
+def test_every_reason_written_is_said_in_each_language(tmp_path: Path) -> None:
+    reasons = _reasons_the_state_machine_writes()
+    kinds = {
+        "first probe": any(r == "first probe" for r in reasons),
+        "count": any(r.startswith("seen in") for r in reasons),
+        "lasted": any(r.startswith("lasted") for r in reasons),
+        "new fault": any(r.startswith("new fault") for r in reasons),
+        "flapping": any("; flapping:" in r for r in reasons),
+        "stable": any(r.startswith("stable for") for r in reasons),
+    }
+    assert all(kinds.values()), kinds  # the scenario reaches every shape
+    reasons.append(_reason_the_lifecycle_sweep_writes(tmp_path))
+    for language in ("ru", "kk"):
+        tr = Translator(language)
+        for reason in reasons:
+            said = say_reason(tr, reason)
+            assert said != reason and CYRILLIC.search(said), (language, reason)
+            assert not LATIN_WORD.search(said), (language, reason, said)
+    assert say_reason(Translator("en"), "seen in 2 consecutive probes") == "seen in 2 consecutive probes"
+
+
+def test_the_new_fault_sentence_names_the_faults_and_the_state_in_the_language() -> None:
+    said = say_reason(Translator("ru"), "new fault occluded while degraded: seen in 2 consecutive probes")
+    ru = Translator("ru")
+    assert ru.maybe("fault", "occluded") in said and ru.maybe("health", "degraded") in said
+    assert "2" in said
+
+
+@pytest.mark.parametrize("reason", ["no answer", "", "flapping: soon"])
+def test_a_reason_of_no_known_shape_is_shown_as_stored(reason: str) -> None:
+    assert say_reason(Translator("kk"), reason) == reason
+
+
+def test_an_event_without_faults_says_what_its_state_means() -> None:
+    tr = Translator("en")
+    assert event_codes(tr, {"codes": [], "after": "ok"}) == tr("events.recovered")
+    assert event_codes(tr, {"codes": [], "after": "unknown"}) == tr("events.not_monitored")
+    assert event_codes(tr, {"codes": ["blur"], "after": "failed"}) == tr.maybe("fault", "blur")
