@@ -425,6 +425,11 @@ def test_an_operator_retakes_the_reference_edits_and_changes_lifecycle(
             actions = sorted(e.action for e in audit)
         assert actions == ["camera.edit", "camera.lifecycle", "camera.retake_reference"]
         page.goto(f"{server}/cameras/{code}")
+        # Its last findings stay as evidence, said to be from before, not as what is wrong now.
+        findings = page.get_by_test_id("findings")
+        findings.get_by_text("Findings of the last probe").wait_for()
+        note = findings.get_by_test_id("not-monitored").inner_text()
+        assert "Not monitored while the camera is installed" in note
         screenshot(page, "camera-after-actions")
     finally:
         if seeded is not None:

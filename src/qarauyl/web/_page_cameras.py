@@ -179,8 +179,15 @@ def _pictures(page: Page, detail: dict[str, Any]) -> None:
 
 def _findings(page: Page, detail: dict[str, Any]) -> None:
     tr = page.tr
+    monitored = detail["lifecycle"] == Lifecycle.CONNECTED
     with ui.card().classes("w-full").props("flat bordered data-testid=findings"):
-        ui.label(tr("camera.findings")).classes("text-subtitle2")
+        ui.label(tr("camera.findings" if monitored else "camera.last_findings")).classes("text-subtitle2")
+        if not monitored:
+            # Kept as the last evidence (monitor/unmonitored.py), never to be read as the camera's state now.
+            state_now = tr.maybe("lifecycle", detail["lifecycle"])
+            ui.label(tr("camera.not_monitored", lifecycle=state_now)).classes("text-grey-8").props(
+                "data-testid=not-monitored"
+            )
         if detail["error"]:
             # The probe's sentence is FFmpeg's and the camera's, in English: framed as such, in the language.
             ui.label(tr("camera.probe_said", message=detail["error"])).classes("text-negative").props(
