@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from qarauyl.cli._app import app, console
 from qarauyl.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from qarauyl.diagnosis.types import StreamFacts
 
 VIDEO_FRAMES = 8  # a probe's burst: enough for frozen and shaking, as the monitor sees a camera
 
@@ -97,7 +100,7 @@ def _one_size(loaded: list[tuple[Path, list[Any]]]) -> None:
             )
 
 
-def _jpeg_facts(inputs: list[Path], burst: list[Any]) -> Any:
+def _jpeg_facts(inputs: list[Path], burst: list[Any]) -> StreamFacts | None:
     """For JPEG files, what a snapshot probe would say of them (codec `mjpeg`): the diagnosis then knows that
     their 8x8 block grid is the format's, not a sign of corruption. None for other pictures and videos."""
     from qarauyl.diagnosis.types import StreamFacts

@@ -212,12 +212,15 @@ class Monitor:
 
     def _forget_all_but(self, targets: list[Target]) -> None:
         """Drops the kept measurements of cameras no longer monitored (deleted, or no longer connected):
-        their references are measured afresh if they come back. Their health, if a change of lifecycle left
-        one that no path settled (an old database, a write by hand), is set to unknown."""
+        their references are measured afresh if they come back."""
         wanted = {t.camera_id for t in targets}
         with self._lock:
             for camera_id in self._measured.keys() - wanted:
                 del self._measured[camera_id]
+
+    def _settle_unmonitored(self) -> None:
+        """Sets to unknown the health that a change of lifecycle left on a camera no longer connected where
+        no path settled it (an old database, a write by hand); at each reading of the whole fleet."""
         try:
             with self.db.session() as session:
                 settled = settle_unmonitored(session)
@@ -301,6 +304,7 @@ class Monitor:
         targets = load_targets(self.db, self.cipher, codes)
         if codes is None:  # the whole fleet: whoever is not in it has left
             self._forget_all_but(targets)
+            self._settle_unmonitored()
         summary = CycleSummary(unprobeable=unprobeable(self.db, codes))
         # At most two jobs per probe slot in flight: a job carries the camera's reference picture (and its
         # prepared parts) and a finished one its snapshot, so a whole fleet queued at once would hold them all
@@ -389,6 +393,7 @@ class Monitor:
                 stop.wait(10)
                 continue
             self._forget_all_but(targets)
+            self._settle_unmonitored()
             if summary.unprobeable:
                 log.warning("%s", not_probed(summary.unprobeable))
             queue = [(phase(t.camera_id, interval), t.camera_id, t) for t in targets]

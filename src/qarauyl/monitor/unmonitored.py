@@ -35,7 +35,7 @@ def settle_unmonitored(
     at = at or utcnow()
     query = (
         select(Camera)
-        .options(load_only(Camera.id, Camera.health, Camera.health_since, Camera.lifecycle))
+        .options(load_only(Camera.id, Camera.health, Camera.lifecycle))  # what is read
         .where(Camera.lifecycle != Lifecycle.CONNECTED.value, Camera.health != Health.UNKNOWN.value)
     )
     if camera_ids is not None:
