@@ -199,6 +199,13 @@ def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_
         # Glare is told from a bright object by staying put through the burst; a frozen burst stays put
         # whatever it shows, so the frozen stream is the finding.
         drop.add(F.GLARE)
+    # A view swaying back and forth by more than twice the shaking bar is the mount, whatever fills it.
+    swaying = metrics.get("shake_steadiness", 1.0) < 0.3 and metrics.get("shake_shift", 0.0) >= 0.012
+    if present(F.SHAKING) and metrics.get("scene_ncc", 1.0) < 0.3 and not swaying:
+        # Otherwise, the view no longer lines up with the reference (a truck filling it, a turned camera):
+        # what moves is not the camera's usual scene, so its motion says nothing about the mount. (A shaking
+        # view of a low-texture lot itself keeps 0.33-0.4.)
+        drop.add(F.SHAKING)  # before the noise rule: a shaking set aside explains no flicker
     if (
         present(F.NOISE)
         and (codes - drop) & {F.SHAKING, F.LOW_FPS}
@@ -207,13 +214,6 @@ def arbitrate(codes: set[F], metrics: dict[str, float], t: Thresholds = DEFAULT_
         # Noise seen only as flicker: a view moving as a whole changes every pixel, noisy or not, and frames
         # further apart than the camera's normal rate (whose flicker was learned) differ by more motion.
         drop.add(F.NOISE)
-    # A view swaying back and forth by more than twice the shaking bar is the mount, whatever fills it.
-    swaying = metrics.get("shake_steadiness", 1.0) < 0.3 and metrics.get("shake_shift", 0.0) >= 0.012
-    if present(F.SHAKING) and metrics.get("scene_ncc", 1.0) < 0.3 and not swaying:
-        # Otherwise, the view no longer lines up with the reference (a truck filling it, a turned camera):
-        # what moves is not the camera's usual scene, so its motion says nothing about the mount. (A shaking
-        # view of a low-texture lot itself keeps 0.33-0.4.)
-        drop.add(F.SHAKING)
     if present(F.BLUR, F.SCENE_CHANGED):
         # Defocus also erases the features a scene is recognised by; a turned camera stays sharp.
         drop.add(F.SCENE_CHANGED if metrics.get("sharpness_ratio", 1.0) < 0.75 else F.BLUR)
