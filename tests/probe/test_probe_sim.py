@@ -106,11 +106,17 @@ def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: Pr
     ("cam_id", "code"), [(2, "offline"), (3, "offline"), (4, "auth_failed"), (5, "stream_error")]
 )
 def test_stream_faults_are_classified(sim: Simulator, pool: ProbePool, cam_id: int, code: str) -> None:
+    restarts = pool.restarts
     start = time.monotonic()
     result = pool.submit_job(_job(sim, cam_id, timeout=2.5)).result()
     elapsed = time.monotonic() - start
     assert result.error is not None and result.error.code == code, result.error
-    assert elapsed < 2.5 + 1.0  # a camera that never answers costs only its timeout
+    # A camera that never answers costs only its timeout: the probe's own deadlines end it, not the
+    # pool's hard deadline (2.5 s + the 2 s grace), which would kill and replace the worker. Judged on
+    # the probe's own clock and the worker count, not the wall clock, which a loaded machine stretches.
+    assert pool.restarts == restarts and "the probe was stopped" not in result.error.message
+    assert result.timings.total_ms <= 2.5e3 + 500, result.timings
+    assert elapsed < 2.5 + 2.0
 
 
 def test_stalled_stream_is_stream_error(sim: Simulator, pool: ProbePool) -> None:
