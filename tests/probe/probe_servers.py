@@ -88,7 +88,8 @@ SDP = (
 class ScriptedRtsp:
     """An RTSP server following a script: `junk` (garbage at once, forever), `junk_reply` (a valid
     OPTIONS answer, then garbage), `stall` (a full, valid handshake, then no media at all), `garbage_sdp`
-    (a valid DESCRIBE answer whose SDP is binary noise)."""
+    (a valid DESCRIBE answer whose SDP is binary noise), `web` (a web server's 400 to anything, as a
+    camera's web page or a proxy answers)."""
 
     mode: str
     port: int = 0
@@ -137,6 +138,9 @@ class ScriptedRtsp:
         cseq = next(
             (line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("cseq:")), "0"
         )
+        if self.mode == "web":
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            return
         if self.mode == "junk_reply" and method != "OPTIONS":
             conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n" + os.urandom(2048))
             return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import av
@@ -165,6 +167,28 @@ def test_garbage_instead_of_rtsp_is_stream_error_not_a_hang() -> None:
     assert elapsed < 2.0
     assert result.error is not None and result.error.code == "stream_error"
     assert "not in RTSP" in result.error.message
+
+
+def test_a_web_server_instead_of_rtsp_is_named_as_one() -> None:
+    """The camera's web page given as its stream URL (rtsp://host:80/...): say it is a web server."""
+    with scripted_rtsp("web") as server:
+        result = probe_stream(f"rtsp://127.0.0.1:{server.port}/x", timeout=5)
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "answered in HTTP" in result.error.message and "554" in result.error.message
+
+
+def test_a_web_server_that_answers_with_a_bare_page_is_named_as_one() -> None:
+    """Some web servers answer a request line they cannot parse with an HTML page and no status line
+    (Python's own does, taking RTSP/1.0 for HTTP/0.9)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = probe_stream(f"rtsp://127.0.0.1:{server.server_port}/x", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.error is not None and result.error.code == "stream_error"
+    assert "answered in HTTP" in result.error.message
 
 
 def test_garbage_after_a_valid_rtsp_greeting_is_stream_error() -> None:

@@ -341,6 +341,14 @@ def _rtsp_options(sock: socket.socket, rtsp_url: str, host: str, port: int, cloc
             raise _Failure(OFFLINE, f"{host} port {port} dropped the connection ({exc.strerror})") from None
     if not reply:
         raise _Failure(OFFLINE, f"{host} port {port} closed the connection without an RTSP answer")
+    if reply.startswith(b"HTTP/") or reply.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+        # The usual mistake: the camera's web page (port 80 or 443) given as its stream, or a proxy between.
+        # Some web servers answer a request line they cannot parse with a bare HTML page.
+        raise _Failure(
+            STREAM_ERROR,
+            f"{host} port {port} answered in HTTP, not in RTSP: this is a web server (the camera's web "
+            f"page or a proxy), not its RTSP port (usually 554)",
+        )
     if not reply.startswith(b"RTSP/1."):
         raise _Failure(STREAM_ERROR, f"{host} port {port} answered, but not in RTSP (is this the RTSP port?)")
 
