@@ -65,6 +65,7 @@ class Run:
     probes: dict[int, list[list[str]]]  # each camera's observed codes, probe by probe (for failure messages)
     silenced: list[dict[str, object]]  # the silenced camera's findings while its glare was on
     summary: CycleSummary  # the second cycle with the faults on
+    stored: dict[int, list[dict[str, object]]]  # each camera's findings as stored, with the faults on
 
 
 def _inventory(path: Path, sim: Simulator) -> Path:
@@ -129,15 +130,19 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         summary = monitor.run_once()  # the faults are confirmed by this second cycle
         faulty = _health(db)
         with db.session() as session:
-            silenced = session.scalars(
-                select(CameraHealthRow.findings).join(Camera, Camera.id == CameraHealthRow.camera_id)
-                .where(Camera.code == f"SIM-{SILENCED:02d}")
-            ).one()  # fmt: skip
+            stored = {
+                int(code.split("-")[1]): list(findings or ())
+                for code, findings in session.execute(
+                    select(Camera.code, CameraHealthRow.findings)
+                    .join(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
+                )
+            }  # fmt: skip
+        silenced = stored[SILENCED]
         for cam in (*CAMERA_OF.values(), SILENCED):
             sim.clear_fault(cam)
         for _ in range(2):
             monitor.run_once()
-        yield Run(learnt, references, faulty, _health(db), _probes(db), list(silenced), summary)
+        yield Run(learnt, references, faulty, _health(db), _probes(db), silenced, summary, stored)
     db.dispose()
 
 
@@ -161,6 +166,19 @@ def test_injected_fault_is_reported_within_two_cycles_and_clears(run: Run, fault
         run.probes[cam],
     )
     assert run.cleared[cam] == ("ok", frozenset()), run.cleared[cam]
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"), [("offline", "silent"), ("no_answer", "silent"), ("auth_failed", "credentials")]
+)
+def test_a_camera_that_cannot_be_read_is_stored_with_the_probes_words_and_its_cause(
+    run: Run, fault: str, cause: str
+) -> None:
+    """The console says the cause in the reader's language (web/_reasons.probe_cause) and the probe's own
+    English below it: both must reach the stored finding."""
+    [access] = [f for f in run.stored[CAMERA_OF[fault]] if f["code"] == FAULTS[fault]]
+    detail = access["detail"]
+    assert isinstance(detail, dict) and detail["cause"] == cause and detail["message"], access
 
 
 def test_a_fault_switched_off_by_a_rule_is_shown_but_raises_no_alarm(run: Run) -> None:

@@ -125,7 +125,7 @@ def stream_runner(job: ProbeJob, on_stage: Callable[[str], None]) -> ProbeResult
     name = job.url.rsplit("/", 1)[-1]
     on_stage("connecting")
     if name.startswith("fail-"):
-        return failure(job.url, "offline", "nothing there", ProbeTimings())
+        return failure(job.url, "offline", "nothing there", ProbeTimings(), cause="refused")
     if name == "slow-stream":
         time.sleep(0.8)
     with _HELD_LOCK:

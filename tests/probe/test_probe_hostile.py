@@ -86,6 +86,7 @@ def test_probe_refuses_non_camera_urls(bait: Path, template: str) -> None:
     result = run_job(ProbeJob(template.format(p=bait), timeout=3))
     assert not result.ok
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "url_rejected", result.error
     assert "URL rejected" in result.error.message
     assert result.frames == []
 

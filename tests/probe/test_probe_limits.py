@@ -40,6 +40,7 @@ def test_stream_beyond_8k_is_refused_before_decoding(clips: dict[str, bytes]) ->
     with http_camera({"/huge.h264": Route(clips["huge"], "video/h264")}) as camera:
         result = probe_http(f"{camera.base}/huge.h264", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "too_big", result.error
     assert "8200x4400" in result.error.message
     assert result.frames == []
 

@@ -114,6 +114,7 @@ def test_wrong_or_missing_password_is_auth_failed(gst_auth_port: int, password: 
     result = probe_stream(url, username=CAMERA_USER if password else None, password=password, timeout=10)
     assert not result.ok
     assert result.error is not None and result.error.code == "auth_failed"
+    assert result.error.cause == "credentials", result.error
     assert "credentials" in result.error.message
 
 
@@ -129,6 +130,7 @@ def test_password_never_appears_in_a_failed_result(gst_auth_port: int) -> None:
 def test_unknown_path_is_stream_error(gst_port: int) -> None:
     result = probe_stream(f"rtsp://127.0.0.1:{gst_port}/no-such-stream", timeout=10)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "no_such_path", result.error
     assert "404" in result.error.message
 
 
@@ -139,12 +141,14 @@ def test_nothing_listening_is_offline_at_once() -> None:
     result = probe_stream(f"rtsp://127.0.0.1:{port}/x", timeout=10)
     assert time.monotonic() - start < 1.0
     assert result.error is not None and result.error.code == "offline"
+    assert result.error.cause == "refused", result.error
     assert "refused" in result.error.message
 
 
 def test_unresolvable_host_is_offline() -> None:
     result = probe_stream("rtsp://no-such-camera.invalid/stream", timeout=5)
     assert result.error is not None and result.error.code == "offline"
+    assert result.error.cause == "unresolved", result.error
     assert "resolve" in result.error.message
 
 
@@ -155,6 +159,7 @@ def test_camera_that_never_answers_costs_only_its_timeout() -> None:
         elapsed = time.monotonic() - start
     assert 1.3 < elapsed < 2.5
     assert result.error is not None and result.error.code == "offline"
+    assert result.error.cause == "silent", result.error
     assert "no RTSP answer" in result.error.message
     assert result.timings.connect_ms is None
 
@@ -166,6 +171,7 @@ def test_garbage_instead_of_rtsp_is_stream_error_not_a_hang() -> None:
         elapsed = time.monotonic() - start
     assert elapsed < 2.0
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "wrong_protocol", result.error
     assert "not in RTSP" in result.error.message
 
 
@@ -174,6 +180,7 @@ def test_a_web_server_instead_of_rtsp_is_named_as_one() -> None:
     with scripted_rtsp("web") as server:
         result = probe_stream(f"rtsp://127.0.0.1:{server.port}/x", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "web_server", result.error
     assert "answered in HTTP" in result.error.message and "554" in result.error.message
 
 
@@ -188,6 +195,7 @@ def test_a_web_server_that_answers_with_a_bare_page_is_named_as_one() -> None:
         server.shutdown()
         server.server_close()
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "web_server", result.error
     assert "answered in HTTP" in result.error.message
 
 
@@ -198,6 +206,7 @@ def test_garbage_after_a_valid_rtsp_greeting_is_stream_error() -> None:
         elapsed = time.monotonic() - start
     assert elapsed < 2.5
     assert result.error is not None and result.error.code == "stream_error", result.error
+    assert result.error.cause == "undecodable", result.error
     assert "not a usable stream" in result.error.message
 
 
@@ -205,6 +214,7 @@ def test_a_stream_description_with_no_stream_is_stream_error_in_words() -> None:
     with scripted_rtsp("garbage_sdp") as server:
         result = probe_stream(f"rtsp://127.0.0.1:{server.port}/cam/", timeout=3)
     assert result.error is not None and result.error.code == "stream_error", result.error
+    assert result.error.cause == "no_video", result.error
     assert "describes no stream" in result.error.message
 
 
@@ -215,6 +225,7 @@ def test_stream_set_up_but_silent_is_stream_error_within_the_timeout() -> None:
         elapsed = time.monotonic() - start
     assert elapsed < 3 + 0.5
     assert result.error is not None and result.error.code == "stream_error", result.error
+    assert result.error.cause == "no_video", result.error
     assert "no video data arrived" in result.error.message
     assert result.timings.handshake_ms is not None  # the handshake itself succeeded
 

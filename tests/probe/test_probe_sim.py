@@ -103,14 +103,23 @@ def test_wrong_password_on_the_simulator_is_auth_failed(sim: Simulator, pool: Pr
 
 
 @pytest.mark.parametrize(
-    ("cam_id", "code"), [(2, "offline"), (3, "offline"), (4, "auth_failed"), (5, "stream_error")]
+    ("cam_id", "code", "cause"),
+    [
+        (2, "offline", "silent"),
+        (3, "offline", "silent"),
+        (4, "auth_failed", "credentials"),
+        (5, "stream_error", "rejected"),
+    ],
 )
-def test_stream_faults_are_classified(sim: Simulator, pool: ProbePool, cam_id: int, code: str) -> None:
+def test_stream_faults_are_classified(
+    sim: Simulator, pool: ProbePool, cam_id: int, code: str, cause: str
+) -> None:
     restarts = pool.restarts
     start = time.monotonic()
     result = pool.submit_job(_job(sim, cam_id, timeout=2.5)).result()
     elapsed = time.monotonic() - start
     assert result.error is not None and result.error.code == code, result.error
+    assert result.error.cause == cause, result.error
     # A camera that never answers costs only its timeout: the probe's own deadlines end it, not the
     # pool's hard deadline (2.5 s + the 2 s grace), which would kill and replace the worker. Judged on
     # the probe's own clock and the worker count, not the wall clock, which a loaded machine stretches.
@@ -149,6 +158,7 @@ def test_probe_cli_reports_diagnosis_findings(sim: Simulator) -> None:
     assert black["ok"] and [f["code"] for f in black["findings"]] == ["no_signal"]
     assert black["findings"][0]["severity"] == "critical"
     assert not offline["ok"] and offline["error"]["code"] == "offline" and offline["findings"] == []
+    assert offline["error"]["cause"] == "silent"  # the simulator drops an offline camera's connection
     assert password not in done.stdout + done.stderr
 
 

@@ -37,6 +37,7 @@ def test_a_hung_job_is_stopped_and_the_jobs_beside_it_are_retried() -> None:
     assert (
         stopped.error is not None and stopped.error.code == "offline" and "no answer" in stopped.error.message
     )
+    assert stopped.error.cause == "unreachable"  # stopped while connecting: no answer on the network
     assert all(r.ok and r.metrics["pid"] != first_pid for r in finished)  # done again by the replacement
 
 
@@ -47,5 +48,6 @@ def test_a_crash_among_several_jobs_is_blamed_on_its_stream_alone() -> None:
         crashed = crash.result(timeout=60)
         finished = [f.result(timeout=60) for f in beside]
     assert crashed.error is not None and crashed.error.code == "stream_error"
+    assert crashed.error.cause == "probe_failed", crashed.error
     assert "SIGSEGV" in crashed.error.message
     assert all(r.ok and r.error is None for r in finished)

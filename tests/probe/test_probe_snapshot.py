@@ -45,6 +45,7 @@ def test_wrong_password_is_auth_failed(auth: str) -> None:
     with http_camera({"/snap.jpg": Route(_jpeg(64, 64), "image/jpeg")}, auth=auth) as cam:
         result = probe_snapshot(f"{cam.base}/snap.jpg", username="admin", password="nope", timeout=5)
     assert result.error is not None and result.error.code == "auth_failed"
+    assert result.error.cause == "credentials", result.error
     assert "nope" not in result.error.message + result.url
 
 
@@ -61,6 +62,7 @@ def test_oversized_snapshot_is_refused() -> None:
     with http_camera({"/snap.jpg": Route(b"\xff\xd8" + b"\0" * 300_000, "image/jpeg")}) as cam:
         result = probe_snapshot(f"{cam.base}/snap.jpg", timeout=5, max_bytes=100_000)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "too_big", result.error
     assert "limit" in result.error.message
 
 
@@ -72,6 +74,7 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
     with http_camera({"/snap.jpg": Route(bytes(header), "image/jpeg")}) as cam:
         result = probe_snapshot(f"{cam.base}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "too_big", result.error
     assert "60000x60000" in result.error.message
 
 
@@ -85,6 +88,7 @@ def test_a_png_bomb_is_refused_before_decoding() -> None:
     with http_camera({"/snap.png": Route(png + b"\0" * 1000, "image/png")}) as cam:
         result = probe_snapshot(f"{cam.base}/snap.png", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "too_big", result.error
     assert "30000x30000" in result.error.message
 
 
@@ -92,6 +96,7 @@ def test_not_an_image_is_stream_error() -> None:
     with http_camera({"/snap.jpg": Route(b"<html>login</html>", "text/html")}) as cam:
         result = probe_snapshot(f"{cam.base}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "not_image", result.error
     assert "text/html" in result.error.message
 
 
@@ -99,6 +104,7 @@ def test_garbage_claiming_to_be_jpeg_is_stream_error() -> None:
     with http_camera({"/snap.jpg": Route(b"\xff\xd8\xff\xe0garbage" * 10, "image/jpeg")}) as cam:
         result = probe_snapshot(f"{cam.base}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "undecodable", result.error
 
 
 def test_missing_snapshot_and_offline_camera() -> None:
@@ -110,6 +116,7 @@ def test_missing_snapshot_and_offline_camera() -> None:
     )
     gone = probe_snapshot(f"http://127.0.0.1:{port}/snap.jpg", timeout=5)
     assert gone.error is not None and gone.error.code == "offline"
+    assert gone.error.cause == "refused", gone.error
 
 
 def test_large_snapshots_are_capped_to_1080p() -> None:
@@ -183,6 +190,7 @@ def test_https_to_a_plain_http_port_is_a_stream_error_not_offline() -> None:
     with http_camera({"/snap.jpg": Route(_jpeg(64, 64), "image/jpeg")}) as cam:
         result = probe_snapshot(f"https://127.0.0.1:{cam.port}/snap.jpg", timeout=5)
     assert result.error is not None and result.error.code == "stream_error"
+    assert result.error.cause == "tls", result.error
     assert "TLS" in result.error.message
 
 

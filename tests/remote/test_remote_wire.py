@@ -74,11 +74,11 @@ def test_a_result_round_trips_with_its_findings_and_snapshot() -> None:
 def test_a_failed_probe_round_trips_its_error() -> None:
     failed = MonitorResult(
         url="rtsp://10.1.2.3/",
-        error=ProbeError("auth_failed", "the camera refused the credentials"),
+        error=ProbeError("auth_failed", "the camera refused the credentials", "credentials"),
         camera_id=7,
     )
     opened = SEALER.open_result(SEALER.seal_result(failed))
-    assert opened.error == ProbeError("auth_failed", "the camera refused the credentials")
+    assert opened.error == ProbeError("auth_failed", "the camera refused the credentials", "credentials")
     assert not opened.ok
 
 

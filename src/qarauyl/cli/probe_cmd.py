@@ -98,7 +98,7 @@ def result_json(result: ProbeResult, findings: list[Finding]) -> dict[str, Any]:
         ],
         "error": None
         if result.error is None
-        else {"code": result.error.code, "message": result.error.message},
+        else {"code": result.error.code, "message": result.error.message, "cause": result.error.cause},
     }
 
 

@@ -30,7 +30,7 @@ from qarauyl.diagnosis.types import StreamFacts as DiagnosisStreamFacts
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.probe.frames import encode_jpeg
 from qarauyl.probe.job import ProbeJob, run_job
-from qarauyl.probe.result import ProbeResult
+from qarauyl.probe.result import ProbeError, ProbeResult
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,13 @@ def decode_jpeg(data: bytes) -> np.ndarray | None:
     return rgb
 
 
-def access_finding(code: str, message: str) -> Finding:
-    return Finding(FaultCode(code), Severity.CRITICAL, 1.0, {"message": message})
+def access_finding(error: ProbeError) -> Finding:
+    """A failed probe as its finding: the message for the record, the cause for the console to say in the
+    reader's language (probe.result.ProbeCause)."""
+    detail: dict[str, float | int | str] = {"message": error.message}
+    if error.cause:
+        detail["cause"] = error.cause
+    return Finding(FaultCode(error.code), Severity.CRITICAL, 1.0, detail)
 
 
 def run_monitor_job(job: ProbeJob, on_stage: Callable[[str], None] | None = None) -> ProbeResult:
@@ -93,10 +98,8 @@ def analyse_probe(job: ProbeJob, result: ProbeResult) -> ProbeResult:
     assert isinstance(job, MonitorJob)
     if result.error is not None or result.stream is None or not result.frames:
         error = result.error
-        finding = (
-            access_finding(error.code, error.message)
-            if error
-            else access_finding("stream_error", "no frames")
+        finding = access_finding(
+            error or ProbeError("stream_error", "the probe returned no pictures", "no_video")
         )
         return MonitorResult(
             url=result.url,

@@ -59,7 +59,7 @@ def verdict_findings(result: ProbeResult) -> tuple[Finding, ...]:
     """The findings a result stands for: a failed probe is its access fault, whoever produced it
     (the worker, or the pool when it had to stop a hung or crashed worker)."""
     if result.error is not None and not any(f.code in ACCESS_FAULTS for f in result.findings):
-        return (access_finding(result.error.code, result.error.message), *result.findings)
+        return (access_finding(result.error), *result.findings)
     return tuple(result.findings)
 
 

@@ -26,6 +26,7 @@ from qarauyl.probe.result import (
     OFFLINE,
     STREAM_ERROR,
     ErrorCode,
+    ProbeCause,
     ProbeResult,
     ProbeTimings,
     StreamFacts,
@@ -44,10 +45,11 @@ class _NotAnImage(Exception):
 
 
 class _Failed(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, cause: ProbeCause) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.cause = cause
 
 
 class ChallengeAuth(httpx.Auth):
@@ -139,7 +141,12 @@ def _probe(
         parsed = parse_stream_url(url, schemes=frozenset({"http", "https"}))
     except ValueError as exc:
         return failure(
-            shown, STREAM_ERROR, f"URL rejected: {exc}", ProbeTimings(total_ms=elapsed_ms()), kind="snapshot"
+            shown,
+            STREAM_ERROR,
+            f"URL rejected: {exc}",
+            ProbeTimings(total_ms=elapsed_ms()),
+            cause="url_rejected",
+            kind="snapshot",
         )
     user, secret = parsed.credentials(username, password)
     auth = ChallengeAuth(user, secret or "") if user else None
@@ -165,6 +172,7 @@ def _probe(
                 STREAM_ERROR,
                 f"the URL serves {not_image.content_type or 'no content type'}, not an image",
                 ProbeTimings(None, headers_ms, None, elapsed_ms()),
+                cause="not_image",
                 kind="snapshot",
             )
         remaining = timeout - (time.monotonic() - start)
@@ -174,6 +182,7 @@ def _probe(
                 OFFLINE,
                 f"no time left to read the stream within {timeout:.1f} s",
                 ProbeTimings(None, headers_ms, None, elapsed_ms()),
+                cause="silent",
                 kind="http_stream",
             )
         return probe_stream(
@@ -191,18 +200,29 @@ def _probe(
             failed.code,
             failed.message,
             ProbeTimings(None, headers_ms, None, elapsed_ms()),
+            cause=failed.cause,
             kind="snapshot",
         )
     except httpx.HTTPError as exc:
-        code, message = _classify_http_error(exc, timeout)
+        code, message, cause = _classify_http_error(exc, timeout)
         return failure(
-            shown, code, message, ProbeTimings(None, headers_ms, None, elapsed_ms()), kind="snapshot"
+            shown,
+            code,
+            message,
+            ProbeTimings(None, headers_ms, None, elapsed_ms()),
+            cause=cause,
+            kind="snapshot",
         )
     try:
         rgb = decode_image(data)
     except ValueError as exc:
         return failure(
-            shown, STREAM_ERROR, str(exc), ProbeTimings(None, headers_ms, None, elapsed_ms()), kind="snapshot"
+            shown,
+            STREAM_ERROR,
+            str(exc),
+            ProbeTimings(None, headers_ms, None, elapsed_ms()),
+            cause="too_big" if isinstance(exc, ImageTooLarge) else "undecodable",
+            kind="snapshot",
         )
     first_ms = elapsed_ms()
     stage("first_frame")
@@ -229,11 +249,13 @@ def _probe(
 def _read_image(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
     status = response.status_code
     if status in (401, 403):
-        raise _Failed(AUTH_FAILED, f"the camera refused the credentials (HTTP {status})")
+        raise _Failed(AUTH_FAILED, f"the camera refused the credentials (HTTP {status})", "credentials")
     if status == 404:
-        raise _Failed(STREAM_ERROR, "no snapshot at this path on the camera (HTTP 404)")
+        raise _Failed(STREAM_ERROR, "no snapshot at this path on the camera (HTTP 404)", "no_such_path")
     if status >= 300:
-        raise _Failed(STREAM_ERROR, f"the camera answered HTTP {status} {response.reason_phrase}".rstrip())
+        raise _Failed(
+            STREAM_ERROR, f"the camera answered HTTP {status} {response.reason_phrase}".rstrip(), "rejected"
+        )
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in IMAGE_TYPES:
         raise _NotAnImage(content_type)
@@ -242,21 +264,27 @@ def _read_image(response: httpx.Response, max_bytes: int, deadline: float) -> by
         raise _Failed(
             STREAM_ERROR,
             f"the snapshot is {int(declared) // 1024} KiB, over the {max_bytes // 1024} KiB limit",
+            "too_big",
         )
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise _Failed(STREAM_ERROR, f"the snapshot is over the {max_bytes // 1024} KiB limit")
+            raise _Failed(STREAM_ERROR, f"the snapshot is over the {max_bytes // 1024} KiB limit", "too_big")
         if time.monotonic() > deadline:
-            raise _Failed(OFFLINE, "the snapshot did not arrive in time")
+            raise _Failed(OFFLINE, "the snapshot did not arrive in time", "stream_broke")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
+class ImageTooLarge(ValueError):
+    """A picture announcing more pixels than the probe decodes (its own cause: too_big, not undecodable)."""
+
+
 def decode_image(data: bytes) -> np.ndarray:
-    """RGB uint8 (H, W, 3) from JPEG or PNG bytes, at most 1920x1080. Raises ValueError naming the problem."""
+    """RGB uint8 (H, W, 3) from JPEG or PNG bytes, at most 1920x1080. Raises ValueError naming the problem
+    (ImageTooLarge for a picture beyond the 8K the probe decodes)."""
     if not data:
         raise ValueError("the camera sent an empty snapshot")
     jpeg = jpeg_dimensions(data)
@@ -264,7 +292,7 @@ def decode_image(data: bytes) -> np.ndarray:
     if size is None:
         raise ValueError("the snapshot is not a readable JPEG or PNG")
     if size[0] * size[1] > MAX_SOURCE_PIXELS:
-        raise ValueError(f"the snapshot announces {size[0]}x{size[1]}, beyond the 8K the probe decodes")
+        raise ImageTooLarge(f"the snapshot announces {size[0]}x{size[1]}, beyond the 8K the probe decodes")
     # Let libjpeg downscale while decoding when the picture is far above the cap: cheaper than a resize.
     flag = cv2.IMREAD_COLOR
     if jpeg is not None:
@@ -287,22 +315,24 @@ def decode_image(data: bytes) -> np.ndarray:
     return rgb
 
 
-def _classify_http_error(exc: httpx.HTTPError, timeout: float) -> tuple[ErrorCode, str]:
+def _classify_http_error(exc: httpx.HTTPError, timeout: float) -> tuple[ErrorCode, str, ProbeCause]:
     host = ""
     with contextlib.suppress(RuntimeError):  # an error raised before the request was built
         host = exc.request.url.host
     if isinstance(exc, httpx.ConnectTimeout):
-        return OFFLINE, f"no answer from {host} within {min(timeout, 5.0):.1f} s"
+        return OFFLINE, f"no answer from {host} within {min(timeout, 5.0):.1f} s", "unreachable"
     if isinstance(exc, httpx.ConnectError) and ("SSL" in str(exc) or "certificate" in str(exc).lower()):
         # The camera answered: it is not offline, its certificate is not trusted (often self-signed).
-        return STREAM_ERROR, f"the TLS handshake with {host} failed ({_reason(exc)})"
+        return STREAM_ERROR, f"the TLS handshake with {host} failed ({_reason(exc)})", "tls"
     if isinstance(exc, httpx.ConnectError):
-        return OFFLINE, f"cannot connect to {host} ({_reason(exc)})"
+        refused = "refused" in str(exc).lower()
+        return OFFLINE, f"cannot connect to {host} ({_reason(exc)})", "refused" if refused else "unreachable"
     if isinstance(exc, httpx.TimeoutException):
-        return OFFLINE, f"{host} accepted the connection but did not answer within {timeout:.1f} s"
+        return OFFLINE, f"{host} accepted the connection but did not answer within {timeout:.1f} s", "silent"
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.DecodingError)):
-        return STREAM_ERROR, f"{host} answered, but not in valid HTTP ({_reason(exc)})"
-    return STREAM_ERROR, f"the request to {host} failed ({type(exc).__name__})"
+        return STREAM_ERROR, f"{host} answered, but not in valid HTTP ({_reason(exc)})", "wrong_protocol"
+    cause: ProbeCause = "stream_broke" if isinstance(exc, httpx.NetworkError) else "probe_failed"
+    return STREAM_ERROR, f"the request to {host} failed ({type(exc).__name__})", cause
 
 
 def _reason(exc: Exception) -> str:

@@ -247,6 +247,7 @@ def _run_safely(job: ProbeJob, run: Callable[[], ProbeResult]) -> ProbeResult:
             STREAM_ERROR,
             "the stream needed more memory than a probe may use",
             ProbeTimings(),
+            cause="too_big",
         )
     except Exception as exc:  # a bug or an unexpected library error
         return failure(
@@ -254,6 +255,7 @@ def _run_safely(job: ProbeJob, run: Callable[[], ProbeResult]) -> ProbeResult:
             STREAM_ERROR,
             f"the probe failed unexpectedly ({type(exc).__name__})",
             ProbeTimings(),
+            cause="probe_failed",
         )
 
 
@@ -516,7 +518,13 @@ class ProbePool:
                         ready = None
                         message = "no probe worker could be started"
                         flight.future.set_result(
-                            failure(redact_url(flight.job.url), STREAM_ERROR, message, ProbeTimings())
+                            failure(
+                                redact_url(flight.job.url),
+                                STREAM_ERROR,
+                                message,
+                                ProbeTimings(),
+                                cause="probe_failed",
+                            )
                         )
                         continue
                     assert worker.conn is not None
@@ -698,7 +706,11 @@ def _deadline_result(job: ProbeJob, stage: str, elapsed: float) -> ProbeResult:
     shown = redact_url(job.url)
     if stage in ("queued", "connecting"):
         return failure(
-            shown, OFFLINE, f"no answer within {job.timeout:.1f} s (the probe was stopped)", timings
+            shown,
+            OFFLINE,
+            f"no answer within {job.timeout:.1f} s (the probe was stopped)",
+            timings,
+            cause="unreachable",
         )
     if stage == "connected":
         return failure(
@@ -707,6 +719,7 @@ def _deadline_result(job: ProbeJob, stage: str, elapsed: float) -> ProbeResult:
             f"the camera accepted the connection but did not set up the stream within "
             f"{job.timeout:.1f} s (the probe was stopped)",
             timings,
+            cause="silent",
         )
     if stage == "handshake":
         return failure(
@@ -714,6 +727,7 @@ def _deadline_result(job: ProbeJob, stage: str, elapsed: float) -> ProbeResult:
             STREAM_ERROR,
             f"the stream was set up but no picture came within {job.timeout:.1f} s (the probe was stopped)",
             timings,
+            cause="no_video",
         )
     if stage == ANALYSING:
         return failure(
@@ -722,12 +736,14 @@ def _deadline_result(job: ProbeJob, stage: str, elapsed: float) -> ProbeResult:
             f"the pictures were received, but their analysis did not finish within {job.timeout:.1f} s "
             "(the probe was stopped)",
             timings,
+            cause="analysis_slow",
         )
     return failure(
         shown,
         STREAM_ERROR,
         f"the stream stalled after the first picture (the probe was stopped after {elapsed:.1f} s)",
         timings,
+        cause="stream_broke",
     )
 
 
@@ -742,4 +758,10 @@ def _crash_result(job: ProbeJob, stage: str, exitcode: int | None, elapsed: floa
     message = (
         f"the decoder crashed on this stream at stage '{stage}' (probe worker {how}); the worker was replaced"
     )
-    return failure(redact_url(job.url), STREAM_ERROR, message, ProbeTimings(total_ms=elapsed * 1000.0))
+    return failure(
+        redact_url(job.url),
+        STREAM_ERROR,
+        message,
+        ProbeTimings(total_ms=elapsed * 1000.0),
+        cause="probe_failed",
+    )

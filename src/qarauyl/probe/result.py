@@ -14,9 +14,41 @@ import numpy as np
 from qarauyl.diagnosis.types import StreamFacts  # the agreed type (interfaces §3): diagnosis reads it
 from qarauyl.domain.findings import FaultCode, Finding
 
-__all__ = ["ErrorCode", "ProbeError", "ProbeKind", "ProbeResult", "ProbeTimings", "StreamFacts", "failure"]
+__all__ = [
+    "ErrorCode",
+    "ProbeCause",
+    "ProbeError",
+    "ProbeKind",
+    "ProbeResult",
+    "ProbeTimings",
+    "StreamFacts",
+    "failure",
+]
 
 ErrorCode = Literal["offline", "auth_failed", "stream_error"]
+# Why, in one word a console translates (web/i18n, "probe_cause.*") and a script can branch on: finer than
+# the error code, coarser than the message, which stays FFmpeg's and the camera's English.
+ProbeCause = Literal[
+    "url_rejected",  # the URL itself: a scheme or protocol the probe never opens
+    "unresolved",  # the host name has no address
+    "unreachable",  # no answer to the TCP connection (host down, wrong address, a firewall)
+    "refused",  # the host answered, but nothing listens on the port
+    "silent",  # the connection was accepted, then no (complete) answer: a hung camera or service
+    "web_server",  # an HTTP server on the RTSP URL's port (the camera's web page, a proxy)
+    "wrong_protocol",  # an answer, but not in the protocol asked for (RTSP or HTTP): another service, garbage
+    "tls",  # the TLS handshake failed (a self-signed or expired certificate)
+    "credentials",  # user name or password refused
+    "no_such_path",  # no stream or snapshot at the URL's path
+    "rejected",  # the camera refused the request for another reason (an HTTP or RTSP error status)
+    "transport",  # RTP over the configured transport (TCP or UDP) not offered
+    "no_video",  # set up, but no video (no track, no data, no keyframe)
+    "undecodable",  # video arrived but no picture could be decoded from it
+    "stream_broke",  # pictures came, then the stream stopped or broke off
+    "not_image",  # a snapshot URL that serves something other than an image
+    "too_big",  # beyond what a probe may read or decode (8K, the byte or memory limits)
+    "analysis_slow",  # the pictures arrived, the machine's analysis was too slow (not the camera)
+    "probe_failed",  # the probe itself failed (a decoder crash, no worker): our side, or a hostile stream
+]
 ProbeKind = Literal["rtsp", "http_stream", "snapshot"]
 
 OFFLINE: ErrorCode = "offline"
@@ -34,10 +66,12 @@ assert {OFFLINE, AUTH_FAILED, STREAM_ERROR} <= {code.value for code in FaultCode
 
 @dataclass(frozen=True)
 class ProbeError:
-    """Why a camera could not be read: a stream-access fault code and a sentence for an operator."""
+    """Why a camera could not be read: a stream-access fault code, a sentence for an operator, and the
+    cause in one word (what the console says in the reader's language)."""
 
     code: ErrorCode
     message: str
+    cause: ProbeCause | None = None  # None only from an older worker (remote/wire.py) that did not say
 
 
 @dataclass(frozen=True)
@@ -75,7 +109,13 @@ class ProbeResult:
 
 
 def failure(
-    url: str, code: ErrorCode, message: str, timings: ProbeTimings, *, kind: ProbeKind = "rtsp"
+    url: str,
+    code: ErrorCode,
+    message: str,
+    timings: ProbeTimings,
+    *,
+    cause: ProbeCause,
+    kind: ProbeKind = "rtsp",
 ) -> ProbeResult:
     """A failed probe result."""
-    return ProbeResult(url=url, error=ProbeError(code, message), timings=timings, kind=kind)
+    return ProbeResult(url=url, error=ProbeError(code, message, cause), timings=timings, kind=kind)

@@ -43,6 +43,7 @@ from qarauyl.probe.result import (
     OFFLINE,
     STREAM_ERROR,
     ErrorCode,
+    ProbeCause,
     ProbeKind,
     ProbeResult,
     ProbeTimings,
@@ -102,10 +103,11 @@ _ERROR_LOG = _ErrorLog()
 
 
 class _Failure(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, cause: ProbeCause) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.cause = cause
 
 
 @dataclass
@@ -187,7 +189,13 @@ def probe_stream(
     try:
         parsed = parse_stream_url(url)
     except ValueError as exc:
-        return failure(shown, STREAM_ERROR, f"URL rejected: {exc}", ProbeTimings(total_ms=clock.elapsed_ms()))
+        return failure(
+            shown,
+            STREAM_ERROR,
+            f"URL rejected: {exc}",
+            ProbeTimings(total_ms=clock.elapsed_ms()),
+            cause="url_rejected",
+        )
     user, secret = parsed.credentials(username, password)
     parts = urlsplit(parsed.url)
     scheme = parts.scheme
@@ -210,13 +218,13 @@ def probe_stream(
             with_credentials(parsed.url, user, secret), scheme=scheme, transport=transport, clock=clock
         )
     except _Failure as fail:
-        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
+        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), cause=fail.cause, kind=kind)
     handshake_ms = clock.elapsed_ms()
     stage("handshake")
     try:
         grabbed = _grab(container, frames=max(1, min(frames, MAX_FRAMES)), clock=clock, on_stage=stage)
     except _Failure as fail:
-        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), kind=kind)
+        return failure(shown, fail.code, _scrub(fail.message, secret), timings(), cause=fail.cause, kind=kind)
     finally:
         # TEARDOWN on a connection the camera already dropped may fail; the pictures are what count.
         with contextlib.suppress(av.error.FFmpegError, OSError), av.logging.Capture(local=True):
@@ -252,17 +260,21 @@ def _check_service(host: str, port: int, rtsp_url: str | None, clock: _Clock) ->
     """
     budget = min(CONNECT_TIMEOUT, clock.remaining())
     if budget <= 0:
-        raise _Failure(OFFLINE, "no time left to connect")
+        raise _Failure(OFFLINE, "no time left to connect", "silent")
     addresses = _resolve(host, port, budget)
     try:
         sock = _connect(addresses, clock)
     except TimeoutError:
-        raise _Failure(OFFLINE, f"no answer from {host} port {port} within {budget:.1f} s") from None
+        raise _Failure(
+            OFFLINE, f"no answer from {host} port {port} within {budget:.1f} s", "unreachable"
+        ) from None
     except ConnectionRefusedError:
-        raise _Failure(OFFLINE, f"{host} refused the connection on port {port} (nothing listening)") from None
+        raise _Failure(
+            OFFLINE, f"{host} refused the connection on port {port} (nothing listening)", "refused"
+        ) from None
     except OSError as exc:
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "network error")
-        raise _Failure(OFFLINE, f"cannot connect to {host} port {port}: {reason}") from None
+        raise _Failure(OFFLINE, f"cannot connect to {host} port {port}: {reason}", "unreachable") from None
     with sock:
         if rtsp_url is None:
             return
@@ -295,8 +307,8 @@ def _resolve(host: str, port: int, timeout: float) -> list[tuple[str, int]]:
     if found:
         return list(found)
     if failed:
-        raise _Failure(OFFLINE, f"cannot resolve host {host!r} ({failed[0]})")
-    raise _Failure(OFFLINE, f"the name server did not resolve {host!r} within {timeout:.1f} s")
+        raise _Failure(OFFLINE, f"cannot resolve host {host!r} ({failed[0]})", "unresolved")
+    raise _Failure(OFFLINE, f"the name server did not resolve {host!r} within {timeout:.1f} s", "unresolved")
 
 
 def _connect(addresses: list[tuple[str, int]], clock: _Clock) -> socket.socket:
@@ -335,12 +347,15 @@ def _rtsp_options(sock: socket.socket, rtsp_url: str, host: str, port: int, cloc
                 OFFLINE,
                 f"{host} port {port} accepted the connection but sent no RTSP answer "
                 f"within {clock.timeout:.1f} s",
+                "silent",
             ) from None
     except OSError as exc:
         if not reply:
-            raise _Failure(OFFLINE, f"{host} port {port} dropped the connection ({exc.strerror})") from None
+            raise _Failure(
+                OFFLINE, f"{host} port {port} dropped the connection ({exc.strerror})", "silent"
+            ) from None
     if not reply:
-        raise _Failure(OFFLINE, f"{host} port {port} closed the connection without an RTSP answer")
+        raise _Failure(OFFLINE, f"{host} port {port} closed the connection without an RTSP answer", "silent")
     if reply.startswith(b"HTTP/") or reply.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
         # The usual mistake: the camera's web page (port 80 or 443) given as its stream, or a proxy between.
         # Some web servers answer a request line they cannot parse with a bare HTML page.
@@ -348,15 +363,20 @@ def _rtsp_options(sock: socket.socket, rtsp_url: str, host: str, port: int, cloc
             STREAM_ERROR,
             f"{host} port {port} answered in HTTP, not in RTSP: this is a web server (the camera's web "
             f"page or a proxy), not its RTSP port (usually 554)",
+            "web_server",
         )
     if not reply.startswith(b"RTSP/1."):
-        raise _Failure(STREAM_ERROR, f"{host} port {port} answered, but not in RTSP (is this the RTSP port?)")
+        raise _Failure(
+            STREAM_ERROR,
+            f"{host} port {port} answered, but not in RTSP (is this the RTSP port?)",
+            "wrong_protocol",
+        )
 
 
 def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.container.InputContainer:
     remaining = clock.remaining()
     if remaining <= 0:
-        raise _Failure(OFFLINE, f"no RTSP answer within {clock.timeout:.1f} s")
+        raise _Failure(OFFLINE, f"no RTSP answer within {clock.timeout:.1f} s", "silent")
     # PyAV's stubs say list[str]; at run time each entry is a dict of options (av/container/input.py).
     per_stream: Any = stream_options(scheme=scheme)
     try:
@@ -381,7 +401,9 @@ def _open(full_url: str, *, scheme: str, transport: str, clock: _Clock) -> av.co
         # PyAV's refusal of per-stream options for a container that shows no stream at open: over RTSP, an
         # SDP that FFmpeg read without finding a single media line in it.
         raise _Failure(
-            STREAM_ERROR, "the camera's stream description (SDP) describes no stream that can be read"
+            STREAM_ERROR,
+            "the camera's stream description (SDP) describes no stream that can be read",
+            "no_video",
         ) from None
     return container
 
@@ -397,15 +419,18 @@ def _classify_open_error(
             STREAM_ERROR,
             f"the camera does not offer RTP over {transport.upper()} (461 Unsupported Transport); "
             f"set its RTSP transport to {other}",
+            "transport",
         )
     if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
-        return _Failure(AUTH_FAILED, f"the camera refused the credentials ({reason})")
+        return _Failure(AUTH_FAILED, f"the camera refused the credentials ({reason})", "credentials")
     if isinstance(exc, av.error.HTTPNotFoundError):
-        return _Failure(STREAM_ERROR, f"no stream at this path on the camera ({reason})")
+        return _Failure(STREAM_ERROR, f"no stream at this path on the camera ({reason})", "no_such_path")
     if isinstance(exc, (av.error.HTTPClientError, av.error.HTTPServerError, av.error.HTTPError)):
-        return _Failure(STREAM_ERROR, f"the camera rejected the request ({reason})")
+        return _Failure(STREAM_ERROR, f"the camera rejected the request ({reason})", "rejected")
     if isinstance(exc, av.error.ExitError) or exc.errno in (errno.ETIMEDOUT, errno.EAGAIN):
-        return _Failure(OFFLINE, f"the camera did not complete the stream setup within {clock.timeout:.1f} s")
+        return _Failure(
+            OFFLINE, f"the camera did not complete the stream setup within {clock.timeout:.1f} s", "silent"
+        )
     if isinstance(exc, (av.error.ConnectionRefusedError, av.error.ConnectionResetError)) or exc.errno in (
         errno.ECONNREFUSED,
         errno.ECONNRESET,
@@ -413,13 +438,15 @@ def _classify_open_error(
         errno.ENETUNREACH,
         errno.EPIPE,
     ):
-        return _Failure(OFFLINE, f"the connection failed during stream setup ({reason})")
+        return _Failure(OFFLINE, f"the connection failed during stream setup ({reason})", "silent")
     if isinstance(exc, av.error.ArgumentError):
         # What FFmpeg answers when the server points it at a protocol outside the whitelist.
         return _Failure(
-            STREAM_ERROR, f"the stream refers to a protocol or format that is not allowed ({reason})"
+            STREAM_ERROR,
+            f"the stream refers to a protocol or format that is not allowed ({reason})",
+            "url_rejected",
         )
-    return _Failure(STREAM_ERROR, f"the camera's answer is not a usable stream ({reason})")
+    return _Failure(STREAM_ERROR, f"the camera's answer is not a usable stream ({reason})", "undecodable")
 
 
 @dataclass
@@ -440,7 +467,7 @@ def _grab(
 ) -> _Grabbed:
     """Demuxes from the first keyframe on and decodes `frames` frames, within the clock's deadline."""
     if not container.streams.video:
-        raise _Failure(STREAM_ERROR, "the stream has no video track")
+        raise _Failure(STREAM_ERROR, "the stream has no video track", "no_video")
     video = container.streams.video[0]
     codec_context = video.codec_context
     # One decoder thread: frame threading delays output by one frame per thread, and the pool already
@@ -450,7 +477,9 @@ def _grab(
     if clock.remaining() <= 0:
         # The setup took the whole budget: FFmpeg waited in vain for the first packets while opening.
         raise _Failure(
-            STREAM_ERROR, f"the stream was set up but no video data arrived within {clock.timeout:.1f} s"
+            STREAM_ERROR,
+            f"the stream was set up but no video data arrived within {clock.timeout:.1f} s",
+            "no_video",
         )
     time_base = float(video.time_base) if video.time_base else None
     kept: list[np.ndarray] = []
@@ -475,13 +504,17 @@ def _grab(
                 total_bytes += packet.size
                 if total_bytes > MAX_PROBE_BYTES:
                     raise _Failure(
-                        STREAM_ERROR, f"read {total_bytes // 1_000_000} MB without {frames} pictures"
+                        STREAM_ERROR,
+                        f"read {total_bytes // 1_000_000} MB without {frames} pictures",
+                        "too_big",
                     )
                 if not seen_keyframe:
                     if not packet.is_keyframe:
                         skipped += 1
                         if skipped > MAX_PACKETS_BEFORE_KEYFRAME:
-                            raise _Failure(STREAM_ERROR, f"no keyframe in the first {skipped} packets")
+                            raise _Failure(
+                                STREAM_ERROR, f"no keyframe in the first {skipped} packets", "no_video"
+                            )
                         continue
                     seen_keyframe = True
                 packet_sizes.append((packet.size, packet.is_keyframe))
@@ -511,11 +544,13 @@ def _grab(
     except av.error.ExitError:
         # PyAV's read timeout: nothing arrived for STALL_TIMEOUT seconds while the stream was playing.
         if kept and clock.remaining() > 0:
-            raise _Failure(STREAM_ERROR, f"the stream stopped after {len(kept)} picture(s)") from None
+            raise _Failure(
+                STREAM_ERROR, f"the stream stopped after {len(kept)} picture(s)", "stream_broke"
+            ) from None
     except av.error.FFmpegError as exc:
         if not kept:
             raise _Failure(
-                STREAM_ERROR, f"the stream broke off ({exc.strerror or type(exc).__name__})"
+                STREAM_ERROR, f"the stream broke off ({exc.strerror or type(exc).__name__})", "stream_broke"
             ) from None
     finally:
         _ERROR_LOG.release()
@@ -524,11 +559,12 @@ def _grab(
         # Decoders that do not flag damaged frames still say so in their log.
         decode_errors = sum(1 for log in logs if log[0] <= av.logging.ERROR and log[1] == codec_context.name)
     if first_frame_ms is None or not kept or snapshot is None:
+        cause: ProbeCause = "undecodable" if seen_keyframe else "no_video"
         if not seen_keyframe:
             detail = "no keyframe arrived" if total_bytes else "no video data arrived"
         else:
             detail = "no picture could be decoded"
-        raise _Failure(STREAM_ERROR, f"{detail} within {clock.timeout:.1f} s")
+        raise _Failure(STREAM_ERROR, f"{detail} within {clock.timeout:.1f} s", cause)
     fps = _measured_fps(pts, time_base) or _declared_fps(video)
     return _Grabbed(
         codec=codec_context.name,
@@ -582,7 +618,7 @@ def warm_up() -> None:
 def _check_size(width: int, height: int) -> None:
     if width * height > MAX_SOURCE_PIXELS:
         raise _Failure(
-            STREAM_ERROR, f"the stream announces {width}x{height}, beyond the 8K the probe decodes"
+            STREAM_ERROR, f"the stream announces {width}x{height}, beyond the 8K the probe decodes", "too_big"
         )
 
 
