@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, update
 
+from qarauyl.probe.result import ProbeError
 from qarauyl.store import Camera, Database, Organisation
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,6 +41,10 @@ USERS = {  # name: (role, organisation)
     "viktor": ("viewer", None),
 }
 FAILED_CODE_FAULT = "offline"
+# What the probe says of the failed cameras: its own English words, and the cause the console translates.
+FAILED_PROBE = ProbeError(
+    "offline", "10.20.0.9 refused the connection on port 554 (nothing listening)", "refused"
+)
 
 
 @dataclass
@@ -76,8 +81,11 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
     """The demo fleet plus deterministic health: some cameras failed, some degraded, with events."""
     from qarauyl import accounts
     from qarauyl.config import Settings
+    from qarauyl.domain import FaultCode, Finding, Severity
     from qarauyl.inventory.demo_fleet import seed_demo
     from qarauyl.monitor import SnapshotStore
+    from qarauyl.monitor.job import access_finding
+    from qarauyl.monitor.recording import finding_dict
     from qarauyl.security import CredentialCipher
     from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
     from qarauyl.store.schema import upgrade
@@ -120,13 +128,13 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
             session.execute(
                 update(Camera).where(Camera.id == camera_id).values(health=state, health_since=at)
             )
+            # Stored as the monitor stores them (monitor.recording).
             findings = [
-                {
-                    "code": codes[0],
-                    "severity": "critical" if failed else "warning",
-                    "score": 0.9,
-                    "detail": {"laplacian_var": 12.5} if not failed else {},
-                }
+                finding_dict(
+                    access_finding(FAILED_PROBE)
+                    if failed
+                    else Finding(FaultCode.BLUR, Severity.WARNING, 0.9, {"laplacian_var": 12.5})
+                )
             ]
             row = CameraHealthRow(
                 camera_id=camera_id,
@@ -134,6 +142,7 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
                 since=at,
                 codes=codes,
                 findings=findings,
+                error=FAILED_PROBE.message if failed else None,
                 last_probe_at=now - timedelta(minutes=1),
             )
             if index < 5:  # a few cameras with real pictures and a probe history
@@ -147,7 +156,7 @@ def seed(data_dir: Path, database_url: str, cameras: int, now: datetime | None =
                             observed="ok" if step < 6 else state,
                             codes=[] if step < 6 else codes,
                             metrics={
-                                "brightness": 120.0 - step * (8 if failed else 1),
+                                "luma_mean": 120.0 - step * (8 if failed else 1),
                                 "sharpness": 300.0 - step * 10,
                             },
                         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from console_harness import PASSWORD, USERS, Installation, screenshot, sign_in
+from console_harness import FAILED_PROBE, PASSWORD, USERS, Installation, screenshot, sign_in
 from sqlalchemy import func, select
 
 from qarauyl import accounts
@@ -120,6 +120,8 @@ def test_find_a_failed_camera_on_the_map_and_open_it(
     card.wait_for()
     assert code in card.inner_text()
     assert card.locator("[data-health=failed]").count() == 1
+    # Why it fails, in a sentence with what to check, not only the fault's name.
+    assert card.get_by_test_id("card-cause").inner_text() == Translator("en")("probe_cause.refused")
     snapshot = card.get_by_test_id("card-snapshot").locator("img")
     snapshot.wait_for()
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=snapshot.element_handle())
@@ -128,6 +130,8 @@ def test_find_a_failed_camera_on_the_map_and_open_it(
     page.wait_for_url(f"{server}/cameras/{code}")
     assert page.get_by_test_id("camera-code").inner_text() == code
     assert "offline" in page.get_by_test_id("findings").inner_text()
+    assert page.get_by_test_id("probe-cause").inner_text() == Translator("en")("probe_cause.refused")
+    assert FAILED_PROBE.message in page.get_by_test_id("probe-error").inner_text()  # the probe's own words
     page.get_by_test_id("picture-reference").locator("img").wait_for()
     page.get_by_test_id("history").locator("canvas").first.wait_for()
     screenshot(page, "camera-page")
@@ -294,6 +298,12 @@ def test_switch_to_kazakh_and_russian_and_it_is_remembered(
     assert re.search(r"1\s303", count), count
     screenshot(other, "cameras-ru")
     assert accounts.get_user(_db(installation), "perizat").language == "ru"
+    # Why a camera cannot be read, in Russian; the probe's technical answer stays as the camera gave it.
+    other.goto(f"{server}/cameras/{installation.failed[0]}")
+    cause = other.get_by_test_id("probe-cause")
+    cause.wait_for()
+    assert cause.inner_text() == Translator("ru")("probe_cause.refused")
+    assert "Ответ камеры (технические сведения)" in other.get_by_test_id("probe-error").inner_text()
 
 
 def test_a_phone_screen_gets_a_layout_that_fits(

@@ -7,13 +7,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.health import CameraHealth, HealthPolicy, Observation, observe
+from qarauyl.monitor.job import access_finding
+from qarauyl.probe.result import ProbeCause, ProbeError
 from qarauyl.web._i18n import Translator
-from qarauyl.web._reasons import event_codes, say_reason
+from qarauyl.web._reasons import event_codes, probe_cause, say_reason
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -114,3 +117,27 @@ def test_an_event_without_faults_says_what_its_state_means() -> None:
     assert event_codes(tr, {"codes": [], "after": "ok"}) == tr("events.recovered")
     assert event_codes(tr, {"codes": [], "after": "unknown"}) == tr("events.not_monitored")
     assert event_codes(tr, {"codes": ["blur"], "after": "failed"}) == tr.maybe("fault", "blur")
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_every_cause_a_probe_can_name_is_said_in_the_language(language: str) -> None:
+    """Every cause of probe.result.ProbeCause, stored the way the monitor stores it (its access finding),
+    is said as a sentence of its own: in Cyrillic in Russian and Kazakh, and no two causes alike."""
+    tr = Translator(language)
+    said: dict[str, str | None] = {}
+    for cause in get_args(ProbeCause):
+        finding = access_finding(ProbeError("offline", "the probe's own English words", cause))
+        stored = {"code": str(finding.code), "severity": str(finding.severity), "detail": finding.detail}
+        said[cause] = probe_cause(tr, [{"code": "blur", "detail": {}}, stored])
+    assert all(said.values()), [cause for cause, text in said.items() if not text]
+    assert len(set(said.values())) == len(said)
+    if language != "en":
+        assert all(CYRILLIC.search(text or "") for text in said.values())
+
+
+def test_no_cause_is_said_for_a_camera_that_was_read_or_an_older_record() -> None:
+    tr = Translator("ru")
+    assert probe_cause(tr, []) is None
+    assert probe_cause(tr, [{"code": "blur", "detail": {"cause": "refused"}}]) is None  # not an access fault
+    assert probe_cause(tr, [{"code": "offline", "detail": {"message": "refused"}}]) is None  # before causes
+    assert probe_cause(tr, [{"code": "offline", "detail": {"cause": "from_a_newer_release"}}]) is None

@@ -70,12 +70,15 @@ class Translator:
         text = self._texts.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
+    def has(self, key: str) -> bool:
+        return key in self._texts or key in self._fallback
+
     def maybe(self, prefix: str, value: str | None) -> str:
         """A translated enumeration value (`health.failed`), or the raw value if the catalogue lacks it."""
         if value is None:
             return "—"
         key = f"{prefix}.{value}"
-        return self(key) if key in self._texts or key in self._fallback else value
+        return self(key) if self.has(key) else value
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:

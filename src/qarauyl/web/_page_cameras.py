@@ -17,6 +17,7 @@ from qarauyl.inventory.queries import CameraFilter
 from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import event_line
 from qarauyl.web._page_rules import rules_panel
+from qarauyl.web._reasons import probe_cause
 from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
 
 
@@ -188,6 +189,9 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
             ui.label(tr("camera.not_monitored", lifecycle=state_now)).classes("text-grey-8").props(
                 "data-testid=not-monitored"
             )
+        cause = probe_cause(tr, detail["findings"])
+        if cause:
+            ui.label(cause).classes("text-negative text-weight-medium").props("data-testid=probe-cause")
         if detail["error"]:
             # The probe's sentence is FFmpeg's and the camera's, in English: framed as such, in the language.
             ui.label(tr("camera.probe_said", message=detail["error"])).classes("text-negative").props(
@@ -199,7 +203,8 @@ def _findings(page: Page, detail: dict[str, Any]) -> None:
             shown = {
                 k: v
                 for k, v in (finding.get("detail") or {}).items()
-                if not (k == "message" and v == detail["error"])  # said above already
+                # said above already: the probe's message, and its cause in the reader's words
+                if not (k == "message" and v == detail["error"]) and not (k == "cause" and cause)
             }
             measurements = ", ".join(
                 f"{tr.maybe('metric', k)} = {tr.number(v, 3) if isinstance(v, int | float) else v}"

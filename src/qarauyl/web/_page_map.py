@@ -7,8 +7,10 @@ from typing import Any
 
 from nicegui import ui
 
+from qarauyl.domain import Lifecycle
 from qarauyl.errors import NotFoundError
 from qarauyl.web import _data
+from qarauyl.web._reasons import probe_cause
 from qarauyl.web._shell import frame, health_badge, state
 
 LEGEND = (("ok", "#2e7d32"), ("degraded", "#f9a825"), ("failed", "#c62828"), ("unknown", "#9e9e9e"))
@@ -73,6 +75,9 @@ async def map_page() -> None:
                     ui.label(", ".join(tr.maybe("fault", c) for c in detail["codes"])).classes(
                         "text-negative"
                     )
+                cause = probe_cause(tr, detail["findings"])
+                if cause and detail["lifecycle"] == Lifecycle.CONNECTED:  # why it is failing now
+                    ui.label(cause).classes("text-caption").props("data-testid=card-cause")
                 if detail["has_snapshot"]:
                     ui.image(f"/console/snapshot/{detail['id']}/latest.jpg?t={int(time.time())}").classes(
                         "w-full rounded"
