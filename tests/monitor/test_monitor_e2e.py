@@ -181,6 +181,12 @@ def test_a_camera_that_cannot_be_read_is_stored_with_the_probes_words_and_its_ca
     assert isinstance(detail, dict) and detail["cause"] == cause and detail["message"], access
 
 
+def test_the_cycle_summary_says_why_the_cameras_could_not_be_read(run: Run) -> None:
+    # offline and no_answer: the simulator drops the first, holds the second silent; auth_failed: credentials.
+    assert run.summary.causes == {"silent": 2, "credentials": 1}, run.summary
+    assert "Why the cameras could not be read: silent 2, credentials 1." in describe(run.summary)
+
+
 def test_a_fault_switched_off_by_a_rule_is_shown_but_raises_no_alarm(run: Run) -> None:
     # The same glare that the glare camera above is reported with, on a camera whose rule switches it off.
     assert run.faulty[SILENCED] == ("ok", frozenset()), run.probes[SILENCED]

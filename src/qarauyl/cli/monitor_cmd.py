@@ -51,6 +51,10 @@ def describe(summary: CycleSummary) -> str:
     text = f"Probed {probed} camera(s) in {summary.seconds:.1f} s: {states}."
     if summary.codes:
         text += " Faults: " + _counts(summary.codes) + "."
+    if summary.causes:
+        # Offline alone does not say whether to send a van or fix the register: the probe's causes do.
+        causes = Counter({cause.replace("_", " "): n for cause, n in summary.causes.items()})
+        text += " Why the cameras could not be read: " + _counts(causes) + "."
     if summary.held:
         # Not faults to act on, but not a clean picture either: a duty officer should know they are there.
         text += " Held back by fault rules (no alarm): " + _counts(summary.held) + "."

@@ -35,6 +35,7 @@ class Recorded:
     codes: tuple[str, ...]
     transitions: tuple[Transition, ...]
     held: tuple[str, ...] = ()  # codes the probe found that fault rules kept from counting
+    cause: str | None = None  # why the camera could not be read (probe.result.ProbeCause), if that counts
 
 
 def finding_dict(
@@ -181,8 +182,16 @@ def record_results(
                     duration_ms=result.timings.total_ms,
                 )
             )
+            unreadable = result.error is not None and any(c in ACCESS_FAULTS for c in state.codes)
             recorded.append(
-                Recorded(camera_id, state.state, state.codes, tuple(transitions), tuple(sorted(held)))
+                Recorded(
+                    camera_id,
+                    state.state,
+                    state.codes,
+                    tuple(transitions),
+                    tuple(sorted(held)),
+                    result.error.cause if unreadable and result.error else None,
+                )
             )
     return recorded
 

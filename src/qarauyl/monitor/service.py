@@ -69,6 +69,7 @@ class CycleSummary:
     states: Counter[str] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)  # found, but kept from counting by fault rules
+    causes: Counter[str] = field(default_factory=Counter)  # why the cameras failing access could not be read
     seconds: float = 0.0
     not_recorded: int = 0
     unanswered: int = 0  # probes that brought no result back (remote workers missing or refusing)
@@ -82,6 +83,8 @@ class CycleSummary:
         self.states[recorded.state.value] += 1
         self.codes.update(recorded.codes)
         self.held.update(recorded.held)
+        if recorded.cause:
+            self.causes[recorded.cause] += 1
 
 
 def not_probed(codes: list[str], shown: int = 10) -> str:
