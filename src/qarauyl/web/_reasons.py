@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from qarauyl.domain import Health
-from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.monitor.recording import stored_cause
 from qarauyl.web._i18n import Translator
 
 _FLAPPING = re.compile(r"^(?P<head>.*); flapping: (?P<changes>\d+) changes within (?P<minutes>\d+) min$")
@@ -50,13 +50,8 @@ def probe_cause(tr: Translator, findings: list[dict[str, Any]]) -> str | None:
     """Why the camera could not be read, as a sentence in the reader's language with what to check: the
     cause the probe named in its access finding (probe.result.ProbeCause). None for a camera that was read,
     and for a finding stored before causes were named (the console then shows the probe's own words)."""
-    for finding in findings:
-        if finding.get("code") in ACCESS_FAULTS:
-            cause = (finding.get("detail") or {}).get("cause")
-            key = f"probe_cause.{cause}"
-            if cause and tr.has(key):
-                return tr(key)
-    return None
+    key = f"probe_cause.{stored_cause(findings)}"
+    return tr(key) if tr.has(key) else None
 
 
 def event_codes(tr: Translator, event: dict[str, Any]) -> str:

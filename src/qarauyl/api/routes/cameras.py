@@ -31,7 +31,7 @@ from qarauyl.domain import Health, Lifecycle, Vendor
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.inventory import import_file
 from qarauyl.inventory.queries import CameraFilter, camera_by_code
-from qarauyl.monitor.recording import retake_reference
+from qarauyl.monitor.recording import retake_reference, stored_cause
 from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store.models import Camera, CameraHealthRow
 
@@ -288,6 +288,7 @@ def camera_health(
                 "last_probe_at": None,
                 "last_ok_at": None,
                 "error": None,
+                "cause": None,
                 "snapshot_url": None,
                 "reference_url": None,
                 "reference_at": None,
@@ -303,6 +304,7 @@ def camera_health(
             "last_probe_at": row.last_probe_at,
             "last_ok_at": row.last_ok_at,
             "error": row.error,
+            "cause": stored_cause(row.findings),
             "snapshot_url": snapshot_url(row.snapshot_path),
             "reference_url": snapshot_url(row.reference_path),
             "reference_at": row.reference_at,

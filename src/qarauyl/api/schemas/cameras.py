@@ -136,7 +136,12 @@ class CameraHealthOut(BaseModel):
     flapping: bool
     last_probe_at: datetime | None
     last_ok_at: datetime | None
-    error: str | None
+    error: str | None = Field(description="The last probe's own words when it could not read the camera")
+    cause: str | None = Field(
+        description="Why the camera could not be read, in one stable word: url_rejected, unresolved, "
+        "unreachable, refused, silent, web_server, wrong_protocol, tls, credentials, no_such_path, rejected, "
+        "transport, no_video, undecodable, stream_broke, not_image, too_big, analysis_slow, probe_failed"
+    )
     snapshot_url: str | None
     reference_url: str | None
     reference_at: datetime | None
