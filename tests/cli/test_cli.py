@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.inventory.conftest import GOOD_ROWS, write_csv
 
@@ -114,6 +116,37 @@ def test_demo_seed_and_status(env: dict[str, str]) -> None:
     assert status["total"]["connected"] == round(150 * 1035 / 1303)
     table = qarauyl(env, "status").stdout
     assert "Installed 150, connected to the OCC" in table and "By district" in table and "By vendor" in table
+
+
+def test_status_says_which_faults_are_there_now_and_why_cameras_cannot_be_read(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from qarauyl.domain import FaultCode, Finding, Severity
+    from qarauyl.health import HealthPolicy
+    from qarauyl.monitor import SnapshotStore
+    from qarauyl.monitor.recording import record_results
+    from qarauyl.probe.result import ProbeResult, ProbeTimings, failure
+    from qarauyl.store import Camera, Database
+
+    assert qarauyl(env, "demo", "seed", "--cameras", "40").returncode == 0
+    db = Database(env["QARAUYL_DATABASE_URL"])
+    with db.session() as session:
+        a, b, c = session.scalars(
+            select(Camera.id).where(Camera.lifecycle == "connected").order_by(Camera.id).limit(3)
+        )
+    wrong_password = failure("rtsp://x/", "auth_failed", "refused (401)", ProbeTimings(), cause="credentials")
+    nothing_there = failure("rtsp://y/", "offline", "refused the connection", ProbeTimings(), cause="refused")
+    blurred = ProbeResult("rtsp://z/", findings=(Finding(FaultCode.BLUR, Severity.WARNING, 0.8, {}),))
+    at = datetime.now(UTC)
+    results = [(a, wrong_password, at), (b, nothing_there, at), (c, blurred, at)]
+    record_results(db, SnapshotStore(tmp_path / "snapshots"), results, HealthPolicy(confirm_probes=1))
+    db.dispose()
+    status = json.loads(qarauyl(env, "status", "--json").stdout)
+    assert status["faults"] == {"auth_failed": 1, "offline": 1, "blur": 1}
+    assert status["causes"] == {"credentials": 1, "refused": 1}
+    text = qarauyl(env, "status").stdout
+    assert "Faults now (cameras): " in text and "Why those that cannot be read: " in text
+    assert "credentials 1" in text and "refused 1" in text
 
 
 def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:

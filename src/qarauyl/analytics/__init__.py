@@ -1,5 +1,5 @@
 """Analytics: the fleet summary now; effectiveness and reports later."""
 
-from qarauyl.analytics.fleet import Counts, FleetSummary, fleet_summary
+from qarauyl.analytics.fleet import Counts, FaultsNow, FleetSummary, faults_now, fleet_summary
 
-__all__ = ["Counts", "FleetSummary", "fleet_summary"]
+__all__ = ["Counts", "FaultsNow", "FleetSummary", "faults_now", "fleet_summary"]

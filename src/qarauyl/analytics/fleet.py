@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qarauyl.domain import Health, Lifecycle
+from qarauyl.health.causes import stored_cause
+from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.store import Camera, District
+from qarauyl.store.models import CameraHealthRow
 
 
 @dataclass
@@ -80,3 +84,37 @@ def fleet_summary(session: Session) -> FleetSummary:
     summary.by_district = dict(sorted(summary.by_district.items(), key=lambda kv: -kv[1].installed))
     summary.by_vendor = dict(sorted(summary.by_vendor.items(), key=lambda kv: -kv[1].installed))
     return summary
+
+
+@dataclass
+class FaultsNow:
+    """What is wrong with the connected cameras now: how many have each confirmed fault, and, of those that
+    cannot be read, why (the probe's cause: unreachable, refused, credentials, ...)."""
+
+    faults: Counter[str] = field(default_factory=Counter)
+    causes: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {"faults": dict(self.faults.most_common()), "causes": dict(self.causes.most_common())}
+
+
+def faults_now(session: Session, where: ColumnElement[bool] | None = None) -> FaultsNow:
+    """Counted in Python from the degraded and failed cameras' health rows only (their codes and findings are
+    JSON): a few hundred rows for a fleet of thousands. `where` narrows the cameras (a person's scope)."""
+    query = (
+        select(CameraHealthRow.codes, CameraHealthRow.findings)
+        .join(Camera, Camera.id == CameraHealthRow.camera_id)
+        .where(
+            Camera.lifecycle == Lifecycle.CONNECTED,
+            Camera.health.in_([Health.DEGRADED.value, Health.FAILED.value]),
+        )
+    )
+    if where is not None:
+        query = query.where(where)
+    now = FaultsNow()
+    for codes, findings in session.execute(query):
+        now.faults.update(set(codes or ()))
+        cause = stored_cause(findings) if any(c in ACCESS_FAULTS for c in codes or ()) else None
+        if cause:
+            now.causes[cause] += 1
+    return now

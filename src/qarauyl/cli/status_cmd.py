@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,6 +18,11 @@ COLUMNS = ("installed", "connected", "ok", "degraded", "failed", "unknown", "in_
 HEADERS = ("installed", "connected", "working", "degraded", "failed", "unknown", "in repair")
 
 
+def _counts(counts: Counter[str], spaced: bool = False) -> str:
+    """`code n, ...`, most first; `spaced` for words rather than codes (a cause: "web server 2")."""
+    return ", ".join(f"{name.replace('_', ' ') if spaced else name} {n}" for name, n in counts.most_common())
+
+
 def _row(name: str, counts: Counts) -> list[str]:
     return [name, *(str(getattr(counts, c)) for c in COLUMNS)]
 
@@ -24,14 +30,15 @@ def _row(name: str, counts: Counts) -> list[str]:
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Installed, connected, working / degraded / failed / unknown, in repair; by district and vendor."""
-    from qarauyl.analytics import fleet_summary
+    from qarauyl.analytics import faults_now, fleet_summary
     from qarauyl.runtime import open_database
 
     db = open_database()
     with db.session() as session:
         summary = fleet_summary(session)
+        now = faults_now(session)
     if as_json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**summary.to_dict(), **now.to_dict()}, ensure_ascii=False, indent=2))
         return
     t = summary.total
     console.print(
@@ -41,6 +48,12 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         markup=False,
         highlight=False,
     )
+    if now.faults:
+        text = "Faults now (cameras): " + _counts(now.faults) + "."
+        if now.causes:
+            # "offline" alone does not say whether to send a van or fix the register: the causes do.
+            text += " Why those that cannot be read: " + _counts(now.causes, spaced=True) + "."
+        console.print(text, markup=False, highlight=False)
     for title, groups in (("District", summary.by_district), ("Vendor", summary.by_vendor)):
         table = Table(title, *HEADERS, title=f"By {title.lower()}")
         for name, counts in groups.items():

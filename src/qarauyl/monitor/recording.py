@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import defer, load_only
@@ -55,17 +54,6 @@ def finding_dict(
     if since is not None:
         stored["since"] = since.isoformat()
     return stored
-
-
-def stored_cause(findings: Iterable[Mapping[str, Any]] | None) -> str | None:
-    """Why the camera could not be read (probe.result.ProbeCause), from its findings as stored: None when it
-    was read, and for findings stored before the probe named causes."""
-    for finding in findings or ():
-        if finding.get("code") in ACCESS_FAULTS:
-            cause = (finding.get("detail") or {}).get("cause")
-            if isinstance(cause, str) and cause:
-                return cause
-    return None
 
 
 def verdict_findings(result: ProbeResult) -> tuple[Finding, ...]:

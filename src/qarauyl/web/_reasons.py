@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from qarauyl.domain import Health
-from qarauyl.monitor.recording import stored_cause
+from qarauyl.health.causes import stored_cause
 from qarauyl.web._i18n import Translator
 
 _FLAPPING = re.compile(r"^(?P<head>.*); flapping: (?P<changes>\d+) changes within (?P<minutes>\d+) min$")

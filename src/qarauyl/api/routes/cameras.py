@@ -29,9 +29,10 @@ from qarauyl.api.schemas.cameras import (
 from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.domain import Health, Lifecycle, Vendor
 from qarauyl.errors import InputError, NotFoundError, Problem
+from qarauyl.health.causes import stored_cause
 from qarauyl.inventory import import_file
 from qarauyl.inventory.queries import CameraFilter, camera_by_code
-from qarauyl.monitor.recording import retake_reference, stored_cause
+from qarauyl.monitor.recording import retake_reference
 from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store.models import Camera, CameraHealthRow
 
