@@ -79,6 +79,17 @@ def test_each_role_signs_in_and_reads_the_overview_numbers_of_the_database(
         assert re.fullmatch(r"\d+(\.\d)?%", page.get_by_test_id(f"avail-{window}").inner_text())
     assert page.get_by_test_id("availability-chart").locator("canvas").count() >= 1
     assert page.get_by_test_id("newest-events").get_by_role("link").count() > 1
+    # The faults present now, and why the cameras that cannot be read cannot (the seed: every failed camera
+    # refuses its connection, every degraded one is blurred).
+    faults = page.get_by_test_id("faults-now")
+
+    def count(testid: str) -> str:
+        return str(faults.get_by_test_id(testid).get_attribute("data-value"))
+
+    assert (count("fault-now-offline"), count("cause-now-refused")) == (str(expected["failed"]),) * 2
+    if expected["degraded"]:
+        assert count("fault-now-blur") == str(expected["degraded"])
+    assert Translator("en")("cause.refused") in faults.inner_text()
     # Administration is in the menu for admins only.
     admin_link = page.get_by_test_id("nav-admin")
     assert admin_link.count() == (1 if USERS[user][0] == "admin" else 0)

@@ -131,6 +131,10 @@ def test_every_cause_a_probe_can_name_is_said_in_the_language(language: str) -> 
         said[cause] = probe_cause(tr, [{"code": "blur", "detail": {}}, stored])
     assert all(said.values()), [cause for cause, text in said.items() if not text]
     assert len(set(said.values())) == len(said)
+    # And in a few words, for the overview's count of why cameras cannot be read.
+    short = {cause: tr.maybe("cause", cause) for cause in said}
+    assert all(tr.has(f"cause.{cause}") for cause in said), [c for c in said if not tr.has(f"cause.{c}")]
+    assert len(set(short.values())) == len(short)
     if language != "en":
         assert all(CYRILLIC.search(text or "") for text in said.values())
 

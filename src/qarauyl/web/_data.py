@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FleetSummary, fleet_summary
+from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FaultsNow, FleetSummary, faults_now, fleet_summary
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
@@ -68,6 +68,12 @@ def clear_cache() -> None:
 
 
 # --- overview -----------------------------------------------------------------------------------
+
+
+def faults(db: Database, scope: Scope = ALL) -> FaultsNow:
+    """The faults on the person's connected cameras now, and why those that cannot be read cannot."""
+    with db.session() as session:
+        return faults_now(session, scope.clause() if scope.restricted else None)
 
 
 def summary(db: Database, scope: Scope = ALL) -> FleetSummary:

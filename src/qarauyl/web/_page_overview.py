@@ -7,7 +7,8 @@ from urllib.parse import quote
 
 from nicegui import app, ui
 
-from qarauyl.analytics.fleet import Counts
+from qarauyl.analytics.fleet import Counts, FaultsNow
+from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.web import _data
 from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
 from qarauyl.web._reasons import event_codes
@@ -114,6 +115,30 @@ def _availability(page: Page, report: _data.AvailabilityReport) -> None:
         ).classes("w-full h-48").props("data-testid=availability-chart")
 
 
+def _faults_now(page: Page, now: FaultsNow) -> None:
+    """Which faults the connected cameras have now, and why those that cannot be read cannot: the first
+    question of the morning meeting, before anyone opens a camera."""
+    tr = page.tr
+    with ui.card().classes("w-full").props("flat bordered data-testid=faults-now"):
+        ui.label(tr("overview.faults_now")).classes("text-subtitle1")
+        if not now.faults:
+            ui.label(tr("overview.no_faults")).classes("text-grey-7")
+            return
+        with ui.row().classes("gap-2"):
+            for code, n in now.faults.most_common():
+                colour = "red-1" if code in ACCESS_FAULTS else "amber-1"  # cannot be read / reads badly
+                ui.chip(f"{tr.maybe('fault', code)}: {tr.number(n)}", color=colour).props(
+                    f"dense square data-testid=fault-now-{code} data-value={n}"
+                )
+        if now.causes:
+            ui.label(tr("overview.cannot_read")).classes("text-caption text-grey-8 q-mt-sm")
+            with ui.row().classes("gap-2"):
+                for cause, n in now.causes.most_common():
+                    ui.chip(f"{tr.maybe('cause', cause)}: {tr.number(n)}").props(
+                        f"dense square outline data-testid=cause-now-{cause} data-value={n}"
+                    )
+
+
 def _breakdown(page: Page, title_key: str, rows: dict[str, Counts], testid: str) -> None:
     tr = page.tr
     columns = [
@@ -174,6 +199,8 @@ def overview_page() -> None:
                 lambda: _data.fleet_availability(db, _data.now_utc(), page.scope, page.tr.zone),
             )
             _availability(page, report)
+            now = _data.cached(("faults", page.scope), 10.0, lambda: _data.faults(db, page.scope))
+            _faults_now(page, now)
             with ui.element("div").classes("two-columns wide-only w-full"):
                 _breakdown(page, "overview.district", summary.by_district, "by-district")
                 _breakdown(page, "overview.vendor", summary.by_vendor, "by-vendor")
