@@ -90,6 +90,8 @@ def test_each_role_signs_in_and_reads_the_overview_numbers_of_the_database(
     if expected["degraded"]:
         assert count("fault-now-blur") == str(expected["degraded"])
     assert Translator("en")("cause.refused") in faults.inner_text()
+    if USERS[user][0] != "engineer":  # the whole fleet's newest events include failed cameras'
+        assert "offline (nothing listening on the port)" in page.get_by_test_id("newest-events").inner_text()
     # Administration is in the menu for admins only.
     admin_link = page.get_by_test_id("nav-admin")
     assert admin_link.count() == (1 if USERS[user][0] == "admin" else 0)

@@ -119,6 +119,14 @@ def test_an_event_without_faults_says_what_its_state_means() -> None:
     assert event_codes(tr, {"codes": ["blur"], "after": "failed"}) == tr.maybe("fault", "blur")
 
 
+def test_an_event_of_a_camera_that_cannot_be_read_says_why_in_the_language() -> None:
+    kk = Translator("kk")
+    event = {"codes": ["auth_failed", "blur"], "after": "failed", "cause": "credentials"}
+    access, blur = kk.maybe("fault", "auth_failed"), kk.maybe("fault", "blur")
+    assert event_codes(kk, event) == f"{access} ({kk('cause.credentials')}), {blur}"
+    assert event_codes(kk, {**event, "cause": None}) == f"{access}, {blur}"  # stored before causes
+
+
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
 def test_every_cause_a_probe_can_name_is_said_in_the_language(language: str) -> None:
     """Every cause of probe.result.ProbeCause, stored the way the monitor stores it (its access finding),

@@ -13,6 +13,7 @@ from typing import Any
 
 from qarauyl.domain import Health
 from qarauyl.health.causes import stored_cause
+from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.web._i18n import Translator
 
 _FLAPPING = re.compile(r"^(?P<head>.*); flapping: (?P<changes>\d+) changes within (?P<minutes>\d+) min$")
@@ -55,9 +56,16 @@ def probe_cause(tr: Translator, findings: list[dict[str, Any]]) -> str | None:
 
 
 def event_codes(tr: Translator, event: dict[str, Any]) -> str:
-    """The faults an event names; without any, what its new state means (working again, or no longer
+    """The faults an event names, a fault of access with why the camera could not be read ("offline (no
+    answer on the network)"); without any, what its new state means (working again, or no longer
     monitored: a camera that left `connected` has not "recovered")."""
-    named = ", ".join(tr.maybe("fault", code) for code in event["codes"])
+    cause = event.get("cause")
+
+    def name(code: str) -> str:
+        said = tr.maybe("fault", code)
+        return f"{said} ({tr.maybe('cause', cause)})" if cause and code in ACCESS_FAULTS else said
+
+    named = ", ".join(name(code) for code in event["codes"])
     if named:
         return named
     return tr("events.not_monitored" if event["after"] == Health.UNKNOWN else "events.recovered")
