@@ -71,12 +71,13 @@ class Fleet:
         at: datetime,
         error: str | None = None,
         findings: tuple[Finding, ...] = (),
+        cause: str | None = None,
     ) -> list[Recorded]:
-        """One probe per camera: `error` is an access fault code (offline…); None, a picture that shows
-        `findings`."""
+        """One probe per camera: `error` is an access fault code (offline…) and `cause` why (the probe's
+        ProbeCause; None, as a probe before causes were named); no error, a picture that shows `findings`."""
         results = []
         for camera_id in camera_ids:
-            failure = ProbeError(error, f"simulated {error}") if error else None  # type: ignore[arg-type]
+            failure = ProbeError(error, f"simulated {error}", cause) if error else None  # type: ignore[arg-type]
             results.append(
                 (
                     camera_id,
@@ -98,11 +99,12 @@ class Fleet:
         at: datetime,
         error: str | None = None,
         findings: tuple[Finding, ...] = (),
+        cause: str | None = None,
     ) -> list[Recorded]:
         """Two probes a minute apart: what the health state machine needs to confirm a change."""
         ids = list(camera_ids)
-        self.probe(ids, at, error, findings)
-        return self.probe(ids, at + timedelta(minutes=1), error, findings)
+        self.probe(ids, at, error, findings, cause)
+        return self.probe(ids, at + timedelta(minutes=1), error, findings, cause)
 
 
 # The smallest valid JPEG is not needed: the snapshot store only writes bytes.

@@ -20,6 +20,7 @@ from qarauyl.maintenance.tickets import add_photo, process_transitions
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
 from qarauyl.store.schema import upgrade
+from qarauyl.web._i18n import Translator
 
 SERVER = """
 import uvicorn
@@ -36,7 +37,7 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
     fleet = Fleet(db, SnapshotStore(tmp_path / "data" / "snapshots"))
     [camera] = fleet.add(1)
     now = datetime.now(UTC)
-    fleet.confirm([camera], now - timedelta(minutes=5), "offline")
+    fleet.confirm([camera], now - timedelta(minutes=5), "offline", cause="unreachable")
     process_transitions(db, [], now, MaintenanceConfig())
     create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
     create_user(db, "aigerim", "operator", "operator-password-1")
@@ -74,6 +75,8 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             assert "CAM-000" in page.text and "google.com/maps/dir" in page.text
             assert "acknowledged" in page.text  # the next lifecycle steps are offered to an engineer
             assert photo_url in page.text
+            # Why the camera cannot be read, so the engineer knows what to bring (a van, not a laptop).
+            assert Translator("en")("probe_cause.unreachable") in page.text
             served = client.get(photo_url)
             assert served.status_code == 200 and served.content == JPEG
             assert client.get("/console/ticket-photo/1/..%2F..%2Fqarauyl.db").status_code == 404

@@ -21,6 +21,7 @@ from qarauyl.maintenance.tickets import (
     add_comment,
     in_repair_counts,
     list_tickets,
+    named_codes,
     open_ticket,
     process_transitions,
     set_status,
@@ -91,6 +92,40 @@ def test_a_worse_fault_on_a_degraded_camera_raises_its_tickets_priority(db: Data
         told = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
     assert [item["event"] for item in told] == ["opened", "escalated"]
     assert "raised from low to high: occluded" in told[1]["text"]
+
+
+def test_a_ticket_for_a_camera_that_cannot_be_read_says_why(db: Database, fleet: Fleet) -> None:
+    """ "offline" alone does not tell the contractor whether to send a van or fix a password."""
+    [cam, older] = fleet.add(2)
+    config = MaintenanceConfig(
+        routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),)
+    )
+    fleet.confirm([cam], T0, "offline", cause="unreachable")
+    fleet.confirm([older], T0, "auth_failed")  # recorded before the probe named causes
+    process_transitions(db, [], T0 + timedelta(minutes=2), config)
+    with db.session() as session:
+        told = {
+            item["camera"]: item["text"]
+            for row in session.scalars(select(OutboxMessage))
+            for item in row.body["items"]
+        }
+    code_of = {camera_id: code for code, camera_id in fleet.ids.items()}
+    assert told[code_of[cam]].endswith("opened (critical): offline (unreachable)"), told
+    assert told[code_of[older]].endswith("opened (high): auth_failed"), told
+    [ticket, _] = _tickets(db)
+    opened = ticket_detail(db, ticket.id, now=T0, config=CONFIG).events[0]
+    assert opened.detail["cause"] == "unreachable", opened
+    # The queue says why each camera cannot be read now, as its last probe found.
+    views = {v.camera_id: v for v in list_tickets(db, now=T0, config=CONFIG)}
+    assert (views[cam].camera_cause, views[older].camera_cause) == ("unreachable", None)
+    fleet.confirm([cam], T0 + timedelta(minutes=5), "offline", cause="refused")  # power back, service not
+    assert list_tickets(db, now=T0, config=CONFIG)[0].camera_cause == "refused"
+
+
+def test_named_codes_puts_the_cause_beside_the_fault_of_access_only() -> None:
+    assert named_codes(["auth_failed", "blur"], "credentials") == "auth_failed (credentials), blur"
+    assert named_codes(["offline"], "web_server") == "offline (web server)"
+    assert named_codes(["blur", "offline"], None) == "blur, offline"
 
 
 def test_lifecycle_in_repair_and_closing_needs_the_monitors_confirmation(db: Database, fleet: Fleet) -> None:

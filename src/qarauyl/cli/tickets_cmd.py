@@ -55,7 +55,7 @@ def list_(
     """The queue, most urgent first."""
     from sqlalchemy import select
 
-    from qarauyl.maintenance.tickets import list_tickets
+    from qarauyl.maintenance.tickets import list_tickets, named_codes
     from qarauyl.store.models import Organisation
 
     db, config = _open()
@@ -82,7 +82,7 @@ def list_(
         where = v.camera_code or f"{v.kind} {v.node or v.district or ''} ({len(v.members)} cameras)"
         table.add_row(
             str(v.id), v.priority, v.status + (" (proposed)" if v.proposed_for_resolution else ""), where,
-            ", ".join(v.codes), f"{v.opened_at:%Y-%m-%d %H:%M}", v.sla,
+            named_codes(v.codes, v.camera_cause), f"{v.opened_at:%Y-%m-%d %H:%M}", v.sla,
             "-" if v.hours_left is None else f"{v.hours_left:.1f}",
         )  # fmt: skip
     console.print(table)
@@ -107,6 +107,8 @@ def _print_view(v: TicketView) -> None:
     _say(f"Ticket #{v.id} [{v.priority}] {v.status}: {v.title}")
     if v.camera_code:
         _say(f"  camera {v.camera_code} ({v.camera_health}) at {v.address or '-'}; route: {v.route_url}")
+        if v.camera_cause:
+            _say(f"  cannot be read: {v.camera_cause.replace('_', ' ')}")
     if v.grouping:
         _say(f"  {v.grouping}")
     _say(

@@ -29,6 +29,8 @@ from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import InputError, NotFoundError
+from qarauyl.health.causes import stored_cause
+from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.maintenance._common import (
     TicketChange,
     active_incidents,
@@ -59,6 +61,7 @@ __all__ = [
     "add_photo",
     "in_repair_counts",
     "list_tickets",
+    "named_codes",
     "open_ticket",
     "process_transitions",
     "set_status",
@@ -173,15 +176,21 @@ def _apply_event(
         elif priority is not None:
             ticket = _new_ticket(session, camera, codes, priority, event.at, config, source="monitor")
             tickets[camera.id] = ticket
+            cause = stored_cause(event.findings)
             journal(
                 session,
                 ticket,
                 "opened",
                 event.at,
                 text=event.reason,
-                detail={"health_event": event.id, "snapshot": event.snapshot_path, "codes": list(codes)},
+                detail={
+                    "health_event": event.id,
+                    "snapshot": event.snapshot_path,
+                    "codes": list(codes),
+                    "cause": cause,
+                },
             )
-            text = f"Ticket {ticket_label(session, ticket)} opened ({priority}): {', '.join(codes)}"
+            text = f"Ticket {ticket_label(session, ticket)} opened ({priority}): {named_codes(codes, cause)}"
             notify(session, config, ticket, "opened", text, event.at)
             changes.append(TicketChange(ticket.id, camera.id, "opened"))
     elif event.after == Health.OK.value and ticket is not None and ticket.recovered_since is None:
@@ -206,7 +215,13 @@ def _join(
         # A worse fault makes the ticket more urgent, counted from when the ticket was opened.
         raised_from, ticket.priority = ticket.priority, priority
         ticket.due_at = due_at(ticket.opened_at, priority, config)
-    detail = {"health_event": event.id, "snapshot": event.snapshot_path, "codes": list(event.codes or ())}
+    cause = stored_cause(event.findings)
+    detail = {
+        "health_event": event.id,
+        "snapshot": event.snapshot_path,
+        "codes": list(event.codes or ()),
+        "cause": cause,
+    }
     if ticket.status == "resolved":
         ticket.status = "in_progress"
         ticket.resolved_at = None
@@ -224,9 +239,17 @@ def _join(
         # Whoever was told of a low-priority ticket must learn that it is now urgent, and by when.
         text = (
             f"Ticket {ticket_label(session, ticket)} raised from {raised_from} to {priority}: "
-            f"{', '.join(joined) or ', '.join(codes)}; due {ticket.due_at:%Y-%m-%d %H:%M} UTC"
+            f"{named_codes(joined or codes, cause)}; due {ticket.due_at:%Y-%m-%d %H:%M} UTC"
         )
         notify(session, config, ticket, "escalated", text, event.at)
+
+
+def named_codes(codes: Sequence[str], cause: str | None) -> str:
+    """Fault codes for a notice, an access fault with why the camera could not be read: "offline
+    (unreachable)" sends a van, "auth_failed (credentials)" a password, from the same desk."""
+    return ", ".join(
+        f"{code} ({cause.replace('_', ' ')})" if cause and code in ACCESS_FAULTS else code for code in codes
+    )
 
 
 def _new_ticket(
@@ -614,6 +637,8 @@ class TicketView:
     incident_id: int | None
     resolution_code: str | None
     closed_by_override: bool
+    # Why the camera cannot be read, as its last probe found (probe.result.ProbeCause): what to bring.
+    camera_cause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -647,9 +672,9 @@ def _view(session: Session, ticket: Ticket, now: datetime, config: MaintenanceCo
         .limit(1)
     )
     snapshot_path = (snapshot or {}).get("snapshot")
-    if snapshot_path is None and camera is not None:
-        row = session.get(CameraHealthRow, camera.id)
-        snapshot_path = row.snapshot_path if row else None
+    row = session.get(CameraHealthRow, camera.id) if camera is not None else None
+    if snapshot_path is None and row is not None:
+        snapshot_path = row.snapshot_path
     hours_left = (
         (ticket.due_at - now).total_seconds() / 3600 if ticket.due_at and ticket.status in ACTIVE else None
     )
@@ -682,6 +707,7 @@ def _view(session: Session, ticket: Ticket, now: datetime, config: MaintenanceCo
         incident_id=ticket.incident_id,
         resolution_code=ticket.resolution_code,
         closed_by_override=ticket.closed_by_override,
+        camera_cause=stored_cause(row.findings) if row is not None else None,
     )
 
 
