@@ -187,3 +187,15 @@ def test_a_measurement_the_wire_does_not_know_is_refused() -> None:
     body["reference_measurements"] = {"cell_detail": {"ndarray": "object", "shape": [1], "data": "AAAA"}}
     with pytest.raises(WireError, match="malformed"):
         SEALER.open_result(SEALER._seal("result", body))
+
+
+def test_a_failed_probe_from_a_worker_of_another_release_still_opens() -> None:
+    """Workers on other machines are upgraded one at a time: an error without the cause (an older worker)
+    or with a field this release does not know (a newer one) is still read."""
+    failed = MonitorResult(url="rtsp://10.1.2.3/", error=ProbeError("offline", "no answer", "unreachable"))
+    older = wire.result_to_dict(failed)
+    del older["error"]["cause"]
+    assert wire.result_from_dict(older).error == ProbeError("offline", "no answer", None)
+    newer = wire.result_to_dict(failed)
+    newer["error"]["hint"] = "check the switch port"
+    assert wire.result_from_dict(newer).error == ProbeError("offline", "no answer", "unreachable")

@@ -139,7 +139,11 @@ def result_from_dict(data: dict[str, Any]) -> MonitorResult:
         url=str(data["url"]),
         stream=StreamFacts(**stream) if stream is not None else None,
         snapshot_jpeg=_unb64(data.get("snapshot_jpeg")),
-        error=ProbeError(**error) if error is not None else None,
+        # Field by field: a worker of another release may send fields this one does not know, or not send
+        # the cause (named since 2026-11-29).
+        error=ProbeError(str(error["code"]), str(error["message"]), error.get("cause"))  # type: ignore[arg-type]
+        if error is not None
+        else None,
         timings=ProbeTimings(**data["timings"]),
         kind=data["kind"],
         findings=tuple(
