@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class EventOut(BaseModel):
@@ -17,6 +17,10 @@ class EventOut(BaseModel):
     after: str
     codes: list[str]
     findings: list[dict[str, Any]]
+    cause: str | None = Field(
+        description="Why the camera could not be read, when the event names a fault of access: the probe's "
+        "cause in one stable word (the same words as a camera's health)"
+    )
     reason: str
     flapping: bool
     snapshot_url: str | None
