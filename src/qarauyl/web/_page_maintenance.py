@@ -34,6 +34,7 @@ from qarauyl.maintenance.tickets import (
     ticket_detail,
 )
 from qarauyl.web import _auth
+from qarauyl.web._reasons import cause_sentence
 from qarauyl.web._shell import Page, frame, health_badge, notify_error, person_from_route, state
 
 # Who may work tickets: the roles that acknowledge events (admin, operator, engineer).
@@ -135,11 +136,9 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
             ui.label(view.grouping or view.title).classes("text-body2")
             ui.label(f"{len(view.members)} {_t(page, 'cameras')}").classes("text-caption")
         ui.label(", ".join(tr.maybe("fault", c) for c in view.codes)).classes("text-caption")
-        if view.camera_cause and tr.has(f"probe_cause.{view.camera_cause}"):
-            # What to bring: a van for a dead link, a laptop for a password.
-            ui.label(tr(f"probe_cause.{view.camera_cause}")).classes("text-caption text-negative").props(
-                f"data-testid=ticket-{view.id}-cause"
-            )
+        cause = cause_sentence(tr, view.camera_cause)
+        if cause:  # what to bring: a van for a dead link, a laptop for a password
+            ui.label(cause).classes("text-caption text-negative").props(f"data-testid=ticket-{view.id}-cause")
         if view.proposed_for_resolution:
             ui.label(_t(page, "proposed")).classes("text-positive text-caption")
         if not page.can(WORK_ACTION) or view.status in ("closed", "cancelled"):

@@ -47,12 +47,18 @@ def say_reason(tr: Translator, reason: str) -> str:
     return reason
 
 
+def cause_sentence(tr: Translator, cause: str | None) -> str | None:
+    """A probe's cause (probe.result.ProbeCause) as a sentence in the reader's language with what to check;
+    None without a cause, or with one this release has no words for (a newer worker's)."""
+    key = f"probe_cause.{cause}"
+    return tr(key) if cause and tr.has(key) else None
+
+
 def probe_cause(tr: Translator, findings: list[dict[str, Any]]) -> str | None:
-    """Why the camera could not be read, as a sentence in the reader's language with what to check: the
-    cause the probe named in its access finding (probe.result.ProbeCause). None for a camera that was read,
-    and for a finding stored before causes were named (the console then shows the probe's own words)."""
-    key = f"probe_cause.{stored_cause(findings)}"
-    return tr(key) if tr.has(key) else None
+    """Why the camera could not be read, from the access finding among its findings as stored. None for a
+    camera that was read, and for a finding stored before causes were named (the console then shows the
+    probe's own words)."""
+    return cause_sentence(tr, stored_cause(findings))
 
 
 def event_codes(tr: Translator, event: dict[str, Any]) -> str:

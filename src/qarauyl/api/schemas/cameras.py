@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from qarauyl.domain import CameraKind, Lifecycle, Vendor
 from qarauyl.inventory.records import MAX_TAGS
+from qarauyl.probe.result import ProbeCause
 
 _WRITE_ONLY: dict[str, Any] = {"writeOnly": True}
 
@@ -138,9 +139,7 @@ class CameraHealthOut(BaseModel):
     last_ok_at: datetime | None
     error: str | None = Field(description="The last probe's own words when it could not read the camera")
     cause: str | None = Field(
-        description="Why the camera could not be read, in one stable word: url_rejected, unresolved, "
-        "unreachable, refused, silent, web_server, wrong_protocol, tls, credentials, no_such_path, rejected, "
-        "transport, no_video, undecodable, stream_broke, not_image, too_big, analysis_slow, probe_failed"
+        description="Why the camera could not be read, in one stable word: " + ", ".join(get_args(ProbeCause))
     )
     snapshot_url: str | None
     reference_url: str | None
