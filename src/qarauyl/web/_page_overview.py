@@ -199,7 +199,8 @@ def overview_page() -> None:
                 lambda: _data.fleet_availability(db, _data.now_utc(), page.scope, page.tr.zone),
             )
             _availability(page, report)
-            now = _data.cached(("faults", page.scope), 10.0, lambda: _data.faults(db, page.scope))
+            # As fresh as the numbers above, so that "failed 117" and "offline 117" agree.
+            now = _data.cached(("faults", page.scope), 2.0, lambda: _data.faults(db, page.scope))
             _faults_now(page, now)
             with ui.element("div").classes("two-columns wide-only w-full"):
                 _breakdown(page, "overview.district", summary.by_district, "by-district")
