@@ -25,7 +25,7 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def test_exposition_parses_and_carries_the_fleet(db: Database, fleet: Fleet) -> None:
     [a, b, c] = fleet.add(3, district='Tur"kistan')  # a quote in a label must be escaped
-    fleet.confirm([a], T0, "offline")
+    fleet.confirm([a], T0, "offline", cause="unreachable")
     config = MaintenanceConfig()
     process_transitions(db, [], T0 + timedelta(minutes=2), config)
     set_status(db, 1, "removed_for_repair", now=T0 + timedelta(hours=1), config=config)
@@ -37,6 +37,8 @@ def test_exposition_parses_and_carries_the_fleet(db: Database, fleet: Fleet) -> 
     assert samples[("qarauyl_camera_up", (("camera", "CAM-001"), *labels[1:]))] == 1
     assert samples[("qarauyl_fleet_cameras", (("health", "failed"), ("lifecycle", "connected")))] == 1
     assert samples[("qarauyl_fleet_cameras", (("health", "ok"), ("lifecycle", "connected")))] == 2
+    assert samples[("qarauyl_fleet_faults", (("fault", "offline"),))] == 1
+    assert samples[("qarauyl_fleet_unreadable", (("cause", "unreachable"),))] == 1
     key = (("kind", "camera"), ("priority", "critical"), ("status", "removed_for_repair"))
     assert samples[("qarauyl_tickets_open", key)] == 1
     assert samples[("qarauyl_cameras_in_repair", ())] == 1

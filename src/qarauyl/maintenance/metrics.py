@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from qarauyl.analytics.fleet import faults_now
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE
 from qarauyl.maintenance.models import OutboxMessage, Ticket
@@ -129,6 +130,7 @@ def render_metrics(db: Database, now: datetime | None = None) -> str:
         outbox = session.execute(
             select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
         ).all()
+        present = faults_now(session)
 
     def camera_labels(code: str, district: str | None, vendor: str) -> dict[str, str]:
         return {"camera": code, "district": district or "", "vendor": vendor}
@@ -171,6 +173,18 @@ def render_metrics(db: Database, now: datetime | None = None) -> str:
         "gauge",
         "Cameras by lifecycle and health.",
         (({"lifecycle": lifecycle, "health": health}, n) for lifecycle, health, n in fleet),
+    )
+    out.family(
+        "qarauyl_fleet_faults",
+        "gauge",
+        "Connected cameras with each confirmed fault now.",
+        (({"fault": code}, n) for code, n in sorted(present.faults.items())),
+    )
+    out.family(
+        "qarauyl_fleet_unreadable",
+        "gauge",
+        "Connected cameras that cannot be read, by the probe's cause (unreachable, refused, credentials...).",
+        (({"cause": cause}, n) for cause, n in sorted(present.causes.items())),
     )
     out.family(
         "qarauyl_tickets_open",
