@@ -147,6 +147,17 @@ def test_status_says_which_faults_are_there_now_and_why_cameras_cannot_be_read(
     text = qarauyl(env, "status").stdout
     assert "Faults now (cameras): " in text and "Why those that cannot be read: " in text
     assert "credentials 1" in text and "refused 1" in text
+    # One camera: what its last probe found, and why it cannot be read.
+    db = Database(env["QARAUYL_DATABASE_URL"])
+    with db.session() as session:
+        code = session.scalar(select(Camera.code).where(Camera.id == a))
+    db.dispose()
+    assert code is not None
+    shown = json.loads(qarauyl(env, "cameras", "show", code, "--json").stdout)
+    assert shown["probe"]["codes"] == ["auth_failed"] and shown["probe"]["cause"] == "credentials"
+    assert shown["probe"]["error"] == "refused (401)"
+    text = qarauyl(env, "cameras", "show", code).stdout
+    assert "cannot be read   credentials" in text and "the probe said   refused (401)" in text
 
 
 def test_unknown_toml_key_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:

@@ -131,16 +131,50 @@ def show(
     code: str = typer.Argument(..., show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show one camera (credentials are never shown, only whether they are set)."""
+    """Show one camera (credentials are never shown, only whether they are set) and what its last probe
+    found: the faults, and why it cannot be read if it cannot."""
+    from sqlalchemy import select
+
+    from qarauyl.health.causes import stored_cause
     from qarauyl.inventory import get_camera
     from qarauyl.runtime import open_database
+    from qarauyl.store.models import Camera, CameraHealthRow
 
     db = open_database()
     with db.session() as session:
         camera = get_camera(session, code)
+        row = session.scalar(
+            select(CameraHealthRow)
+            .join(Camera, Camera.id == CameraHealthRow.camera_id)
+            .where(Camera.code == code)
+        )
+        probed = row is not None and row.last_probe_at is not None
+        codes = list(row.codes or []) if row is not None else []
+        cause = stored_cause(row.findings) if row is not None else None
+        said = row.error if row is not None else None
+        since = row.since if row is not None else None
+        last = row.last_probe_at if row is not None else None
     if as_json:
-        print(json.dumps(camera, ensure_ascii=False, indent=2))
+        probe = {
+            "since": since.isoformat() if since else None,
+            "codes": codes,
+            "cause": cause,
+            "error": said,
+            "last_probe_at": last.isoformat() if last else None,
+        }
+        print(json.dumps({**camera, "probe": probe if probed else None}, ensure_ascii=False, indent=2))
         return
     for key, value in camera.items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
         console.print(f"{key:16} {shown}", markup=False, highlight=False)
+    if probed:
+        lines = (
+            ("health since", f"{since:%Y-%m-%d %H:%M} UTC" if since else None),
+            ("faults", ", ".join(codes) or "none"),
+            ("cannot be read", cause.replace("_", " ") if cause else None),
+            ("the probe said", said),
+            ("last probe", f"{last:%Y-%m-%d %H:%M} UTC" if last else None),
+        )
+        for key, text in lines:
+            if text:
+                console.print(f"{key:16} {text}", markup=False, highlight=False)
