@@ -177,6 +177,9 @@ def test_filter_the_camera_table(new_page: Any, server: str, installation: Insta
     )
     # The count is set before AG Grid draws the rows: wait for the first, not look at once.
     page.locator(".ag-row").first.wait_for(state="visible")
+    # Each failed camera's fault says why it cannot be read.
+    faults = page.locator(".ag-row [col-id=faults]").first.inner_text()
+    assert faults == "offline (nothing listening on the port)", faults
     _select(page, "filter-fault", "out of focus")  # failed cameras are offline, none is blurred
     page.wait_for_function("document.querySelector('[data-testid=camera-count]').dataset.count == '0'")
     # An address naming values the filters do not offer (a renamed district, a typo): the list, not an error.

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from qarauyl.errors import InputError, NotFoundError
 from qarauyl.inventory.queries import CameraFilter
 from qarauyl.store import Camera, Database, Organisation
-from qarauyl.store.models import HealthEvent
+from qarauyl.store.models import CameraHealthRow, HealthEvent
 from qarauyl.web import _data
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -101,6 +101,29 @@ def test_filters_by_health_and_fault(db: Database) -> None:
     events = _data.events(db, filters=_data.EventFilter(code="offline"))
     assert [e["camera"] for e in events] == ["C-2"]
     assert _data.events(db, filters=_data.EventFilter(code="blur")) == []
+
+
+def test_the_table_and_the_faults_now_say_why_a_failed_camera_cannot_be_read(db: Database) -> None:
+    """Read back from JSON on both databases; only a failed camera's findings are read for the table."""
+    a, _ = _fleet(db)
+    unreachable = {
+        "code": "offline",
+        "severity": "critical",
+        "score": 1.0,
+        "detail": {"cause": "unreachable"},
+    }
+    with db.session() as session:
+        ids = {code: cid for code, cid in session.execute(select(Camera.code, Camera.id))}
+        session.add(
+            CameraHealthRow(camera_id=ids["C-2"], state="failed", codes=["offline"], findings=[unreachable])
+        )
+        # An ok camera whose stored findings (a hand edit, an older release) name a cause: not shown.
+        session.add(CameraHealthRow(camera_id=ids["C-1"], state="ok", codes=[], findings=[unreachable]))
+    rows = {r["code"]: r for r in _data.camera_rows(db)}
+    assert (rows["C-2"]["cause"], rows["C-1"]["cause"], rows["C-3"]["cause"]) == ("unreachable", None, None)
+    assert _data.faults(db).to_dict() == {"faults": {"offline": 1}, "causes": {"unreachable": 1}}
+    assert _data.faults(db, _data.Scope(maintainer_id=a + 1, restricted=True)).faults == {}
+    assert _data.events(db)[0]["cause"] is None  # the fixture's event was stored without a cause
 
 
 def test_acknowledge_records_the_first_person_and_audits_once(db: Database) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, case, func, null, select, true
 from sqlalchemy.orm import Session
 
 from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FaultsNow, FleetSummary, faults_now, fleet_summary
@@ -351,6 +351,8 @@ def camera_rows(
             Maintainer.name,
             CameraHealthRow.codes,
             CameraHealthRow.last_probe_at,
+            # Only a failed camera's findings can say why it cannot be read: the rest stay in the database.
+            case((Camera.health == Health.FAILED.value, CameraHealthRow.findings), else_=null()),
         )
         .outerjoin(District, Camera.district_id == District.id)
         .outerjoin(Maintainer, Camera.maintainer_id == Maintainer.id)
@@ -373,6 +375,7 @@ def camera_rows(
             maintainer,
             codes,
             probed,
+            findings,
         ) in session.execute(query):
             codes = list(codes or [])
             if fault and fault not in codes:
@@ -390,6 +393,7 @@ def camera_rows(
                     "district": district or "",
                     "maintainer": maintainer or "",
                     "codes": codes,
+                    "cause": stored_cause(findings),
                     "last_probe_at": probed,
                 }
             )

@@ -17,7 +17,7 @@ from qarauyl.inventory.queries import CameraFilter
 from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import event_line
 from qarauyl.web._page_rules import rules_panel
-from qarauyl.web._reasons import probe_cause
+from qarauyl.web._reasons import fault_names, probe_cause
 from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
 
 
@@ -107,7 +107,7 @@ def cameras_page(
                     "vendor": tr.maybe("vendor", r["vendor"]),
                     "lifecycle": tr.maybe("lifecycle", r["lifecycle"]),
                     "health": tr.maybe("health", r["health"]),
-                    "faults": ", ".join(tr.maybe("fault", c) for c in r["codes"]),
+                    "faults": fault_names(tr, r["codes"], r["cause"]),
                     "maintainer": r["maintainer"],
                 }
                 for r in rows

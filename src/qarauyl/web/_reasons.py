@@ -61,17 +61,21 @@ def probe_cause(tr: Translator, findings: list[dict[str, Any]]) -> str | None:
     return cause_sentence(tr, stored_cause(findings))
 
 
-def event_codes(tr: Translator, event: dict[str, Any]) -> str:
-    """The faults an event names, a fault of access with why the camera could not be read ("offline (no
-    answer on the network)"); without any, what its new state means (working again, or no longer
-    monitored: a camera that left `connected` has not "recovered")."""
-    cause = event.get("cause")
+def fault_names(tr: Translator, codes: list[str], cause: str | None = None) -> str:
+    """Fault codes in the language, a fault of access with why the camera could not be read in a few words
+    ("offline (no answer on the network)")."""
 
     def name(code: str) -> str:
         said = tr.maybe("fault", code)
         return f"{said} ({tr.maybe('cause', cause)})" if cause and code in ACCESS_FAULTS else said
 
-    named = ", ".join(name(code) for code in event["codes"])
+    return ", ".join(name(code) for code in codes)
+
+
+def event_codes(tr: Translator, event: dict[str, Any]) -> str:
+    """The faults an event names (`fault_names`); without any, what its new state means (working again, or
+    no longer monitored: a camera that left `connected` has not "recovered")."""
+    named = fault_names(tr, event["codes"], event.get("cause"))
     if named:
         return named
     return tr("events.not_monitored" if event["after"] == Health.UNKNOWN else "events.recovered")
