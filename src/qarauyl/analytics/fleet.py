@@ -10,8 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qarauyl.domain import Health, Lifecycle
-from qarauyl.health.causes import stored_cause
-from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.health.causes import access_cause
 from qarauyl.store import Camera, District
 from qarauyl.store.models import CameraHealthRow
 
@@ -114,7 +113,7 @@ def faults_now(session: Session, where: ColumnElement[bool] | None = None) -> Fa
     now = FaultsNow()
     for codes, findings in session.execute(query):
         now.faults.update(set(codes or ()))
-        cause = stored_cause(findings) if any(c in ACCESS_FAULTS for c in codes or ()) else None
+        cause = access_cause(codes, findings)
         if cause:
             now.causes[cause] += 1
     return now

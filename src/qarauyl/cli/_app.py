@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections import Counter
+from collections.abc import Callable
 from functools import cache
 
 import typer
@@ -22,6 +24,11 @@ app = typer.Typer(
 # Piped output (to a file, to grep) gets a wide fixed width instead of Rich's 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def counts_text(counts: Counter[str], say: Callable[[str], str] = str) -> str:
+    """`name n, ...`, the most first: a cycle's or the fleet's faults, causes, held-back codes."""
+    return ", ".join(f"{say(name)} {n}" for name, n in counts.most_common())
 
 
 def run_app(application: typer.Typer) -> int:

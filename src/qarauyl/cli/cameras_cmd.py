@@ -135,7 +135,7 @@ def show(
     found: the faults, and why it cannot be read if it cannot."""
     from sqlalchemy import select
 
-    from qarauyl.health.causes import stored_cause
+    from qarauyl.health.causes import cause_words, stored_cause
     from qarauyl.inventory import get_camera
     from qarauyl.runtime import open_database
     from qarauyl.store.models import Camera, CameraHealthRow
@@ -171,7 +171,7 @@ def show(
         lines = (
             ("health since", f"{since:%Y-%m-%d %H:%M} UTC" if since else None),
             ("faults", ", ".join(codes) or "none"),
-            ("cannot be read", cause.replace("_", " ") if cause else None),
+            ("cannot be read", cause_words(cause) if cause else None),
             ("the probe said", said),
             ("last probe", f"{last:%Y-%m-%d %H:%M} UTC" if last else None),
         )

@@ -6,27 +6,23 @@ import contextlib
 import logging
 import signal
 import threading
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import typer
 from rich.logging import RichHandler
 
-from qarauyl.cli._app import app, console, err_console
+from qarauyl.cli._app import app, console, counts_text, err_console
 from qarauyl.cli._progress import progress_bar
 from qarauyl.config import Settings, get_settings
 from qarauyl.domain.stream_url import redact_url
 from qarauyl.errors import NotFoundError, QarauylError
+from qarauyl.health.causes import cause_words
 from qarauyl.remote.names import DEFAULT_QUEUE
 
 if TYPE_CHECKING:
     from qarauyl.monitor import CycleSummary
     from qarauyl.remote import RemotePool
     from qarauyl.store import Database
-
-
-def _counts(codes: Counter[str]) -> str:
-    return ", ".join(f"{code} {n}" for code, n in codes.most_common())
 
 
 def _check_codes(db: Database, codes: list[str]) -> None:
@@ -50,14 +46,13 @@ def describe(summary: CycleSummary) -> str:
     probed = summary.probed + summary.not_recorded
     text = f"Probed {probed} camera(s) in {summary.seconds:.1f} s: {states}."
     if summary.codes:
-        text += " Faults: " + _counts(summary.codes) + "."
+        text += " Faults: " + counts_text(summary.codes) + "."
     if summary.causes:
         # Offline alone does not say whether to send a van or fix the register: the probe's causes do.
-        causes = Counter({cause.replace("_", " "): n for cause, n in summary.causes.items()})
-        text += " Why the cameras could not be read: " + _counts(causes) + "."
+        text += " Why the cameras could not be read: " + counts_text(summary.causes, cause_words) + "."
     if summary.held:
         # Not faults to act on, but not a clean picture either: a duty officer should know they are there.
-        text += " Held back by fault rules (no alarm): " + _counts(summary.held) + "."
+        text += " Held back by fault rules (no alarm): " + counts_text(summary.held) + "."
     if summary.unanswered:
         text += f" {summary.unanswered} probe(s) brought no answer back (see the log: remote workers?)."
     if summary.not_recorded:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from qarauyl.cli._app import app, console
+from qarauyl.cli._app import app, console, counts_text
+from qarauyl.health.causes import cause_words
 
 if TYPE_CHECKING:
     from qarauyl.analytics import Counts
 
 COLUMNS = ("installed", "connected", "ok", "degraded", "failed", "unknown", "in_repair")
 HEADERS = ("installed", "connected", "working", "degraded", "failed", "unknown", "in repair")
-
-
-def _counts(counts: Counter[str], spaced: bool = False) -> str:
-    """`code n, ...`, most first; `spaced` for words rather than codes (a cause: "web server 2")."""
-    return ", ".join(f"{name.replace('_', ' ') if spaced else name} {n}" for name, n in counts.most_common())
 
 
 def _row(name: str, counts: Counts) -> list[str]:
@@ -49,10 +44,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         highlight=False,
     )
     if now.faults:
-        text = "Faults now (cameras): " + _counts(now.faults) + "."
+        text = "Faults now (cameras): " + counts_text(now.faults) + "."
         if now.causes:
             # "offline" alone does not say whether to send a van or fix the register: the causes do.
-            text += " Why those that cannot be read: " + _counts(now.causes, spaced=True) + "."
+            text += " Why those that cannot be read: " + counts_text(now.causes, cause_words) + "."
         console.print(text, markup=False, highlight=False)
     for title, groups in (("District", summary.by_district), ("Vendor", summary.by_vendor)):
         table = Table(title, *HEADERS, title=f"By {title.lower()}")

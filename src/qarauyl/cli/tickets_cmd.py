@@ -13,6 +13,7 @@ from rich.table import Table
 from qarauyl.cli._app import app, console
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import NotFoundError
+from qarauyl.health.causes import cause_words
 
 # Each command imports the ticket code and the database layer when it runs: the CLI starts fast.
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _print_view(v: TicketView) -> None:
     if v.camera_code:
         _say(f"  camera {v.camera_code} ({v.camera_health}) at {v.address or '-'}; route: {v.route_url}")
         if v.camera_cause:
-            _say(f"  cannot be read: {v.camera_cause.replace('_', ' ')}")
+            _say(f"  cannot be read: {cause_words(v.camera_cause)}")
     if v.grouping:
         _say(f"  {v.grouping}")
     _say(

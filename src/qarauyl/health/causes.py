@@ -18,3 +18,14 @@ def stored_cause(findings: Iterable[Mapping[str, Any]] | None) -> str | None:
             if isinstance(cause, str) and cause:
                 return cause
     return None
+
+
+def access_cause(codes: Iterable[str] | None, findings: Iterable[Mapping[str, Any]] | None) -> str | None:
+    """The stored cause, where the codes (a camera's confirmed state, an event's) name a fault of access: a
+    new blur on a camera that also cannot be read is not "unreachable"."""
+    return stored_cause(findings) if ACCESS_FAULTS.intersection(codes or ()) else None
+
+
+def cause_words(cause: str) -> str:
+    """A cause as English words, for the CLI and the notices ("web_server" -> "web server")."""
+    return cause.replace("_", " ")

@@ -29,7 +29,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import InputError, NotFoundError
-from qarauyl.health.causes import stored_cause
+from qarauyl.health.causes import cause_words, stored_cause
 from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.maintenance._common import (
     TicketChange,
@@ -248,7 +248,7 @@ def named_codes(codes: Sequence[str], cause: str | None) -> str:
     """Fault codes for a notice, an access fault with why the camera could not be read: "offline
     (unreachable)" sends a van, "auth_failed (credentials)" a password, from the same desk."""
     return ", ".join(
-        f"{code} ({cause.replace('_', ' ')})" if cause and code in ACCESS_FAULTS else code for code in codes
+        f"{code} ({cause_words(cause)})" if cause and code in ACCESS_FAULTS else code for code in codes
     )
 
 

@@ -182,16 +182,10 @@ def record_results(
                     duration_ms=result.timings.total_ms,
                 )
             )
-            unreadable = result.error is not None and any(c in ACCESS_FAULTS for c in state.codes)
+            # Why it cannot be read, counted only while its confirmed state says it cannot.
+            cause = result.error.cause if result.error and ACCESS_FAULTS.intersection(state.codes) else None
             recorded.append(
-                Recorded(
-                    camera_id,
-                    state.state,
-                    state.codes,
-                    tuple(transitions),
-                    tuple(sorted(held)),
-                    result.error.cause if unreadable and result.error else None,
-                )
+                Recorded(camera_id, state.state, state.codes, tuple(transitions), tuple(sorted(held)), cause)
             )
     return recorded
 

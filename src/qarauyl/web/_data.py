@@ -21,7 +21,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT, Counts, FaultsNow, FleetSummary
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.errors import InputError, NotFoundError, Problem
 from qarauyl.health import availability
-from qarauyl.health.causes import stored_cause
+from qarauyl.health.causes import access_cause
 from qarauyl.inventory.queries import CameraFilter, Maintainer, camera_by_code, where_filter
 from qarauyl.inventory.records import PARSERS
 from qarauyl.monitor.unmonitored import settle_unmonitored
@@ -217,7 +217,7 @@ def events(
                     "before": event.before,
                     "after": event.after,
                     "codes": list(event.codes or []),
-                    "cause": stored_cause(event.findings),  # why it could not be read, if it could not
+                    "cause": access_cause(event.codes, event.findings),
                     "reason": event.reason,
                     "flapping": event.flapping,
                     "acknowledged_by": event.acknowledged_by,
@@ -393,7 +393,7 @@ def camera_rows(
                     "district": district or "",
                     "maintainer": maintainer or "",
                     "codes": codes,
-                    "cause": stored_cause(findings),
+                    "cause": access_cause(codes, findings),
                     "last_probe_at": probed,
                 }
             )

@@ -18,8 +18,7 @@ from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.api.schemas.events import EventOut
 from qarauyl.domain import Health
 from qarauyl.errors import NotFoundError
-from qarauyl.health.causes import stored_cause
-from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.health.causes import access_cause
 from qarauyl.store.models import Camera, HealthEvent
 
 router = APIRouter(prefix="/events", tags=["events"], responses=PROTECTED)
@@ -37,8 +36,7 @@ def _view(event: HealthEvent, code: str) -> dict[str, Any]:
         "after": event.after,
         "codes": list(event.codes or []),
         "findings": list(event.findings or []),
-        # Only where the event names a fault of access: a new blur on a failed camera is not "unreachable".
-        "cause": stored_cause(event.findings) if ACCESS_FAULTS & set(event.codes or ()) else None,
+        "cause": access_cause(event.codes, event.findings),
         "reason": event.reason,
         "flapping": event.flapping,
         "snapshot_url": snapshot_url(event.snapshot_path),
