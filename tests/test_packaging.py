@@ -41,7 +41,7 @@ def test_the_wheel_carries_every_data_file(tmp_path: Path) -> None:
     tracked = _tracked()
     data = {n.removeprefix("src/") for n in tracked if n.startswith("src/qarauyl/") and not n.endswith(".py")}
     # The console's catalogues and static assets are what an installation would miss first.
-    assert {"qarauyl/web/i18n/kk.json", "qarauyl/web/static/console.css"} <= data
+    assert {"qarauyl/i18n/kk.json", "qarauyl/web/static/console.css"} <= data
     tree = _copy_of_the_checkout(tracked, tmp_path / "tree")
     subprocess.run(
         [

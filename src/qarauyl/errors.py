@@ -9,7 +9,7 @@ class QarauylError(Exception):
     """Base of every error Qarauyl raises on purpose. The message is a sentence for a person."""
 
     exit_code = 1
-    # A key of the console's catalogues (web/i18n) that says the same in the person's language, and its
+    # A key of the console's catalogues (qarauyl/i18n) that says the same in the person's language, and its
     # values; without one the console shows the message, which is English.
     catalogue_key: str | None = None
     catalogue_values: dict[str, str] | None = None

@@ -9,8 +9,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -84,15 +84,18 @@ def free_port() -> int:
 
 class _Mailbox:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
+        # The modern policy decodes headers (a Kazakh subject arrives RFC 2047-encoded) as a mail client does.
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
         return "250 Message accepted for delivery"
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, list[Message]]]:
+def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
     mailbox = _Mailbox()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)

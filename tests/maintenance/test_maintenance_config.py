@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qarauyl.config import get_settings
 from qarauyl.errors import ConfigError
 from qarauyl.maintenance.config import MaintenanceConfig, load_config
 
@@ -23,6 +24,7 @@ def test_toml_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """
 [maintenance]
 confirm_minutes = 45
+time_zone = "Asia/Almaty"
 open_on = { offline = "high", blur = "low" }
 sla_hours = { critical = 8, high = 24, normal = 72, low = 240 }
 
@@ -36,6 +38,12 @@ channel = "telegram"
 target = "-1001"
 organisations = ["FixIt"]
 priorities = ["critical", "high"]
+language = "kk"
+
+[[maintenance.routes]]
+name = "occ-hook"
+channel = "webhook"
+target = "http://127.0.0.1:9/hook"
 """,
         encoding="utf-8",
     )
@@ -44,9 +52,27 @@ priorities = ["critical", "high"]
     assert config.confirm_minutes == 45 and config.priority_for(("offline",)) == "high"
     assert config.channels.webhook_secret.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(config)
-    [route] = config.routes
+    [route, hook] = config.routes
     assert route.organisations == ("FixIt",) and route.channel == "telegram"
+    # Each destination is told in its own language; without one, in the console's default.
+    assert (route.language, hook.language) == ("kk", "ru")
+    assert config.time_zone == "Asia/Almaty" and config.zone() is not None
     assert load_config(tmp_path / "absent.toml") == MaintenanceConfig()
+
+
+def test_notices_take_the_occs_time_zone_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QARAUYL_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("QARAUYL_TIME_ZONE", "Asia/Almaty")
+    get_settings.cache_clear()
+    try:
+        assert load_config(tmp_path / "absent.toml").time_zone == "Asia/Almaty"
+        path = tmp_path / "maintenance.toml"
+        path.write_text('[maintenance]\ntime_zone = "Asia/Aqtobe"\n', encoding="utf-8")
+        assert load_config(path).time_zone == "Asia/Aqtobe"  # the section's own wins
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -58,6 +84,11 @@ priorities = ["critical", "high"]
             '[[maintenance.routes]]\nname = "x"\nchannel = "sms"\ntarget = "1"\n',
             "maintenance.routes.0.channel",
         ),
+        (
+            '[[maintenance.routes]]\nname = "x"\nchannel = "email"\ntarget = "a@b.kz"\nlanguage = "de"\n',
+            "maintenance.routes.0.language",
+        ),
+        ('[maintenance]\ntime_zone = "Mars/Base"\n', "unknown time zone 'Mars/Base'"),
         ("[maintenance\n", "Cannot read"),
     ],
 )

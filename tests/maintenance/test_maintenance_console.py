@@ -15,12 +15,12 @@ from maintenance_fleet import JPEG, Fleet
 from maintenance_servers import free_port
 
 from qarauyl.accounts import create_user
+from qarauyl.i18n import Translator
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.tickets import add_photo, process_transitions
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
 from qarauyl.store.schema import upgrade
-from qarauyl.web._i18n import Translator
 
 SERVER = """
 import uvicorn

@@ -40,8 +40,12 @@ def test_most_cameras_behind_a_node_down_together_raise_one_incident(db: Databas
     # Notifications: the five camera tickets' messages are superseded by the incident's.
     with db.session() as session:
         pending = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
-        events = sorted(item["event"] for row in pending for item in row.body["items"])
-    assert events == ["incident_opened", "opened"]
+        told = {item["event"]: item["text"] for row in pending for item in row.body["items"]}
+    assert sorted(told) == ["incident_opened", "opened"]
+    assert told["incident_opened"] == (
+        f"Incident #{incident.id} node cabinet-17: "
+        "5 of 6 cameras behind node cabinet-17 went offline together"
+    )
     # Four come back: one still down is below the three-camera threshold, the incident closes and
     # that camera gets a ticket of its own.
     fleet.confirm(node[:4], T0 + timedelta(minutes=30))
@@ -51,6 +55,15 @@ def test_most_cameras_behind_a_node_down_together_raise_one_incident(db: Databas
     assert next(t for t in tickets if t.id == incident.id).status == "closed"
     [own] = [t for t in tickets if t.camera_id == node[4] and t.status == "open"]
     assert own.codes == ["offline"]
+    with db.session() as session:
+        items = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
+    told = {item["text"] for item in items if item["ticket_id"] in (incident.id, own.id)}
+    assert f"Incident #{incident.id} node cabinet-17 closed: 4 of 5 cameras back" in told
+    assert any(
+        text.startswith(f"Ticket #{own.id} camera ")
+        and text.endswith(f"(critical): offline, still down after incident #{incident.id} closed")
+        for text in told
+    ), told
 
 
 def test_without_node_data_same_minute_same_district_is_grouped_and_says_so(
@@ -64,6 +77,13 @@ def test_without_node_data_same_minute_same_district_is_grouped_and_says_so(
     [incident] = [t for t in tickets if t.kind == "district"]
     assert incident.members == sorted(south)
     assert incident.grouping is not None and incident.grouping.startswith("grouped by time and district")
+    with db.session() as session:
+        items = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
+    [told] = [item["text"] for item in items if item["event"] == "incident_opened"]
+    assert told == (
+        f"Incident #{incident.id} district South: 5 cameras failed within 60 s of each other "
+        "(grouped by time and district: no node data)"
+    )
     # Two cameras in the north are below the district threshold: their own tickets.
     assert sorted(t.camera_id for t in tickets if t.status == "open" and t.kind == "camera") == sorted(north)
 

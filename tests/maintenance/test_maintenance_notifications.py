@@ -71,7 +71,8 @@ def test_webhook_is_signed_grouped_and_held_for_the_grouping_window(db: Database
 def test_unreachable_endpoint_and_restart_lose_nothing(db: Database, fleet: Fleet) -> None:
     fleet.add(1)
     port = free_port()
-    config = _config((Route(name="occ", channel="webhook", target=f"http://127.0.0.1:{port}/hook"),))
+    route = Route(name="occ", channel="webhook", target=f"http://127.0.0.1:{port}/hook", language="en")
+    config = _config((route,))
     open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="pole down")
     now = T0 + timedelta(minutes=2)
     report = deliver_due(db, now, config)  # nothing listens: the message stays, with a backoff
@@ -92,7 +93,14 @@ def test_unreachable_endpoint_and_restart_lose_nothing(db: Database, fleet: Flee
         assert row.attempts == 2 and row.next_attempt_at == now + timedelta(seconds=31 + 60)
         assert deliver_due(again, now + timedelta(seconds=92), config).sent == 1
         [request] = hook.requests
-    assert request.json()["events"][0]["text"].endswith("opened by system (critical)")
+    [event] = request.json()["events"]
+    assert event["text"] == "Ticket #1 camera CAM-000 opened by system (critical)"
+    assert (event["key"], event["values"], event["priority"]) == (
+        "notice.opened.manual",
+        {"actor": "system"},
+        "critical",
+    )
+    assert request.json()["language"] == "en"
     [row] = _outbox(again)
     assert row.status == "sent" and row.attempts == 3
     assert deliver_due(again, now + timedelta(hours=2), config).sent == 0  # sent once is enough
@@ -114,18 +122,25 @@ def test_rate_limit_turns_a_stream_into_a_digest(db: Database, fleet: Fleet) -> 
     assert [len(r.json()["events"]) for r in hook.requests] == [1, 1, 4]
 
 
-def test_email_and_telegram_reach_local_servers(db: Database, fleet: Fleet) -> None:
+def test_email_and_telegram_reach_local_servers_each_in_its_language(db: Database, fleet: Fleet) -> None:
     fleet.add(1)
     with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
         config = _config(
             (
-                Route(name="fixit-mail", channel="email", target="duty@fixit.kz", organisations=("FixIt",)),
+                Route(
+                    name="fixit-mail",
+                    channel="email",
+                    target="duty@fixit.kz",
+                    organisations=("FixIt",),
+                    language="kk",
+                ),
                 Route(
                     name="repairco-mail",
                     channel="email",
                     target="duty@repairco.kz",
                     organisations=("RepairCo",),
                 ),
+                # No language: the console's default, Russian.
                 Route(name="tg", channel="telegram", target="-100123", priorities=("critical",)),
                 Route(name="tg-low", channel="telegram", target="-100999", priorities=("low",)),
             ),
@@ -138,6 +153,9 @@ def test_email_and_telegram_reach_local_servers(db: Database, fleet: Fleet) -> N
         assert report.sent == 2
         [mail] = mailbox
         [request] = telegram.requests
-    assert mail["To"] == "duty@fixit.kz" and "CAM-000" in mail["Subject"]
+    assert mail["To"] == "duty@fixit.kz"
+    assert mail["Subject"] == "#1 (камера CAM-000) өтінімін system ашты (өте маңызды)"
+    assert mail.get_content().strip() == mail["Subject"]
     assert request.path == "/bot123:ABC/sendMessage"
-    assert request.json()["chat_id"] == "-100123" and "CAM-000" in request.json()["text"]
+    assert request.json()["chat_id"] == "-100123"
+    assert request.json()["text"] == "Заявку #1 (камера CAM-000) открыл(а) system (критический)"

@@ -91,7 +91,9 @@ def test_a_worse_fault_on_a_degraded_camera_raises_its_tickets_priority(db: Data
         assert news.reason.startswith("new fault occluded")
         told = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
     assert [item["event"] for item in told] == ["opened", "escalated"]
-    assert "raised from low to high: occluded" in told[1]["text"]
+    assert (told[1]["codes"], told[1]["values"]["raised_from"]) == (["occluded"], "low")
+    assert "raised from low to high: view blocked; due " in told[1]["text"], told[1]
+    assert told[1]["text"].endswith(" UTC")  # no time zone configured: the reader is told it is UTC
 
 
 def test_a_ticket_for_a_camera_that_cannot_be_read_says_why(db: Database, fleet: Fleet) -> None:
@@ -105,13 +107,14 @@ def test_a_ticket_for_a_camera_that_cannot_be_read_says_why(db: Database, fleet:
     process_transitions(db, [], T0 + timedelta(minutes=2), config)
     with db.session() as session:
         told = {
-            item["camera"]: item["text"]
+            item["camera"]: item
             for row in session.scalars(select(OutboxMessage))
             for item in row.body["items"]
         }
     code_of = {camera_id: code for code, camera_id in fleet.ids.items()}
-    assert told[code_of[cam]].endswith("opened (critical): offline (unreachable)"), told
-    assert told[code_of[older]].endswith("opened (high): auth_failed"), told
+    assert told[code_of[cam]]["cause"] == "unreachable" and told[code_of[older]]["cause"] is None
+    assert told[code_of[cam]]["text"].endswith("opened (critical): offline (no answer on the network)"), told
+    assert told[code_of[older]]["text"].endswith("opened (high): login refused"), told
     [ticket, _] = _tickets(db)
     opened = ticket_detail(db, ticket.id, now=T0, config=CONFIG).events[0]
     assert opened.detail["cause"] == "unreachable", opened

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from qarauyl import accounts
 from qarauyl.analytics.fleet import fleet_summary
+from qarauyl.i18n import Translator
 from qarauyl.store import Camera, Database, Organisation
 from qarauyl.store.models import HealthEvent
-from qarauyl.web._i18n import Translator
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import pytest
 
 from qarauyl.accounts import ROLES
 from qarauyl.domain import CameraKind, FaultCode, Health, Lifecycle, OrgKind, Severity, Vendor
-from qarauyl.web._i18n import LANGUAGES, Translator, browser_language, catalogue
+from qarauyl.i18n import LANGUAGES, Translator, browser_language, catalogue
 from qarauyl.web._page_cameras import HISTORY_METRICS, HISTORY_SHOWN
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "qarauyl" / "web"

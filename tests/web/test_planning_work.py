@@ -16,10 +16,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from planning_inputs import road_geojson, square_csv, write_small_set
 
 from qarauyl.accounts import Principal
+from qarauyl.i18n import LANGUAGES, catalogue
 from qarauyl.planning import load_existing_cameras, plan, prepare_scene, read_layer
 from qarauyl.store import Camera, Database
 from qarauyl.web import _planning as work
-from qarauyl.web._i18n import LANGUAGES, catalogue
 
 PLANNER = Principal(1, "perizat", "planner", None, "en")
 VIEWER = Principal(2, "viktor", "viewer", None, "en")

@@ -13,9 +13,9 @@ import pytest
 
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.health import CameraHealth, HealthPolicy, Observation, observe
+from qarauyl.i18n import Translator
 from qarauyl.monitor.job import access_finding
 from qarauyl.probe.result import ProbeCause, ProbeError
-from qarauyl.web._i18n import Translator
 from qarauyl.web._reasons import event_codes, probe_cause, say_reason
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from qarauyl.domain.tickets import ACTIVE
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import Ticket, TicketEvent
 from qarauyl.maintenance.notifications import Notice, enqueue
+from qarauyl.maintenance.notifications.wording import notice_text, translator
 from qarauyl.store.models import Camera, District, Organisation
 
 
@@ -44,40 +46,51 @@ def due_at(opened: datetime, priority: str, config: MaintenanceConfig) -> dateti
     return opened + timedelta(hours=config.sla_hours.get(priority, config.sla_hours["normal"]))
 
 
-def ticket_label(session: Session, ticket: Ticket) -> str:
-    if ticket.camera_id is not None:
-        camera = session.get(Camera, ticket.camera_id)
-        return f"#{ticket.id} camera {camera.code if camera else ticket.camera_id}"
-    return f"#{ticket.id} {ticket.kind} incident {ticket.node or ''}".rstrip()
-
-
 def notify(
-    session: Session, config: MaintenanceConfig, ticket: Ticket, event: str, text: str, at: datetime
-) -> None:
-    """Routes a notice about this ticket to the outbox, in the caller's transaction."""
-    if not config.routes:
-        return
+    session: Session,
+    config: MaintenanceConfig,
+    ticket: Ticket,
+    event: str,
+    at: datetime,
+    *,
+    key: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    codes: Sequence[str] | None = None,
+    cause: str | None = None,
+) -> str:
+    """Routes a notice about this ticket to the outbox, in the caller's transaction, and returns it in
+    English for the journal. Its words are the catalogue's `key` (default `notice.<event>`) with `values`
+    (see notifications.wording); `codes` default to the ticket's."""
     organisation = session.get(Organisation, ticket.maintainer_id) if ticket.maintainer_id else None
     district_id = ticket.district_id
     camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
     if camera is not None and district_id is None:
         district_id = camera.district_id
     district = session.get(District, district_id) if district_id else None
-    enqueue(
-        session,
-        config,
-        Notice(
-            event=event,
-            ticket_id=ticket.id,
-            text=text,
-            at=at,
-            priority=ticket.priority,
-            organisation=organisation.name if organisation else None,
-            district=district.name if district else None,
-            codes=tuple(ticket.codes or ()),
-            camera=camera.code if camera else None,
-        ),
+    stored = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in (values or {}).items()
+    }
+    notice = Notice(
+        event=event,
+        ticket_id=ticket.id,
+        text="",
+        at=at,
+        priority=ticket.priority,
+        organisation=organisation.name if organisation else None,
+        district=district.name if district else None,
+        codes=tuple(ticket.codes or () if codes is None else codes),
+        camera=camera.code if camera else None,
+        kind=ticket.kind,
+        node=ticket.node,
+        cause=cause,
+        key=key or f"notice.{event}",
+        values=stored,
     )
+    notice = replace(notice, text=notice_text(notice.item(), translator("en", config.zone())))
+    if config.routes:
+        enqueue(session, config, notice)
+    return notice.text
 
 
 def active_ticket(session: Session, camera_id: int) -> Ticket | None:

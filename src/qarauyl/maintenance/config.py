@@ -8,12 +8,15 @@ forbids unknown keys, so the section cannot live there until Settings grows a fi
 from __future__ import annotations
 
 import tomllib
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from qarauyl.config import zone_of
 from qarauyl.errors import ConfigError
+from qarauyl.i18n import DEFAULT_LANGUAGE
 
 PRIORITIES = ("critical", "high", "normal", "low")
 
@@ -32,6 +35,8 @@ class Route(BaseModel):
     faults: tuple[str, ...] = ()
     # opened, escalated, sla_warning, sla_breach, incident_opened, … ; empty: all
     events: tuple[str, ...] = ()
+    # The language its messages are written in (a webhook's `text` too); the console's default otherwise.
+    language: str = Field(DEFAULT_LANGUAGE, pattern="^(kk|ru|en)$")
 
 
 class Channels(BaseModel):
@@ -100,6 +105,19 @@ class MaintenanceConfig(BaseModel):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     max_attempts: int = 20  # about 15 hours of retries at the cap before a message is declared dead
+    # The zone the notices write their times in (an IANA name); `load_config` takes the settings'
+    # `time_zone`, the console's, when the file leaves it out. None: UTC, said as such.
+    time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone_of(value)
+        return value
+
+    def zone(self) -> tzinfo | None:
+        return zone_of(self.time_zone) if self.time_zone else None
 
     def priority_for(self, codes: tuple[str, ...] | list[str]) -> str | None:
         """The most urgent priority among the codes that open tickets, or None."""
@@ -108,20 +126,23 @@ class MaintenanceConfig(BaseModel):
 
 
 def load_config(path: Path | None = None) -> MaintenanceConfig:
-    """The `[maintenance]` section of `path`; the defaults if the file does not exist."""
+    """The `[maintenance]` section of `path`; the defaults if the file does not exist. Times in notices are
+    written in the OCC's zone (the settings' `time_zone`) unless the section names another."""
     import os
 
-    from qarauyl.config import config_file_path
+    from qarauyl.config import config_file_path, get_settings
 
     explicit = os.environ.get("QARAUYL_MAINTENANCE_CONFIG")
     path = path or (Path(explicit) if explicit else config_file_path().with_name("maintenance.toml"))
-    if not path.exists():
-        return MaintenanceConfig()
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"Cannot read the maintenance settings in {path}: {exc}.") from None
-    return config_from_dict(data.get("maintenance", {}), source=str(path))
+    section: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"Cannot read the maintenance settings in {path}: {exc}.") from None
+        section = dict(data.get("maintenance", {}))
+    section.setdefault("time_zone", get_settings().time_zone)
+    return config_from_dict(section, source=str(path))
 
 
 def config_from_dict(section: dict[str, Any], source: str = "configuration") -> MaintenanceConfig:

@@ -33,6 +33,8 @@ class Group:
     camera_ids: tuple[int, ...]
     started: datetime
     explanation: str
+    size: int = 0  # every camera behind the node (a node group)
+    window_seconds: int = 0  # how close together the outages began
 
 
 def node_groups(
@@ -64,6 +66,8 @@ def node_groups(
                     tuple(sorted(o.camera_id for o in best)),
                     best[0].at,
                     f"{len(best)} of {size} cameras behind node {node} went offline together",
+                    size=size,
+                    window_seconds=int(config.group_window_seconds),
                 )
             )
     return groups
@@ -95,6 +99,8 @@ def district_groups(outages: Iterable[Outage], config: MaintenanceConfig) -> lis
                     best[0].at,
                     f"grouped by time and district (no node data): {len(best)} cameras failed within "
                     f"{int(config.district_window_seconds)} s",
+                    size=len(best),
+                    window_seconds=int(config.district_window_seconds),
                 )
             )
     return groups

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE, WORKING
-from qarauyl.maintenance._common import TicketChange, journal, notify, ticket_label
+from qarauyl.maintenance._common import TicketChange, journal, notify
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import Ticket
 from qarauyl.store.database import Database
@@ -49,20 +49,17 @@ def sla_pass(session: Session, now: datetime, config: MaintenanceConfig) -> list
     tickets = session.scalars(select(Ticket).where(Ticket.status.in_(ACTIVE)).order_by(Ticket.id)).all()
     for ticket in tickets:
         if ticket.status in WORKING and ticket.due_at is not None:
-            label = ticket_label(session, ticket)
             if ticket.sla_breached_at is None and now >= ticket.due_at:
                 ticket.sla_breached_at = now
                 ticket.sla_warned_at = ticket.sla_warned_at or now
-                text = f"SLA breached: {label} ({ticket.priority}) was due {ticket.due_at:%Y-%m-%d %H:%M} UTC"
+                text = notify(session, config, ticket, "sla_breach", now, values={"due_at": ticket.due_at})
                 journal(session, ticket, "sla_breach", now, text=text)
-                notify(session, config, ticket, "sla_breach", text, now)
                 changes.append(TicketChange(ticket.id, ticket.camera_id, "sla_breach"))
             elif ticket.sla_warned_at is None and now >= warn_at(ticket, config) and now < ticket.due_at:
                 ticket.sla_warned_at = now
                 left = (ticket.due_at - now).total_seconds() / 3600
-                text = f"SLA warning: {label} ({ticket.priority}) is due in {left:.1f} h"
+                text = notify(session, config, ticket, "sla_warning", now, values={"hours": left})
                 journal(session, ticket, "sla_warning", now, text=text)
-                notify(session, config, ticket, "sla_warning", text, now)
                 changes.append(TicketChange(ticket.id, ticket.camera_id, "sla_warning"))
         if (
             ticket.kind == "camera"
@@ -73,12 +70,15 @@ def sla_pass(session: Session, now: datetime, config: MaintenanceConfig) -> list
             and _camera_ok(session, ticket.camera_id)
         ):
             ticket.proposed_at = now
-            text = (
-                f"Proposed for resolution: {ticket_label(session, ticket)} has worked since "
-                f"{ticket.recovered_since:%Y-%m-%d %H:%M} UTC"
+            text = notify(
+                session,
+                config,
+                ticket,
+                "proposed_resolution",
+                now,
+                values={"since_at": ticket.recovered_since},
             )
             journal(session, ticket, "proposed_resolution", now, text=text)
-            notify(session, config, ticket, "proposed_resolution", text, now)
             changes.append(TicketChange(ticket.id, ticket.camera_id, "proposed"))
     return changes
 

@@ -29,7 +29,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import InputError, NotFoundError
-from qarauyl.health.causes import cause_words, stored_cause
+from qarauyl.health.causes import access_cause, cause_words, stored_cause
 from qarauyl.health.state_machine import ACCESS_FAULTS
 from qarauyl.maintenance._common import (
     TicketChange,
@@ -38,7 +38,6 @@ from qarauyl.maintenance._common import (
     due_at,
     journal,
     notify,
-    ticket_label,
 )
 from qarauyl.maintenance.config import PRIORITIES, MaintenanceConfig
 from qarauyl.maintenance.grouping import Group, Outage, district_groups, node_groups
@@ -190,8 +189,7 @@ def _apply_event(
                     "cause": cause,
                 },
             )
-            text = f"Ticket {ticket_label(session, ticket)} opened ({priority}): {named_codes(codes, cause)}"
-            notify(session, config, ticket, "opened", text, event.at)
+            notify(session, config, ticket, "opened", event.at, codes=codes, cause=cause)
             changes.append(TicketChange(ticket.id, camera.id, "opened"))
     elif event.after == Health.OK.value and ticket is not None and ticket.recovered_since is None:
         ticket.recovered_since = event.at
@@ -228,20 +226,17 @@ def _join(
         journal(
             session, ticket, "reopened", event.at, text=f"the fault came back: {event.reason}", detail=detail
         )
-        notify(
-            session, config, ticket, "reopened", f"Ticket {ticket_label(session, ticket)} reopened", event.at
-        )
+        notify(session, config, ticket, "reopened", event.at, codes=event.codes or (), cause=cause)
         changes.append(TicketChange(ticket.id, ticket.camera_id, "reopened"))
     elif joined:
         journal(session, ticket, "joined", event.at, text=event.reason, detail=detail)
         changes.append(TicketChange(ticket.id, ticket.camera_id, "joined"))
     if raised_from is not None:
         # Whoever was told of a low-priority ticket must learn that it is now urgent, and by when.
-        text = (
-            f"Ticket {ticket_label(session, ticket)} raised from {raised_from} to {priority}: "
-            f"{named_codes(joined or codes, cause)}; due {ticket.due_at:%Y-%m-%d %H:%M} UTC"
+        values = {"raised_from": raised_from, "due_at": ticket.due_at}
+        notify(
+            session, config, ticket, "escalated", event.at, values=values, codes=joined or codes, cause=cause
         )
-        notify(session, config, ticket, "escalated", text, event.at)
 
 
 def named_codes(codes: Sequence[str], cause: str | None) -> str:
@@ -368,8 +363,15 @@ def _raise_incident(
             text=group.explanation,
             detail={"cameras": list(group.camera_ids)},
         )
-        text = f"Incident {ticket_label(session, incident)}: {group.explanation}"
-        notify(session, config, incident, "incident_opened", text, now)
+        notify(
+            session,
+            config,
+            incident,
+            "incident_opened",
+            now,
+            key=f"notice.incident_opened.{group.kind}",
+            values={"count": len(group.camera_ids), "size": group.size, "seconds": group.window_seconds},
+        )
         changes.append(TicketChange(incident.id, None, "incident_opened"))
     new_members = [c for c in group.camera_ids if c not in (incident.members or [])]
     if not new_members:
@@ -409,12 +411,11 @@ def _recover_incidents(
         incident.resolved_at = incident.resolved_at or now
         incident.closed_at = now
         incident.resolution_code = "recovered"
-        back = len(members) - len(down)
-        text = f"Incident {ticket_label(session, incident)} closed: {back} of {len(members)} cameras back"
+        values = {"back": len(members) - len(down), "total": len(members)}
+        text = notify(session, config, incident, "incident_closed", now, values=values)
         journal(
             session, incident, "incident_closed", now, text=text, detail={"still_down": [c.id for c in down]}
         )
-        notify(session, config, incident, "incident_closed", text, now)
         changes.append(TicketChange(incident.id, None, "incident_closed"))
         for camera in down:
             if active_ticket(session, camera.id) is not None:
@@ -431,8 +432,10 @@ def _recover_incidents(
                 config,
                 ticket,
                 "opened",
-                f"Ticket {ticket_label(session, ticket)} opened ({priority})",
                 now,
+                key="notice.opened.after_incident",
+                values={"incident": incident.id},
+                cause=access_cause(codes, row.findings if row else None),
             )
             changes.append(TicketChange(ticket.id, camera.id, "opened"))
 
@@ -481,8 +484,15 @@ def open_ticket(
             )
             journal(session, ticket, "opened", now, actor=_actor(actor), text=note)
             record_audit(session, actor, "tickets.open", f"ticket:{ticket.id}", None, _snapshot(ticket))
-            text = f"Ticket {ticket_label(session, ticket)} opened by {_actor(actor)} ({priority})"
-            notify(session, config, ticket, "opened", text, now)
+            notify(
+                session,
+                config,
+                ticket,
+                "opened",
+                now,
+                key="notice.opened.manual",
+                values={"actor": _actor(actor)},
+            )
             ticket_id = ticket.id
     return ticket_detail(db, ticket_id, now=now, config=config).ticket
 
@@ -557,9 +567,7 @@ def set_status(
         )
         record_audit(session, actor, "tickets.status", f"ticket:{ticket.id}", before, _snapshot(ticket))
         if status in ("resolved", "closed", "removed_for_repair"):
-            notify(
-                session, config, ticket, status, f"Ticket {ticket_label(session, ticket)} is {status}", now
-            )
+            notify(session, config, ticket, status, now, key="notice.status", values={"status": status})
     return ticket_detail(db, ticket_id, now=now, config=config).ticket
 
 

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 ErrorCode = Literal["offline", "auth_failed", "stream_error"]
-# Why, in one word a console translates (web/i18n, "probe_cause.*") and a script can branch on: finer than
+# Why, in one word a console translates (qarauyl/i18n, "probe_cause.*") and a script can branch on: finer than
 # the error code, coarser than the message, which stays FFmpeg's and the camera's English.
 ProbeCause = Literal[
     "url_rejected",  # the URL itself: a scheme or protocol the probe never opens

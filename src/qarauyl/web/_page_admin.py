@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from qarauyl import accounts
 from qarauyl.errors import QarauylError
+from qarauyl.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, Translator
 from qarauyl.store import Organisation
 from qarauyl.web import _auth
-from qarauyl.web._i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, Translator
 from qarauyl.web._shell import Page, frame, notify_error, state
 
 NO_ORGANISATION = ""

@@ -9,8 +9,8 @@ from nicegui import app, ui
 
 from qarauyl.analytics.fleet import Counts, FaultsNow
 from qarauyl.health.state_machine import ACCESS_FAULTS
+from qarauyl.i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
 from qarauyl.web import _data
-from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, browser_language, normalise
 from qarauyl.web._reasons import event_codes
 from qarauyl.web._shell import Page, frame, health_badge, live, state
 

@@ -21,10 +21,10 @@ from fastapi.responses import JSONResponse, Response
 from nicegui import app, events, run, ui
 
 from qarauyl.accounts import Principal
+from qarauyl.i18n import Translator
 from qarauyl.planning import plan_csv, plan_kml
 from qarauyl.web import _auth
 from qarauyl.web import _planning as work
-from qarauyl.web._i18n import Translator
 from qarauyl.web._shell import Page, frame, person_from_route, state
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 from qarauyl.domain import Health
 from qarauyl.health.causes import stored_cause
 from qarauyl.health.state_machine import ACCESS_FAULTS
-from qarauyl.web._i18n import Translator
+from qarauyl.i18n import Translator
 
 _FLAPPING = re.compile(r"^(?P<head>.*); flapping: (?P<changes>\d+) changes within (?P<minutes>\d+) min$")
 _NEW_FAULT = re.compile(r"^new fault (?P<codes>[a-z_, ]+) while (?P<state>[a-z]+): (?P<why>.+)$")

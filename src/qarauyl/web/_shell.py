@@ -14,11 +14,11 @@ from starlette.requests import Request
 from qarauyl import accounts
 from qarauyl.accounts import Principal
 from qarauyl.config import Settings
+from qarauyl.i18n import LANGUAGE_NAMES, Translator, normalise
 from qarauyl.monitor import SnapshotStore
 from qarauyl.store import Database
 from qarauyl.web import _auth
 from qarauyl.web._data import Scope
-from qarauyl.web._i18n import LANGUAGE_NAMES, Translator, normalise
 
 
 @dataclass

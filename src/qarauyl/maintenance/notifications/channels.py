@@ -34,15 +34,6 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def render_text(subject: str, items: list[dict[str, Any]]) -> str:
-    """A plain-text message: one line per event, newest last; a digest says how many it holds."""
-    lines = [subject if len(items) == 1 else f"Qarauyl: {len(items)} maintenance events"]
-    if len(items) > 1:
-        lines.append("")
-        lines.extend(f"- {item['text']}" for item in items)
-    return "\n".join(lines)
-
-
 def send_webhook(
     channels: Channels, url: str, message_id: int, payload: dict[str, Any], sent_at: str
 ) -> None:

@@ -17,13 +17,8 @@ from sqlalchemy import func, select
 
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import OutboxMessage
-from qarauyl.maintenance.notifications.channels import (
-    DeliveryError,
-    render_text,
-    send_email,
-    send_telegram,
-    send_webhook,
-)
+from qarauyl.maintenance.notifications.channels import DeliveryError, send_email, send_telegram, send_webhook
+from qarauyl.maintenance.notifications.wording import message_text, notice_text, translator
 from qarauyl.store.database import Database
 
 
@@ -84,7 +79,12 @@ def _claim(db: Database, now: datetime, config: MaintenanceConfig, limit: int) -
             for other in rows:
                 if other is carrier or other.attempts > 0:
                     continue
-                carrier.body = {"items": [*carrier.body.get("items", []), *other.body.get("items", [])]}
+                # The carrier's language says them all (two routes to one address in two languages are
+                # a configuration to fix, not a reason to split one destination's digest).
+                carrier.body = {
+                    **carrier.body,
+                    "items": [*carrier.body.get("items", []), *other.body.get("items", [])],
+                }
                 other.status = "merged"
                 other.merged_into = carrier.id
                 merged += 1
@@ -117,14 +117,18 @@ def _claim(db: Database, now: datetime, config: MaintenanceConfig, limit: int) -
 
 def _send(row: OutboxMessage, config: MaintenanceConfig, now: datetime) -> None:
     items: list[dict[str, Any]] = row.body.get("items", [])
-    subject = row.subject if len(items) == 1 else f"Qarauyl: {len(items)} maintenance events"
+    # Rows written before routes had a language were English.
+    tr = translator(row.body.get("language") or "en", config.zone())
+    subject, text = message_text(items, tr)
     if row.channel == "webhook":
-        payload = {"id": row.id, "sent_at": now.isoformat(), "events": items}
+        # Machines read the fields; `text` is for whatever shows the event to a person.
+        events = [{**item, "text": notice_text(item, tr)} for item in items]
+        payload = {"id": row.id, "sent_at": now.isoformat(), "language": tr.language, "events": events}
         send_webhook(config.channels, row.target, row.id, payload, now.isoformat())
     elif row.channel == "email":
-        send_email(config.channels, row.target, subject, render_text(row.subject, items))
+        send_email(config.channels, row.target, subject, text)
     elif row.channel == "telegram":
-        send_telegram(config.channels, row.target, render_text(row.subject, items))
+        send_telegram(config.channels, row.target, text)
     else:
         raise DeliveryError(f"unknown channel {row.channel!r}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -15,18 +16,22 @@ from qarauyl.maintenance.models import OutboxMessage
 class Notice:
     """One thing worth telling people: a ticket opened, an SLA about to break, an incident raised."""
 
-    # opened, joined, escalated, proposed_resolution, sla_warning, sla_breach, incident_opened,
-    # incident_closed
+    # opened, reopened, escalated, proposed_resolution, sla_warning, sla_breach, incident_opened,
+    # incident_closed, resolved, closed, removed_for_repair
     event: str
     ticket_id: int
-    text: str
+    text: str  # in English, as the journal keeps it; each destination is told in its language (wording)
     at: datetime
     priority: str = "normal"
     organisation: str | None = None
     district: str | None = None
     codes: tuple[str, ...] = ()
     camera: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    kind: str = "camera"  # or the incident's: node, district
+    node: str | None = None
+    cause: str | None = None  # why the camera could not be read (probe.result.ProbeCause)
+    key: str = ""  # the catalogue key of its words (notice.*), and their values
+    values: dict[str, Any] = field(default_factory=dict)
 
     def item(self) -> dict[str, object]:
         data = asdict(self)
@@ -62,7 +67,7 @@ def enqueue(session: Session, config: MaintenanceConfig, notice: Notice) -> list
             route=route.name,
             group_key=f"{route.channel}:{route.target}",
             subject=notice.text[:300],
-            body={"items": [notice.item()]},
+            body={"language": route.language, "items": [notice.item()]},
             created_at=notice.at,
             next_attempt_at=notice.at + timedelta(seconds=config.notify_group_seconds),
             attempts=0,

@@ -1,4 +1,5 @@
-"""The console's three languages: catalogues (web/i18n/{kk,ru,en}.json) and locale-aware formatting.
+"""Qarauyl's three languages: catalogues (i18n/{kk,ru,en}.json) and locale-aware formatting, for the
+console and for the notices the maintenance outbox sends.
 
 A key missing from a catalogue falls back to English, then to the key itself; the test suite makes
 sure neither happens in the shipped catalogues.
@@ -21,7 +22,7 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 # Babel locales: British English writes day-month-year like the rest of the region.
 LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
 DEFAULT_LANGUAGE = "ru"
-CATALOGUE_DIR = Path(__file__).parent / "i18n"
+CATALOGUE_DIR = Path(__file__).parent
 Moment = datetime  # for annotations inside Translator, whose method `datetime` hides the class there
 
 

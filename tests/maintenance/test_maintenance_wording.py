@@ -1,0 +1,90 @@
+"""Notices in words: each destination's language, the OCC's time zone, digests, and items that cannot be
+said (an older row, a newer release's key, a missing value) said as they were stored."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from qarauyl.i18n import LANGUAGES, catalogue
+from qarauyl.maintenance.notifications.wording import faults_text, message_text, notice_text, translator
+
+BREACH: dict[str, Any] = {
+    "event": "sla_breach",
+    "ticket_id": 7,
+    "kind": "camera",
+    "camera": "TRK-0001",
+    "priority": "critical",
+    "codes": ["offline"],
+    "cause": "refused",
+    "key": "notice.sla_breach",
+    "values": {"due_at": "2026-11-29T14:00:00+00:00"},
+    "text": "stored English",
+}
+
+
+def test_a_notice_is_said_in_the_destinations_language_and_the_occs_time() -> None:
+    almaty = ZoneInfo("Asia/Almaty")  # UTC+5
+    assert notice_text(BREACH, translator("ru", almaty)) == (
+        "Нарушен срок SLA: #7 (камера TRK-0001) (критический), срок истёк 29.11.2026, 19:00"
+    )
+    assert notice_text(BREACH, translator("kk", almaty)).startswith(
+        "SLA мерзімі бұзылды: #7 (камера TRK-0001) (өте маңызды), мерзімі "
+    )
+    # Without a configured zone the reader is told the time is UTC, not the server's own zone.
+    assert notice_text(BREACH, translator("en", None)) == (
+        "SLA breached: #7 camera TRK-0001 (critical) was due 29/11/2026, 14:00 UTC"
+    )
+
+
+def test_an_access_fault_says_why_the_camera_cannot_be_read_in_each_language() -> None:
+    for language in LANGUAGES:
+        words = catalogue(language)
+        said = faults_text(["offline", "blur"], "refused", translator(language, None))
+        assert said == f"{words['fault.offline']} ({words['cause.refused']}), {words['fault.blur']}"
+    # A picture fault never carries the cause of another fault.
+    assert faults_text(["blur"], "refused", translator("en", None)) == "out of focus"
+
+
+def test_an_incident_is_named_by_its_node_or_district() -> None:
+    node = {
+        **BREACH,
+        "kind": "node",
+        "node": "cabinet-17",
+        "camera": None,
+        "key": "notice.incident_opened.node",
+        "values": {"count": 5, "size": 6, "seconds": 300},
+    }
+    assert notice_text(node, translator("ru", None)) == (
+        "Инцидент #7 (узел cabinet-17): 5 из 6 камер за узлом cabinet-17 отключились одновременно"
+    )
+    closed = {**node, "kind": "district", "district": "Түркістан", "key": "notice.incident_closed"}
+    closed["values"] = {"back": 4, "total": 5}
+    assert notice_text(closed, translator("kk", None)) == (
+        "#7 (Түркістан ауданы) оқиғасы жабылды: 5 камераның 4 камерасы қайта істейді"
+    )
+
+
+def test_several_notices_leave_as_one_digest() -> None:
+    warning = {**BREACH, "key": "notice.sla_warning", "values": {"hours": 5.3}}
+    subject, body = message_text([BREACH, warning], translator("ru", None))
+    assert subject == "Qarauyl: событий по обслуживанию: 2"
+    lines = body.splitlines()
+    assert lines[:2] == [subject, ""]
+    assert lines[2].startswith("- Нарушен срок SLA: #7")
+    # Hours in the reader's locale: a decimal comma in Russian.
+    assert lines[3] == "- Предупреждение SLA: #7 (камера TRK-0001) (критический), до срока 5,3 ч"
+    single = message_text([BREACH], translator("en", None))
+    assert single[0] == single[1] == notice_text(BREACH, translator("en", None))
+
+
+def test_what_cannot_be_said_is_said_as_stored() -> None:
+    tr = translator("ru", None)
+    # A row queued before notices had keys, and one of a newer release with a key this one lacks.
+    assert (
+        notice_text({"text": "Ticket #1 camera A opened (critical)"}, tr)
+        == "Ticket #1 camera A opened (critical)"
+    )
+    assert notice_text({**BREACH, "key": "notice.from_the_future"}, tr) == "stored English"
+    # Words that want a value the item lacks: never an exception in the middle of opening a ticket.
+    assert notice_text({**BREACH, "values": {}}, tr) == "stored English"
