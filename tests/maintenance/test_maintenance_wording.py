@@ -3,11 +3,15 @@ said (an older row, a newer release's key, a missing value) said as they were st
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from qarauyl.i18n import LANGUAGES, catalogue
 from qarauyl.maintenance.notifications.wording import faults_text, message_text, notice_text, translator
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BREACH: dict[str, Any] = {
     "event": "sla_breach",
@@ -88,3 +92,28 @@ def test_what_cannot_be_said_is_said_as_stored() -> None:
     assert notice_text({**BREACH, "key": "notice.from_the_future"}, tr) == "stored English"
     # Words that want a value the item lacks: never an exception in the middle of opening a ticket.
     assert notice_text({**BREACH, "values": {}}, tr) == "stored English"
+
+
+def test_every_notice_the_code_sends_has_words_in_every_language() -> None:
+    """Each `notify(...)` call names a catalogue key (its `key=`, else `notice.<event>`); an f-string key is
+    checked for every kind of incident. A key missing from a catalogue would send the stored English."""
+    wanted: set[str] = set()
+    for source in (ROOT / "src" / "qarauyl" / "maintenance").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "notify"):
+                continue
+            key = next((k.value for k in node.keywords if k.arg == "key"), None)
+            if isinstance(key, ast.Constant):
+                wanted.add(key.value)
+            elif isinstance(key, ast.JoinedStr):
+                prefix = "".join(str(p.value) for p in key.values if isinstance(p, ast.Constant))
+                wanted |= {prefix + kind for kind in ("node", "district")}
+            elif isinstance(node.args[3], ast.Constant):
+                wanted.add(f"notice.{node.args[3].value}")
+            else:  # a ticket status as the event: notify(..., status, ..., key="notice.status") above
+                raise AssertionError(f"{source.name}:{node.lineno}: a notice without a key of its own")
+    wanted |= {"notice.label.camera", "notice.label.node", "notice.label.district", "notice.digest"}
+    assert len(wanted) >= 15, sorted(wanted)
+    for language in LANGUAGES:
+        missing = sorted(wanted - set(catalogue(language)))
+        assert not missing, f"{language}: {missing}"
