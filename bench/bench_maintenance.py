@@ -23,7 +23,8 @@ from qarauyl.maintenance.kpi import compute_kpis, parse_period
 from qarauyl.maintenance.metrics import render_metrics
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.notifications import deliver_due
-from qarauyl.maintenance.tickets import process_transitions
+from qarauyl.domain.tickets import STATUSES
+from qarauyl.maintenance.tickets import list_tickets, process_transitions
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.probe.result import ProbeError, ProbeResult, ProbeTimings
@@ -166,6 +167,11 @@ def main() -> None:
         print(f"notifications: {pending} outbox rows left after grouping superseded camera tickets; "
               f"one delivery pass merged {delivery.merged} into {messages} message(s) in {deliver_s:.2f} s "
               f"(endpoint unreachable: {delivery.failed} will retry)")  # fmt: skip
+        # The repairs queue with closed tickets shown: every ticket the storm made, grouped ones too.
+        started = time.perf_counter()
+        queue = list_tickets(db, now=t1 + timedelta(minutes=5), config=config, statuses=STATUSES, limit=5000)
+        queue_s = time.perf_counter() - started
+        print(f"queue: {len(queue)} tickets listed (all statuses) in {queue_s:.2f} s")
         started = time.perf_counter()
         text = render_metrics(db, now=t1 + timedelta(minutes=5))
         metrics_s = time.perf_counter() - started
