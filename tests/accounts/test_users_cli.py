@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qarauyl.accounts import authenticate, principal_for_token
+from qarauyl.accounts.users import begin_session, principal_for_session
 from qarauyl.store.database import Database
 
 
@@ -63,7 +64,18 @@ def test_users_create_set_password_list_token(tmp_path: Path) -> None:
     assert missing.returncode == 3 and "No user named 'nobody'" in missing.stderr
 
     db = Database(url)
-    assert authenticate(db, "dana", "second-password", client="cli-test").role == "operator"
+    dana = authenticate(db, "dana", "second-password", client="cli-test")
+    assert dana.role == "operator"
     principal = principal_for_token(db, token)
     assert principal is not None and principal.name == "dana"
+    # Two browsers signed in; the administrator ends both from the command line. The token keeps working.
+    cookies = [begin_session(db, dana, client="127.0.0.1") for _ in range(2)]
+    assert all(principal_for_session(db, c["u"], c["f"], c["s"]) == dana for c in cookies)
+    ended = qarauyl(env, "users", "sign-out", "dana")
+    assert ended.returncode == 0, ended.stderr
+    assert "Ended 2 session(s) of dana." in ended.stdout
+    assert all(principal_for_session(db, c["u"], c["f"], c["s"]) is None for c in cookies)
+    assert principal_for_token(db, token) is not None
+    nobody = qarauyl(env, "users", "sign-out", "nobody")
+    assert nobody.returncode == 3 and "No user named 'nobody'" in nobody.stderr
     db.dispose()

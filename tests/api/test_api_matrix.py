@@ -138,6 +138,10 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         ADMIN,
         lambda w, r: Call("/api/v1/users/planner", 200, json={"language": "ru"}),
     ),
+    ("POST", "/api/v1/users/{name}/sign-out"): (
+        ADMIN,
+        lambda w, r: Call("/api/v1/users/viewer/sign-out", 200),
+    ),
     ("POST", "/api/v1/users/{name}/tokens"): (
         ADMIN,
         lambda w, r: Call("/api/v1/users/viewer/tokens", 201, json={"label": "script"}),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from qarauyl.accounts import set_password, update_user
-from qarauyl.accounts.models import AuditEntry, User
+from qarauyl.accounts import SessionCodec, set_password, update_user
+from qarauyl.accounts.models import AuditEntry, User, UserSession
 from qarauyl.store.models import HealthEvent
 from tests.api.conftest import CAMERA_PASSWORD, World, password_of
 
@@ -32,20 +34,83 @@ def test_session_cookie_is_httponly_samesite_and_signed(world: World) -> None:
         assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
         assert "secure" not in cookie  # plain HTTP on loopback; HTTPS sets Secure
         assert client.get("/api/v1/auth/me").json()["role"] == "operator"
-        # A forged cookie (someone else's user id, or an altered signature) is nobody.
         value = client.cookies["qarauyl_session"]
+        payload, _, signature = value.rpartition(".")
+        forged = payload + "." + ("A" * len(signature))
+        with world.client() as other:
+            # A copy of the cookie works while the session is open; an altered signature, or no cookie
+            # at all, is nobody.
+            assert other.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={value}"}).is_success
+            assert (
+                other.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={forged}"}).status_code
+                == 401
+            )
+            assert other.get("/api/v1/auth/me").status_code == 401
         out = client.post("/api/v1/auth/logout")
         assert out.status_code == 204 and 'qarauyl_session=""' in _cookie_header(out)
         assert client.get("/api/v1/auth/me").status_code == 401
-    payload, _, signature = value.rpartition(".")
-    forged = payload + "." + ("A" * len(signature))
+    # Signing out ended the session on the server: the copy, still validly signed, signs no one in.
     with world.client() as fresh:
-        assert fresh.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={value}"}).status_code == 200
-        # An altered signature, or no cookie at all, is nobody.
-        assert (
-            fresh.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={forged}"}).status_code == 401
+        assert fresh.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={value}"}).status_code == 401
+
+
+def _sign_in(client: Any, name: str) -> str:
+    response = client.post("/api/v1/auth/login", json={"name": name, "password": password_of(name)})
+    assert response.status_code == 200, response.text
+    return str(client.cookies["qarauyl_session"])
+
+
+def _who(world: World, cookie: str) -> int:
+    with world.client() as client:
+        return int(client.get("/api/v1/auth/me", headers={"Cookie": f"qarauyl_session={cookie}"}).status_code)
+
+
+def test_signing_out_everywhere_and_an_administrators_sign_out_end_every_session(world: World) -> None:
+    with world.client() as phone, world.client() as desk, world.client() as laptop:
+        lost, kept, third = (
+            _sign_in(phone, "engineer"),
+            _sign_in(desk, "engineer"),
+            _sign_in(laptop, "engineer"),
         )
-        assert fresh.get("/api/v1/auth/me").status_code == 401
+        assert {_who(world, c) for c in (lost, kept, third)} == {200}
+        # The engineer, from the desk: every session ends, this one too; their API token keeps working.
+        assert desk.post("/api/v1/auth/logout", params={"everywhere": "true"}).status_code == 204
+        assert {_who(world, c) for c in (lost, kept, third)} == {401}
+        assert desk.get("/api/v1/cameras", headers=world.headers("engineer")).status_code == 200
+        # An administrator ends the planner's sessions (a shared computer left signed in), audited.
+        planner = _sign_in(phone, "planner")
+        answer = desk.post("/api/v1/users/planner/sign-out", headers=world.headers("admin"))
+        assert answer.json() == {"user": "planner", "sessions_ended": 1}
+        assert _who(world, planner) == 401
+        assert desk.post("/api/v1/users/nobody/sign-out", headers=world.headers("admin")).status_code == 404
+    with world.db.session() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "users.sign_out")).all()
+    assert [(e.target, e.after) for e in entry] == [
+        ("user:engineer", {"sessions_ended": 3}),
+        ("user:planner", {"sessions_ended": 1}),
+    ]
+
+
+def test_a_session_ends_when_it_expires_and_old_cookies_are_refused(world: World) -> None:
+    with world.client() as client:
+        cookie = _sign_in(client, "viewer")
+        assert _who(world, cookie) == 200
+        with world.db.session() as session:
+            session.execute(update(UserSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        assert _who(world, cookie) == 401
+        # A cookie of a release without server-side sessions: validly signed, but it names no session.
+        codec: SessionCodec = client.app.state.sessions  # type: ignore[attr-defined]
+        data = codec.load(_sign_in(client, "viewer"))
+        assert data is not None
+        old = codec._serializer.dumps({"u": data["u"], "f": data["f"]})
+        assert _who(world, old) == 401
+        # Signing in again prunes the sessions that have expired.
+        _sign_in(client, "viewer")
+        with world.db.session() as session:
+            expired = session.scalars(
+                select(UserSession).where(UserSession.expires_at < datetime.now(UTC))
+            ).all()
+        assert expired == []
 
 
 def test_form_login_sets_the_same_cookie_and_refuses_open_redirects(world: World) -> None:

@@ -18,6 +18,7 @@ from qarauyl.analytics.fleet import fleet_summary
 from qarauyl.i18n import Translator
 from qarauyl.store import Camera, Database, Organisation
 from qarauyl.store.models import HealthEvent
+from qarauyl.web._shell import SESSION_CHECK_SECONDS
 
 pytestmark = pytest.mark.slow
 
@@ -592,6 +593,15 @@ def test_an_administrator_adds_changes_and_disables_a_user(
         other.get_by_test_id("signin-password").fill("dana-field-password")
         other.get_by_test_id("signin-submit").click()
         other.wait_for_url(f"{server}/")
+        # "Sign out everywhere" (a phone left signed in): her open page goes back to the sign-in page at
+        # its next check, and her cookie signs no one in any more.
+        page.get_by_test_id("edit-user-dana").click()
+        page.get_by_test_id("user-sign-out").click()
+        page.get_by_text("Ended 1 session(s) of dana.").wait_for()
+        other.wait_for_url(f"{server}/login", timeout=(SESSION_CHECK_SECONDS + 15) * 1000)
+        (cookie,) = [c for c in other.context.cookies() if c["name"] == "qarauyl_session"]
+        me = httpx.get(f"{server}/api/v1/auth/me", cookies={"qarauyl_session": cookie["value"]}, timeout=10)
+        assert me.status_code == 401
 
         page.get_by_test_id("edit-user-dana").click()
         _select(page, "user-role", "Viewer")
@@ -604,7 +614,7 @@ def test_an_administrator_adds_changes_and_disables_a_user(
             _, audit = accounts.list_audit(
                 session, accounts.AuditFilter(actor="alma", target="user:dana"), limit=10, offset=0
             )
-            assert sorted(e.action for e in audit) == ["users.create", "users.update"]
+            assert sorted(e.action for e in audit) == ["users.create", "users.sign_out", "users.update"]
             assert all("dana-field-password" not in str(e.after) for e in audit)
 
         # Locking oneself out is refused with a sentence, and nothing changes.

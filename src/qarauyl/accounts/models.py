@@ -42,6 +42,22 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class UserSession(Base):
+    """A signed-in browser: the session cookie carries a random secret whose digest is here, so that signing
+    out ends the session on the server and a copied cookie stops working with it (the signature alone
+    would keep it valid until it expired)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    client: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class AuditEntry(Base):
     """One change made by a person: who, when, what, before and after. The actor's name is copied so the
     history survives the user's deletion (hence no foreign key)."""

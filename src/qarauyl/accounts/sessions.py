@@ -8,11 +8,17 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
 from qarauyl.accounts.permissions import Principal
-from qarauyl.accounts.users import principal_for_session, principal_for_token, session_payload
+from qarauyl.accounts.users import (
+    SESSION_LIFETIME,
+    begin_session,
+    end_session,
+    principal_for_session,
+    principal_for_token,
+)
 from qarauyl.store.database import Database
 
 SESSION_COOKIE = "qarauyl_session"
-SESSION_MAX_AGE = 12 * 3600  # one working shift; then sign in again
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
 
 
 class SessionCodec:
@@ -21,8 +27,15 @@ class SessionCodec:
     def __init__(self, secret: bytes) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="qarauyl-session")
 
-    def issue(self, db: Database, principal: Principal) -> str:
-        return self._serializer.dumps(session_payload(db, principal))
+    def issue(self, db: Database, principal: Principal, *, client: str | None = None) -> str:
+        """A cookie for a new session of `principal`, recorded on the server (users.begin_session)."""
+        return self._serializer.dumps(begin_session(db, principal, client=client))
+
+    def end(self, db: Database, cookie: str | None) -> None:
+        """Ends the session a cookie names, if it is a valid one: a copy of the cookie stops working too."""
+        data = self.load(cookie) if cookie else None
+        if data is not None:
+            end_session(db, data["s"])
 
     def load(self, cookie: str) -> dict[str, Any] | None:
         try:
@@ -33,6 +46,7 @@ class SessionCodec:
             not isinstance(data, dict)
             or not isinstance(data.get("u"), int)
             or not isinstance(data.get("f"), str)
+            or not isinstance(data.get("s"), str)  # cookies of a release without server-side sessions
         ):
             return None
         return data
@@ -50,11 +64,12 @@ def cookie_options(secure: bool) -> dict[str, Any]:
     }
 
 
-def principal_from_request(request: HTTPConnection) -> Principal | None:
+def principal_from_request(request: HTTPConnection, *, again: bool = False) -> Principal | None:
     """The principal behind a request (or websocket), or None. Needs `app.state.db` and
-    `app.state.sessions` (a SessionCodec), as qarauyl.api.create_app sets them up."""
+    `app.state.sessions` (a SessionCodec), as qarauyl.api.create_app sets them up. The answer is kept on
+    the request; `again` asks the database anew (a console page still open after its session ended)."""
     cached = getattr(request.state, "principal", _MISSING)
-    if cached is None or isinstance(cached, Principal):
+    if not again and (cached is None or isinstance(cached, Principal)):
         return cached
     db: Database = request.app.state.db
     codec: SessionCodec = request.app.state.sessions
@@ -67,7 +82,7 @@ def principal_from_request(request: HTTPConnection) -> Principal | None:
         cookie = request.cookies.get(SESSION_COOKIE)
         data = codec.load(cookie) if cookie else None
         if data is not None:
-            principal = principal_for_session(db, data["u"], data["f"])
+            principal = principal_for_session(db, data["u"], data["f"], data["s"])
     request.state.principal = principal
     return principal
 

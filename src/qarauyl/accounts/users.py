@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from qarauyl.accounts._errors import AuthError, ThrottledError
 from qarauyl.accounts.audit import record_audit
-from qarauyl.accounts.models import ApiToken, LoginFailure, User
+from qarauyl.accounts.models import ApiToken, LoginFailure, User, UserSession
 from qarauyl.accounts.passwords import hash_password, needs_rehash, verify_password
 from qarauyl.accounts.permissions import LANGUAGES, Principal
 from qarauyl.domain.roles import ROLES
@@ -172,11 +172,17 @@ def create_user(
 def set_password(
     db: Database, name: str, password: str, *, actor: Principal | None = None, client: str | None = None
 ) -> None:
-    """A new password also ends the user's open sessions (their cookies carry the old hash's fingerprint)."""
+    """A new password also ends the user's open sessions (their cookies carry the old hash's fingerprint,
+    and the sessions are marked ended, so they stay ended if the password is ever set back)."""
     password_hash = hash_password(password)
     with db.session() as session:
         user = _user(session, name)
         user.password_hash = password_hash
+        session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
         session.execute(delete(LoginFailure).where(LoginFailure.name == name.lower()))
         record_audit(
             session, actor, "users.set_password", f"user:{name}", None, {"password": "changed"}, client=client
@@ -299,20 +305,91 @@ def session_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-def principal_for_session(db: Database, user_id: int, fingerprint: str) -> Principal | None:
-    with db.session() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active or session_fingerprint(user.password_hash) != fingerprint:
-            return None
-        return _principal(user)
+SESSION_LIFETIME = timedelta(hours=12)  # one working shift; then sign in again
 
 
-def session_payload(db: Database, principal: Principal) -> dict[str, Any]:
+def _session_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def begin_session(db: Database, principal: Principal, *, client: str | None = None) -> dict[str, Any]:
+    """Records a new signed-in session and returns what its cookie carries: the user, the fingerprint of
+    their password hash (a new password ends every session) and the session's own random secret, whose
+    digest alone is stored. Sessions that have ended or expired are pruned here, so the table stays small."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
     with db.session() as session:
         user = session.get(User, principal.id)
         if user is None:
             raise AuthError("The account no longer exists.")
-        return {"u": user.id, "f": session_fingerprint(user.password_hash)}
+        session.execute(
+            delete(UserSession).where(
+                (UserSession.expires_at < now) | (UserSession.ended_at < now - SESSION_LIFETIME)
+            )
+        )
+        session.add(
+            UserSession(
+                user_id=user.id,
+                digest=_session_digest(secret),
+                client=(client or None) and client[:100],
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
+        return {"u": user.id, "f": session_fingerprint(user.password_hash), "s": secret}
+
+
+def principal_for_session(db: Database, user_id: int, fingerprint: str, secret: str) -> Principal | None:
+    """The user behind a session cookie, if the user is active, the password unchanged and the session
+    neither ended (signed out, or ended by an administrator) nor expired."""
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active or session_fingerprint(user.password_hash) != fingerprint:
+            return None
+        live = session.scalar(
+            select(UserSession.id).where(
+                UserSession.digest == _session_digest(secret),
+                UserSession.user_id == user_id,
+                UserSession.ended_at.is_(None),
+                UserSession.expires_at > utcnow(),
+            )
+        )
+        return _principal(user) if live is not None else None
+
+
+def end_session(db: Database, secret: str) -> None:
+    """Signing out: the session ends for every copy of its cookie."""
+    with db.session() as session:
+        row = session.scalar(select(UserSession).where(UserSession.digest == _session_digest(secret)))
+        if row is not None and row.ended_at is None:
+            row.ended_at = utcnow()
+
+
+def end_sessions(
+    db: Database, name: str, *, actor: Principal | None = None, client: str | None = None
+) -> int:
+    """Ends every open session of user `name` (a lost phone, a shared computer left signed in); returns
+    how many. API tokens are not sessions: `qarauyl users set NAME --inactive` stops those too."""
+    now = utcnow()
+    with db.session() as session:
+        user = _user(session, name)
+        rows = session.scalars(
+            select(UserSession).where(
+                UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > now
+            )
+        ).all()
+        for row in rows:
+            row.ended_at = now
+        record_audit(
+            session,
+            actor,
+            "users.sign_out",
+            f"user:{name}",
+            None,
+            {"sessions_ended": len(rows)},
+            client=client,
+        )
+        return len(rows)
 
 
 # --- API tokens -----------------------------------------------------------------------------------

@@ -107,3 +107,16 @@ def token(
 
     value = create_token(open_database(), name, label)
     console.print(value, markup=False, highlight=False, soft_wrap=True)
+
+
+@users_app.command("sign-out")
+def sign_out(
+    name: str = typer.Argument(..., help="The user whose sessions end.", show_default=False),
+) -> None:
+    """End every signed-in session of a user (a lost phone, a shared computer left signed in); their API
+    tokens keep working: `qarauyl users set NAME --inactive` stops those too."""
+    from qarauyl.accounts import end_sessions
+    from qarauyl.runtime import open_database
+
+    ended = end_sessions(open_database(), name)
+    console.print(f"Ended {ended} session(s) of {name}.", markup=False, highlight=False)

@@ -132,7 +132,23 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             dialog.close()
             redraw()
 
+        def sign_out() -> None:
+            assert user is not None
+            try:
+                ended = accounts.end_sessions(state().db, user.name, actor=page.person, client=_client())
+            except QarauylError as exc:
+                notify_error(tr, exc)
+                return
+            ui.notify(tr("admin.signed_out", n=ended, name=user.name), type="positive")
+            dialog.close()
+            redraw()
+
         with ui.row().classes("w-full justify-end"):
+            if user is not None:
+                # A lost phone or a shared computer left signed in: its cookie stops working at once.
+                ui.button(tr("admin.sign_out"), on_click=sign_out).props(
+                    "flat color=negative data-testid=user-sign-out"
+                )
             ui.button(tr("common.cancel"), on_click=dialog.close).props("flat")
             ui.button(tr("common.save"), on_click=save).props("data-testid=user-save")
     dialog.open()

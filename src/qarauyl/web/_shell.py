@@ -51,6 +51,19 @@ def current_person() -> Principal | None:
     return accounts.principal_from_request(request) if request is not None else None
 
 
+# An open page asks this often whether its session still stands: signing out elsewhere, an administrator's
+# "sign out everywhere", a new password or a disabled account close it within this time.
+SESSION_CHECK_SECONDS = 20.0
+
+
+def _leave_if_signed_out() -> None:
+    from nicegui import context
+
+    request = getattr(context.client, "request", None)
+    if request is not None and accounts.principal_from_request(request, again=True) is None:
+        ui.navigate.to("/login")
+
+
 def person_from_route(request: Request) -> Principal | None:
     """The same for plain HTTP routes (map data, snapshots)."""
     return accounts.principal_from_request(request)
@@ -105,6 +118,7 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
         person = _auth.remember_language(state().db, person, normalise(picked))
     tr = Translator(language_of(person), state().settings.zone())
     page = Page(person=person, tr=tr, scope=_auth.scope_of(person))
+    ui.timer(SESSION_CHECK_SECONDS, _leave_if_signed_out)
     ui.page_title(f"{tr(title_key)} · Qarauyl")
     ui.add_head_html(STYLE)
     ui.query("html").props(f"lang={tr.language}")

@@ -17,7 +17,9 @@ from qarauyl.accounts import (
     ThrottledError,
     authenticate,
     cookie_options,
+    end_sessions,
     permitted,
+    principal_from_request,
     set_language,
 )
 from qarauyl.api._deps import Client, Db, Me
@@ -40,12 +42,18 @@ def me_view(principal: Principal) -> dict[str, Any]:
     }
 
 
-def start_session(request: Request, response: Response, db: Database, principal: Principal) -> None:
+def start_session(
+    request: Request, response: Response, db: Database, principal: Principal, client: str
+) -> None:
     codec: SessionCodec = request.app.state.sessions
-    response.set_cookie(value=codec.issue(db, principal), **cookie_options(request.url.scheme == "https"))
+    cookie = codec.issue(db, principal, client=client)
+    response.set_cookie(value=cookie, **cookie_options(request.url.scheme == "https"))
 
 
 def end_session(request: Request, response: Response) -> None:
+    """Ends the session on the server (a copy of the cookie stops working too) and clears the cookie."""
+    codec: SessionCodec = request.app.state.sessions
+    codec.end(request.app.state.db, request.cookies.get(SESSION_COOKIE))
     options = cookie_options(request.url.scheme == "https")
     options.pop("max_age")
     response.delete_cookie(**options)
@@ -56,12 +64,22 @@ def end_session(request: Request, response: Response) -> None:
 )
 def login(body: LoginIn, request: Request, response: Response, db: Db, client: Client) -> dict[str, Any]:
     principal = authenticate(db, body.name, body.password.get_secret_value(), client=client)
-    start_session(request, response, db, principal)
+    start_session(request, response, db, principal, client)
     return me_view(principal)
 
 
-@router.post("/logout", status_code=204, summary="Sign out; clears the session cookie")
-def logout(request: Request) -> Response:
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="Sign out: ends this session on the server and clears the cookie",
+    description="With `everywhere=true`, the signed-in person's other sessions end too (a phone left "
+    "signed in, a shared computer). API tokens are not sessions and keep working.",
+)
+def logout(request: Request, db: Db, client: Client, everywhere: bool = False) -> Response:
+    if everywhere:
+        principal = principal_from_request(request)
+        if principal is not None:
+            end_sessions(db, principal.name, actor=principal, client=client)
     response = Response(status_code=204)
     end_session(request, response)
     return response
@@ -110,7 +128,7 @@ def login_form(
     except AuthError:
         return RedirectResponse("/login?" + urlencode({"error": "invalid", "next": target}), status_code=303)
     response = RedirectResponse(target, status_code=303)
-    start_session(request, response, db, principal)
+    start_session(request, response, db, principal, client)
     return response
 
 

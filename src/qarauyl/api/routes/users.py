@@ -17,6 +17,7 @@ from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.api.schemas.users import (
     AuditOut,
     OrganisationOut,
+    SignOutOut,
     TokenIn,
     TokenOut,
     UserCreate,
@@ -103,6 +104,18 @@ def create_token(
 ) -> dict[str, Any]:
     token = accounts.create_token(db, name, body.label, actor=principal, client=client)
     return {"token": token, "user": name, "label": body.label}
+
+
+@router.post(
+    "/users/{name}/sign-out",
+    response_model=SignOutOut,
+    summary="End every open session of this user (their API tokens keep working)",
+    responses=errors(404),
+)
+def sign_out(
+    name: str, db: Db, client: Client, principal: Annotated[Principal, Depends(allow("users.manage"))]
+) -> dict[str, Any]:
+    return {"user": name, "sessions_ended": accounts.end_sessions(db, name, actor=principal, client=client)}
 
 
 @router.get("/organisations", response_model=Page[OrganisationOut], summary="Organisations")

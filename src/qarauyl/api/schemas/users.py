@@ -57,6 +57,13 @@ class TokenOut(BaseModel):
     label: str
 
 
+class SignOutOut(BaseModel):
+    user: str
+    sessions_ended: int = Field(
+        description="How many signed-in sessions ended; their cookies now sign no one in."
+    )
+
+
 class OrganisationOut(BaseModel):
     id: int
     name: str
