@@ -199,3 +199,44 @@ def test_a_failed_probe_from_a_worker_of_another_release_still_opens() -> None:
     newer = wire.result_to_dict(failed)
     newer["error"]["hint"] = "check the switch port"
     assert wire.result_from_dict(newer).error == ProbeError("offline", "no answer", "unreachable")
+
+
+def test_a_result_with_fields_of_a_newer_release_still_opens() -> None:
+    """A newer worker may add stream facts, timings or profile fields; this monitor reads what it knows."""
+    newer = wire.result_to_dict(_result())
+    newer["stream"]["hdr"] = True
+    newer["timings"]["tls_ms"] = 12.0
+    newer["findings"][0]["evidence"] = "crop.jpg"
+    opened = SEALER.open_result(SEALER._seal("result", newer))
+    assert (opened.stream, opened.timings, opened.findings) == (
+        _result().stream,
+        _result().timings,
+        _result().findings,
+    )
+    job = wire.job_to_dict(_job())
+    assert job["profile"] is not None
+    job["profile"]["codec"] = "h265"
+    assert SEALER.open_job(SEALER._seal("job", job)) == _job()
+    # A field it needs and lacks is not guessed.
+    del newer["stream"]["width"]
+    with pytest.raises(WireError, match="malformed"):
+        SEALER.open_result(SEALER._seal("result", newer))
+
+
+def test_messages_carry_their_wire_version_and_a_newer_one_is_refused_by_name() -> None:
+    token = SEALER.seal_job(_job())
+    raw = json.loads(SEALER._fernet.decrypt(token.encode()))
+    assert raw["version"] == wire.WIRE_VERSION
+    # A release before versions: no field, read as version 1.
+    unversioned = SEALER._fernet.encrypt(json.dumps({"kind": "job", "body": raw["body"]}).encode()).decode()
+    assert SEALER.open_job(unversioned) == _job()
+    # A release whose messages this one would misread says so, and which side to upgrade.
+    for kind, opener, side in (
+        ("job", SEALER.open_job, "this worker"),
+        ("result", SEALER.open_result, "the monitor"),
+    ):
+        body = raw["body"] if kind == "job" else wire.result_to_dict(_result())
+        future = {"kind": kind, "version": wire.WIRE_VERSION + 1, "body": body}
+        sealed = SEALER._fernet.encrypt(json.dumps(future).encode()).decode()
+        with pytest.raises(WireError, match=f"newer Qarauyl release.*upgrade {side}$"):
+            opener(sealed)

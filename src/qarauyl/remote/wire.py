@@ -1,12 +1,18 @@
 """Jobs and results as sealed tokens: JSON inside Fernet (AES + HMAC) under a key derived from the
-installation's secret, with an age limit so that a job stuck in a queue is not run minutes late."""
+installation's secret, with an age limit so that a job stuck in a queue is not run minutes late.
+
+Workers on other machines are upgraded one at a time, so the monitor and its workers may run different
+releases. Each end reads what it knows and ignores fields it does not (a newer release may add some); a
+change that an older reader would misread raises WIRE_VERSION, and a reader refuses a message of a
+higher version with a sentence that says which side to upgrade, rather than misreading it.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, fields
+from typing import Any, TypeVar
 
 import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
@@ -18,6 +24,17 @@ from qarauyl.probe.result import ProbeError, ProbeTimings, StreamFacts
 from qarauyl.security.credentials import derive_key
 
 JOB_MAX_AGE = 600  # seconds: a job older than a cycle is stale; its camera is due again anyway
+# 1: messages without a version (releases before 2026-11-29); 2: the same shape, with its version.
+WIRE_VERSION = 2
+
+_Record = TypeVar("_Record")
+
+
+def _known(record: type[_Record], data: dict[str, Any]) -> _Record:
+    """A dataclass from the fields of `data` it knows: a newer release's extra fields are left aside; a
+    field it needs and lacks is a malformed message (TypeError)."""
+    names = {f.name for f in fields(record)}  # type: ignore[arg-type]
+    return record(**{k: v for k, v in data.items() if k in names})
 
 
 class WireError(Exception):
@@ -104,7 +121,7 @@ def job_from_dict(data: dict[str, Any]) -> MonitorJob:
         reference_jpeg=_unb64(data.get("reference_jpeg")),
         reference_measurements=measurements_from_json(data.get("reference_measurements")),
         baseline=data.get("baseline"),
-        profile=StreamProfile(**profile) if profile is not None else None,
+        profile=_known(StreamProfile, profile) if profile is not None else None,
     )
 
 
@@ -137,14 +154,14 @@ def result_from_dict(data: dict[str, Any]) -> MonitorResult:
     stream, error = data.get("stream"), data.get("error")
     return MonitorResult(
         url=str(data["url"]),
-        stream=StreamFacts(**stream) if stream is not None else None,
+        stream=_known(StreamFacts, stream) if stream is not None else None,
         snapshot_jpeg=_unb64(data.get("snapshot_jpeg")),
         # Field by field: a worker of another release may send fields this one does not know, or not send
         # the cause (named since 2026-11-29).
         error=ProbeError(str(error["code"]), str(error["message"]), error.get("cause"))  # type: ignore[arg-type]
         if error is not None
         else None,
-        timings=ProbeTimings(**data["timings"]),
+        timings=_known(ProbeTimings, data["timings"]),
         kind=data["kind"],
         findings=tuple(
             Finding(FaultCode(f["code"]), Severity(f["severity"]), float(f["score"]), dict(f["detail"]))
@@ -164,7 +181,8 @@ class Sealer:
         self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret, b"remote-probe")))
 
     def _seal(self, kind: str, body: dict[str, Any]) -> str:
-        return self._fernet.encrypt(json.dumps({"kind": kind, "body": body}).encode()).decode("ascii")
+        message = {"kind": kind, "version": WIRE_VERSION, "body": body}
+        return self._fernet.encrypt(json.dumps(message).encode()).decode("ascii")
 
     def _open(self, kind: str, token: str, max_age: int | None) -> dict[str, Any]:
         try:
@@ -179,6 +197,13 @@ class Sealer:
         message = json.loads(raw)
         if not isinstance(message, dict) or message.get("kind") != kind:
             raise WireError(f"a probe message is not a {kind}")
+        version = message.get("version", 1)
+        if not isinstance(version, int) or version > WIRE_VERSION:
+            upgrade = "this worker" if kind == "job" else "the monitor"
+            raise WireError(
+                f"a probe {kind} of wire version {version} came from a newer Qarauyl release; this one reads "
+                f"versions up to {WIRE_VERSION}: upgrade {upgrade}"
+            )
         body: dict[str, Any] = message["body"]
         return body
 
