@@ -29,10 +29,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers `fail_first` requests with HTTP 500, then 200 (Telegram-style {"ok": true})."""
+    """Answers `fail_first` requests with HTTP 500, then 200 (Telegram-style {"ok": true}); or every request
+    with `refuse` (a status and a body, as the Bot API refuses a wrong token)."""
 
     port: int = 0
     fail_first: int = 0
+    refuse: tuple[int, bytes] | None = None
     requests: list[Received] = field(default_factory=list)
     seen: int = 0
 
@@ -42,8 +44,10 @@ class Receiver:
 
 
 @contextmanager
-def http_receiver(fail_first: int = 0, port: int = 0) -> Iterator[Receiver]:
-    receiver = Receiver(fail_first=fail_first)
+def http_receiver(
+    fail_first: int = 0, port: int = 0, refuse: tuple[int, bytes] | None = None
+) -> Iterator[Receiver]:
+    receiver = Receiver(fail_first=fail_first, refuse=refuse)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -54,8 +58,8 @@ def http_receiver(fail_first: int = 0, port: int = 0) -> Iterator[Receiver]:
                 self.end_headers()
                 return
             receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
-            answer = b'{"ok": true, "result": {}}'
-            self.send_response(200)
+            status, answer = receiver.refuse or (200, b'{"ok": true, "result": {}}')
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()

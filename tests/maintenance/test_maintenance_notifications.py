@@ -3,13 +3,19 @@ checks the HMAC, an aiosmtpd SMTP server, and a stand-in Telegram Bot API."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from maintenance_fleet import T0, Fleet
 from maintenance_servers import free_port, http_receiver, smtp_server
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from qarauyl.config import Settings
+from qarauyl.errors import NotFoundError
+from qarauyl.i18n import catalogue
 from qarauyl.maintenance.config import Channels, MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage
 from qarauyl.maintenance.notifications import deliver_due
@@ -19,6 +25,7 @@ from qarauyl.maintenance.notifications.channels import (
     TIMESTAMP_HEADER,
     verify,
 )
+from qarauyl.maintenance.notifications.status import RouteCheckFailed, route_statuses, send_test
 from qarauyl.maintenance.tickets import open_ticket, process_transitions
 from qarauyl.store.database import Database
 
@@ -159,3 +166,117 @@ def test_email_and_telegram_reach_local_servers_each_in_its_language(db: Databas
     assert request.path == "/bot123:ABC/sendMessage"
     assert request.json()["chat_id"] == "-100123"
     assert request.json()["text"] == "Заявку #1 (камера CAM-000) открыл(а) system (критический)"
+
+
+def test_each_routes_state_says_whether_it_works(db: Database, fleet: Fleet) -> None:
+    fleet.add(1)
+    port = free_port()
+    secret_path = f"http://hooks:s3cret@127.0.0.1:{port}/services/T0/B0/XYZ"
+    config = _config(
+        (
+            Route(name="occ", channel="webhook", target=secret_path, priorities=("critical",)),
+            Route(
+                name="quiet",
+                channel="email",
+                target="duty@repairco.kz",
+                organisations=("RepairCo",),
+                language="kk",
+            ),
+        )
+    )
+    open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="pole down")
+    deliver_due(db, T0 + timedelta(minutes=2), config)  # nothing listens
+    occ, quiet = route_statuses(db, config, T0 + timedelta(minutes=3))
+    # A webhook's path and password are its receiver's secrets: only the host is shown.
+    assert (occ.target, occ.filters, occ.language) == (
+        f"http://127.0.0.1:{port}/…",
+        {"priorities": ["critical"]},
+        "ru",
+    )
+    assert (occ.pending, occ.dead, occ.sent_24h, occ.last_sent_at) == (1, 0, 0, None)
+    assert occ.last_error is not None and occ.last_error.startswith("webhook ")
+    assert (quiet.pending, quiet.last_error, quiet.language) == (
+        0,
+        None,
+        "kk",
+    )  # FixIt had no critical ticket
+    with http_receiver(port=port):
+        deliver_due(db, T0 + timedelta(minutes=3), config)
+    [occ, _] = route_statuses(db, config, T0 + timedelta(minutes=4))
+    assert (occ.pending, occ.sent_24h, occ.last_sent_at, occ.last_error) == (
+        0,
+        1,
+        T0 + timedelta(minutes=3),
+        None,
+    )
+    assert route_statuses(db, config, T0 + timedelta(days=2))[0].sent_24h == 0
+
+
+def test_a_test_message_reaches_the_route_in_its_language_or_says_why_not() -> None:
+    with http_receiver() as telegram:
+        config = _config(
+            (Route(name="occ-duty", channel="telegram", target="-1001", language="kk"),),
+            telegram_token=SecretStr("123:ABC"),
+            telegram_base_url=telegram.url,
+        )
+        text = send_test(config, "occ-duty", T0)
+        [request] = telegram.requests
+    assert request.json()["text"] == text == catalogue("kk")["notice.test"].format(route="occ-duty")
+    refused = (401, b'{"ok": false, "error_code": 401, "description": "Unauthorized"}')
+    with http_receiver(refuse=refused) as telegram:
+        config = config.model_copy(
+            update={"channels": config.channels.model_copy(update={"telegram_base_url": telegram.url})}
+        )
+        with pytest.raises(
+            RouteCheckFailed, match=r"route 'occ-duty' did not arrive: .*HTTP 401: Unauthorized"
+        ):
+            send_test(config, "occ-duty", T0)
+    with pytest.raises(NotFoundError, match="No notification route named 'nope' \\(routes: occ-duty\\)"):
+        send_test(config, "nope", T0)
+    with http_receiver() as hook:
+        webhook = _config((Route(name="hook", channel="webhook", target=hook.url + "/in", language="en"),))
+        send_test(webhook, "hook", T0)
+        [request] = hook.requests
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert verify(SECRET, headers[TIMESTAMP_HEADER.lower()], request.body, headers[SIGNATURE_HEADER.lower()])
+    assert request.json()["test"] is True and request.json()["events"] == []
+    assert request.json()["text"].startswith("Qarauyl: a test message for the route “hook”")
+
+
+def test_routes_and_a_test_message_from_the_command_line(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from qarauyl.cli import app
+
+    runner = CliRunner()
+    with http_receiver() as telegram:
+        path = tmp_path / "maintenance.toml"
+        path.write_text(
+            f"""
+[maintenance.channels]
+telegram_token = "123:ABC"
+telegram_base_url = "{telegram.url}"
+
+[[maintenance.routes]]
+name = "occ-duty"
+channel = "telegram"
+target = "-1001"
+language = "en"
+""",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("QARAUYL_MAINTENANCE_CONFIG", str(path))
+        listed = runner.invoke(app, ["tickets", "routes"], env={"COLUMNS": "200"})
+        assert listed.exit_code == 0, listed.output
+        assert "occ-duty" in listed.stdout and "telegram" in listed.stdout and "never" in listed.stdout
+        as_json = json.loads(runner.invoke(app, ["tickets", "routes", "--json"]).stdout)
+        assert [(r["name"], r["pending"], r["language"]) for r in as_json] == [("occ-duty", 0, "en")]
+        sent = runner.invoke(app, ["tickets", "test-route", "occ-duty"])
+        assert sent.exit_code == 0, sent.output
+        assert "Sent to route occ-duty: Qarauyl: a test message for the route “occ-duty”" in sent.stdout
+        assert len(telegram.requests) == 1
+        missing = runner.invoke(app, ["tickets", "test-route", "occ"])
+    assert isinstance(missing.exception, NotFoundError)
+    assert "No notification route named 'occ' (routes: occ-duty)" in str(missing.exception)

@@ -5,7 +5,9 @@ works on a phone. Every test also fails on a browser console error or a request 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -660,3 +662,42 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     card.get_by_text(code, exact=True).wait_for()
     card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
     card.locator("[data-status=acknowledged]").wait_for()
+
+
+def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a_test(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
+    from maintenance_servers import http_receiver
+
+    settings_file = installation.data_dir / "maintenance.toml"  # beside the installation's config file
+    page = new_page()
+    sign_in(page, server, "alma", "/admin")
+    page.get_by_test_id("admin-routes").get_by_text("No notification routes").wait_for()
+    with http_receiver() as telegram:
+        settings_file.write_text(
+            f"""
+[maintenance.channels]
+telegram_token = "123:ABC"
+telegram_base_url = "{telegram.url}"
+
+[[maintenance.routes]]
+name = "occ-duty"
+channel = "telegram"
+target = "-1001"
+language = "ru"
+""",
+            encoding="utf-8",
+        )
+        try:
+            page.reload()
+            route = page.get_by_test_id("route-occ-duty")
+            route.get_by_text("waiting 0 · given up 0 · sent in 24 h 0 · last sent never").wait_for()
+            page.get_by_test_id("route-test-occ-duty").click()
+            page.get_by_text("The test message to occ-duty was taken").wait_for()
+            [request] = telegram.requests
+        finally:
+            settings_file.unlink()
+    # In the route's language, not the administrator's.
+    assert request.json()["chat_id"] == "-1001"
+    assert request.json()["text"] == Translator("ru")("notice.test", route="occ-duty")

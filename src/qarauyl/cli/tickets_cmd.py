@@ -1,4 +1,5 @@
-"""`qarauyl tickets list|show|open|set|comment|process|deliver`: repair tickets from the terminal."""
+"""`qarauyl tickets list|show|open|set|comment|process|deliver|routes|test-route`: repair tickets and their
+notifications from the terminal."""
 
 from __future__ import annotations
 
@@ -192,3 +193,38 @@ def deliver() -> None:
         f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
         f"merged {report.merged}, held by the rate limit {report.deferred}."
     )
+
+
+@tickets_app.command("routes")
+def routes(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The notification routes and whether they work: waiting, given up, sent in 24 h, the last error."""
+    from qarauyl.maintenance.notifications.status import route_statuses
+
+    db, config = _open()
+    statuses = route_statuses(db, config, _now())
+    if as_json:
+        _say(_json([asdict(s) for s in statuses]))
+        return
+    if not statuses:
+        _say("No notification routes: add [[maintenance.routes]] to maintenance.toml (see the README).")
+        return
+    table = Table("route", "channel", "to", "language", "waiting", "given up", "sent 24 h", "last sent")
+    for s in statuses:
+        last = f"{s.last_sent_at:%Y-%m-%d %H:%M}" if s.last_sent_at else "never"
+        table.add_row(
+            s.name, s.channel, s.target, s.language, str(s.pending), str(s.dead), str(s.sent_24h), last
+        )
+    console.print(table)
+    for s in statuses:
+        if s.last_error:
+            _say(f"{s.name}: last error: {s.last_error}")
+
+
+@tickets_app.command("test-route")
+def test_route(name: str = typer.Argument(..., help="The route's name.", show_default=False)) -> None:
+    """Send a test message to one route now, in its language, to see that it arrives."""
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.notifications.status import send_test
+
+    text = send_test(load_config(), name, _now())
+    _say(f"Sent to route {name}: {text}")

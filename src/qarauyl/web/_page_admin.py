@@ -1,17 +1,21 @@
-"""Administration: people (add, change role, organisation, language, disable, new password), the roles,
-the organisations and the audit log. Every change goes through `qarauyl.accounts` with the administrator
+"""Administration: people (add, change role, organisation, language, disable, new password, sign out
+everywhere), the roles, the organisations, the notification routes (whether each works, and a test message)
+and the audit log. Every change goes through `qarauyl.accounts` with the administrator
 as the actor, so it is audited exactly as the same change through the API."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from nicegui import ui
+from nicegui import run, ui
 from sqlalchemy import select
 
 from qarauyl import accounts
 from qarauyl.errors import QarauylError
 from qarauyl.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, Translator
+from qarauyl.maintenance.config import MaintenanceConfig, load_config
+from qarauyl.maintenance.notifications.status import route_statuses, send_test
 from qarauyl.store import Organisation
 from qarauyl.web import _auth
 from qarauyl.web._shell import Page, frame, notify_error, state
@@ -221,9 +225,61 @@ def _sections(page: Page) -> None:
             with ui.row().classes("gap-2"):
                 ui.label(name)
                 ui.label(tr.maybe("org_kind", kind)).classes("text-caption text-grey-8")
+    with ui.card().classes("w-full").props("flat bordered data-testid=admin-routes"):
+        ui.label(tr("admin.routes")).classes("text-subtitle1")
+        _routes(page)
     with ui.card().classes("w-full").props("flat bordered data-testid=admin-audit"):
         ui.label(tr("admin.audit")).classes("text-subtitle1")
         audit()
+
+
+def _routes(page: Page) -> None:
+    """Each notification route (set in maintenance.toml) with what its outbox says, and a test message."""
+    tr = page.tr
+    try:
+        config = load_config()
+    except QarauylError as exc:
+        ui.label(tr.error(exc)).classes("text-negative")
+        return
+    statuses = route_statuses(state().db, config, datetime.now(UTC))
+    if not statuses:
+        ui.label(tr("admin.no_routes")).classes("text-grey-7")
+    for status in statuses:
+        with ui.row().classes("w-full items-center gap-2").props(f"data-testid=route-{status.name}"):
+            ui.label(status.name).classes("text-weight-medium")
+            ui.badge(status.channel, color="blue-grey-6")
+            ui.label(status.target).classes("text-caption")
+            ui.label(LANGUAGE_NAMES.get(status.language, status.language)).classes("text-caption")
+            last = tr.datetime(status.last_sent_at) if status.last_sent_at else tr("admin.never")
+            ui.label(
+                tr(
+                    "admin.route_state",
+                    waiting=status.pending,
+                    dead=status.dead,
+                    sent=status.sent_24h,
+                    last=last,
+                )
+            ).classes("text-caption" + (" text-negative" if status.dead else ""))
+            ui.space()
+            button = ui.button(tr("admin.send_test"), icon="send").props(
+                f"dense outline data-testid=route-test-{status.name}"
+            )
+            button.on_click(lambda _, name=status.name, b=button: _send_test(page, config, name, b))
+        if status.last_error:
+            ui.label(tr("admin.last_error", error=status.last_error)).classes("text-caption text-negative")
+
+
+async def _send_test(page: Page, config: MaintenanceConfig, name: str, button: ui.button) -> None:
+    button.props("loading")
+    try:
+        # The destination may take its whole timeout to answer: never on the page's event loop.
+        await run.io_bound(send_test, config, name, datetime.now(UTC))
+    except QarauylError as exc:
+        notify_error(page.tr, exc)
+    else:
+        ui.notify(page.tr("admin.test_sent", name=name), type="positive")
+    finally:
+        button.props(remove="loading")
 
 
 def _audit(page: Page) -> None:

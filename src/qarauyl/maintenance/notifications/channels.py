@@ -81,11 +81,14 @@ def send_telegram(channels: Channels, chat_id: str, text: str) -> None:
     except httpx.HTTPError as exc:
         # The URL holds the bot token: never put it in the error that lands in the outbox row.
         raise DeliveryError(f"telegram chat {chat_id}: {exc.__class__.__name__}") from None
-    if response.status_code == 429 or response.status_code >= 300:
-        raise DeliveryError(f"telegram chat {chat_id}: HTTP {response.status_code}")
     try:
-        ok = bool(response.json().get("ok"))
+        answer = response.json()
     except ValueError:
-        ok = False
-    if not ok:
+        answer = {}
+    # The Bot API says why in `description` ("Unauthorized": a wrong token; "Bad Request: chat not found").
+    why = str(answer.get("description", ""))[:200] if isinstance(answer, dict) else ""
+    if response.status_code == 429 or response.status_code >= 300:
+        said = f": {why}" if why else ""
+        raise DeliveryError(f"telegram chat {chat_id}: HTTP {response.status_code}{said}")
+    if not (isinstance(answer, dict) and answer.get("ok")):
         raise DeliveryError(f"telegram chat {chat_id}: the Bot API did not answer ok")

@@ -1,0 +1,129 @@
+"""Whether each route works: what its outbox holds, when it last delivered, why it last failed; and a test
+message that an administrator sends to a new route before trusting it with a real fault."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from qarauyl.errors import NotFoundError, QarauylError
+from qarauyl.maintenance.config import MaintenanceConfig, Route
+from qarauyl.maintenance.models import OutboxMessage
+from qarauyl.maintenance.notifications.channels import (
+    DeliveryError,
+    send_email,
+    send_telegram,
+    send_webhook,
+)
+from qarauyl.maintenance.notifications.wording import translator
+from qarauyl.store.database import Database
+
+
+@dataclass(frozen=True)
+class RouteStatus:
+    name: str
+    channel: str
+    target: str  # a webhook's URL only up to its host: its path often holds the receiver's secret
+    language: str
+    filters: dict[str, list[str]]  # the route's non-empty filters (organisations, priorities, …)
+    pending: int  # waiting for the grouping window, or retrying
+    dead: int  # given up after max_attempts
+    sent_24h: int
+    last_sent_at: datetime | None
+    last_error: str | None  # of the newest message still pending or dead that failed
+
+
+class RouteCheckFailed(QarauylError):
+    """The destination did not take the test message; the sentence says what it answered."""
+
+
+def shown_target(route: Route) -> str:
+    if route.channel != "webhook":
+        return route.target
+    parts = urlsplit(route.target)
+    rest = "/…" if parts.path not in ("", "/") or parts.query else ""
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{rest}"
+
+
+def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> list[RouteStatus]:
+    """Every configured route with its outbox figures, in the configuration's order."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    with db.session() as session:
+        for route, status, n in session.execute(
+            select(OutboxMessage.route, OutboxMessage.status, func.count()).group_by(
+                OutboxMessage.route, OutboxMessage.status
+            )
+        ):
+            counts[(route, status)] = n
+        recent = dict(
+            session.execute(
+                select(OutboxMessage.route, func.count())
+                .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= now - timedelta(days=1))
+                .group_by(OutboxMessage.route)
+            ).all()
+        )
+        last_sent = dict(
+            session.execute(
+                select(OutboxMessage.route, func.max(OutboxMessage.sent_at))
+                .where(OutboxMessage.status == "sent")
+                .group_by(OutboxMessage.route)
+            ).all()
+        )
+        errors: dict[str, str] = {}
+        for route, error in session.execute(
+            select(OutboxMessage.route, OutboxMessage.last_error)
+            .where(OutboxMessage.status.in_(("pending", "dead")), OutboxMessage.last_error.is_not(None))
+            .order_by(OutboxMessage.id.desc())
+        ):
+            errors.setdefault(route, error or "")
+    return [
+        RouteStatus(
+            name=route.name,
+            channel=route.channel,
+            target=shown_target(route),
+            language=route.language,
+            filters={
+                key: list(value)
+                for key in ("organisations", "districts", "priorities", "faults", "events")
+                if (value := getattr(route, key))
+            },
+            pending=counts[(route.name, "pending")],
+            dead=counts[(route.name, "dead")],
+            sent_24h=recent.get(route.name, 0),
+            last_sent_at=last_sent.get(route.name),
+            last_error=errors.get(route.name),
+        )
+        for route in config.routes
+    ]
+
+
+def send_test(config: MaintenanceConfig, name: str, now: datetime) -> str:
+    """Sends a test message to route `name` at once, outside the outbox, in the route's language; returns
+    the text sent. A destination that refuses raises RouteCheckFailed with its answer."""
+    route = next((r for r in config.routes if r.name == name), None)
+    if route is None:
+        known = ", ".join(r.name for r in config.routes) or "none is configured"
+        raise NotFoundError(f"No notification route named '{name}' (routes: {known}).")
+    tr = translator(route.language, config.zone())
+    text = tr("notice.test", route=route.name)
+    try:
+        if route.channel == "webhook":
+            payload = {
+                "id": 0,
+                "test": True,
+                "sent_at": now.isoformat(),
+                "language": tr.language,
+                "text": text,
+            }
+            send_webhook(config.channels, route.target, 0, {**payload, "events": []}, now.isoformat())
+        elif route.channel == "email":
+            send_email(config.channels, route.target, text, text)
+        else:
+            send_telegram(config.channels, route.target, text)
+    except DeliveryError as exc:
+        raise RouteCheckFailed(f"The test message to route '{route.name}' did not arrive: {exc}.") from None
+    return text
