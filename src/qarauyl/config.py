@@ -9,11 +9,11 @@ import os
 from datetime import tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,16 @@ def zone_of(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone '{name}'; use an IANA name such as Asia/Almaty") from None
+
+
+def _known_zone(value: str | None) -> str | None:
+    if value is not None:
+        zone_of(value)
+    return value
+
+
+# A setting that names a time zone: checked against the system's zone database when it is read.
+ZoneName = Annotated[str | None, AfterValidator(_known_zone)]
 
 
 def config_file_path() -> Path:
@@ -93,7 +103,7 @@ class Settings(BaseSettings):
     )
     # Map tiles for the console, e.g. "http://tiles.local/{z}/{x}/{y}.png"; None (air-gapped): no tiles.
     map_tile_url: str | None = None
-    time_zone: str | None = Field(
+    time_zone: ZoneName = Field(
         None,
         description="The OCC's time zone (an IANA name such as Asia/Almaty) for every time the console shows "
         "and every day it counts; None: this machine's own, which a server or container often keeps at UTC.",
@@ -104,13 +114,6 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            zone_of(value)
-        return value
 
     def zone(self) -> tzinfo | None:
         """The OCC's time zone; None means this machine's local one (what `datetime.astimezone()` uses)."""

@@ -12,9 +12,9 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from qarauyl.config import zone_of
+from qarauyl.config import ZoneName, zone_of
 from qarauyl.errors import ConfigError
 from qarauyl.i18n import DEFAULT_LANGUAGE
 
@@ -107,14 +107,7 @@ class MaintenanceConfig(BaseModel):
     max_attempts: int = 20  # about 15 hours of retries at the cap before a message is declared dead
     # The zone the notices write their times in (an IANA name); `load_config` takes the settings'
     # `time_zone`, the console's, when the file leaves it out. None: UTC, said as such.
-    time_zone: str | None = None
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            zone_of(value)
-        return value
+    time_zone: ZoneName = None
 
     def zone(self) -> tzinfo | None:
         return zone_of(self.time_zone) if self.time_zone else None
