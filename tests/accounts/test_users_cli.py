@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qarauyl.accounts import authenticate, principal_for_token
+from qarauyl.accounts import authenticate, list_tokens, principal_for_token
 from qarauyl.accounts.users import begin_session, principal_for_session
 from qarauyl.store.database import Database
 
@@ -76,6 +76,15 @@ def test_users_create_set_password_list_token(tmp_path: Path) -> None:
     assert "Ended 2 session(s) of dana." in ended.stdout
     assert all(principal_for_session(db, c["u"], c["f"], c["s"]) is None for c in cookies)
     assert principal_for_token(db, token) is not None
+    listed = qarauyl(env, "users", "tokens", "dana")
+    assert listed.returncode == 0 and token[:10] + "…" in listed.stdout and "ci" in listed.stdout
+    assert token not in listed.stdout and "1 token(s) of dana." in listed.stdout
+    [info] = list_tokens(db, "dana")
+    revoked = qarauyl(env, "users", "revoke-token", "dana", str(info.id))
+    assert revoked.returncode == 0 and f"Revoked token #{info.id}" in revoked.stdout
+    assert principal_for_token(db, token) is None
+    twice = qarauyl(env, "users", "revoke-token", "dana", str(info.id))
+    assert twice.returncode == 3 and f"User 'dana' has no API token #{info.id}." in twice.stderr
     nobody = qarauyl(env, "users", "sign-out", "nobody")
     assert nobody.returncode == 3 and "No user named 'nobody'" in nobody.stderr
     db.dispose()

@@ -72,6 +72,13 @@ def _clear_rule(w: World, role: str) -> Call:
     return Call("/api/v1/fault-rules/noise?camera=A-1", 204)
 
 
+def _revoke_token(w: World, role: str) -> Call:
+    from qarauyl.accounts import create_token, list_tokens
+
+    create_token(w.db, "viewer", f"to revoke ({role})")
+    return Call(f"/api/v1/users/viewer/tokens/{list_tokens(w.db, 'viewer')[-1].id}", 204)
+
+
 def _form_login(w: World, role: str) -> Call:
     return Call("/login", 303, data={"name": role, "password": password_of(role), "next": "/cameras"})
 
@@ -138,6 +145,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         ADMIN,
         lambda w, r: Call("/api/v1/users/planner", 200, json={"language": "ru"}),
     ),
+    ("GET", "/api/v1/users/{name}/tokens"): (ADMIN, lambda w, r: Call("/api/v1/users/viewer/tokens", 200)),
+    ("DELETE", "/api/v1/users/{name}/tokens/{token_id}"): (ADMIN, _revoke_token),
     ("POST", "/api/v1/users/{name}/sign-out"): (
         ADMIN,
         lambda w, r: Call("/api/v1/users/viewer/sign-out", 200),

@@ -91,6 +91,36 @@ def test_signing_out_everywhere_and_an_administrators_sign_out_end_every_session
     ]
 
 
+def test_a_leaked_token_is_revoked_alone_and_listings_never_show_a_token(world: World) -> None:
+    admin = world.headers("admin")
+    with world.client() as client:
+        scraper = client.post("/api/v1/users/viewer/tokens", headers=admin, json={"label": "prometheus"})
+        backup = client.post("/api/v1/users/viewer/tokens", headers=admin, json={"label": "backup"})
+        leaked, kept = scraper.json()["token"], backup.json()["token"]
+        listed = client.get("/api/v1/users/viewer/tokens", headers=admin)
+        assert listed.status_code == 200
+        assert leaked not in listed.text and kept not in listed.text  # prefixes only
+        mine = {t["label"]: t for t in listed.json()}
+        assert mine["prometheus"]["prefix"] == leaked[:10] + "…"
+        gone = client.delete(f"/api/v1/users/viewer/tokens/{mine['prometheus']['id']}", headers=admin)
+        assert gone.status_code == 204
+        bearer = {"Authorization": f"Bearer {leaked}"}
+        assert client.get("/api/v1/auth/me", headers=bearer).status_code == 401
+        assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+        # Another user's name with this token's id, or an id gone already, is no token at all.
+        backup_id = mine["backup"]["id"]
+        assert client.delete(f"/api/v1/users/planner/tokens/{backup_id}", headers=admin).status_code == 404
+        again = client.delete(f"/api/v1/users/viewer/tokens/{mine['prometheus']['id']}", headers=admin)
+        assert again.status_code == 404 and "has no API token" in again.json()["detail"]
+    with world.db.session() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "users.revoke_token")).all()
+    assert (entry.target, entry.before, entry.actor) == (
+        "user:viewer",
+        {"token": leaked[:10] + "…", "label": "prometheus"},
+        "admin",
+    )
+
+
 def test_a_session_ends_when_it_expires_and_old_cookies_are_refused(world: World) -> None:
     with world.client() as client:
         cookie = _sign_in(client, "viewer")

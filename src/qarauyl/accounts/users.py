@@ -421,6 +421,53 @@ def create_token(
     return token
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listings show it: never the token, only the prefix that tells tokens apart."""
+
+    id: int
+    label: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def _token_info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(row.id, row.label, row.prefix + "…", row.created_at, row.last_used_at)
+
+
+def list_tokens(db: Database, name: str) -> list[TokenInfo]:
+    """User `name`'s API tokens, oldest first, with when each was last used (to the nearest minute or so)."""
+    with db.session() as session:
+        user = _user(session, name)
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        return [_token_info(row) for row in rows]
+
+
+def revoke_token(
+    db: Database, name: str, token_id: int, *, actor: Principal | None = None, client: str | None = None
+) -> TokenInfo:
+    """Deletes one of user `name`'s tokens (a leaked scraper token): it stops working at once, and the user
+    and their other tokens are untouched."""
+    with db.session() as session:
+        user = _user(session, name)
+        row = session.get(ApiToken, token_id)
+        if row is None or row.user_id != user.id:
+            raise NotFoundError(f"User '{name}' has no API token #{token_id}.")
+        info = _token_info(row)
+        session.delete(row)
+        record_audit(
+            session,
+            actor,
+            "users.revoke_token",
+            f"user:{name}",
+            {"token": info.prefix, "label": info.label},
+            None,
+            client=client,
+        )
+        return info
+
+
 def principal_for_token(db: Database, token: str) -> Principal | None:
     if not token.startswith(TOKEN_PREFIX):
         return None

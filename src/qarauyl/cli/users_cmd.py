@@ -109,6 +109,38 @@ def token(
     console.print(value, markup=False, highlight=False, soft_wrap=True)
 
 
+@users_app.command("tokens")
+def tokens(name: str = typer.Argument(..., help="Whose tokens.", show_default=False)) -> None:
+    """A user's API tokens: the prefix that tells them apart, what each is for, when it was last used."""
+    from rich.table import Table
+
+    from qarauyl.accounts import list_tokens
+    from qarauyl.runtime import open_database
+
+    listed = list_tokens(open_database(), name)
+    table = Table("id", "prefix", "label", "created", "last used")
+    for t in listed:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+        table.add_row(str(t.id), t.prefix, t.label, f"{t.created_at:%Y-%m-%d %H:%M}", used)
+    console.print(table)
+    console.print(f"{len(listed)} token(s) of {name}.", markup=False, highlight=False)
+
+
+@users_app.command("revoke-token")
+def revoke_token_(
+    name: str = typer.Argument(..., help="Whose token.", show_default=False),
+    token_id: int = typer.Argument(
+        ..., help="The token's id (`qarauyl users tokens NAME`).", show_default=False
+    ),
+) -> None:
+    """Revoke one API token (a leaked scraper token): it stops working at once; the user keeps the others."""
+    from qarauyl.accounts import revoke_token
+    from qarauyl.runtime import open_database
+
+    info = revoke_token(open_database(), name, token_id)
+    console.print(f"Revoked token #{info.id} ({info.prefix}) of {name}.", markup=False, highlight=False)
+
+
 @users_app.command("sign-out")
 def sign_out(
     name: str = typer.Argument(..., help="The user whose sessions end.", show_default=False),

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import func, select
 
 from qarauyl import accounts
@@ -19,6 +19,7 @@ from qarauyl.api.schemas.users import (
     OrganisationOut,
     SignOutOut,
     TokenIn,
+    TokenInfoOut,
     TokenOut,
     UserCreate,
     UserOut,
@@ -104,6 +105,35 @@ def create_token(
 ) -> dict[str, Any]:
     token = accounts.create_token(db, name, body.label, actor=principal, client=client)
     return {"token": token, "user": name, "label": body.label}
+
+
+@router.get(
+    "/users/{name}/tokens",
+    response_model=list[TokenInfoOut],
+    summary="This user's API tokens (their prefixes, never the tokens)",
+    responses=errors(404),
+)
+def list_tokens(
+    name: str, db: Db, _: Annotated[Principal, Depends(allow("users.manage"))]
+) -> list[dict[str, Any]]:
+    return [asdict(t) for t in accounts.list_tokens(db, name)]
+
+
+@router.delete(
+    "/users/{name}/tokens/{token_id}",
+    status_code=204,
+    summary="Revoke one API token: it stops working at once",
+    responses=errors(404),
+)
+def revoke_token(
+    name: str,
+    token_id: int,
+    db: Db,
+    client: Client,
+    principal: Annotated[Principal, Depends(allow("users.manage"))],
+) -> Response:
+    accounts.revoke_token(db, name, token_id, actor=principal, client=client)
+    return Response(status_code=204)
 
 
 @router.post(

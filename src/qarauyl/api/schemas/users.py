@@ -57,6 +57,14 @@ class TokenOut(BaseModel):
     label: str
 
 
+class TokenInfoOut(BaseModel):
+    id: int
+    label: str
+    prefix: str = Field(description="The token's first characters and an ellipsis: enough to tell it apart.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
 class SignOutOut(BaseModel):
     user: str
     sessions_ended: int = Field(
