@@ -619,6 +619,24 @@ def test_an_administrator_adds_changes_and_disables_a_user(
             assert sorted(e.action for e in audit) == ["users.create", "users.sign_out", "users.update"]
             assert all("dana-field-password" not in str(e.after) for e in audit)
 
+        # A token for a scraper, shown once; then revoked alone, and it signs nothing in any more.
+        page.get_by_test_id("edit-user-dana").click()
+        page.get_by_test_id("token-label").fill("prometheus")
+        page.get_by_test_id("token-create").click()
+        value = page.get_by_test_id("token-value")  # Quasar puts the test id on the <input> itself
+        value.wait_for()
+        token = value.input_value()
+        assert token.startswith("qk_")
+        [made] = accounts.list_tokens(db, "dana")
+        assert made.label == "prometheus" and made.prefix == token[:10] + "…"
+        page.get_by_test_id(f"token-{made.id}").get_by_text(made.prefix).wait_for()
+        page.get_by_test_id(f"token-revoke-{made.id}").click()
+        page.get_by_text(f"Token {made.prefix} revoked").wait_for()
+        assert accounts.list_tokens(db, "dana") == []
+        assert accounts.principal_for_token(db, token) is None
+        page.keyboard.press("Escape")
+        page.get_by_test_id("user-dialog").wait_for(state="detached")
+
         # Locking oneself out is refused with a sentence, and nothing changes.
         page.get_by_test_id("edit-user-alma").click()
         _select(page, "user-role", "Viewer")

@@ -147,6 +147,9 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             dialog.close()
             redraw()
 
+        if user is not None:
+            _tokens(page, user.name)
+
         with ui.row().classes("w-full justify-end"):
             if user is not None:
                 # A lost phone or a shared computer left signed in: its cookie stops working at once.
@@ -156,6 +159,56 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             ui.button(tr("common.cancel"), on_click=dialog.close).props("flat")
             ui.button(tr("common.save"), on_click=save).props("data-testid=user-save")
     dialog.open()
+
+
+def _tokens(page: Page, name: str) -> None:
+    """A user's API tokens (prefix, label, last use), a button to revoke each, and a new one, shown once."""
+    tr = page.tr
+
+    @ui.refreshable
+    def listing() -> None:
+        for token in accounts.list_tokens(state().db, name):
+            used = tr.datetime(token.last_used_at) if token.last_used_at else tr("admin.never")
+            with ui.row().classes("w-full items-center gap-1").props(f"data-testid=token-{token.id}"):
+                ui.label(token.prefix).classes("text-caption text-weight-medium")
+                ui.label(token.label or "—").classes("text-caption")
+                ui.label(tr("admin.token_used", when=used)).classes("text-caption text-grey-7")
+                ui.space()
+                ui.button(icon="delete", on_click=lambda _, t=token.id: revoke(t)).props(
+                    f'flat dense round color=negative aria-label="{tr("admin.revoke")}" '
+                    f"data-testid=token-revoke-{token.id}"
+                )
+
+    def revoke(token_id: int) -> None:
+        try:
+            info = accounts.revoke_token(state().db, name, token_id, actor=page.person, client=_client())
+        except QarauylError as exc:
+            notify_error(tr, exc)
+            return
+        ui.notify(tr("admin.revoked", prefix=info.prefix), type="positive")
+        listing.refresh()
+
+    def create() -> None:
+        try:
+            value = accounts.create_token(
+                state().db, name, (label.value or "").strip(), actor=page.person, client=_client()
+            )
+        except QarauylError as exc:
+            notify_error(tr, exc)
+            return
+        shown.set_value(value)
+        shown.set_visibility(True)
+        label.set_value("")
+        listing.refresh()
+
+    ui.label(tr("admin.tokens")).classes("text-caption text-weight-medium q-mt-sm")
+    listing()
+    with ui.row().classes("w-full items-center no-wrap"):
+        label = ui.input(tr("admin.token_label")).props("dense data-testid=token-label").classes("grow")
+        ui.button(tr("admin.new_token"), on_click=create).props("dense outline data-testid=token-create")
+    # Shown once, as the CLI prints it: only its digest is kept.
+    shown = ui.input(tr("admin.token_once")).props("dense readonly data-testid=token-value").classes("w-full")
+    shown.set_visibility(False)
 
 
 def _sections(page: Page) -> None:
