@@ -34,7 +34,7 @@ class RouteStatus:
     dead: int  # given up after max_attempts
     sent_24h: int
     last_sent_at: datetime | None
-    last_error: str | None  # of the newest message still pending or dead that failed
+    last_error: str | None  # of the newest failed message still pending or dead, if none went through since
 
 
 class RouteCheckFailed(QarauylError):
@@ -73,13 +73,29 @@ def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> li
                 .group_by(OutboxMessage.route)
             ).all()
         )
-        errors: dict[str, str] = {}
-        for route, error in session.execute(
-            select(OutboxMessage.route, OutboxMessage.last_error)
+        # The newest failure of each route, unless a message has gone through since: an error of last week
+        # that a fixed token has long since cured is not news. One row per route, however many died.
+        newest_sent = dict(
+            session.execute(
+                select(OutboxMessage.route, func.max(OutboxMessage.id))
+                .where(OutboxMessage.status == "sent")
+                .group_by(OutboxMessage.route)
+            ).all()
+        )
+        newest_failed = (
+            select(func.max(OutboxMessage.id))
             .where(OutboxMessage.status.in_(("pending", "dead")), OutboxMessage.last_error.is_not(None))
-            .order_by(OutboxMessage.id.desc())
-        ):
-            errors.setdefault(route, error or "")
+            .group_by(OutboxMessage.route)
+        )
+        errors = {
+            route: error or ""
+            for id_, route, error in session.execute(
+                select(OutboxMessage.id, OutboxMessage.route, OutboxMessage.last_error).where(
+                    OutboxMessage.id.in_(newest_failed)
+                )
+            )
+            if id_ > newest_sent.get(route, 0)
+        }
     return [
         RouteStatus(
             name=route.name,
