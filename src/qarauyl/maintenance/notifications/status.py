@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from qarauyl.errors import NotFoundError, QarauylError
 from qarauyl.maintenance.config import MaintenanceConfig, Route
@@ -59,29 +59,24 @@ def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> li
             )
         ):
             counts[(route, status)] = n
-        recent = dict(
-            session.execute(
-                select(OutboxMessage.route, func.count())
-                .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= now - timedelta(days=1))
-                .group_by(OutboxMessage.route)
-            ).all()
-        )
-        last_sent = dict(
-            session.execute(
-                select(OutboxMessage.route, func.max(OutboxMessage.sent_at))
-                .where(OutboxMessage.status == "sent")
-                .group_by(OutboxMessage.route)
-            ).all()
-        )
+        # What went through, per route: in the last day, when last, and the newest such message's id.
+        recent: dict[str, int] = {}
+        last_sent: dict[str, datetime | None] = {}
+        newest_sent: dict[str, int] = {}
+        day_ago = now - timedelta(days=1)
+        for route, n, last, newest in session.execute(
+            select(
+                OutboxMessage.route,
+                func.count(case((OutboxMessage.sent_at >= day_ago, 1))),
+                func.max(OutboxMessage.sent_at),
+                func.max(OutboxMessage.id),
+            )
+            .where(OutboxMessage.status == "sent")
+            .group_by(OutboxMessage.route)
+        ):
+            recent[route], last_sent[route], newest_sent[route] = n, last, newest
         # The newest failure of each route, unless a message has gone through since: an error of last week
         # that a fixed token has long since cured is not news. One row per route, however many died.
-        newest_sent = dict(
-            session.execute(
-                select(OutboxMessage.route, func.max(OutboxMessage.id))
-                .where(OutboxMessage.status == "sent")
-                .group_by(OutboxMessage.route)
-            ).all()
-        )
         newest_failed = (
             select(func.max(OutboxMessage.id))
             .where(OutboxMessage.status.in_(("pending", "dead")), OutboxMessage.last_error.is_not(None))
