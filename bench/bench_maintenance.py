@@ -17,13 +17,13 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from qarauyl.domain.tickets import STATUSES
 from qarauyl.health import HealthPolicy
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.kpi import compute_kpis, parse_period
 from qarauyl.maintenance.metrics import render_metrics
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.notifications import deliver_due
-from qarauyl.domain.tickets import STATUSES
 from qarauyl.maintenance.tickets import list_tickets, process_transitions
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
