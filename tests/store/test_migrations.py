@@ -71,3 +71,35 @@ def test_codes_no_address_can_reach_are_renamed_and_the_old_ones_kept_in_the_aud
     # The valid ones untouched; 'TST/1' takes a suffix, since 'TST-1' is another camera's.
     assert renamed == ["TST-1-2", "TST-1", "camera-3", "OK-1", "A-B-C"]
     assert audit == {"TST/1": "TST-1-2", "..": "camera-3", "A/B/C": "A-B-C"}
+
+
+def test_the_consoles_audit_entries_take_the_apis_names(database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from qarauyl.accounts.models import AuditEntry
+
+    db = Database(database_url)
+    upgrade(db, "0010")
+    written = [
+        ("camera.lifecycle", "TRK-0001"),
+        ("camera.edit", "TRK-0002"),
+        ("camera.retake_reference", "camera:TRK-0003"),
+        ("event.acknowledge", "event:7"),
+        ("users.create", "user:dana"),  # already the one name: untouched
+    ]
+    with db.session() as session:
+        for action, target in written:
+            session.add(AuditEntry(at=datetime.now(UTC), actor="olzhas", action=action, target=target))
+    upgrade(db)
+    with db.session() as session:
+        entries = [(a.action, a.target) for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    db.dispose()
+    assert entries == [
+        ("cameras.lifecycle", "camera:TRK-0001"),
+        ("cameras.update", "camera:TRK-0002"),
+        ("cameras.retake_reference", "camera:TRK-0003"),
+        ("events.ack", "event:7"),
+        ("users.create", "user:dana"),
+    ]

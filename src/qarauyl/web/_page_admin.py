@@ -348,8 +348,8 @@ def _audit(page: Page) -> None:
         )
         ui.label(
             f"{tr.datetime(entry['at'])} · {entry['actor'] or tr('admin.system')} · "
-            f"{entry['action']} · {entry['target']} {changes}"
-        ).classes("text-caption").props("data-testid=audit-entry")
+            f"{tr.maybe('audit', entry['action'])} · {entry['target']} {changes}"
+        ).classes("text-caption").props(f"data-testid=audit-entry data-action={entry['action']}")
 
 
 @ui.page("/admin")

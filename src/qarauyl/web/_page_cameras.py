@@ -334,7 +334,9 @@ def _actions(page: Page, detail: dict[str, Any], on_reference: Callable[[], obje
         if path is None:
             ui.notify(tr("camera.no_snapshot"), type="warning")
             return
-        _auth.record_audit(db, page.person, "camera.retake_reference", code, None, {"reference": path})
+        _auth.record_audit(
+            db, page.person, "cameras.retake_reference", f"camera:{code}", None, {"reference": path}
+        )
         ui.notify(tr("camera.reference_taken"), type="positive")
         on_reference()
 
@@ -345,7 +347,7 @@ def _actions(page: Page, detail: dict[str, Any], on_reference: Callable[[], obje
                 code,
                 value,
                 page.scope,
-                _auth.Auditor(page.person, "camera.lifecycle", code),
+                _auth.Auditor(page.person, "cameras.lifecycle", f"camera:{code}"),
                 actor=page.person.name if page.person else None,
             )
         except QarauylError as exc:
@@ -448,7 +450,7 @@ def _edit_dialog(page: Page, detail: dict[str, Any]) -> None:
                     detail["code"],
                     changes,
                     page.scope,
-                    _auth.Auditor(page.person, "camera.edit", detail["code"]),
+                    _auth.Auditor(page.person, "cameras.update", f"camera:{detail['code']}"),
                 )
             except QarauylError as exc:
                 notify_error(tr, exc)

@@ -90,7 +90,7 @@ def events_page() -> None:
                     page.person.name,
                     _data.now_utc(),
                     page.scope,
-                    _auth.Auditor(page.person, "event.acknowledge", f"event:{event_id}"),
+                    _auth.Auditor(page.person, "events.ack", f"event:{event_id}"),
                 )
             except QarauylError as exc:
                 notify_error(tr, exc)
