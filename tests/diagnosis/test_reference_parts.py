@@ -48,9 +48,11 @@ def test_a_restored_reference_gives_the_numbers_of_a_prepared_one(
         assert restored.findings == prepared.findings
         assert restored.metrics.keys() == prepared.metrics.keys()
         # The same arrays go in; OpenCV's vector code may round the last bits by their alignment in memory
-        # (a phase correlation of a black picture differs at 1e-8 from one run to the next).
+        # (a phase correlation of a black picture differs at 1e-8 from one run to the next; on session 24's
+        # AMD EPYC an overexposed picture's scene_response differed by 1.1e-6, relative, in one checkout and
+        # not in another). A reference restored from the wrong parts differs in the first digits.
         for key, value in prepared.metrics.items():
-            assert restored.metrics[key] == pytest.approx(value, rel=1e-6, nan_ok=True), key
+            assert restored.metrics[key] == pytest.approx(value, rel=1e-5, nan_ok=True), key
 
 
 def test_a_picture_that_is_fine_never_decodes_the_reference(street: list[np.ndarray]) -> None:

@@ -586,7 +586,11 @@ def test_an_administrator_adds_changes_and_disables_a_user(
     page.get_by_text("password: use at least 8 characters").wait_for()  # names the problem; dialog stays
     page.get_by_test_id("user-password").fill("dana-field-password")
     page.get_by_test_id("user-save").click()
-    page.get_by_test_id("edit-user-dana").wait_for()
+    try:
+        page.get_by_test_id("edit-user-dana").wait_for()
+    except Exception as exc:  # once seen on a loaded machine: say what the page showed instead
+        shown = page.locator(".q-notification").all_inner_texts()
+        raise AssertionError(f"dana was not added; at {page.url} the page said {shown}") from exc
     db = _db(installation)
     try:
         dana = accounts.get_user(db, "dana")
