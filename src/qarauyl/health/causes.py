@@ -27,5 +27,6 @@ def access_cause(codes: Iterable[str] | None, findings: Iterable[Mapping[str, An
 
 
 def cause_words(cause: str) -> str:
-    """A cause as English words, for the CLI and the notices ("web_server" -> "web server")."""
+    """A cause as English words, for the CLI ("web_server" -> "web server"); the console and the notices
+    take theirs from the catalogues (`cause.*`)."""
     return cause.replace("_", " ")

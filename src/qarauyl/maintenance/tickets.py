@@ -240,8 +240,9 @@ def _join(
 
 
 def named_codes(codes: Sequence[str], cause: str | None) -> str:
-    """Fault codes for a notice, an access fault with why the camera could not be read: "offline
-    (unreachable)" sends a van, "auth_failed (credentials)" a password, from the same desk."""
+    """Fault codes for `qarauyl tickets list`, an access fault with why the camera could not be read:
+    "offline (unreachable)" sends a van, "auth_failed (credentials)" a password, from the same desk. The
+    notices say the same in each route's language (notifications.wording.faults_text)."""
     return ", ".join(
         f"{code} ({cause_words(cause)})" if cause and code in ACCESS_FAULTS else code for code in codes
     )
