@@ -41,6 +41,7 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
     process_transitions(db, [], now, MaintenanceConfig())
     create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
     create_user(db, "aigerim", "operator", "operator-password-1")
+    create_user(db, "dias", "engineer", "engineer-password-2", organisation="RepairCo")
     photo = add_photo(db, 1, JPEG, photo_dir=tmp_path / "data" / "ticket-photos", now=now)
     db.dispose()
     env = {
@@ -80,6 +81,14 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             served = client.get(photo_url)
             assert served.status_code == 200 and served.content == JPEG
             assert client.get("/console/ticket-photo/1/..%2F..%2Fqarauyl.db").status_code == 404
+            # The ticket's history, said in the reader's language, on the queue and on the ticket's own page.
+            en = Translator("en")
+            opened = en("journal.opened", faults="offline (no answer on the network)", why="seen in 2 …")
+            assert en("repairs.history", n=2) in page.text  # opened, photo
+            assert opened.split(" (seen")[0] in page.text and en("journal.photo") in page.text
+            alone = client.get("/tickets/1")
+            assert alone.status_code == 200 and opened.split(" (seen")[0] in alone.text
+            assert en("repairs.not_found", id=2) in client.get("/tickets/2").text
             # The KPIs are fleet-wide: the contractor's engineer is refused them, and has no menu entry.
             kpi = client.get("/kpi")
             assert kpi.status_code == 200 and "Availability" not in kpi.text and "forbidden" in kpi.text
@@ -92,6 +101,14 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             kpi = client.get("/kpi")
             assert kpi.status_code == 200 and "Availability" in kpi.text and "MTTR" in kpi.text
             assert '"/kpi"' in client.get("/tickets").text  # the menu offers it
+        with httpx.Client(base_url=base, timeout=10) as client:
+            # Another contractor's engineer: ticket #1 reads as missing, and nothing of it is shown.
+            answer = client.post(
+                "/login", data={"name": "dias", "password": "engineer-password-2", "next": "/tickets/1"}
+            )
+            assert answer.status_code == 303
+            other = client.get("/tickets/1")
+            assert Translator("en")("repairs.not_found", id=1) in other.text and "CAM-000" not in other.text
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -687,6 +687,18 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     card.get_by_text(code, exact=True).wait_for()
     card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
     card.locator("[data-status=acknowledged]").wait_for()
+    # A comment joins the ticket's history, which stays open to show it, with the status change before it.
+    card.get_by_label("Comment").fill("Ladder needed: the camera is 6 m up")
+    card.get_by_role("button", name="Send").click()
+    history = card.get_by_test_id(f"ticket-{ticket_id}-history")
+    history.get_by_text("Comment: Ladder needed: the camera is 6 m up").wait_for()
+    history.get_by_text("Status: open → acknowledged").wait_for()
+    history.get_by_text("Opened by hand: Lens cracked, seen by the patrol").wait_for()
+    # The camera's page links to its ticket, which opens on a page of its own with the history open.
+    page.goto(f"{server}/cameras/{code}")
+    page.get_by_test_id("camera-ticket").get_by_text(f"Repair ticket #{ticket_id}: acknowledged").click()
+    page.wait_for_url(f"**/tickets/{ticket_id}")
+    page.get_by_test_id(f"ticket-{ticket_id}-history").get_by_text("Comment: Ladder needed").wait_for()
 
 
 def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a_test(

@@ -36,10 +36,16 @@ def journal(
     actor: str | None = None,
     text: str = "",
     detail: dict[str, Any] | None = None,
+    notice: Notice | None = None,
 ) -> None:
-    session.add(
-        TicketEvent(ticket_id=ticket.id, at=at, kind=kind, actor=actor, text=text, detail=detail or {})
-    )
+    """One line of the ticket's history. `text` is English (the API and the CLI show it as it is); a
+    `notice` (what `notify` returned) gives the text when there is none and keeps the notice's key and
+    values in `detail`, so that the console can say the line in its reader's language."""
+    detail = dict(detail or {})
+    if notice is not None:
+        text = text or notice.text
+        detail["notice"] = notice.item()
+    session.add(TicketEvent(ticket_id=ticket.id, at=at, kind=kind, actor=actor, text=text, detail=detail))
 
 
 def due_at(opened: datetime, priority: str, config: MaintenanceConfig) -> datetime:
@@ -57,10 +63,10 @@ def notify(
     values: Mapping[str, Any] | None = None,
     codes: Sequence[str] | None = None,
     cause: str | None = None,
-) -> str:
-    """Routes a notice about this ticket to the outbox, in the caller's transaction, and returns it in
-    English for the journal. Its words are the catalogue's `key` (default `notice.<event>`) with `values`
-    (see notifications.wording); `codes` default to the ticket's."""
+) -> Notice:
+    """Routes a notice about this ticket to the outbox, in the caller's transaction, and returns it (its
+    `text` in English) for the journal. Its words are the catalogue's `key` (default `notice.<event>`)
+    with `values` (see notifications.wording); `codes` default to the ticket's."""
     organisation = session.get(Organisation, ticket.maintainer_id) if ticket.maintainer_id else None
     district_id = ticket.district_id
     camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
@@ -90,7 +96,7 @@ def notify(
     notice = replace(notice, text=notice_text(notice.item(), translator("en", config.zone())))
     if config.routes:
         enqueue(session, config, notice)
-    return notice.text
+    return notice
 
 
 def active_ticket(session: Session, camera_id: int) -> Ticket | None:

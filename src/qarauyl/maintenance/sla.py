@@ -52,14 +52,14 @@ def sla_pass(session: Session, now: datetime, config: MaintenanceConfig) -> list
             if ticket.sla_breached_at is None and now >= ticket.due_at:
                 ticket.sla_breached_at = now
                 ticket.sla_warned_at = ticket.sla_warned_at or now
-                text = notify(session, config, ticket, "sla_breach", now, values={"due_at": ticket.due_at})
-                journal(session, ticket, "sla_breach", now, text=text)
+                notice = notify(session, config, ticket, "sla_breach", now, values={"due_at": ticket.due_at})
+                journal(session, ticket, "sla_breach", now, notice=notice)
                 changes.append(TicketChange(ticket.id, ticket.camera_id, "sla_breach"))
             elif ticket.sla_warned_at is None and now >= warn_at(ticket, config) and now < ticket.due_at:
                 ticket.sla_warned_at = now
                 left = (ticket.due_at - now).total_seconds() / 3600
-                text = notify(session, config, ticket, "sla_warning", now, values={"hours": left})
-                journal(session, ticket, "sla_warning", now, text=text)
+                notice = notify(session, config, ticket, "sla_warning", now, values={"hours": left})
+                journal(session, ticket, "sla_warning", now, notice=notice)
                 changes.append(TicketChange(ticket.id, ticket.camera_id, "sla_warning"))
         if (
             ticket.kind == "camera"
@@ -70,7 +70,7 @@ def sla_pass(session: Session, now: datetime, config: MaintenanceConfig) -> list
             and _camera_ok(session, ticket.camera_id)
         ):
             ticket.proposed_at = now
-            text = notify(
+            notice = notify(
                 session,
                 config,
                 ticket,
@@ -78,7 +78,7 @@ def sla_pass(session: Session, now: datetime, config: MaintenanceConfig) -> list
                 now,
                 values={"since_at": ticket.recovered_since},
             )
-            journal(session, ticket, "proposed_resolution", now, text=text)
+            journal(session, ticket, "proposed_resolution", now, notice=notice)
             changes.append(TicketChange(ticket.id, ticket.camera_id, "proposed"))
     return changes
 

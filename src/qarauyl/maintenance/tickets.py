@@ -56,15 +56,18 @@ __all__ = [
     "TicketChange",
     "TicketDetail",
     "TicketView",
+    "active_ticket",
     "add_comment",
     "add_photo",
     "in_repair_counts",
     "list_tickets",
     "named_codes",
     "open_ticket",
+    "photos_of",
     "process_transitions",
     "set_status",
     "ticket_detail",
+    "ticket_journals",
 ]
 
 CURSOR = "health_event"
@@ -219,6 +222,7 @@ def _join(
         "snapshot": event.snapshot_path,
         "codes": list(event.codes or ()),
         "cause": cause,
+        "reason": event.reason,
     }
     if ticket.status == "resolved":
         ticket.status = "in_progress"
@@ -356,15 +360,7 @@ def _raise_incident(
         )
         session.add(incident)
         session.flush()
-        journal(
-            session,
-            incident,
-            "incident_opened",
-            now,
-            text=group.explanation,
-            detail={"cameras": list(group.camera_ids)},
-        )
-        notify(
+        notice = notify(
             session,
             config,
             incident,
@@ -372,6 +368,15 @@ def _raise_incident(
             now,
             key=f"notice.incident_opened.{group.kind}",
             values={"count": len(group.camera_ids), "size": group.size, "seconds": group.window_seconds},
+        )
+        journal(
+            session,
+            incident,
+            "incident_opened",
+            now,
+            text=group.explanation,
+            detail={"cameras": list(group.camera_ids)},
+            notice=notice,
         )
         changes.append(TicketChange(incident.id, None, "incident_opened"))
     new_members = [c for c in group.camera_ids if c not in (incident.members or [])]
@@ -390,7 +395,14 @@ def _raise_incident(
             ticket.status = "cancelled"
             ticket.closed_at = now
             ticket.resolution_code = "grouped"
-            journal(session, ticket, "grouped", now, text=f"folded into incident #{incident.id}")
+            journal(
+                session,
+                ticket,
+                "grouped",
+                now,
+                text=f"folded into incident #{incident.id}",
+                detail={"incident": incident.id},
+            )
             folded.add(ticket.id)
             changes.append(TicketChange(ticket.id, camera_id, "grouped"))
     if folded:
@@ -413,9 +425,14 @@ def _recover_incidents(
         incident.closed_at = now
         incident.resolution_code = "recovered"
         values = {"back": len(members) - len(down), "total": len(members)}
-        text = notify(session, config, incident, "incident_closed", now, values=values)
+        notice = notify(session, config, incident, "incident_closed", now, values=values)
         journal(
-            session, incident, "incident_closed", now, text=text, detail={"still_down": [c.id for c in down]}
+            session,
+            incident,
+            "incident_closed",
+            now,
+            notice=notice,
+            detail={"still_down": [c.id for c in down]},
         )
         changes.append(TicketChange(incident.id, None, "incident_closed"))
         for camera in down:
@@ -427,7 +444,14 @@ def _recover_incidents(
             if priority is None:
                 continue
             ticket = _new_ticket(session, camera, codes, priority, now, config, source="monitor")
-            journal(session, ticket, "opened", now, text=f"still down after incident #{incident.id} closed")
+            journal(
+                session,
+                ticket,
+                "opened",
+                now,
+                text=f"still down after incident #{incident.id} closed",
+                detail={"incident": incident.id},
+            )
             notify(
                 session,
                 config,
@@ -477,7 +501,15 @@ def open_ticket(
             raise NotFoundError.camera(camera_code)
         ticket = active_ticket(session, camera.id)
         if ticket is not None:
-            journal(session, ticket, "comment", now, actor=_actor(actor), text=note or "reported again")
+            journal(
+                session,
+                ticket,
+                "comment",
+                now,
+                actor=_actor(actor),
+                text=note or "reported again",
+                detail={"reported_again": True, "note": note},
+            )
             ticket_id = ticket.id
         else:
             ticket = _new_ticket(
@@ -793,20 +825,35 @@ def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: Mainte
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFoundError(f"No ticket #{ticket_id}.")
-        events = session.scalars(
+        events = _journals(session, [ticket_id]).get(ticket_id, ())
+        view = _view(session, ticket, now, config)
+        return TicketDetail(ticket=view, events=events, photos=photos_of(events))
+
+
+def ticket_journals(db: Database, ticket_ids: Sequence[int]) -> dict[int, tuple[TicketEventView, ...]]:
+    """The histories of several tickets (a page of the queue) in one query, oldest entry first."""
+    with db.session() as session:
+        return _journals(session, ticket_ids)
+
+
+def _journals(session: Session, ticket_ids: Sequence[int]) -> dict[int, tuple[TicketEventView, ...]]:
+    found: dict[int, list[TicketEventView]] = {}
+    for start in range(0, len(ticket_ids), _BATCH):  # bounded IN lists
+        rows = session.scalars(
             select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket_id)
+            .where(TicketEvent.ticket_id.in_(ticket_ids[start : start + _BATCH]))
             .order_by(TicketEvent.at, TicketEvent.id)
-        ).all()
-        return TicketDetail(
-            ticket=_view(session, ticket, now, config),
-            events=tuple(
-                TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {})) for e in events
-            ),
-            photos=tuple(
-                e.detail["path"] for e in events if e.kind == "photo" and "path" in (e.detail or {})
-            ),
         )
+        for e in rows:
+            found.setdefault(e.ticket_id, []).append(
+                TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {}))
+            )
+    return {ticket_id: tuple(events) for ticket_id, events in found.items()}
+
+
+def photos_of(events: Sequence[TicketEventView]) -> tuple[str, ...]:
+    """The field photos a ticket's history names (paths relative to the photo directory)."""
+    return tuple(e.detail["path"] for e in events if e.kind == "photo" and "path" in e.detail)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from qarauyl.health import availability
 from qarauyl.health.causes import access_cause
 from qarauyl.inventory.queries import CameraFilter, Maintainer, camera_by_code, where_filter
 from qarauyl.inventory.records import PARSERS
+from qarauyl.maintenance.tickets import active_ticket
 from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store import Camera, Database, District
 from qarauyl.store.models import CameraHealthRow, HealthEvent, ProbeRecord
@@ -423,9 +424,11 @@ def camera_detail(db: Database, code: str, scope: Scope = ALL) -> dict[str, Any]
         camera = camera_by_code(session, code, scope.clause())
         details = get_camera(session, code)  # inventory's dict: never contains credentials
         row = session.get(CameraHealthRow, camera.id)
+        ticket = active_ticket(session, camera.id)
         details.update(
             {
                 "id": camera.id,
+                "ticket": {"id": ticket.id, "status": ticket.status} if ticket else None,
                 "health_since": camera.health_since,
                 "findings": list(row.findings or []) if row else [],
                 "codes": list(row.codes or []) if row else [],

@@ -478,6 +478,11 @@ def camera_page(code: str) -> None:
         with ui.row().classes("items-center gap-3 w-full"):
             ui.label(detail["code"]).classes("text-h5").props("data-testid=camera-code")
             health_badge(tr, detail["health"]).classes("text-body2")
+            ticket = detail["ticket"]
+            if ticket and page.can("events.read"):  # who repairs it, one click away
+                status = tr.maybe("ticket_status", ticket["status"])
+                words = tr("camera.ticket", id=ticket["id"], status=status)
+                ui.link(words, f"/tickets/{ticket['id']}").props("data-testid=camera-ticket")
             ui.space()
             _actions(page, detail, lambda: pictures.refresh())
 

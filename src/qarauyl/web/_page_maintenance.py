@@ -2,7 +2,8 @@
 
     /tickets   the queue: engineers see their organisation's tickets, the OCC everyone's; each card has
                the camera's place with a route link, the fault's snapshot, the SLA clock, the next
-               lifecycle steps, a comment box and a photo upload
+               lifecycle steps, a comment box, a photo upload and the ticket's history
+    /tickets/N one ticket, its history open (the camera page and the notices link here)
     /kpi       availability by district / vendor / contractor, MTTR, MTBF, SLA compliance, backlog,
                chronic cameras, for a period; XLSX download
 
@@ -26,14 +27,19 @@ from qarauyl.maintenance.config import load_config
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
 from qarauyl.maintenance.tickets import (
     ALLOWED,
+    TicketDetail,
+    TicketEventView,
     TicketView,
     add_comment,
     add_photo,
     list_tickets,
+    photos_of,
     set_status,
     ticket_detail,
+    ticket_journals,
 )
 from qarauyl.web import _auth
+from qarauyl.web._journal import journal_line
 from qarauyl.web._reasons import cause_sentence
 from qarauyl.web._shell import Page, frame, health_badge, notify_error, person_from_route, state
 
@@ -106,7 +112,11 @@ def _queue(page: Page, include_closed: bool) -> list[TicketView]:
 ALLOWED_ACTIVE = tuple(s for s in STATUSES if s not in ("closed", "cancelled"))
 
 
-def _card(page: Page, view: TicketView, redraw: Any) -> None:
+def _card(
+    page: Page, view: TicketView, history: tuple[TicketEventView, ...], redraw: Any, expanded: set[int]
+) -> None:
+    """One ticket. `expanded`: the tickets whose history the reader has open, kept across redraws (a comment
+    sent redraws the queue and should stay in sight)."""
     tr = page.tr
     with ui.card().classes("w-full q-pa-sm").props(f"flat bordered data-testid=ticket-{view.id}"):
         with ui.row().classes("items-center gap-2 w-full"):
@@ -141,6 +151,11 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
             ui.label(cause).classes("text-caption text-negative").props(f"data-testid=ticket-{view.id}-cause")
         if view.proposed_for_resolution:
             ui.label(_t(page, "proposed")).classes("text-positive text-caption")
+        _history(page, view.id, history, expanded)
+        for photo in photos_of(history):
+            ui.image(f"/console/ticket-photo/{view.id}/{photo.rsplit('/', 1)[-1]}").classes(
+                "w-full max-w-md rounded"
+            )
         if not page.can(WORK_ACTION) or view.status in ("closed", "cancelled"):
             return
         resolution = ui.input(_t(page, "resolution")).props("dense").classes("w-full")
@@ -177,8 +192,8 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
                 except QarauylError as exc:
                     notify_error(tr, exc)
                     return
-                comment.value = ""
-                ui.notify("✓")
+                expanded.add(view.id)  # the comment, in the history it joined
+                redraw()
 
             ui.button(_t(page, "send"), on_click=send).props("dense flat")
 
@@ -199,10 +214,6 @@ def _card(page: Page, view: TicketView, redraw: Any) -> None:
             ui.notify("✓")
             redraw()
 
-        for photo in ticket_detail(state().db, view.id, now=_now(), config=load_config()).photos:
-            ui.image(f"/console/ticket-photo/{view.id}/{photo.rsplit('/', 1)[-1]}").classes(
-                "w-full max-w-md rounded"
-            )
         ui.upload(
             label=_t(page, "photo"), on_upload=upload, auto_upload=True, max_file_size=10_000_000
         ).props('accept="image/jpeg" capture=environment dense flat').classes("w-full")
@@ -215,17 +226,76 @@ def tickets_page() -> None:
             return
         show_closed = ui.switch(_t(page, "all")).props("data-testid=tickets-all")
 
+        expanded: set[int] = set()
+
         @ui.refreshable
         def queue() -> None:
             views = _queue(page, bool(show_closed.value))
             if not views:
                 ui.label(_t(page, "empty")).classes("text-grey-8")
+            histories = ticket_journals(state().db, [v.id for v in views])
             for view in views:
-                _card(page, view, queue.refresh)
+                _card(page, view, histories.get(view.id, ()), queue.refresh, expanded)
 
         show_closed.on_value_change(lambda _: queue.refresh())
         with ui.column().classes("w-full max-w-2xl gap-2"):
             queue()
+
+
+@ui.page("/tickets/{ticket_id}")
+def ticket_page(ticket_id: int) -> None:
+    with frame("nav.tickets", "/tickets") as page:
+        if page is None:
+            return
+        expanded = {ticket_id}
+
+        @ui.refreshable
+        def one() -> None:
+            detail = _visible_ticket(page, ticket_id)
+            if detail is None:
+                missing = _t(page, "not_found", id=ticket_id)
+                ui.label(missing).classes("text-h6").props("data-testid=not-found")
+                return
+            _card(page, detail.ticket, detail.events, one.refresh, expanded)
+
+        with ui.column().classes("w-full max-w-2xl gap-2"):
+            ui.link(_t(page, "queue"), "/tickets").classes("text-primary")
+            one()
+
+
+def _visible_ticket(page: Page, ticket_id: int) -> TicketDetail | None:
+    """The ticket if it exists and the reader may see it: an engineer only their organisation's (another's
+    reads as missing, not as forbidden, so ticket numbers do not leak what others are repairing)."""
+    try:
+        detail = ticket_detail(state().db, ticket_id, now=_now(), config=load_config())
+    except NotFoundError:
+        return None
+    if page.scope.restricted and _ticket_maintainer(ticket_id) != page.scope.maintainer_id:
+        return None
+    return detail
+
+
+def _history(page: Page, ticket_id: int, history: tuple[TicketEventView, ...], expanded: set[int]) -> None:
+    """The ticket's journal, oldest first, each line said in the reader's language with who and when."""
+    tr = page.tr
+
+    def remember(opened: bool) -> None:
+        (expanded.add if opened else expanded.discard)(ticket_id)
+
+    with (
+        ui.expansion(
+            _t(page, "history", n=len(history)),
+            value=ticket_id in expanded,
+            on_value_change=lambda e: remember(bool(e.value)),
+        )
+        .classes("w-full")
+        .props(f"dense data-testid=ticket-{ticket_id}-history")
+    ):
+        for entry in history:
+            with ui.column().classes("gap-0 q-py-xs").props(f"data-kind={entry.kind}"):
+                who = entry.actor or _t(page, "system")
+                ui.label(f"{tr.datetime(entry.at)} · {who}").classes("text-caption text-grey-7")
+                ui.label(journal_line(tr, entry)).classes("text-body2").style("white-space: pre-wrap")
 
 
 @ui.page("/kpi")
