@@ -45,6 +45,26 @@ def _known_zone(value: str | None) -> str | None:
 ZoneName = Annotated[str | None, AfterValidator(_known_zone)]
 
 
+def _site_address(value: str | None) -> str | None:
+    """An http(s) address of a site with no query or fragment, without its trailing slash, so that
+    `f"{value}/tickets/41"` is a page of it."""
+    if value is None or not value.strip():
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"'{value}' is not a web address of the console; write it as people open it, such as "
+            "https://qarauyl.occ.local or http://10.0.0.5:8080/qarauyl"
+        )
+    return value.strip().rstrip("/")
+
+
+# The console's address as people open it (checked when read): notices link each ticket to its page there.
+SiteAddress = Annotated[str | None, AfterValidator(_site_address)]
+
+
 def config_file_path() -> Path:
     explicit = os.environ.get("QARAUYL_CONFIG")
     return Path(explicit) if explicit else Path(user_config_dir(APP_NAME)) / "qarauyl.toml"
@@ -108,6 +128,11 @@ class Settings(BaseSettings):
         description="The OCC's time zone (an IANA name such as Asia/Almaty) for every time the console shows "
         "and every day it counts; None: this machine's own, which a server or container often keeps at UTC.",
     )
+    console_url: SiteAddress = Field(
+        None,
+        description="The console's address as people open it (https://qarauyl.occ.local); notices link each "
+        "ticket to its page there. None: notices carry no links.",
+    )
     health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("data_dir")
@@ -150,6 +175,7 @@ class Settings(BaseSettings):
             "broker_url": redact_url(self.broker_url.get_secret_value()) if self.broker_url else None,
             "map_tile_url": self.map_tile_url,
             "time_zone": self.time_zone or f"(this machine's: {_local_zone_name()})",
+            "console_url": self.console_url,
             "health": self.health.model_dump(),
         }
 

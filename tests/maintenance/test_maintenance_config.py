@@ -75,6 +75,20 @@ def test_notices_take_the_occs_time_zone_from_the_settings(
         get_settings.cache_clear()
 
 
+def test_notices_link_the_console_the_settings_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QARAUYL_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("QARAUYL_CONSOLE_URL", " https://qarauyl.occ.local/ ")
+    get_settings.cache_clear()
+    try:
+        assert load_config(tmp_path / "absent.toml").console_url == "https://qarauyl.occ.local"
+        monkeypatch.setenv("QARAUYL_CONSOLE_URL", "qarauyl.occ.local")  # no scheme: a browser would guess
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match="is not a web address of the console"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("section", "message"),
     [
@@ -89,6 +103,8 @@ def test_notices_take_the_occs_time_zone_from_the_settings(
             "maintenance.routes.0.language",
         ),
         ('[maintenance]\ntime_zone = "Mars/Base"\n', "unknown time zone 'Mars/Base'"),
+        ('[maintenance]\nconsole_url = "file:///etc/passwd"\n', "console_url: .*not a web address"),
+        ('[maintenance]\nconsole_url = "https://q.kz/?a=1"\n', "not a web address"),
         ("[maintenance\n", "Cannot read"),
     ],
 )

@@ -72,6 +72,7 @@ def test_webhook_is_signed_grouped_and_held_for_the_grouping_window(db: Database
     assert len(payload["events"]) == 12
     assert {e["event"] for e in payload["events"]} == {"opened"}
     assert {e["district"] for e in payload["events"]} == {"South"}
+    assert {e["url"] for e in payload["events"]} == {None}  # no console address configured: no links
     assert all(row.status in ("sent", "merged") for row in _outbox(db))
 
 
@@ -155,6 +156,8 @@ def test_email_and_telegram_reach_local_servers_each_in_its_language(db: Databas
             telegram_token=SecretStr("123:ABC"),
             telegram_base_url=telegram.url,
         )
+        # The console's address: each message links its ticket's page, for the engineer's phone.
+        config = config.model_copy(update={"console_url": "https://qarauyl.occ.local"})
         open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="cable cut")
         report = deliver_due(db, T0 + timedelta(minutes=2), config)
         assert report.sent == 2
@@ -162,10 +165,12 @@ def test_email_and_telegram_reach_local_servers_each_in_its_language(db: Databas
         [request] = telegram.requests
     assert mail["To"] == "duty@fixit.kz"
     assert mail["Subject"] == "#1 (камера CAM-000) өтінімін system ашты (өте маңызды)"
-    assert mail.get_content().strip() == mail["Subject"]
+    assert mail.get_content().strip() == mail["Subject"] + "\nhttps://qarauyl.occ.local/tickets/1"
     assert request.path == "/bot123:ABC/sendMessage"
     assert request.json()["chat_id"] == "-100123"
-    assert request.json()["text"] == "Заявку #1 (камера CAM-000) открыл(а) system (критический)"
+    assert request.json()["text"] == (
+        "Заявку #1 (камера CAM-000) открыл(а) system (критический)\nhttps://qarauyl.occ.local/tickets/1"
+    )
 
 
 def test_each_routes_state_says_whether_it_works(db: Database, fleet: Fleet) -> None:

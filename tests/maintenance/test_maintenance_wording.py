@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from qarauyl.i18n import LANGUAGES, catalogue
+from qarauyl.i18n import LANGUAGES, Translator, catalogue
 from qarauyl.maintenance.notifications.wording import faults_text, message_text, notice_text, translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,20 @@ def test_several_notices_leave_as_one_digest() -> None:
     assert lines[3] == "- Предупреждение SLA: #7 (камера TRK-0001) (критический), до срока 5,3 ч"
     single = message_text([BREACH], translator("en", None))
     assert single[0] == single[1] == notice_text(BREACH, translator("en", None))
+
+
+def test_with_the_consoles_address_each_notice_links_its_tickets_page() -> None:
+    console = "https://qarauyl.occ.local/kz"
+    subject, body = message_text([BREACH], translator("en", None), console)
+    assert subject == notice_text(BREACH, translator("en", None))  # a subject line without an address
+    assert body == f"{subject}\n{console}/tickets/7"
+    other = {**BREACH, "ticket_id": 8}
+    test = {"key": "notice.test", "values": {"route": "occ"}, "text": "test"}  # no ticket, no link
+    subject, body = message_text([BREACH, other, test], translator("ru", None), console)
+    lines = body.splitlines()
+    assert lines[2].startswith("- Нарушен срок SLA: #7") and lines[3] == f"  {console}/tickets/7"
+    assert lines[4].startswith("- Нарушен срок SLA: #8") and lines[5] == f"  {console}/tickets/8"
+    assert lines[6] == "- " + Translator("ru")("notice.test", route="occ") and len(lines) == 7
 
 
 def test_what_cannot_be_said_is_said_as_stored() -> None:

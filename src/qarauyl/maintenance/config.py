@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from qarauyl.config import ZoneName, zone_of
+from qarauyl.config import SiteAddress, ZoneName, zone_of
 from qarauyl.errors import ConfigError
 from qarauyl.i18n import DEFAULT_LANGUAGE
 
@@ -108,6 +108,9 @@ class MaintenanceConfig(BaseModel):
     # The zone the notices write their times in (an IANA name); `load_config` takes the settings'
     # `time_zone`, the console's, when the file leaves it out. None: UTC, said as such.
     time_zone: ZoneName = None
+    # The console's address (`load_config` takes the settings' `console_url`): each notice then links its
+    # ticket's page, where the engineer finds the route, the snapshot and the history. None: no links.
+    console_url: SiteAddress = None
 
     def zone(self) -> tzinfo | None:
         return zone_of(self.time_zone) if self.time_zone else None
@@ -134,7 +137,9 @@ def load_config(path: Path | None = None) -> MaintenanceConfig:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"Cannot read the maintenance settings in {path}: {exc}.") from None
         section = dict(data.get("maintenance", {}))
-    section.setdefault("time_zone", get_settings().time_zone)
+    settings = get_settings()
+    section.setdefault("time_zone", settings.time_zone)
+    section.setdefault("console_url", settings.console_url)
     return config_from_dict(section, source=str(path))
 
 

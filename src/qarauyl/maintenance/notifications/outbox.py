@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import OutboxMessage
 from qarauyl.maintenance.notifications.channels import DeliveryError, send_email, send_telegram, send_webhook
-from qarauyl.maintenance.notifications.wording import message_text, notice_text, translator
+from qarauyl.maintenance.notifications.wording import message_text, notice_text, ticket_link, translator
 from qarauyl.store.database import Database
 
 
@@ -119,10 +119,13 @@ def _send(row: OutboxMessage, config: MaintenanceConfig, now: datetime) -> None:
     items: list[dict[str, Any]] = row.body.get("items", [])
     # Rows written before routes had a language were English.
     tr = translator(row.body.get("language") or "en", config.zone())
-    subject, text = message_text(items, tr)
+    subject, text = message_text(items, tr, config.console_url)
     if row.channel == "webhook":
-        # Machines read the fields; `text` is for whatever shows the event to a person.
-        events = [{**item, "text": notice_text(item, tr)} for item in items]
+        # Machines read the fields; `text` is for whatever shows the event to a person, `url` its ticket.
+        events = [
+            {**item, "text": notice_text(item, tr), "url": ticket_link(item, config.console_url)}
+            for item in items
+        ]
         payload = {"id": row.id, "sent_at": now.isoformat(), "language": tr.language, "events": events}
         send_webhook(config.channels, row.target, row.id, payload, now.isoformat())
     elif row.channel == "email":
