@@ -18,6 +18,7 @@ from qarauyl.errors import InputError
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.tickets import (
+    STATUSES,
     add_comment,
     in_repair_counts,
     list_tickets,
@@ -123,6 +124,29 @@ def test_a_ticket_for_a_camera_that_cannot_be_read_says_why(db: Database, fleet:
     assert (views[cam].camera_cause, views[older].camera_cause) == ("unreachable", None)
     fleet.confirm([cam], T0 + timedelta(minutes=5), "offline", cause="refused")  # power back, service not
     assert list_tickets(db, now=T0, config=CONFIG)[0].camera_cause == "refused"
+
+
+def test_the_queue_keeps_the_most_urgent_and_the_latest_closed_within_its_limit(
+    db: Database, fleet: Fleet
+) -> None:
+    """A year's closed tickets must not push today's out of the page, nor a storm its critical ones: the
+    limit used to take the oldest tickets of any status."""
+    cams = fleet.add(7)
+    codes = [f"CAM-{i:03d}" for i in range(7)]
+    opened = {}
+    for i, (code, priority) in enumerate(
+        zip(codes, ["low", "normal", "critical", "high", "low", "normal", "low"], strict=True)
+    ):
+        opened[code] = open_ticket(
+            db, code, now=T0 + timedelta(minutes=i), config=CONFIG, priority=priority
+        ).id
+    for i, code in enumerate(codes[4:]):  # the three newest are cancelled, CAM-006 last
+        set_status(db, opened[code], "cancelled", now=T0 + timedelta(hours=1, minutes=i), config=CONFIG)
+    queue = list_tickets(db, now=T0, config=CONFIG, statuses=STATUSES, limit=2)
+    assert [v.camera_code for v in queue] == ["CAM-002", "CAM-003", "CAM-006", "CAM-005"]
+    whole = list_tickets(db, now=T0, config=CONFIG, statuses=STATUSES)
+    assert [v.camera_code for v in whole] == ["CAM-002", "CAM-003", "CAM-001", "CAM-000", *codes[6:3:-1]]
+    assert len(cams) == len({v.id for v in whole})
 
 
 def test_named_codes_puts_the_cause_beside_the_fault_of_access_only() -> None:

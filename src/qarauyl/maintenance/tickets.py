@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from qarauyl.accounts.audit import record_audit
@@ -809,15 +809,32 @@ def list_tickets(
     statuses: Sequence[str] = ACTIVE,
     limit: int = 500,
 ) -> list[TicketView]:
-    """An organisation's queue (or everyone's): most urgent first, then the oldest."""
+    """An organisation's queue (or everyone's): the active tickets, most urgent first (priority, then the
+    nearest deadline), then the finished ones, the most recently finished first. `limit` applies to each
+    part, so that a long history of closed tickets never pushes today's out, and a storm beyond the limit
+    keeps its most urgent tickets."""
+    wanted_active = [s for s in statuses if s in ACTIVE]
+    wanted_done = [s for s in statuses if s not in ACTIVE]
+    urgency = case(_PRIORITY_ORDER, value=Ticket.priority, else_=len(_PRIORITY_ORDER))
     with db.session() as session:
-        query = select(Ticket).where(Ticket.status.in_(tuple(statuses)))
+        query = select(Ticket)
         if maintainer_id is not None:
             query = query.where(Ticket.maintainer_id == maintainer_id)
-        tickets = session.scalars(query.order_by(Ticket.opened_at).limit(limit)).all()
+        tickets = list(
+            session.scalars(
+                query.where(Ticket.status.in_(wanted_active))
+                .order_by(urgency, func.coalesce(Ticket.due_at, Ticket.opened_at), Ticket.id)
+                .limit(limit)
+            )
+        )
+        if wanted_done:
+            tickets += session.scalars(
+                query.where(Ticket.status.in_(wanted_done))
+                .order_by(func.coalesce(Ticket.closed_at, Ticket.opened_at).desc(), Ticket.id.desc())
+                .limit(limit)
+            )
         related = _related(session, tickets)
-        views = [_view(session, t, now, config, related) for t in tickets]
-    return sorted(views, key=lambda v: (_PRIORITY_ORDER.get(v.priority, 9), v.due_at or v.opened_at))
+        return [_view(session, t, now, config, related) for t in tickets]
 
 
 def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: MaintenanceConfig) -> TicketDetail:
