@@ -43,6 +43,9 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
     create_user(db, "aigerim", "operator", "operator-password-1")
     create_user(db, "dias", "engineer", "engineer-password-2", organisation="RepairCo")
     photo = add_photo(db, 1, JPEG, photo_dir=tmp_path / "data" / "ticket-photos", now=now)
+    cabinet = fleet.add(4, node="cabinet-5")  # three of four down together: one node incident
+    fleet.confirm(cabinet[:3], now - timedelta(minutes=4), "offline", cause="unreachable")
+    process_transitions(db, [], now, MaintenanceConfig())
     db.dispose()
     env = {
         **os.environ,
@@ -75,20 +78,23 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             assert page.status_code == 200
             assert "CAM-000" in page.text and "google.com/maps/dir" in page.text
             assert "acknowledged" in page.text  # the next lifecycle steps are offered to an engineer
-            assert photo_url in page.text
+            assert '"/tickets/1"' in page.text  # the number opens the ticket's page
+            # The incident is named in the reader's words, with its cameras.
+            assert Translator("en")("repairs.incident.node", place="cabinet-5") in page.text
+            assert "3 cameras: CAM-001, CAM-002, CAM-003" in page.text
             # Why the camera cannot be read, so the engineer knows what to bring (a van, not a laptop).
             assert Translator("en")("probe_cause.unreachable") in page.text
             served = client.get(photo_url)
             assert served.status_code == 200 and served.content == JPEG
             assert client.get("/console/ticket-photo/1/..%2F..%2Fqarauyl.db").status_code == 404
-            # The ticket's history, said in the reader's language, on the queue and on the ticket's own page.
+            # The ticket's own page: the field photo and the history, said in the reader's language.
             en = Translator("en")
             opened = en("journal.opened", faults="offline (no answer on the network)", why="seen in 2 …")
-            assert en("repairs.history", n=2) in page.text  # opened, photo
-            assert opened.split(" (seen")[0] in page.text and en("journal.photo") in page.text
             alone = client.get("/tickets/1")
-            assert alone.status_code == 200 and opened.split(" (seen")[0] in alone.text
-            assert en("repairs.not_found", id=2) in client.get("/tickets/2").text
+            assert alone.status_code == 200 and photo_url in alone.text
+            assert en("repairs.history", n=2) in alone.text  # opened, photo
+            assert opened.split(" (seen")[0] in alone.text and en("journal.photo") in alone.text
+            assert en("repairs.not_found", id=999) in client.get("/tickets/999").text
             # The KPIs are fleet-wide: the contractor's engineer is refused them, and has no menu entry.
             kpi = client.get("/kpi")
             assert kpi.status_code == 200 and "Availability" not in kpi.text and "forbidden" in kpi.text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.grouping import Outage, district_groups, node_groups
 from qarauyl.maintenance.models import OutboxMessage, Ticket
-from qarauyl.maintenance.tickets import process_transitions
+from qarauyl.maintenance.tickets import list_tickets, process_transitions, ticket_matches
 from qarauyl.store.database import Database
 
 CONFIG = MaintenanceConfig(routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),))
@@ -101,3 +101,19 @@ def test_grouping_rules_are_pure_functions() -> None:
     assert district_groups(spread, config) == []
     same_minute = [Outage(i, t + timedelta(seconds=10 * i), None, 1) for i in range(5)]
     assert district_groups(same_minute, config)[0].camera_ids == (0, 1, 2, 3, 4)
+
+
+def test_an_incident_in_the_queue_names_its_cameras_and_is_found_by_any_of_them(
+    db: Database, fleet: Fleet
+) -> None:
+    node = fleet.add(6, node="cabinet-17")
+    fleet.add(1, node="cabinet-99", district="South")
+    fleet.confirm(node[:5], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    [incident] = [v for v in list_tickets(db, now=T0, config=CONFIG) if v.kind == "node"]
+    assert incident.member_codes == ("CAM-000", "CAM-001", "CAM-002", "CAM-003", "CAM-004")
+    # Case aside, every word must be somewhere in the ticket: its number, node, cameras, district.
+    assert ticket_matches(incident, "cam-004 CABINET-17")
+    assert ticket_matches(incident, f"#{incident.id}") and ticket_matches(incident, "  ")
+    assert not ticket_matches(incident, "cam-005")  # behind the node, but not down
+    assert not ticket_matches(incident, "cabinet-17 South")

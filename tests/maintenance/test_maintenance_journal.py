@@ -23,7 +23,6 @@ from qarauyl.maintenance.tickets import (
     process_transitions,
     set_status,
     ticket_detail,
-    ticket_journals,
 )
 from qarauyl.store.database import Database
 from qarauyl.web._journal import _SAYINGS, journal_line
@@ -150,10 +149,6 @@ def test_an_incidents_history_is_said_from_its_figures(db: Database, fleet: Flee
     assert _said(db, still_down.id, "ru") == [
         ("opened", f"Открыта: камера не работала и после закрытия инцидента #{incident.id}"),
     ]
-    # One query's worth for several tickets gives each its own history.
-    histories = ticket_journals(db, [incident.id, folded.id, still_down.id, 999])
-    assert [e.kind for e in histories[still_down.id]] == ["opened"]
-    assert 999 not in histories and len(histories[incident.id]) == 3
 
 
 def test_a_line_of_a_shape_this_release_does_not_know_is_shown_as_stored() -> None:

@@ -687,14 +687,25 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     card.get_by_text(code, exact=True).wait_for()
     card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
     card.locator("[data-status=acknowledged]").wait_for()
-    # A comment joins the ticket's history, which stays open to show it, with the status change before it.
+    # The dispatcher finds it by words; words of no ticket leave an empty, counted queue.
+    search = page.get_by_test_id("tickets-search")
+    search.fill("no-such-place")
+    page.get_by_test_id("tickets-count").get_by_text("Showing 0 of 0").wait_for()
+    assert card.count() == 0
+    search.fill(code.lower())
+    card.wait_for()
+    page.get_by_test_id("tickets-count").get_by_text("Showing 1 of 1").wait_for()
+    # Its page has the work: a comment joins the history, after the status change and the report.
+    page.get_by_test_id(f"ticket-{ticket_id}-open").click()
+    page.wait_for_url(f"**/tickets/{ticket_id}")
+    card = page.get_by_test_id(f"ticket-{ticket_id}")
     card.get_by_label("Comment").fill("Ladder needed: the camera is 6 m up")
     card.get_by_role("button", name="Send").click()
     history = card.get_by_test_id(f"ticket-{ticket_id}-history")
     history.get_by_text("Comment: Ladder needed: the camera is 6 m up").wait_for()
     history.get_by_text("Status: open → acknowledged").wait_for()
     history.get_by_text("Opened by hand: Lens cracked, seen by the patrol").wait_for()
-    # The camera's page links to its ticket, which opens on a page of its own with the history open.
+    # The camera's page links to its ticket.
     page.goto(f"{server}/cameras/{code}")
     page.get_by_test_id("camera-ticket").get_by_text(f"Repair ticket #{ticket_id}: acknowledged").click()
     page.wait_for_url(f"**/tickets/{ticket_id}")

@@ -67,7 +67,7 @@ __all__ = [
     "process_transitions",
     "set_status",
     "ticket_detail",
-    "ticket_journals",
+    "ticket_matches",
 ]
 
 CURSOR = "health_event"
@@ -680,6 +680,28 @@ class TicketView:
     closed_by_override: bool
     # Why the camera cannot be read, as its last probe found (probe.result.ProbeCause): what to bring.
     camera_cause: str | None = None
+    member_codes: tuple[str, ...] = ()  # an incident's cameras, by code
+
+
+def ticket_matches(view: TicketView, words: str) -> bool:
+    """Whether every word (case aside) is in the ticket's number, camera, address, district, node, grouping,
+    maintainer or an incident's cameras: how a dispatcher finds "TUR-0218" or "Sayram" in a storm's queue."""
+    wanted = words.casefold().split()
+    if not wanted:
+        return True
+    said = [
+        f"#{view.id}",
+        view.camera_code,
+        view.camera_name,
+        view.address,
+        view.district,
+        view.node,
+        view.grouping,
+        view.maintainer,
+        *view.member_codes,
+    ]
+    haystack = " ".join(filter(None, said)).casefold()
+    return all(word in haystack for word in wanted)
 
 
 @dataclass(frozen=True)
@@ -719,6 +741,7 @@ class _Related:
 
 def _related(session: Session, tickets: Sequence[Ticket]) -> _Related:
     camera_ids = {t.camera_id for t in tickets if t.camera_id is not None}
+    camera_ids |= {member for t in tickets for member in (t.members or ())}  # an incident's cameras
     latest = (
         select(func.max(TicketEvent.id))
         .where(TicketEvent.ticket_id.in_([t.id for t in tickets]), TicketEvent.kind.in_(_EVIDENCE_KINDS))
@@ -794,6 +817,9 @@ def _view(
         resolution_code=ticket.resolution_code,
         closed_by_override=ticket.closed_by_override,
         camera_cause=stored_cause(row.findings) if row is not None else None,
+        member_codes=tuple(
+            related.cameras[member].code for member in (ticket.members or ()) if member in related.cameras
+        ),
     )
 
 
@@ -842,30 +868,14 @@ def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: Mainte
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFoundError(f"No ticket #{ticket_id}.")
-        events = _journals(session, [ticket_id]).get(ticket_id, ())
-        view = _view(session, ticket, now, config)
-        return TicketDetail(ticket=view, events=events, photos=photos_of(events))
-
-
-def ticket_journals(db: Database, ticket_ids: Sequence[int]) -> dict[int, tuple[TicketEventView, ...]]:
-    """The histories of several tickets (a page of the queue) in one query, oldest entry first."""
-    with db.session() as session:
-        return _journals(session, ticket_ids)
-
-
-def _journals(session: Session, ticket_ids: Sequence[int]) -> dict[int, tuple[TicketEventView, ...]]:
-    found: dict[int, list[TicketEventView]] = {}
-    for start in range(0, len(ticket_ids), _BATCH):  # bounded IN lists
         rows = session.scalars(
             select(TicketEvent)
-            .where(TicketEvent.ticket_id.in_(ticket_ids[start : start + _BATCH]))
+            .where(TicketEvent.ticket_id == ticket_id)
             .order_by(TicketEvent.at, TicketEvent.id)
         )
-        for e in rows:
-            found.setdefault(e.ticket_id, []).append(
-                TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {}))
-            )
-    return {ticket_id: tuple(events) for ticket_id, events in found.items()}
+        events = tuple(TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {})) for e in rows)
+        view = _view(session, ticket, now, config)
+        return TicketDetail(ticket=view, events=events, photos=photos_of(events))
 
 
 def photos_of(events: Sequence[TicketEventView]) -> tuple[str, ...]:

@@ -1,9 +1,12 @@
 """Console pages for repairs: the engineer's ticket queue (phone first) and the maintenance KPIs.
 
-    /tickets   the queue: engineers see their organisation's tickets, the OCC everyone's; each card has
-               the camera's place with a route link, the fault's snapshot, the SLA clock, the next
-               lifecycle steps, a comment box, a photo upload and the ticket's history
-    /tickets/N one ticket, its history open (the camera page and the notices link here)
+    /tickets   the queue: engineers see their organisation's tickets, the OCC everyone's, most urgent
+               first, found by words (number, camera, address, district, node), priority or overdue; each
+               card has the camera's place with a route link, the faults and why, the SLA clock and the next
+               lifecycle steps; thirty cards at a time
+    /tickets/N one ticket whole: the fault's snapshot, the history in the reader's language, the resolution
+               code, closing without confirmation, a comment box, the field photos and an upload (the queue,
+               the camera page and the notices link here)
     /kpi       availability by district / vendor / contractor, MTTR, MTBF, SLA compliance, backlog,
                chronic cameras, for a period; XLSX download
 
@@ -13,6 +16,7 @@ Registered when `qarauyl.web.mount` imports this module. Texts: the `repairs.*` 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,9 +25,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse
 from nicegui import app, events, ui
 
-from qarauyl.domain.tickets import STATUSES
+from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import NotFoundError, QarauylError
-from qarauyl.maintenance.config import load_config
+from qarauyl.maintenance.config import PRIORITIES, load_config
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
 from qarauyl.maintenance.tickets import (
     ALLOWED,
@@ -33,10 +37,9 @@ from qarauyl.maintenance.tickets import (
     add_comment,
     add_photo,
     list_tickets,
-    photos_of,
     set_status,
     ticket_detail,
-    ticket_journals,
+    ticket_matches,
 )
 from qarauyl.web import _auth
 from qarauyl.web._journal import journal_line
@@ -105,84 +108,114 @@ def _queue(page: Page, include_closed: bool) -> list[TicketView]:
         now=_now(),
         config=load_config(),
         maintainer_id=maintainer,
-        statuses=STATUSES if include_closed else ALLOWED_ACTIVE,
+        statuses=STATUSES if include_closed else ACTIVE,
     )
 
 
-ALLOWED_ACTIVE = tuple(s for s in STATUSES if s not in ("closed", "cancelled"))
-
-
-def _card(
-    page: Page, view: TicketView, history: tuple[TicketEventView, ...], redraw: Any, expanded: set[int]
-) -> None:
-    """One ticket. `expanded`: the tickets whose history the reader has open, kept across redraws (a comment
-    sent redraws the queue and should stay in sight)."""
+def _summary(page: Page, view: TicketView, *, linked: bool) -> None:
+    """What the ticket is about, where, and how urgent: the queue's card and the top of the ticket's page.
+    `linked`: the number opens the ticket's page (on the queue)."""
     tr = page.tr
-    with ui.card().classes("w-full q-pa-sm").props(f"flat bordered data-testid=ticket-{view.id}"):
-        with ui.row().classes("items-center gap-2 w-full"):
-            ui.badge(tr.maybe("priority", view.priority), color=PRIORITY_COLOURS.get(view.priority, "grey-7"))
+    with ui.row().classes("items-center gap-2 w-full"):
+        ui.badge(tr.maybe("priority", view.priority), color=PRIORITY_COLOURS.get(view.priority, "grey-7"))
+        if linked:
+            ui.link(f"#{view.id}", f"/tickets/{view.id}").classes("text-weight-medium").props(
+                f"data-testid=ticket-{view.id}-open"
+            )
+        else:
             ui.label(f"#{view.id}").classes("text-weight-medium")
-            ui.label(tr.maybe("ticket_status", view.status)).props(f"data-status={view.status}")
-            ui.space()
-            if view.hours_left is not None:
-                text = (
-                    _t(page, "hours_left", h=f"{view.hours_left:.1f}")
-                    if view.hours_left >= 0
-                    else _t(page, "overdue", h=f"{-view.hours_left:.1f}")
-                )
-                ui.badge(text, color=SLA_COLOURS.get(view.sla, "grey-7")).props("outline")
-        if view.camera_code:
-            with ui.row().classes("items-center gap-2 w-full"):
-                if view.camera_health:
-                    health_badge(tr, view.camera_health)
-                ui.link(view.camera_code, f"/cameras/{view.camera_code}").classes("text-weight-medium")
-                ui.label(view.camera_name or "").classes("text-caption text-grey-8")
+        ui.label(tr.maybe("ticket_status", view.status)).props(f"data-status={view.status}")
+        ui.space()
+        if view.hours_left is not None:
+            text = (
+                _t(page, "hours_left", h=f"{view.hours_left:.1f}")
+                if view.hours_left >= 0
+                else _t(page, "overdue", h=f"{-view.hours_left:.1f}")
+            )
+            ui.badge(text, color=SLA_COLOURS.get(view.sla, "grey-7")).props("outline")
+    if view.camera_code:
+        with ui.row().classes("items-center gap-2 w-full"):
+            if view.camera_health:
+                health_badge(tr, view.camera_health)
+            ui.link(view.camera_code, f"/cameras/{view.camera_code}").classes("text-weight-medium")
+            ui.label(view.camera_name or "").classes("text-caption text-grey-8")
+        with ui.row().classes("items-center gap-2 w-full"):
             ui.label(", ".join(filter(None, [view.address, view.district]))).classes("text-body2")
             if view.route_url:
                 ui.link(_t(page, "route"), view.route_url, new_tab=True).classes("text-primary")
-            if view.camera_id is not None and view.snapshot_path:  # no picture yet: no broken image
-                ui.image(f"/console/snapshot/{view.camera_id}/latest.jpg").classes("w-full max-w-md rounded")
-        else:
-            ui.label(view.grouping or view.title).classes("text-body2")
-            ui.label(f"{len(view.members)} {_t(page, 'cameras')}").classes("text-caption")
-        ui.label(", ".join(tr.maybe("fault", c) for c in view.codes)).classes("text-caption")
-        cause = cause_sentence(tr, view.camera_cause)
-        if cause:  # what to bring: a van for a dead link, a laptop for a password
-            ui.label(cause).classes("text-caption text-negative").props(f"data-testid=ticket-{view.id}-cause")
-        if view.proposed_for_resolution:
-            ui.label(_t(page, "proposed")).classes("text-positive text-caption")
-        _history(page, view.id, history, expanded)
-        for photo in photos_of(history):
+    else:  # an incident, named from its kind and place (its stored grouping sentence is English)
+        key = f"repairs.incident.{view.kind}"
+        headline = _t(page, f"incident.{view.kind}", place=view.node or view.district or "—")
+        ui.label(headline if page.tr.has(key) else view.grouping or view.title).classes("text-body2")
+        codes = ", ".join(view.member_codes)
+        ui.label(f"{len(view.members)} {_t(page, 'cameras')}: {codes}").classes("text-caption").props(
+            f"data-testid=ticket-{view.id}-members"
+        )
+    if view.incident_id is not None:
+        ui.link(_t(page, "in_incident", id=view.incident_id), f"/tickets/{view.incident_id}").classes(
+            "text-caption"
+        )
+    ui.label(", ".join(tr.maybe("fault", c) for c in view.codes)).classes("text-caption")
+    cause = cause_sentence(tr, view.camera_cause)
+    if cause:  # what to bring: a van for a dead link, a laptop for a password
+        ui.label(cause).classes("text-caption text-negative").props(f"data-testid=ticket-{view.id}-cause")
+    if view.proposed_for_resolution:
+        ui.label(_t(page, "proposed")).classes("text-positive text-caption")
+
+
+def _moves(page: Page, view: TicketView, redraw: Any, resolution: Any = None, override: Any = None) -> None:
+    """The next lifecycle steps, offered by name. On the ticket's page, `resolution` and `override` are its
+    inputs for the resolution code and the reason to close without the monitor's confirmation."""
+    tr = page.tr
+
+    def move(status: str) -> None:
+        try:
+            set_status(
+                state().db,
+                view.id,
+                status,
+                now=_now(),
+                config=load_config(),
+                actor=page.person,
+                resolution_code=(resolution.value if resolution else None) or None,
+                override_reason=(override.value if override else None) or None,
+            )
+        except QarauylError as exc:
+            notify_error(tr, exc)
+            return
+        redraw()
+
+    with ui.row().classes("gap-1 w-full"):
+        for status in sorted(ALLOWED[view.status], key=STATUSES.index):
+            ui.button(tr.maybe("ticket_status", status), on_click=lambda s=status: move(s)).props(
+                f"dense outline data-testid=ticket-{view.id}-{status}"
+            )
+
+
+def _queue_card(page: Page, view: TicketView, redraw: Any) -> None:
+    with ui.card().classes("w-full q-pa-sm gap-1").props(f"flat bordered data-testid=ticket-{view.id}"):
+        _summary(page, view, linked=True)
+        if page.can(WORK_ACTION) and view.status in ACTIVE:
+            _moves(page, view, redraw)
+
+
+def _ticket_card(page: Page, detail: TicketDetail, redraw: Any) -> None:
+    """One ticket whole: the fault's snapshot, the history, and the work on it."""
+    view, history = detail.ticket, detail.events
+    with ui.card().classes("w-full q-pa-sm gap-1").props(f"flat bordered data-testid=ticket-{view.id}"):
+        _summary(page, view, linked=False)
+        if view.camera_id is not None and view.snapshot_path:  # no picture yet: no broken image
+            ui.image(f"/console/snapshot/{view.camera_id}/latest.jpg").classes("w-full max-w-md rounded")
+        _history(page, view.id, history)
+        for photo in detail.photos:
             ui.image(f"/console/ticket-photo/{view.id}/{photo.rsplit('/', 1)[-1]}").classes(
                 "w-full max-w-md rounded"
             )
-        if not page.can(WORK_ACTION) or view.status in ("closed", "cancelled"):
+        if not page.can(WORK_ACTION) or view.status not in ACTIVE:
             return
         resolution = ui.input(_t(page, "resolution")).props("dense").classes("w-full")
         override = ui.input(_t(page, "override")).props("dense").classes("w-full")
-
-        def move(status: str) -> None:
-            try:
-                set_status(
-                    state().db,
-                    view.id,
-                    status,
-                    now=_now(),
-                    config=load_config(),
-                    actor=page.person,
-                    resolution_code=resolution.value or None,
-                    override_reason=override.value or None,
-                )
-            except QarauylError as exc:
-                notify_error(tr, exc)
-                return
-            redraw()
-
-        with ui.row().classes("gap-1 w-full"):
-            for status in sorted(ALLOWED[view.status], key=STATUSES.index):
-                ui.button(tr.maybe("ticket_status", status), on_click=lambda s=status: move(s)).props(
-                    f"dense outline data-testid=ticket-{view.id}-{status}"
-                )
+        _moves(page, view, redraw, resolution, override)
         with ui.row().classes("items-center gap-1 w-full no-wrap"):
             comment = ui.input(_t(page, "comment")).props("dense").classes("grow")
 
@@ -190,10 +223,9 @@ def _card(
                 try:
                     add_comment(state().db, view.id, comment.value or "", now=_now(), actor=page.person)
                 except QarauylError as exc:
-                    notify_error(tr, exc)
+                    notify_error(page.tr, exc)
                     return
-                expanded.add(view.id)  # the comment, in the history it joined
-                redraw()
+                redraw()  # the comment, in the history it joined
 
             ui.button(_t(page, "send"), on_click=send).props("dense flat")
 
@@ -209,7 +241,7 @@ def _card(
                     actor=page.person,
                 )
             except QarauylError as exc:
-                notify_error(tr, exc)
+                notify_error(page.tr, exc)
                 return
             ui.notify("✓")
             redraw()
@@ -219,25 +251,82 @@ def _card(
         ).props('accept="image/jpeg" capture=environment dense flat').classes("w-full")
 
 
+# The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of
+# tickets, and a phone should not build hundreds of cards to show the first ten.
+PAGE_SIZE = 30
+
+
+@dataclass
+class _QueueFilter:
+    text: str = ""
+    priority: str | None = None
+    overdue: bool = False
+    closed: bool = False
+    shown: int = PAGE_SIZE
+
+
+def _wanted(views: list[TicketView], wanted: _QueueFilter) -> list[TicketView]:
+    """The tickets the filter row asks for; the search words must each appear in the ticket's number, camera,
+    address, district, node or grouping."""
+    return [
+        v
+        for v in views
+        if (wanted.priority is None or v.priority == wanted.priority)
+        and (not wanted.overdue or v.sla in ("breached", "missed"))
+        and ticket_matches(v, wanted.text)
+    ]
+
+
 @ui.page("/tickets")
 def tickets_page() -> None:
     with frame("nav.tickets", "/tickets") as page:
         if page is None:
             return
-        show_closed = ui.switch(_t(page, "all")).props("data-testid=tickets-all")
+        tr = page.tr
+        wanted = _QueueFilter()
 
-        expanded: set[int] = set()
+        def changed(**values: Any) -> None:
+            for name, value in values.items():
+                setattr(wanted, name, value)
+            wanted.shown = PAGE_SIZE
+            queue.refresh()
+
+        with ui.row().classes("items-center gap-3 w-full max-w-2xl"):
+            ui.input(_t(page, "search"), on_change=lambda e: changed(text=e.value or "")).props(
+                "dense clearable debounce=300 data-testid=tickets-search"
+            ).classes("grow")
+            priorities = {"": _t(page, "any_priority")} | {p: tr.maybe("priority", p) for p in PRIORITIES}
+            ui.select(priorities, value="", on_change=lambda e: changed(priority=e.value or None)).props(
+                "dense data-testid=tickets-priority"
+            ).classes("min-w-[9rem]")
+            ui.switch(_t(page, "overdue_only"), on_change=lambda e: changed(overdue=bool(e.value))).props(
+                "data-testid=tickets-overdue"
+            )
+            ui.switch(_t(page, "all"), on_change=lambda e: changed(closed=bool(e.value))).props(
+                "data-testid=tickets-all"
+            )
 
         @ui.refreshable
         def queue() -> None:
-            views = _queue(page, bool(show_closed.value))
-            if not views:
+            every = _queue(page, wanted.closed)
+            found = _wanted(every, wanted)
+            ui.label(_t(page, "count", shown=min(wanted.shown, len(found)), found=len(found))).classes(
+                "text-caption text-grey-8"
+            ).props("data-testid=tickets-count")
+            if not every:
                 ui.label(_t(page, "empty")).classes("text-grey-8")
-            histories = ticket_journals(state().db, [v.id for v in views])
-            for view in views:
-                _card(page, view, histories.get(view.id, ()), queue.refresh, expanded)
+            for view in found[: wanted.shown]:
+                _queue_card(page, view, queue.refresh)
+            if len(found) > wanted.shown:
 
-        show_closed.on_value_change(lambda _: queue.refresh())
+                def more() -> None:
+                    wanted.shown += PAGE_SIZE
+                    queue.refresh()
+
+                ui.button(_t(page, "more", n=min(PAGE_SIZE, len(found) - wanted.shown)), on_click=more).props(
+                    "flat data-testid=tickets-more"
+                )
+
         with ui.column().classes("w-full max-w-2xl gap-2"):
             queue()
 
@@ -247,7 +336,6 @@ def ticket_page(ticket_id: int) -> None:
     with frame("nav.tickets", "/tickets") as page:
         if page is None:
             return
-        expanded = {ticket_id}
 
         @ui.refreshable
         def one() -> None:
@@ -256,7 +344,7 @@ def ticket_page(ticket_id: int) -> None:
                 missing = _t(page, "not_found", id=ticket_id)
                 ui.label(missing).classes("text-h6").props("data-testid=not-found")
                 return
-            _card(page, detail.ticket, detail.events, one.refresh, expanded)
+            _ticket_card(page, detail, one.refresh)
 
         with ui.column().classes("w-full max-w-2xl gap-2"):
             ui.link(_t(page, "queue"), "/tickets").classes("text-primary")
@@ -275,22 +363,11 @@ def _visible_ticket(page: Page, ticket_id: int) -> TicketDetail | None:
     return detail
 
 
-def _history(page: Page, ticket_id: int, history: tuple[TicketEventView, ...], expanded: set[int]) -> None:
+def _history(page: Page, ticket_id: int, history: tuple[TicketEventView, ...]) -> None:
     """The ticket's journal, oldest first, each line said in the reader's language with who and when."""
     tr = page.tr
-
-    def remember(opened: bool) -> None:
-        (expanded.add if opened else expanded.discard)(ticket_id)
-
-    with (
-        ui.expansion(
-            _t(page, "history", n=len(history)),
-            value=ticket_id in expanded,
-            on_value_change=lambda e: remember(bool(e.value)),
-        )
-        .classes("w-full")
-        .props(f"dense data-testid=ticket-{ticket_id}-history")
-    ):
+    with ui.column().classes("w-full gap-0 q-py-xs").props(f"data-testid=ticket-{ticket_id}-history"):
+        ui.label(_t(page, "history", n=len(history))).classes("text-subtitle2")
         for entry in history:
             with ui.column().classes("gap-0 q-py-xs").props(f"data-kind={entry.kind}"):
                 who = entry.actor or _t(page, "system")
