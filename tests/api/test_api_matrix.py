@@ -79,6 +79,20 @@ def _revoke_token(w: World, role: str) -> Call:
     return Call(f"/api/v1/users/viewer/tokens/{list_tokens(w.db, 'viewer')[-1].id}", 204)
 
 
+def _ticket(w: World) -> int:
+    """Camera A-1's open ticket (contractor A's, so the engineer's too), opened if it has none."""
+    from datetime import UTC, datetime
+
+    from qarauyl.maintenance.config import MaintenanceConfig
+    from qarauyl.maintenance.tickets import open_ticket
+
+    return open_ticket(w.db, "A-1", now=datetime.now(UTC), config=MaintenanceConfig()).id
+
+
+def _cancel_ticket(w: World, role: str) -> Call:
+    return Call(f"/api/v1/tickets/{_ticket(w)}/status", 200, json={"status": "cancelled"})
+
+
 def _form_login(w: World, role: str) -> Call:
     return Call("/login", 303, data={"name": role, "password": password_of(role), "next": "/cameras"})
 
@@ -136,6 +150,15 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         lambda w, r: Call(f"/api/v1/snapshots/{w.snapshot_path}", 200),
     ),
     ("GET", "/api/v1/summary"): (ALL, lambda w, r: Call("/api/v1/summary", 200)),
+    ("GET", "/api/v1/tickets"): (ALL, lambda w, r: Call("/api/v1/tickets", 200)),
+    ("GET", "/api/v1/tickets/{ticket_id}"): (ALL, lambda w, r: Call(f"/api/v1/tickets/{_ticket(w)}", 200)),
+    # Tickets are worked by the roles that work repairs in the console.
+    ("POST", "/api/v1/tickets"): (FIELD, lambda w, r: Call("/api/v1/tickets", 201, json={"camera": "A-1"})),
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): (FIELD, _cancel_ticket),
+    ("POST", "/api/v1/tickets/{ticket_id}/comments"): (
+        FIELD,
+        lambda w, r: Call(f"/api/v1/tickets/{_ticket(w)}/comments", 201, json={"text": f"seen by {r}"}),
+    ),
     # Fleet-wide Prometheus numbers: not for an engineer, who sees only the contractor's cameras.
     ("GET", "/metrics"): (ALL - {"engineer"}, lambda w, r: Call("/metrics", 200)),
     ("GET", "/api/v1/users"): (ADMIN, lambda w, r: Call("/api/v1/users", 200)),

@@ -8,7 +8,7 @@ from qarauyl.accounts import SessionCodec
 from qarauyl.api._deps import allow, reject_nul
 from qarauyl.api._errors import ANY_METHOD, api_fallback, document_body_limit, install_error_handlers
 from qarauyl.api._limits import BodyLimit
-from qarauyl.api.routes import auth, cameras, events, fault_rules, snapshots, summary, users
+from qarauyl.api.routes import auth, cameras, events, fault_rules, snapshots, summary, tickets, users
 from qarauyl.config import Settings, get_settings
 from qarauyl.maintenance.metrics import metrics_router
 from qarauyl.monitor import SnapshotStore
@@ -50,7 +50,8 @@ def create_app(
     app.state.sessions = SessionCodec(secret)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
-    routers = [module.router for module in (auth, cameras, events, fault_rules, snapshots, summary, users)]
+    modules = (auth, cameras, events, fault_rules, snapshots, summary, tickets, users)
+    routers = [module.router for module in modules]
     document_body_limit(routers)
     for router in routers:
         api.include_router(router)

@@ -1,0 +1,220 @@
+"""/api/v1/tickets: the repair queue, one ticket with its history, and working tickets (open by hand, move
+along the lifecycle, comment). The same rules as the console: an engineer sees and works only the tickets
+of the organisation that employs them; closing a camera's ticket the monitor has not confirmed needs an
+override reason, which is audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import select
+
+from qarauyl.accounts import Principal, camera_scope
+from qarauyl.api._deps import Db, allow
+from qarauyl.api._errors import Conflict
+from qarauyl.api.routes._responses import PROTECTED, errors
+from qarauyl.api.routes.cameras import snapshot_url
+from qarauyl.api.schemas.common import MAX_LIMIT, Page
+from qarauyl.api.schemas.tickets import (
+    Priority,
+    TicketComment,
+    TicketDetailOut,
+    TicketMove,
+    TicketOpen,
+    TicketOut,
+    TicketStatus,
+)
+from qarauyl.domain.tickets import ACTIVE
+from qarauyl.errors import InputError, NotFoundError
+from qarauyl.maintenance.config import MaintenanceConfig, load_config
+from qarauyl.maintenance.models import Ticket
+from qarauyl.maintenance.tickets import (
+    TicketDetail,
+    TicketView,
+    add_comment,
+    list_tickets,
+    open_ticket,
+    set_status,
+    ticket_detail,
+    ticket_matches,
+)
+from qarauyl.store.models import Camera
+
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses=PROTECTED)
+TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# The queue is read whole and then filtered: this many active tickets, and as many finished ones.
+QUEUE_READ = 5000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _out(view: TicketView, config: MaintenanceConfig) -> dict[str, Any]:
+    shown = asdict(view)
+    for internal in ("camera_id", "snapshot_path", "members", "member_codes", "grouping"):
+        shown.pop(internal)
+    return {
+        **shown,
+        "codes": list(view.codes),
+        "members": list(view.member_codes),
+        "snapshot_url": snapshot_url(view.snapshot_path),
+        "title": view.title if view.kind == "camera" else view.grouping or view.title,
+        "console_url": f"{config.console_url}/tickets/{view.id}" if config.console_url else None,
+    }
+
+
+def _detail_out(detail: TicketDetail, config: MaintenanceConfig) -> dict[str, Any]:
+    history = [{"at": e.at, "kind": e.kind, "actor": e.actor, "text": e.text} for e in detail.events]
+    return {**_out(detail.ticket, config), "history": history}
+
+
+def _maintainer(principal: Principal) -> tuple[bool, int | None]:
+    """(restricted, organisation): an engineer works for one contractor and sees its tickets only."""
+    return principal.role == "engineer", principal.organisation_id
+
+
+def _visible(db: Db, ticket_id: int, principal: Principal, config: MaintenanceConfig) -> TicketDetail:
+    """The ticket, or a 404 that does not say whether another contractor's ticket of that number exists."""
+    missing = NotFoundError(f"No ticket #{ticket_id}.")
+    try:
+        detail = ticket_detail(db, ticket_id, now=_now(), config=config)
+    except NotFoundError:
+        raise missing from None
+    restricted, organisation = _maintainer(principal)
+    if restricted:
+        with db.session() as session:
+            maintainer = session.scalar(select(Ticket.maintainer_id).where(Ticket.id == ticket_id))
+        if organisation is None or maintainer != organisation:
+            raise missing
+    return detail
+
+
+@router.get("", response_model=Page[TicketOut], summary="The repair queue: most urgent first")
+def list_queue(
+    db: Db,
+    principal: Annotated[Principal, Depends(allow("events.read"))],
+    status: Annotated[
+        list[TicketStatus] | None, Query(description="Repeat for several; default: every active status")
+    ] = None,
+    priority: Priority | None = None,
+    camera: Annotated[str | None, Query(max_length=64, description="A camera code.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Words that must each be in the number, camera, place or node."),
+    ] = None,
+    overdue: Annotated[bool, Query(description="Only tickets past their SLA deadline.")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    config = load_config()
+    restricted, organisation = _maintainer(principal)
+    views: list[TicketView] = []
+    if not (restricted and organisation is None):  # an engineer without an organisation has no queue
+        views = list_tickets(
+            db,
+            now=_now(),
+            config=config,
+            maintainer_id=organisation if restricted else None,
+            statuses=tuple(status) if status else ACTIVE,
+            limit=QUEUE_READ,
+        )
+    found = [
+        v
+        for v in views
+        if (priority is None or v.priority == priority)
+        and (camera is None or v.camera_code == camera or camera in v.member_codes)
+        and (not overdue or v.sla in ("breached", "missed"))
+        and ticket_matches(v, q or "")
+    ]
+    items = [_out(v, config) for v in found[offset : offset + limit]]
+    return {"total": len(found), "limit": limit, "offset": offset, "items": items}
+
+
+@router.get(
+    "/{ticket_id}",
+    response_model=TicketDetailOut,
+    summary="One ticket and its history",
+    responses=errors(404),
+)
+def get_ticket(
+    ticket_id: TicketId, db: Db, principal: Annotated[Principal, Depends(allow("events.read"))]
+) -> dict[str, Any]:
+    config = load_config()
+    return _detail_out(_visible(db, ticket_id, principal, config), config)
+
+
+@router.post(
+    "",
+    response_model=TicketDetailOut,
+    status_code=201,
+    summary="Report a fault by hand: opens a ticket, or adds the note to the camera's open one",
+    responses=errors(404),
+)
+def open_by_hand(
+    body: TicketOpen, db: Db, principal: Annotated[Principal, Depends(allow("events.ack"))]
+) -> dict[str, Any]:
+    config = load_config()
+    scope = camera_scope(principal)
+    with db.session() as session:
+        query = select(Camera.id).where(Camera.code == body.camera)
+        if session.scalar(query if scope is None else query.where(scope)) is None:
+            raise NotFoundError.camera(body.camera)
+    view = open_ticket(
+        db, body.camera, now=_now(), config=config, priority=body.priority, note=body.note, actor=principal
+    )
+    return _detail_out(_visible(db, view.id, principal, config), config)
+
+
+@router.post(
+    "/{ticket_id}/status",
+    response_model=TicketDetailOut,
+    summary="Move a ticket along its lifecycle",
+    description="409 names the moves the ticket's status allows, or says that the monitor has not confirmed "
+    "the camera works: wait for it, or send an override_reason, which is audited.",
+    responses=errors(404, 409),
+)
+def move(
+    ticket_id: TicketId,
+    body: TicketMove,
+    db: Db,
+    principal: Annotated[Principal, Depends(allow("events.ack"))],
+) -> dict[str, Any]:
+    config = load_config()
+    _visible(db, ticket_id, principal, config)
+    try:
+        set_status(
+            db,
+            ticket_id,
+            body.status,
+            now=_now(),
+            config=config,
+            actor=principal,
+            resolution_code=body.resolution_code or None,
+            override_reason=body.override_reason or None,
+        )
+    except InputError as exc:  # a move the ticket's state does not allow
+        raise Conflict(str(exc)) from None
+    return _detail_out(_visible(db, ticket_id, principal, config), config)
+
+
+@router.post(
+    "/{ticket_id}/comments",
+    response_model=TicketDetailOut,
+    status_code=201,
+    summary="Add a comment to a ticket's history",
+    responses=errors(404),
+)
+def comment(
+    ticket_id: TicketId,
+    body: TicketComment,
+    db: Db,
+    principal: Annotated[Principal, Depends(allow("events.ack"))],
+) -> dict[str, Any]:
+    config = load_config()
+    _visible(db, ticket_id, principal, config)
+    add_comment(db, ticket_id, body.text, now=_now(), actor=principal)
+    return _detail_out(_visible(db, ticket_id, principal, config), config)
