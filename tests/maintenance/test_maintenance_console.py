@@ -106,6 +106,13 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             assert answer.status_code == 303
             kpi = client.get("/kpi")
             assert kpi.status_code == 200 and "Availability" in kpi.text and "MTTR" in kpi.text
+            # Every heading in the reader's words (the charts' titles were bare field names), the months a
+            # manager asks for one click away, and how long the open tickets have waited.
+            en = Translator("en")
+            kpi = client.get("/kpi", params={"period": now.strftime("%Y-%m")})  # this month: open tickets
+            for key in ("by_district", "by_vendor", "by_contractor", "resolved", "period.last_month", "ageing"):
+                assert en(f"repairs.{key}") in kpi.text, key
+            assert "Hikvision" in kpi.text  # the vendor's name as the console writes it, not "hikvision"
             assert '"/kpi"' in client.get("/tickets").text  # the menu offers it
         with httpx.Client(base_url=base, timeout=10) as client:
             # Another contractor's engineer: ticket #1 reads as missing, and nothing of it is shown.

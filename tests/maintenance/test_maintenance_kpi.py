@@ -77,6 +77,10 @@ def test_kpis_for_a_day(db: Database, fleet: Fleet) -> None:
     assert report.backlog.open == 1 and report.backlog.by_age["<1d"] == 1
     assert report.backlog.by_priority == {"critical": 1}
     assert [c.code for c in report.chronic] == ["CAM-000"]
+    # Asked at 16:00 of that day, the day is still running: ticket 3, due 18:01, is not missed yet.
+    running = compute_kpis(db, parse_period("2026-10-01"), now=at(16))
+    fixit = running.contractors[0]
+    assert (fixit.sla_met, fixit.sla_missed, fixit.sla_compliance, fixit.backlog) == (1, 0, 1.0, 1)
     # A period before any history: nothing known, nothing invented.
     empty = compute_kpis(db, parse_period("2026-09"), now=datetime(2026, 10, 5, tzinfo=UTC))
     assert empty.fleet.availability is None and empty.mttr_hours is None and empty.backlog.open == 0

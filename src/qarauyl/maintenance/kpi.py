@@ -270,8 +270,10 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
         if not cancelled and due is not None:
             if done is not None and start <= done < end:
                 (met if done <= due else missed)[contractor] += 1
-            elif start <= due < end and (done is None or done >= end):
-                missed[contractor] += 1  # due in the period and not resolved by its end
+            elif start <= due < report_at and (done is None or done >= report_at):
+                # Due in the period and not resolved by its end, or by now in a period still running: a
+                # deadline later this month is not missed yet.
+                missed[contractor] += 1
         finished = resolved if resolved is not None else closed  # repaired, closed or cancelled
         if opened <= report_at and (finished is None or finished > report_at):
             backlog_ages.append((contractor, (report_at - opened).total_seconds() / 86400, priority, status))

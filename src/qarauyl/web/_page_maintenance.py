@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from nicegui import app, events, ui
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import NotFoundError, QarauylError
 from qarauyl.maintenance.config import PRIORITIES, load_config
-from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+from qarauyl.maintenance.kpi import KpiReport, compute_kpis, export_xlsx, parse_period
 from qarauyl.maintenance.tickets import (
     ALLOWED,
     TicketDetail,
@@ -375,8 +375,32 @@ def _history(page: Page, ticket_id: int, history: tuple[TicketEventView, ...]) -
                 ui.label(journal_line(tr, entry)).classes("text-body2").style("white-space: pre-wrap")
 
 
+def _period_zone() -> tzinfo:
+    """Where the report's days begin: the OCC's zone, else UTC, as `qarauyl kpi` counts them, so that the
+    console and the CLI give one period the same figures."""
+    return state().settings.zone() or UTC
+
+
+def _recent_periods(now: datetime) -> dict[str, str]:
+    """The periods a manager asks for most, as period texts: this month, last month, this quarter, this
+    year."""
+    this_month = now.strftime("%Y-%m")
+    last_month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return {
+        "this_month": this_month,
+        "last_month": last_month,
+        "this_quarter": f"{now.year}-Q{(now.month - 1) // 3 + 1}",
+        "this_year": str(now.year),
+    }
+
+
+def _hours(page: Page, value: float | None) -> str:
+    return "—" if value is None else _t(page, "hours", h=page.tr.number(value, 1))
+
+
 @ui.page("/kpi")
-def kpi_page() -> None:
+def kpi_page(period: str | None = None) -> None:
+    """`?period=2026-10`: a link to one month's figures that a manager can keep or pass on."""
     with frame("nav.kpi", "/kpi") as page:
         if page is None:
             return
@@ -384,51 +408,72 @@ def kpi_page() -> None:
         if not page.can(KPI_ACTION):  # fleet-wide figures: not for a contractor's engineer
             ui.label(tr("error.forbidden")).classes("text-negative").props("data-testid=forbidden")
             return
-        last_month = (_now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        presets = _recent_periods(_now().astimezone(_period_zone()))
         with ui.row().classes("items-end gap-2"):
-            period_input = ui.input(_t(page, "period"), value=last_month).props(
-                "dense data-testid=kpi-period"
+            period_input = (
+                ui.input(_t(page, "period"), value=period or presets["last_month"])
+                .props("dense data-testid=kpi-period")
+                .tooltip(_t(page, "period_hint"))
             )
             show = ui.button(_t(page, "show")).props("dense")
             download = ui.button(_t(page, "download")).props("dense outline")
+        with ui.row().classes("gap-1"):
+            for name, text in presets.items():
+
+                def pick(text: str = text) -> None:
+                    period_input.value = text
+                    body.refresh()
+
+                ui.button(_t(page, f"period.{name}"), on_click=pick).props(
+                    f"dense flat no-caps data-testid=kpi-{name}"
+                )
+
+        def report() -> KpiReport:
+            period = parse_period(period_input.value or presets["last_month"], _period_zone())
+            return compute_kpis(state().db, period, now=_now())
 
         @ui.refreshable
         def body() -> None:
             try:
-                report = compute_kpis(state().db, parse_period(period_input.value or last_month), now=_now())
+                kpis = report()
             except QarauylError as exc:
                 notify_error(tr, exc)
                 return
-            with ui.row().classes("gap-6"):
+            with ui.row().classes("gap-6").props("data-testid=kpi-figures"):
                 for label, value in (
-                    (_t(page, "availability"), tr.percent(report.fleet.availability, 2)),
-                    (_t(page, "mttr"), f"{tr.number(report.mttr_hours, 1)} h"),
-                    (_t(page, "mtbf"), f"{tr.number(report.fleet.mtbf_hours, 1)} h"),
-                    (_t(page, "backlog"), tr.number(report.backlog.open)),
+                    (_t(page, "availability"), tr.percent(kpis.fleet.availability, 2)),
+                    (_t(page, "mttr"), _hours(page, kpis.mttr_hours)),
+                    (_t(page, "mtbf"), _hours(page, kpis.fleet.mtbf_hours)),
+                    (_t(page, "resolved"), tr.number(kpis.resolved)),
+                    (_t(page, "backlog"), tr.number(kpis.backlog.open)),
                 ):
                     with ui.column().classes("gap-0"):
                         ui.label(value).classes("text-h6")
                         ui.label(label).classes("text-caption text-grey-8")
-            for title, rows in (
-                ("district", report.by_district),
-                ("vendor", report.by_vendor),
-                ("contractor", report.by_contractor),
+            if kpis.backlog.open:  # how long the open tickets have waited
+                ages = " · ".join(
+                    f"{_t(page, 'age.' + label)}: {n}" for label, n in kpis.backlog.by_age.items()
+                )
+                ui.label(f"{_t(page, 'ageing')}: {ages}").classes("text-body2").props(
+                    "data-testid=kpi-ageing"
+                )
+            for key, rows, names in (
+                ("by_district", kpis.by_district, lambda name: name),
+                ("by_vendor", kpis.by_vendor, lambda name: tr.maybe("vendor", name)),
+                ("by_contractor", kpis.by_contractor, lambda name: name),
             ):
                 ui.echart(
                     {
                         "animation": False,
-                        "grid": {"left": 120, "right": 16, "top": 24, "bottom": 24},
-                        "title": {
-                            "text": f"{_t(page, 'availability')}: {title}",
-                            "textStyle": {"fontSize": 13},
-                        },
+                        "grid": {"left": 160, "right": 16, "top": 28, "bottom": 24},
+                        "title": {"text": _t(page, key), "textStyle": {"fontSize": 13}},
                         "xAxis": {
                             "type": "value",
                             "min": 0,
                             "max": 100,
                             "axisLabel": {"formatter": "{value}%"},
                         },
-                        "yAxis": {"type": "category", "data": [r.name for r in rows]},
+                        "yAxis": {"type": "category", "data": [names(r.name) for r in rows]},
                         "series": [
                             {
                                 "type": "bar",
@@ -442,8 +487,8 @@ def kpi_page() -> None:
                 ).classes("w-full").style(f"height: {80 + 24 * len(rows)}px")
             ui.table(
                 columns=[
-                    {"name": "name", "label": "", "field": "name", "align": "left"},
-                    {"name": "resolved", "label": "resolved", "field": "resolved"},
+                    {"name": "name", "label": _t(page, "contractor"), "field": "name", "align": "left"},
+                    {"name": "resolved", "label": _t(page, "resolved"), "field": "resolved"},
                     {"name": "mttr", "label": _t(page, "mttr"), "field": "mttr"},
                     {"name": "sla", "label": _t(page, "compliance"), "field": "sla"},
                     {"name": "backlog", "label": _t(page, "backlog"), "field": "backlog"},
@@ -452,30 +497,32 @@ def kpi_page() -> None:
                     {
                         "name": c.name,
                         "resolved": c.resolved,
-                        "mttr": tr.number(c.mttr_hours, 1),
+                        "mttr": _hours(page, c.mttr_hours),
                         "sla": tr.percent(c.sla_compliance),
                         "backlog": c.backlog,
                     }
-                    for c in report.contractors
+                    for c in kpis.contractors
                 ],
-            ).classes("w-full")
-            if report.chronic:
+            ).classes("w-full").props(f'no-data-label="{_t(page, "no_tickets")}" data-testid=kpi-contractors')
+            if kpis.chronic:
                 ui.label(_t(page, "chronic")).classes("text-subtitle1")
-                for camera in report.chronic:
-                    ui.label(
-                        f"{camera.code} · {camera.district} · {camera.failures} × · "
-                        f"{tr.percent(camera.availability)}"
-                    )
+                for camera in kpis.chronic:
+                    with ui.row().classes("items-center gap-2"):
+                        ui.link(camera.code, f"/cameras/{camera.code}")
+                        ui.label(
+                            f"{camera.district} · {_t(page, 'failures', n=camera.failures)} · "
+                            f"{tr.percent(camera.availability)}"
+                        )
 
         def xlsx() -> None:
             try:
-                report = compute_kpis(state().db, parse_period(period_input.value or last_month), now=_now())
+                kpis = report()
             except QarauylError as exc:
                 notify_error(tr, exc)
                 return
             with tempfile.TemporaryDirectory() as tmp:
-                path = export_xlsx(report, Path(tmp) / "kpi.xlsx")
-                ui.download(path.read_bytes(), f"qarauyl-kpi-{report.period.label}.xlsx")
+                path = export_xlsx(kpis, Path(tmp) / "kpi.xlsx")
+                ui.download(path.read_bytes(), f"qarauyl-kpi-{kpis.period.label}.xlsx")
 
         show.on_click(body.refresh)
         download.on_click(xlsx)
