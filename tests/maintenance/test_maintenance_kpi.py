@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from maintenance_fleet import T0, Fleet
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from qarauyl.cli import app
 from qarauyl.config import Settings
 from qarauyl.errors import InputError
+from qarauyl.i18n import Translator
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
 from qarauyl.maintenance.tickets import open_ticket, process_transitions, set_status
@@ -92,21 +94,36 @@ def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, setting
     path = export_xlsx(report, tmp_path / "kpi.xlsx")
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == [
-        *("Summary", "By district", "By vendor", "By contractor", "Contractors", "Backlog"),
+        *("Summary", "By district", "By vendor", "By contractor", "Repairs", "Backlog"),
         *("Chronic cameras", "Cameras"),
     ]
-    rows = list(book["Contractors"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("name", "resolved", "mttr_hours") and rows[1][0] == "FixIt"
+    rows = list(book["Repairs"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Name", "Tickets resolved", "MTTR, h") and rows[1][0] == "FixIt"
+    # The monthly report for the akimat, in Russian, with the OCC's times and shares as percentages.
+    russian = load_workbook(
+        export_xlsx(report, tmp_path / "ru.xlsx", Translator("ru", ZoneInfo("Asia/Almaty"))), read_only=True
+    )
+    assert russian.sheetnames[:3] == ["Сводка", "По районам", "По производителям"]
+    summary = {row[0]: row[1] for row in russian["Сводка"].iter_rows(values_only=True)}
+    assert summary["С"] == "01.10.2026, 05:00" and summary["Доступность"] == report.fleet.availability
+    by_vendor = list(russian["По производителям"].iter_rows())
+    assert [c.value for c in by_vendor[0][:3]] == ["Название", "Камер", "Доступность"]
+    assert by_vendor[1][0].value == "Hikvision (Хиквижн)" and by_vendor[1][2].number_format == "0.00%"
+    ages = list(russian["Очередь"].iter_rows(values_only=True))
+    assert ages[1] == ("до 1 дня", 0)
     # The command, in process (the `settings` fixture points it at this test's database).
     assert settings.effective_database_url == db.url
     runner = CliRunner()
     command = ["kpi", "--period", "2026-10"]
-    result = runner.invoke(app, [*command, "--json", "--xlsx", str(tmp_path / "k.xlsx")])
+    result = runner.invoke(app, [*command, "--json", "--xlsx", str(tmp_path / "k.xlsx"), "--language", "kk"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["period"]["label"] == "2026-10"
     assert data["fleet"]["failures"] == 2 and data["resolved"] == 2
-    assert (tmp_path / "k.xlsx").exists()
+    assert load_workbook(tmp_path / "k.xlsx", read_only=True).sheetnames[0] == "Жиынтық"
+    result = runner.invoke(app, [*command, "--xlsx", str(tmp_path / "x.xlsx"), "--language", "de"])
+    assert isinstance(result.exception, InputError)
+    assert "'de' is not one of kk, ru, en" in str(result.exception)
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout

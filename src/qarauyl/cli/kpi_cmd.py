@@ -48,9 +48,13 @@ def kpi(
         help="Time zone of the period's midnights, e.g. Asia/Almaty (default: the time_zone setting or UTC).",
     ),
     cameras: bool = typer.Option(False, "--cameras", help="JSON: include every camera's figures."),
+    language: str = typer.Option(
+        "en", "--language", help="The workbook's language: kk, ru or en (sheet names, headings, vendors)."
+    ),
 ) -> None:
     """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
     from qarauyl.config import get_settings, zone_of
+    from qarauyl.i18n import LANGUAGES, Translator
     from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
     from qarauyl.runtime import open_database
 
@@ -61,7 +65,9 @@ def kpi(
     db = open_database()
     report = compute_kpis(db, parse_period(period, zone), now=datetime.now(UTC))
     if xlsx is not None:
-        export_xlsx(report, xlsx)
+        if language not in LANGUAGES:
+            raise InputError(f"--language: '{language}' is not one of {', '.join(LANGUAGES)}.")
+        export_xlsx(report, xlsx, Translator(language, zone))
     if as_json:
         print(json.dumps(report.to_dict(with_cameras=cameras), ensure_ascii=False, indent=2))
         return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -26,6 +27,7 @@ from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
 from qarauyl.errors import InputError
 from qarauyl.health.availability import Availability, availability
+from qarauyl.i18n import Translator
 from qarauyl.maintenance.models import Ticket
 from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, District, HealthEvent, Organisation
@@ -328,51 +330,73 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
     )
 
 
-def export_xlsx(report: KpiReport, path: Path) -> Path:
-    """One workbook: summary, availability by district / vendor / contractor, contractors (MTTR, SLA),
-    backlog, chronic cameras, and every camera."""
-    from openpyxl import Workbook
+_SHARE_COLUMNS = frozenset({"availability", "sla_compliance"})  # 0..1, shown as percentages
 
+
+def export_xlsx(report: KpiReport, path: Path, tr: Translator | None = None) -> Path:
+    """One workbook, the monthly report: summary, availability by district / vendor / contractor, repairs
+    per contractor (MTTR, SLA), backlog by age, chronic cameras, and every camera. Sheet names, headings and
+    vendors in `tr`'s language (English without one), moments in its time zone, shares as percentages."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    tr = tr or Translator("en", UTC)
     book = Workbook(write_only=True)
-    summary = book.create_sheet("Summary")
-    summary.append(["Period", report.period.label])
-    summary.append(["From (UTC)", report.period.start.isoformat()])
-    summary.append(["To (UTC)", report.period.end.isoformat()])
-    summary.append(["Cameras", report.fleet.cameras])
-    summary.append(["Availability", report.fleet.availability])
-    summary.append(["Failures", report.fleet.failures])
-    summary.append(["MTBF (h)", report.fleet.mtbf_hours])
-    summary.append(["MTTR (h)", report.mttr_hours])
-    summary.append(["Tickets resolved", report.resolved])
-    summary.append(["Backlog (open tickets)", report.backlog.open])
-    headers = [
+
+    def sheet(key: str) -> WriteOnlyWorksheet:
+        created: WriteOnlyWorksheet = book.create_sheet(tr(f"xlsx.sheet.{key}")[:31])  # Excel's name limit
+        return created
+
+    def cell(target: WriteOnlyWorksheet, value: object, share: bool) -> object:
+        if not share or not isinstance(value, float):
+            return value
+        formatted = WriteOnlyCell(target, value=value)
+        formatted.number_format = "0.00%"
+        return formatted
+
+    def table(target: WriteOnlyWorksheet, columns: list[str], rows: Sequence[Any], vendors: str = "") -> None:
+        """A heading row, then one row per object; the `vendors` column holds vendor codes, said by name."""
+        target.append([tr(f"xlsx.column.{c}") for c in columns])
+        for row in rows:
+            values = [getattr(row, c) for c in columns]
+            target.append(
+                [
+                    tr.maybe("vendor", v) if c == vendors else cell(target, v, c in _SHARE_COLUMNS)
+                    for c, v in zip(columns, values, strict=True)
+                ]
+            )
+
+    summary = sheet("summary")
+    for key, value in (
+        ("period", report.period.label),
+        ("from", tr.datetime(report.period.start)),
+        ("to", tr.datetime(report.period.end)),
+        ("cameras", report.fleet.cameras),
+        ("availability", cell(summary, report.fleet.availability, True)),
+        ("failures", report.fleet.failures),
+        ("mtbf_hours", report.fleet.mtbf_hours),
+        ("mttr_hours", report.mttr_hours),
+        ("resolved", report.resolved),
+        ("backlog", report.backlog.open),
+    ):
+        summary.append([tr(f"xlsx.column.{key}"), value])
+    columns = [
         *("name", "cameras", "availability", "ok_hours", "degraded_hours", "failed_hours", "unknown_hours"),
         *("failures", "mtbf_hours"),
     ]
-    for title, rows in (
-        ("By district", report.by_district),
-        ("By vendor", report.by_vendor),
-        ("By contractor", report.by_contractor),
-    ):
-        sheet = book.create_sheet(title)
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([getattr(row, h) for h in headers])
-    sheet = book.create_sheet("Contractors")
-    columns = ["name", "resolved", "mttr_hours", "sla_met", "sla_missed", "sla_compliance", "backlog"]
-    sheet.append(columns)
-    for contractor in report.contractors:
-        sheet.append([getattr(contractor, c) for c in columns])
-    sheet = book.create_sheet("Backlog")
-    sheet.append(["age", "tickets"])
+    table(sheet("districts"), columns, report.by_district)
+    table(sheet("vendors"), columns, report.by_vendor, vendors="name")
+    table(sheet("contractors"), columns, report.by_contractor)
+    repairs = ["name", "resolved", "mttr_hours", "sla_met", "sla_missed", "sla_compliance", "backlog"]
+    table(sheet("repairs"), repairs, report.contractors)
+    ages = sheet("backlog")
+    ages.append([tr("xlsx.column.age"), tr("xlsx.column.tickets")])
     for label, n in report.backlog.by_age.items():
-        sheet.append([label, n])
-    camera_columns = ["code", "district", "vendor", "contractor", "availability", "failures", "failed_hours"]
-    for title, cams in (("Chronic cameras", report.chronic), ("Cameras", report.cameras)):
-        sheet = book.create_sheet(title)
-        sheet.append(camera_columns)
-        for camera in cams:
-            sheet.append([getattr(camera, c) for c in camera_columns])
+        ages.append([tr(f"repairs.age.{label}"), n])
+    cameras = ["code", "district", "vendor", "contractor", "availability", "failures", "failed_hours"]
+    for key, cams in (("chronic", report.chronic), ("cameras", report.cameras)):
+        table(sheet(key), cameras, cams, vendors="vendor")
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -521,7 +521,7 @@ def kpi_page(period: str | None = None) -> None:
                 notify_error(tr, exc)
                 return
             with tempfile.TemporaryDirectory() as tmp:
-                path = export_xlsx(kpis, Path(tmp) / "kpi.xlsx")
+                path = export_xlsx(kpis, Path(tmp) / "kpi.xlsx", tr)  # in the reader's language
                 ui.download(path.read_bytes(), f"qarauyl-kpi-{kpis.period.label}.xlsx")
 
         show.on_click(body.refresh)
