@@ -155,6 +155,10 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
     # Tickets are worked by the roles that work repairs in the console.
     ("POST", "/api/v1/tickets"): (FIELD, lambda w, r: Call("/api/v1/tickets", 201, json={"camera": "A-1"})),
     ("POST", "/api/v1/tickets/{ticket_id}/status"): (FIELD, _cancel_ticket),
+    ("POST", "/api/v1/tickets/{ticket_id}/assignee"): (
+        FIELD,
+        lambda w, r: Call(f"/api/v1/tickets/{_ticket(w)}/assignee", 200, json={"assignee": None}),
+    ),
     ("POST", "/api/v1/tickets/{ticket_id}/comments"): (
         FIELD,
         lambda w, r: Call(f"/api/v1/tickets/{_ticket(w)}/comments", 201, json={"text": f"seen by {r}"}),

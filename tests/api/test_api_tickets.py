@@ -51,6 +51,16 @@ def test_the_occ_reports_a_fault_and_the_contractor_works_it_to_an_audited_close
 
     moved = _post(world, "engineer", f"/tickets/{ticket_id}/status", {"status": "acknowledged"})
     assert moved.status_code == 200 and moved.json()["status"] == "acknowledged"
+    # Who takes it on repairs it; the OCC can give it to nobody, or back; a viewer cannot have it.
+    assert moved.json()["assignee"] == "engineer"
+    assert _get(world, "engineer", "/tickets", assignee="me").json()["total"] == 1
+    given = _post(world, "operator", f"/tickets/{ticket_id}/assignee", {"assignee": None})
+    assert given.status_code == 200 and given.json()["assignee"] is None
+    refused = _post(world, "operator", f"/tickets/{ticket_id}/assignee", {"assignee": "viewer"})
+    assert refused.status_code == 422 and "a viewer does not work repairs" in refused.text
+    assert _get(world, "engineer", "/tickets", assignee="me").json()["total"] == 0
+    given = _post(world, "operator", f"/tickets/{ticket_id}/assignee", {"assignee": "engineer"})
+    assert given.json()["assignee"] == "engineer" and given.json()["history"][-1]["kind"] == "assigned"
     said = _post(world, "engineer", f"/tickets/{ticket_id}/comments", {"text": "Ladder needed"})
     assert said.status_code == 201
     assert said.json()["history"][-1] == {
@@ -73,8 +83,9 @@ def test_the_occ_reports_a_fault_and_the_contractor_works_it_to_an_audited_close
     assert (closed.json()["status"], closed.json()["closed_by_override"]) == ("closed", True)
     assert closed.json()["resolution_code"] == "lens"
     assert [e["kind"] for e in closed.json()["history"]] == [
-        "opened", "status", "comment", "status", "override_close", "status",
-    ]  # fmt: skip
+        *("opened", "assigned", "status", "assigned", "assigned", "comment"),
+        *("status", "override_close", "status"),
+    ]
     final = _post(world, "engineer", f"/tickets/{ticket_id}/status", {"status": "in_progress"})
     assert final.status_code == 409 and "it can move to nothing" in final.json()["detail"]
     with world.db.session() as session:
@@ -84,11 +95,8 @@ def test_the_occ_reports_a_fault_and_the_contractor_works_it_to_an_audited_close
             .order_by(AuditEntry.id)
         ).all()
     assert actions == [
-        "tickets.open",
-        "tickets.status",
-        "tickets.status",
-        "tickets.close_override",
-        "tickets.status",
+        *("tickets.open", "tickets.status", "tickets.assign", "tickets.assign", "tickets.status"),
+        *("tickets.close_override", "tickets.status"),
     ]
     # Closed tickets leave the queue unless asked for.
     assert _get(world, "engineer", "/tickets").json()["total"] == 0

@@ -10,6 +10,7 @@ import pytest
 from maintenance_fleet import T0, Fleet
 from sqlalchemy import select
 
+from qarauyl.accounts import create_user, update_user
 from qarauyl.accounts.models import AuditEntry
 from qarauyl.accounts.permissions import Principal
 from qarauyl.analytics.fleet import fleet_summary
@@ -20,11 +21,13 @@ from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.tickets import (
     STATUSES,
     add_comment,
+    assign,
     in_repair_counts,
     list_tickets,
     named_codes,
     open_ticket,
     process_transitions,
+    repairers,
     set_status,
     ticket_detail,
 )
@@ -289,3 +292,69 @@ def test_concurrent_monitors_never_open_two_tickets(postgres_url: str, tmp_path:
     assert len(tickets) == 30 and len({t.camera_id for t in tickets}) == 30
     for database in (*others, db):
         database.dispose()
+
+
+def test_who_repairs_a_ticket_the_first_to_take_it_on_or_whom_it_is_given_to(
+    db: Database, fleet: Fleet
+) -> None:
+    [cam] = fleet.add(1)  # North: maintained by FixIt
+    for name, role, organisation in (
+        ("aidar", "engineer", "FixIt"),
+        ("bolat", "engineer", "RepairCo"),
+        ("dana", "operator", None),
+        ("erzhan", "engineer", "FixIt"),
+        ("viktor", "viewer", None),
+    ):
+        create_user(db, name, role, "a-long-password", organisation=organisation)
+    update_user(db, "erzhan", active=False)
+    fleet.confirm([cam], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    [ticket] = _tickets(db)
+    # The contractor's own engineers and the OCC's staff; not another contractor's, a viewer, or a leaver.
+    assert repairers(db, ticket.id) == ["aidar", "dana"]
+    for name, why in (
+        ("bolat", "they work for another organisation than the ticket's maintainer"),
+        ("viktor", "a viewer does not work repairs"),
+        ("erzhan", "their account is disabled"),
+    ):
+        with pytest.raises(InputError, match=f"cannot be given to {name}: {why}"):
+            assign(db, ticket.id, name, now=T0, config=CONFIG)
+    with pytest.raises(InputError, match="No user is named 'nobody'"):
+        assign(db, ticket.id, "nobody", now=T0, config=CONFIG)
+    # The engineer who acknowledges an unassigned ticket is the one repairing it.
+    aidar = Principal(id=1, name="aidar", role="engineer", organisation_id=_org(db, "FixIt"), language="kk")
+    view = set_status(
+        db, ticket.id, "acknowledged", now=T0 + timedelta(minutes=5), config=CONFIG, actor=aidar
+    )
+    assert view.assignee == "aidar"
+    # The OCC gives it to someone else; then to nobody; every change is journaled and audited.
+    dana = Principal(id=3, name="dana", role="operator", organisation_id=None, language="ru")
+    assign(db, ticket.id, "dana", now=T0 + timedelta(minutes=6), config=CONFIG, actor=dana)
+    view = assign(db, ticket.id, None, now=T0 + timedelta(minutes=7), config=CONFIG, actor=dana)
+    assert view.assignee is None
+    assigned = [
+        e.detail for e in ticket_detail(db, ticket.id, now=T0, config=CONFIG).events if e.kind == "assigned"
+    ]
+    assert assigned == [
+        {"to": "aidar", "from": None},
+        {"to": "dana", "from": "aidar"},
+        {"to": None, "from": "dana"},
+    ]
+    with db.session() as session:
+        audit = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "tickets.assign").order_by(AuditEntry.id)
+        ).all()
+        assert [(e.actor, e.after["assignee"]) for e in audit] == [("dana", "dana"), ("dana", None)]
+    # Moving an assigned ticket on does not take it from its repairer.
+    assign(db, ticket.id, "aidar", now=T0 + timedelta(minutes=8), config=CONFIG, actor=dana)
+    view = set_status(db, ticket.id, "in_progress", now=T0 + timedelta(minutes=9), config=CONFIG, actor=dana)
+    assert view.assignee == "aidar"
+
+
+def _org(db: Database, name: str) -> int:
+    from qarauyl.store.models import Organisation
+
+    with db.session() as session:
+        found = session.scalar(select(Organisation.id).where(Organisation.name == name))
+        assert found is not None
+        return found

@@ -687,6 +687,7 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     card.get_by_text(code, exact=True).wait_for()
     card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
     card.locator("[data-status=acknowledged]").wait_for()
+    card.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Repairing: olzhas").wait_for()  # took it on
     # The dispatcher finds it by words; words of no ticket leave an empty, counted queue.
     search = page.get_by_test_id("tickets-search")
     search.fill("no-such-place")
@@ -705,6 +706,14 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     history.get_by_text("Comment: Ladder needed: the camera is 6 m up").wait_for()
     history.get_by_text("Status: open → acknowledged").wait_for()
     history.get_by_text("Opened by hand: Lens cracked, seen by the patrol").wait_for()
+    # Given to nobody, then taken back in one tap; the history says both.
+    _select(page, f"ticket-{ticket_id}-assign", "Nobody")
+    page.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Nobody assigned yet").wait_for()
+    page.get_by_test_id(f"ticket-{ticket_id}-take").click()
+    page.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Repairing: olzhas").wait_for()
+    history = page.get_by_test_id(f"ticket-{ticket_id}-history")
+    history.get_by_text("No longer assigned to olzhas").wait_for()
+    assert history.get_by_text("Assigned to olzhas", exact=True).count() == 2
     # The camera's page links to its ticket.
     page.goto(f"{server}/cameras/{code}")
     page.get_by_test_id("camera-ticket").get_by_text(f"Repair ticket #{ticket_id}: acknowledged").click()

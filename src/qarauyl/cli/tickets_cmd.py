@@ -13,7 +13,7 @@ from rich.table import Table
 
 from qarauyl.cli._app import app, console
 from qarauyl.domain.tickets import ACTIVE, STATUSES
-from qarauyl.errors import NotFoundError
+from qarauyl.errors import InputError, NotFoundError
 from qarauyl.health.causes import cause_words
 
 # Each command imports the ticket code and the database layer when it runs: the CLI starts fast.
@@ -113,11 +113,9 @@ def _print_view(v: TicketView) -> None:
             _say(f"  cannot be read: {cause_words(v.camera_cause)}")
     if v.grouping:
         _say(f"  {v.grouping}")
-    _say(
-        f"  maintainer {v.maintainer or '-'}; due {v.due_at:%Y-%m-%d %H:%M} UTC; SLA {v.sla}"
-        if v.due_at
-        else ""
-    )
+    _say(f"  maintainer {v.maintainer or '-'}; repairing: {v.assignee or 'nobody yet'}")
+    if v.due_at:
+        _say(f"  due {v.due_at:%Y-%m-%d %H:%M} UTC; SLA {v.sla}")
 
 
 @tickets_app.command("open")
@@ -159,6 +157,21 @@ def set_(
         note=note,
     )
     _print_view(view)
+
+
+@tickets_app.command("assign")
+def assign_(
+    ticket_id: int,
+    name: str | None = typer.Argument(None, help="The user who repairs it; leave out with --nobody."),
+    nobody: bool = typer.Option(False, "--nobody", help="Give the ticket to nobody."),
+) -> None:
+    """Give a ticket to the person who repairs it: an engineer of its maintainer, or the OCC's staff."""
+    from qarauyl.maintenance.tickets import assign
+
+    if (name is None) != nobody:
+        raise InputError("Name the person who repairs the ticket, or say --nobody.")
+    db, config = _open()
+    _print_view(assign(db, ticket_id, name, now=_now(), config=config))
 
 
 @tickets_app.command("comment")

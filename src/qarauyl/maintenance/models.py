@@ -48,6 +48,9 @@ class Ticket(Base):
     sla_breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolution_code: Mapped[str | None] = mapped_column(String(40))
     closed_by_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who is repairing it: a user's name (the organisation is maintainer_id). Set by hand, or by the first
+    # person who acknowledges or starts the ticket.
+    assignee: Mapped[str | None] = mapped_column(String(100))
     members: Mapped[list[int]] = mapped_column(JSON, default=list)  # camera ids of an incident
     grouping: Mapped[str | None] = mapped_column(String(300))  # how an incident was grouped, for people
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -24,7 +24,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from qarauyl.accounts.audit import record_audit
-from qarauyl.accounts.permissions import Principal
+from qarauyl.accounts.models import User
+from qarauyl.accounts.permissions import ACTIONS, Principal
 from qarauyl.analytics.fleet import NO_DISTRICT
 from qarauyl.domain import Health
 from qarauyl.domain.tickets import ACTIVE, STATUSES
@@ -59,18 +60,21 @@ __all__ = [
     "active_ticket",
     "add_comment",
     "add_photo",
+    "assign",
     "in_repair_counts",
     "list_tickets",
     "named_codes",
     "open_ticket",
     "photos_of",
     "process_transitions",
+    "repairers",
     "set_status",
     "ticket_detail",
     "ticket_matches",
 ]
 
 CURSOR = "health_event"
+REPAIR_ACTION = "events.ack"  # the roles that work repairs (admin, operator, engineer)
 # On the first run, health events older than this are history, not faults to open tickets for.
 BACKFILL = timedelta(days=1)
 _BATCH = 2000
@@ -478,7 +482,74 @@ def _snapshot(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority,
         "resolution_code": ticket.resolution_code,
         "closed_by_override": ticket.closed_by_override,
+        "assignee": ticket.assignee,
     }
+
+
+def _why_not_repairer(role: str, organisation_id: int | None, active: bool, ticket: Ticket) -> str | None:
+    """Why this person cannot be given the ticket, or None: they must be active, in a role that works repairs,
+    and an engineer must work for the ticket's maintainer (a contractor repairs its own cameras only)."""
+    if not active:
+        return "their account is disabled"
+    if role not in ACTIONS[REPAIR_ACTION]:
+        return f"a {role} does not work repairs"
+    if role == "engineer" and organisation_id != ticket.maintainer_id:
+        return "they work for another organisation than the ticket's maintainer"
+    return None
+
+
+def repairers(db: Database, ticket_id: int) -> list[str]:
+    """The people a ticket may be given to, by name: its maintainer's engineers and the OCC's staff."""
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        users = session.scalars(select(User).order_by(User.name)).all()
+        return [u.name for u in users if not _why_not_repairer(u.role, u.organisation_id, u.active, ticket)]
+
+
+def _assign(
+    session: Session, ticket: Ticket, name: str | None, now: datetime, actor: Principal | None
+) -> None:
+    journal(
+        session,
+        ticket,
+        "assigned",
+        now,
+        actor=_actor(actor),
+        text=f"assigned to {name}" if name else f"no longer assigned to {ticket.assignee}",
+        detail={"to": name, "from": ticket.assignee},
+    )
+    ticket.assignee = name
+
+
+def assign(
+    db: Database,
+    ticket_id: int,
+    assignee: str | None,
+    *,
+    now: datetime,
+    config: MaintenanceConfig,
+    actor: Principal | None = None,
+) -> TicketView:
+    """Gives the ticket to a person (None: to nobody), journaled and audited; see `repairers` for who may
+    have it. Giving it to whoever has it already changes nothing."""
+    with db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"No ticket #{ticket_id}.")
+        if assignee is not None:
+            user = session.scalar(select(User).where(User.name == assignee))
+            if user is None:
+                raise InputError(f"No user is named '{assignee}'.")
+            why = _why_not_repairer(user.role, user.organisation_id, user.active, ticket)
+            if why:
+                raise InputError(f"Ticket #{ticket_id} cannot be given to {assignee}: {why}.")
+        if ticket.assignee != assignee:
+            before = _snapshot(ticket)
+            _assign(session, ticket, assignee, now, actor)
+            record_audit(session, actor, "tickets.assign", f"ticket:{ticket.id}", before, _snapshot(ticket))
+    return ticket_detail(db, ticket_id, now=now, config=config).ticket
 
 
 def open_ticket(
@@ -576,6 +647,13 @@ def set_status(
             ticket.resolution_code = resolution_code[:40]
         if status == "in_progress" and ticket.status == "resolved":
             ticket.resolved_at = None
+        if (
+            status in ("acknowledged", "in_progress")
+            and ticket.assignee is None
+            and actor is not None
+            and _why_not_repairer(actor.role, actor.organisation_id, True, ticket) is None
+        ):
+            _assign(session, ticket, actor.name, now, actor)  # who takes it on is who repairs it
         ticket.status = status
         setattr(ticket, _STAMP[status], now) if status in _STAMP else None
         if override:
@@ -681,6 +759,7 @@ class TicketView:
     # Why the camera cannot be read, as its last probe found (probe.result.ProbeCause): what to bring.
     camera_cause: str | None = None
     member_codes: tuple[str, ...] = ()  # an incident's cameras, by code
+    assignee: str | None = None  # who is repairing it
 
 
 def ticket_matches(view: TicketView, words: str) -> bool:
@@ -698,6 +777,7 @@ def ticket_matches(view: TicketView, words: str) -> bool:
         view.node,
         view.grouping,
         view.maintainer,
+        view.assignee,
         *view.member_codes,
     ]
     haystack = " ".join(filter(None, said)).casefold()
@@ -817,6 +897,7 @@ def _view(
         resolution_code=ticket.resolution_code,
         closed_by_override=ticket.closed_by_override,
         camera_cause=stored_cause(row.findings) if row is not None else None,
+        assignee=ticket.assignee,
         member_codes=tuple(
             related.cameras[member].code for member in (ticket.members or ()) if member in related.cameras
         ),

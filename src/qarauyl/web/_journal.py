@@ -68,6 +68,13 @@ def _comment(tr: Translator, entry: TicketEventView) -> str:
     return tr("journal.comment", text=entry.text)
 
 
+def _assigned(tr: Translator, entry: TicketEventView) -> str | None:
+    given, taken_from = entry.detail.get("to"), entry.detail.get("from")
+    if given:
+        return tr("journal.assigned", name=given)
+    return tr("journal.unassigned", name=taken_from) if taken_from else None
+
+
 def _grouped(tr: Translator, entry: TicketEventView) -> str | None:
     incident = entry.detail.get("incident")
     return tr("journal.grouped", incident=incident) if incident is not None else None
@@ -98,6 +105,7 @@ _SAYINGS: dict[str, Callable[[Translator, TicketEventView], str | None]] = {
     "comment": _comment,
     "override_close": lambda tr, entry: tr("journal.override_close", text=entry.text),
     "photo": _fixed("journal.photo"),
+    "assigned": _assigned,
     "grouped": _grouped,
     "members": _members,
     "incident_opened": _notice,

@@ -36,7 +36,9 @@ from qarauyl.maintenance.tickets import (
     TicketView,
     add_comment,
     add_photo,
+    assign,
     list_tickets,
+    repairers,
     set_status,
     ticket_detail,
     ticket_matches,
@@ -156,6 +158,10 @@ def _summary(page: Page, view: TicketView, *, linked: bool) -> None:
             "text-caption"
         )
     ui.label(", ".join(tr.maybe("fault", c) for c in view.codes)).classes("text-caption")
+    who = _t(page, "assignee", name=view.assignee) if view.assignee else _t(page, "unassigned")
+    ui.label(who).classes("text-caption" + ("" if view.assignee else " text-grey-7")).props(
+        f"data-testid=ticket-{view.id}-assignee"
+    )
     cause = cause_sentence(tr, view.camera_cause)
     if cause:  # what to bring: a van for a dead link, a laptop for a password
         ui.label(cause).classes("text-caption text-negative").props(f"data-testid=ticket-{view.id}-cause")
@@ -213,6 +219,7 @@ def _ticket_card(page: Page, detail: TicketDetail, redraw: Any) -> None:
             )
         if not page.can(WORK_ACTION) or view.status not in ACTIVE:
             return
+        _assignment(page, view, redraw)
         resolution = ui.input(_t(page, "resolution")).props("dense").classes("w-full")
         override = ui.input(_t(page, "override")).props("dense").classes("w-full")
         _moves(page, view, redraw, resolution, override)
@@ -251,6 +258,34 @@ def _ticket_card(page: Page, detail: TicketDetail, redraw: Any) -> None:
         ).props('accept="image/jpeg" capture=environment dense flat').classes("w-full")
 
 
+def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
+    """Who repairs it: take it in one tap, or give it to one of the people who may have it."""
+    me = page.person.name
+
+    def give(name: str | None) -> None:
+        try:
+            assign(state().db, view.id, name, now=_now(), config=load_config(), actor=page.person)
+        except QarauylError as exc:
+            notify_error(page.tr, exc)
+            return
+        redraw()
+
+    people = {"": _t(page, "nobody")} | {name: name for name in repairers(state().db, view.id)}
+    if view.assignee:  # kept even if they may no longer have it (a disabled account): the truth, shown
+        people.setdefault(view.assignee, view.assignee)
+    with ui.row().classes("items-center gap-2 w-full"):
+        ui.select(
+            people,
+            label=_t(page, "assign_to"),
+            value=view.assignee or "",
+            on_change=lambda e: give(e.value or None),
+        ).props(f"dense data-testid=ticket-{view.id}-assign").classes("min-w-[12rem]")
+        if view.assignee != me and me in people:
+            ui.button(_t(page, "take"), on_click=lambda: give(me)).props(
+                f"dense outline data-testid=ticket-{view.id}-take"
+            )
+
+
 # The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of
 # tickets, and a phone should not build hundreds of cards to show the first ten.
 PAGE_SIZE = 30
@@ -261,6 +296,7 @@ class _QueueFilter:
     text: str = ""
     priority: str | None = None
     overdue: bool = False
+    mine: str | None = None  # the reader's name: only the tickets given to them
     closed: bool = False
     shown: int = PAGE_SIZE
 
@@ -273,6 +309,7 @@ def _wanted(views: list[TicketView], wanted: _QueueFilter) -> list[TicketView]:
         for v in views
         if (wanted.priority is None or v.priority == wanted.priority)
         and (not wanted.overdue or v.sla in ("breached", "missed"))
+        and (wanted.mine is None or v.assignee == wanted.mine)
         and ticket_matches(v, wanted.text)
     ]
 
@@ -302,6 +339,9 @@ def tickets_page() -> None:
             ui.switch(_t(page, "overdue_only"), on_change=lambda e: changed(overdue=bool(e.value))).props(
                 "data-testid=tickets-overdue"
             )
+            ui.switch(
+                _t(page, "mine"), on_change=lambda e: changed(mine=page.person.name if e.value else None)
+            ).props("data-testid=tickets-mine")
             ui.switch(_t(page, "all"), on_change=lambda e: changed(closed=bool(e.value))).props(
                 "data-testid=tickets-all"
             )

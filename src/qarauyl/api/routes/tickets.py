@@ -20,6 +20,7 @@ from qarauyl.api.routes.cameras import snapshot_url
 from qarauyl.api.schemas.common import MAX_LIMIT, Page
 from qarauyl.api.schemas.tickets import (
     Priority,
+    TicketAssign,
     TicketComment,
     TicketDetailOut,
     TicketMove,
@@ -35,6 +36,7 @@ from qarauyl.maintenance.tickets import (
     TicketDetail,
     TicketView,
     add_comment,
+    assign,
     list_tickets,
     open_ticket,
     set_status,
@@ -107,6 +109,9 @@ def list_queue(
         Query(max_length=200, description="Words that must each be in the number, camera, place or node."),
     ] = None,
     overdue: Annotated[bool, Query(description="Only tickets past their SLA deadline.")] = False,
+    assignee: Annotated[
+        str | None, Query(max_length=80, description="Only those given to this user; `me`: to the caller.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -128,6 +133,7 @@ def list_queue(
         if (priority is None or v.priority == priority)
         and (camera is None or v.camera_code == camera or camera in v.member_codes)
         and (not overdue or v.sla in ("breached", "missed"))
+        and (assignee is None or v.assignee == (principal.name if assignee == "me" else assignee))
         and ticket_matches(v, q or "")
     ]
     items = [_out(v, config) for v in found[offset : offset + limit]]
@@ -198,6 +204,26 @@ def move(
         )
     except InputError as exc:  # a move the ticket's state does not allow
         raise Conflict(str(exc)) from None
+    return _detail_out(_visible(db, ticket_id, principal, config), config)
+
+
+@router.post(
+    "/{ticket_id}/assignee",
+    response_model=TicketDetailOut,
+    summary="Give a ticket to the person who repairs it, or to nobody",
+    description="422 names why the person cannot have it: no such user, a disabled account, a role that does "
+    "not work repairs, or an engineer of another organisation than the ticket's maintainer.",
+    responses=errors(404),
+)
+def give(
+    ticket_id: TicketId,
+    body: TicketAssign,
+    db: Db,
+    principal: Annotated[Principal, Depends(allow("events.ack"))],
+) -> dict[str, Any]:
+    config = load_config()
+    _visible(db, ticket_id, principal, config)
+    assign(db, ticket_id, body.assignee, now=_now(), config=config, actor=principal)
     return _detail_out(_visible(db, ticket_id, principal, config), config)
 
 

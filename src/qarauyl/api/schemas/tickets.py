@@ -34,6 +34,7 @@ class TicketOut(BaseModel):
     address: str | None
     district: str | None
     maintainer: str | None
+    assignee: str | None = Field(description="Who is repairing it: a user's name")
     latitude: float | None
     longitude: float | None
     route_url: str | None = Field(description="Turn-by-turn directions to the camera on a phone")
@@ -72,6 +73,15 @@ class TicketMove(BaseModel):
     resolution_code: str | None = Field(None, max_length=40, description="Kept when moving to resolved")
     override_reason: str | None = Field(
         None, max_length=2000, description="Needed to close a camera's ticket the monitor has not confirmed"
+    )
+
+
+class TicketAssign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str | None = Field(
+        max_length=80,
+        description="A user who works repairs (an engineer: of the ticket's maintainer); null: nobody",
     )
 
 
