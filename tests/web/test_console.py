@@ -687,7 +687,8 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     card.get_by_text(code, exact=True).wait_for()
     card.get_by_test_id(f"ticket-{ticket_id}-acknowledged").click()  # the next step, offered by name
     card.locator("[data-status=acknowledged]").wait_for()
-    card.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Repairing: olzhas").wait_for()  # took it on
+    # Who acknowledges it takes it on.
+    card.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Repairing: olzhas").wait_for()
     # The dispatcher finds it by words; words of no ticket leave an empty, counted queue.
     search = page.get_by_test_id("tickets-search")
     search.fill("no-such-place")
@@ -714,9 +715,10 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     history = page.get_by_test_id(f"ticket-{ticket_id}-history")
     history.get_by_text("No longer assigned to olzhas").wait_for()
     assert history.get_by_text("Assigned to olzhas", exact=True).count() == 2
-    # The camera's page links to its ticket.
+    # The camera's page links to its ticket, and says who repairs it.
     page.goto(f"{server}/cameras/{code}")
-    page.get_by_test_id("camera-ticket").get_by_text(f"Repair ticket #{ticket_id}: acknowledged").click()
+    link = page.get_by_test_id("camera-ticket")
+    link.get_by_text(f"Repair ticket #{ticket_id}: acknowledged · olzhas", exact=True).click()
     page.wait_for_url(f"**/tickets/{ticket_id}")
     page.get_by_test_id(f"ticket-{ticket_id}-history").get_by_text("Comment: Ladder needed").wait_for()
 

@@ -24,6 +24,7 @@ from qarauyl.health import availability
 from qarauyl.health.causes import access_cause
 from qarauyl.inventory.queries import CameraFilter, Maintainer, camera_by_code, where_filter
 from qarauyl.inventory.records import PARSERS
+from qarauyl.maintenance.models import Ticket
 from qarauyl.maintenance.tickets import active_ticket
 from qarauyl.monitor.unmonitored import settle_unmonitored
 from qarauyl.store import Camera, Database, District
@@ -428,7 +429,7 @@ def camera_detail(db: Database, code: str, scope: Scope = ALL) -> dict[str, Any]
         details.update(
             {
                 "id": camera.id,
-                "ticket": {"id": ticket.id, "status": ticket.status} if ticket else None,
+                "ticket": _ticket_brief(ticket),
                 "health_since": camera.health_since,
                 "findings": list(row.findings or []) if row else [],
                 "codes": list(row.codes or []) if row else [],
@@ -446,6 +447,11 @@ def camera_detail(db: Database, code: str, scope: Scope = ALL) -> dict[str, Any]
 
             details[secret] = redact_url(details[secret])
     return details
+
+
+def _ticket_brief(ticket: Ticket | None) -> dict[str, Any] | None:
+    """A camera's open repair ticket as its page and the map's card show it."""
+    return {"id": ticket.id, "status": ticket.status, "assignee": ticket.assignee} if ticket else None
 
 
 def probe_history(db: Database, camera_id: int, since: datetime) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from qarauyl.web import _auth, _data
 from qarauyl.web._page_overview import event_line
 from qarauyl.web._page_rules import rules_panel
 from qarauyl.web._reasons import fault_names, probe_cause
-from qarauyl.web._shell import Page, frame, health_badge, notify_error, state
+from qarauyl.web._shell import Page, frame, health_badge, notify_error, state, ticket_link
 
 
 def _options(tr: Any, prefix: str, values: list[str]) -> dict[str, str]:
@@ -478,11 +478,7 @@ def camera_page(code: str) -> None:
         with ui.row().classes("items-center gap-3 w-full"):
             ui.label(detail["code"]).classes("text-h5").props("data-testid=camera-code")
             health_badge(tr, detail["health"]).classes("text-body2")
-            ticket = detail["ticket"]
-            if ticket and page.can("events.read"):  # who repairs it, one click away
-                status = tr.maybe("ticket_status", ticket["status"])
-                words = tr("camera.ticket", id=ticket["id"], status=status)
-                ui.link(words, f"/tickets/{ticket['id']}").props("data-testid=camera-ticket")
+            ticket_link(page, detail["ticket"])
             ui.space()
             _actions(page, detail, lambda: pictures.refresh())
 

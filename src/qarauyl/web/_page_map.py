@@ -11,7 +11,7 @@ from qarauyl.domain import Lifecycle
 from qarauyl.errors import NotFoundError
 from qarauyl.web import _data
 from qarauyl.web._reasons import probe_cause
-from qarauyl.web._shell import frame, health_badge, state
+from qarauyl.web._shell import frame, health_badge, state, ticket_link
 
 LEGEND = (("ok", "#2e7d32"), ("degraded", "#f9a825"), ("failed", "#c62828"), ("unknown", "#9e9e9e"))
 
@@ -84,6 +84,7 @@ async def map_page() -> None:
                     ).props("data-testid=card-snapshot no-transition no-spinner")
                 else:
                     ui.label(tr("camera.no_snapshot")).classes("text-grey-7")
+                ticket_link(page, detail["ticket"])
                 ui.link(tr("map.open_camera"), f"/cameras/{detail['code']}").props("data-testid=card-open")
 
         def clicked(event: Any) -> None:

@@ -174,6 +174,18 @@ def logout() -> None:
     ui.navigate.to("/logout")
 
 
+def ticket_link(page: Page, ticket: dict[str, Any] | None) -> None:
+    """A camera's open repair ticket, with its status and who repairs it, linking its page: the camera page
+    and the map's card (`_data.camera_detail`'s "ticket")."""
+    if not ticket or not page.can("events.read"):
+        return
+    status = page.tr.maybe("ticket_status", ticket["status"])
+    words = page.tr("camera.ticket", id=ticket["id"], status=status)
+    if ticket.get("assignee"):
+        words += f" · {ticket['assignee']}"
+    ui.link(words, f"/tickets/{ticket['id']}").props("data-testid=camera-ticket")
+
+
 def notify_error(tr: Translator, exc: Exception) -> None:
     ui.notify(tr.error(exc), type="negative", multi_line=True)
 
