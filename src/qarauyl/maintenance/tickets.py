@@ -65,12 +65,13 @@ __all__ = [
     "list_tickets",
     "named_codes",
     "open_ticket",
-    "photos_of",
     "process_transitions",
     "repairers",
     "set_status",
     "ticket_detail",
+    "ticket_for",
     "ticket_matches",
+    "visible_to",
 ]
 
 CURSOR = "health_event"
@@ -764,7 +765,8 @@ class TicketView:
 
 def ticket_matches(view: TicketView, words: str) -> bool:
     """Whether every word (case aside) is in the ticket's number, camera, address, district, node, grouping,
-    maintainer or an incident's cameras: how a dispatcher finds "TUR-0218" or "Sayram" in a storm's queue."""
+    maintainer, assignee or an incident's cameras: how a dispatcher finds "TUR-0218" or "Sayram" in a
+    storm's queue."""
     wanted = words.casefold().split()
     if not wanted:
         return True
@@ -956,10 +958,31 @@ def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: Mainte
         )
         events = tuple(TicketEventView(e.at, e.kind, e.actor, e.text, dict(e.detail or {})) for e in rows)
         view = _view(session, ticket, now, config)
-        return TicketDetail(ticket=view, events=events, photos=photos_of(events))
+        return TicketDetail(ticket=view, events=events, photos=_photos_of(events))
 
 
-def photos_of(events: Sequence[TicketEventView]) -> tuple[str, ...]:
+def visible_to(principal: Principal, maintainer_id: int | None) -> bool:
+    """Whether a ticket of this maintainer is the principal's to see: an engineer works for one contractor
+    and sees its tickets only (one without an organisation, none); everyone else sees every ticket."""
+    if principal.role != "engineer":
+        return True
+    return principal.organisation_id is not None and principal.organisation_id == maintainer_id
+
+
+def ticket_for(
+    db: Database, ticket_id: int, principal: Principal, *, now: datetime, config: MaintenanceConfig
+) -> TicketDetail:
+    """`ticket_detail` for someone: another contractor's ticket reads as missing, in the same words, so
+    that ticket numbers do not tell an engineer what others are repairing."""
+    with db.session() as session:
+        maintainer = session.scalar(select(Ticket.maintainer_id).where(Ticket.id == ticket_id))
+        exists = maintainer is not None or session.get(Ticket, ticket_id) is not None
+    if not exists or not visible_to(principal, maintainer):
+        raise NotFoundError(f"No ticket #{ticket_id}.")
+    return ticket_detail(db, ticket_id, now=now, config=config)
+
+
+def _photos_of(events: Sequence[TicketEventView]) -> tuple[str, ...]:
     """The field photos a ticket's history names (paths relative to the photo directory)."""
     return tuple(e.detail["path"] for e in events if e.kind == "photo" and "path" in e.detail)
 

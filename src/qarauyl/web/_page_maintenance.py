@@ -40,7 +40,7 @@ from qarauyl.maintenance.tickets import (
     list_tickets,
     repairers,
     set_status,
-    ticket_detail,
+    ticket_for,
     ticket_matches,
 )
 from qarauyl.web import _auth
@@ -73,24 +73,13 @@ def ticket_photo(request: Request, ticket_id: int, name: str) -> FileResponse:
     if person is None or not _auth.permitted(person, "cameras.read"):
         raise HTTPException(status_code=403, detail="Sign in to the console first.")
     try:
-        detail = ticket_detail(state().db, ticket_id, now=_now(), config=load_config())
+        detail = ticket_for(state().db, ticket_id, person, now=_now(), config=load_config())
     except NotFoundError:
         raise HTTPException(status_code=404, detail="No such photo.") from None
-    scope = _auth.scope_of(person)
-    if scope.restricted and _ticket_maintainer(ticket_id) != scope.maintainer_id:
-        raise HTTPException(status_code=404, detail="No such photo.")
     wanted = f"tickets/{ticket_id}/{name}"
     if wanted not in detail.photos:
         raise HTTPException(status_code=404, detail="No such photo.")
     return FileResponse(_photo_dir() / wanted, media_type="image/jpeg", headers={"Cache-Control": "private"})
-
-
-def _ticket_maintainer(ticket_id: int) -> int | None:
-    from qarauyl.maintenance.models import Ticket
-
-    with state().db.session() as session:
-        ticket = session.get(Ticket, ticket_id)
-        return ticket.maintainer_id if ticket else None
 
 
 def _t(page: Page, key: str, **values: Any) -> str:
@@ -392,15 +381,10 @@ def ticket_page(ticket_id: int) -> None:
 
 
 def _visible_ticket(page: Page, ticket_id: int) -> TicketDetail | None:
-    """The ticket if it exists and the reader may see it: an engineer only their organisation's (another's
-    reads as missing, not as forbidden, so ticket numbers do not leak what others are repairing)."""
     try:
-        detail = ticket_detail(state().db, ticket_id, now=_now(), config=load_config())
+        return ticket_for(state().db, ticket_id, page.person, now=_now(), config=load_config())
     except NotFoundError:
         return None
-    if page.scope.restricted and _ticket_maintainer(ticket_id) != page.scope.maintainer_id:
-        return None
-    return detail
 
 
 def _history(page: Page, ticket_id: int, history: tuple[TicketEventView, ...]) -> None:

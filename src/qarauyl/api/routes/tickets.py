@@ -31,7 +31,6 @@ from qarauyl.api.schemas.tickets import (
 from qarauyl.domain.tickets import ACTIVE
 from qarauyl.errors import InputError, NotFoundError
 from qarauyl.maintenance.config import MaintenanceConfig, load_config
-from qarauyl.maintenance.models import Ticket
 from qarauyl.maintenance.tickets import (
     TicketDetail,
     TicketView,
@@ -40,7 +39,7 @@ from qarauyl.maintenance.tickets import (
     list_tickets,
     open_ticket,
     set_status,
-    ticket_detail,
+    ticket_for,
     ticket_matches,
 )
 from qarauyl.store.models import Camera
@@ -74,25 +73,8 @@ def _detail_out(detail: TicketDetail, config: MaintenanceConfig) -> dict[str, An
     return {**_out(detail.ticket, config), "history": history}
 
 
-def _maintainer(principal: Principal) -> tuple[bool, int | None]:
-    """(restricted, organisation): an engineer works for one contractor and sees its tickets only."""
-    return principal.role == "engineer", principal.organisation_id
-
-
 def _visible(db: Db, ticket_id: int, principal: Principal, config: MaintenanceConfig) -> TicketDetail:
-    """The ticket, or a 404 that does not say whether another contractor's ticket of that number exists."""
-    missing = NotFoundError(f"No ticket #{ticket_id}.")
-    try:
-        detail = ticket_detail(db, ticket_id, now=_now(), config=config)
-    except NotFoundError:
-        raise missing from None
-    restricted, organisation = _maintainer(principal)
-    if restricted:
-        with db.session() as session:
-            maintainer = session.scalar(select(Ticket.maintainer_id).where(Ticket.id == ticket_id))
-        if organisation is None or maintainer != organisation:
-            raise missing
-    return detail
+    return ticket_for(db, ticket_id, principal, now=_now(), config=config)
 
 
 @router.get("", response_model=Page[TicketOut], summary="The repair queue: most urgent first")
@@ -116,14 +98,14 @@ def list_queue(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     config = load_config()
-    restricted, organisation = _maintainer(principal)
+    restricted = principal.role == "engineer"  # the contractor's tickets only
     views: list[TicketView] = []
-    if not (restricted and organisation is None):  # an engineer without an organisation has no queue
+    if not (restricted and principal.organisation_id is None):  # an engineer of no organisation: none
         views = list_tickets(
             db,
             now=_now(),
             config=config,
-            maintainer_id=organisation if restricted else None,
+            maintainer_id=principal.organisation_id if restricted else None,
             statuses=tuple(status) if status else ACTIVE,
             limit=QUEUE_READ,
         )

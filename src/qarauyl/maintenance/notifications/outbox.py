@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import OutboxMessage
 from qarauyl.maintenance.notifications.channels import DeliveryError, send_email, send_telegram, send_webhook
-from qarauyl.maintenance.notifications.wording import message_text, notice_text, ticket_link, translator
+from qarauyl.maintenance.notifications.wording import message_text, notice_text, ticket_url, translator
 from qarauyl.store.database import Database
 
 
@@ -123,7 +123,7 @@ def _send(row: OutboxMessage, config: MaintenanceConfig, now: datetime) -> None:
     if row.channel == "webhook":
         # Machines read the fields; `text` is for whatever shows the event to a person, `url` its ticket.
         events = [
-            {**item, "text": notice_text(item, tr), "url": ticket_link(item, config.console_url)}
+            {**item, "text": notice_text(item, tr), "url": ticket_url(item, config.console_url)}
             for item in items
         ]
         payload = {"id": row.id, "sent_at": now.isoformat(), "language": tr.language, "events": events}

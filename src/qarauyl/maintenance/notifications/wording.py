@@ -65,7 +65,7 @@ def message_text(
     """The subject and the body of one message: a single notice, or a digest with a line per notice; with the
     console's address, each notice is followed by its ticket's page there."""
     lines = [notice_text(item, tr) for item in items]
-    links = [ticket_link(item, console_url) for item in items]
+    links = [ticket_url(item, console_url) for item in items]
     if len(lines) == 1:
         return lines[0], "\n".join(filter(None, [lines[0], links[0]]))
     subject = tr("notice.digest", n=len(lines))
@@ -73,7 +73,7 @@ def message_text(
     return subject, "\n".join([subject, "", *said])
 
 
-def ticket_link(item: Mapping[str, Any], console_url: str | None) -> str | None:
+def ticket_url(item: Mapping[str, Any], console_url: str | None) -> str | None:
     """The console page of the notice's ticket (`/tickets/{id}`), or None without an address or a ticket."""
     ticket_id = item.get("ticket_id")
     return f"{console_url}/tickets/{ticket_id}" if console_url and isinstance(ticket_id, int) else None
