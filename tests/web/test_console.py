@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 from console_harness import FAILED_PROBE, PASSWORD, USERS, Installation, screenshot, sign_in
 from sqlalchemy import func, select
@@ -715,6 +717,18 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     history = page.get_by_test_id(f"ticket-{ticket_id}-history")
     history.get_by_text("No longer assigned to olzhas").wait_for()
     assert history.get_by_text("Assigned to olzhas", exact=True).count() == 2
+    # A photo from the field joins the ticket: shown on its page, named in its history.
+    ok, jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 90, np.uint8))
+    assert ok
+    card = page.get_by_test_id(f"ticket-{ticket_id}")
+    card.locator("input[type=file]").set_input_files(
+        {"name": "lens.jpg", "mimeType": "image/jpeg", "buffer": jpeg.tobytes()}
+    )
+    history.get_by_text("Photo added").wait_for()
+    photo = card.locator(f"img[src^='/console/ticket-photo/{ticket_id}/']")
+    photo.wait_for()
+    served = page.request.get(f"{server}{photo.get_attribute('src')}")
+    assert served.status == 200 and served.body() == jpeg.tobytes()
     # The camera's page links to its ticket, and says who repairs it.
     page.goto(f"{server}/cameras/{code}")
     link = page.get_by_test_id("camera-ticket")

@@ -16,6 +16,7 @@ Registered when `qarauyl.web.mount` imports this module. Texts: the `repairs.*` 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -158,14 +159,27 @@ def _summary(page: Page, view: TicketView, *, linked: bool) -> None:
         ui.label(_t(page, "proposed")).classes("text-positive text-caption")
 
 
+def _change(page: Page, redraw: Any, action: Callable[[], object]) -> None:
+    """One change to a ticket from the console: the page shows it, or says in the reader's language why it
+    was refused and keeps what was typed."""
+    try:
+        action()
+    except QarauylError as exc:
+        notify_error(page.tr, exc)
+        return
+    redraw()
+
+
 def _moves(page: Page, view: TicketView, redraw: Any, resolution: Any = None, override: Any = None) -> None:
     """The next lifecycle steps, offered by name. On the ticket's page, `resolution` and `override` are its
     inputs for the resolution code and the reason to close without the monitor's confirmation."""
     tr = page.tr
 
     def move(status: str) -> None:
-        try:
-            set_status(
+        _change(
+            page,
+            redraw,
+            lambda: set_status(
                 state().db,
                 view.id,
                 status,
@@ -174,11 +188,8 @@ def _moves(page: Page, view: TicketView, redraw: Any, resolution: Any = None, ov
                 actor=page.person,
                 resolution_code=(resolution.value if resolution else None) or None,
                 override_reason=(override.value if override else None) or None,
-            )
-        except QarauylError as exc:
-            notify_error(tr, exc)
-            return
-        redraw()
+            ),
+        )
 
     with ui.row().classes("gap-1 w-full"):
         for status in sorted(ALLOWED[view.status], key=STATUSES.index):
@@ -215,32 +226,22 @@ def _ticket_card(page: Page, detail: TicketDetail, redraw: Any) -> None:
         with ui.row().classes("items-center gap-1 w-full no-wrap"):
             comment = ui.input(_t(page, "comment")).props("dense").classes("grow")
 
-            def send() -> None:
-                try:
-                    add_comment(state().db, view.id, comment.value or "", now=_now(), actor=page.person)
-                except QarauylError as exc:
-                    notify_error(page.tr, exc)
-                    return
-                redraw()  # the comment, in the history it joined
+            def send() -> None:  # the comment then shows in the history it joined
+                text = comment.value or ""
+                db = state().db
+                _change(page, redraw, lambda: add_comment(db, view.id, text, now=_now(), actor=page.person))
 
             ui.button(_t(page, "send"), on_click=send).props("dense flat")
 
         async def upload(event: events.UploadEventArguments) -> None:
-            try:
-                data = await event.file.read()
-                add_photo(
-                    state().db,
-                    view.id,
-                    data,
-                    photo_dir=_photo_dir(),
-                    now=_now(),
-                    actor=page.person,
-                )
-            except QarauylError as exc:
-                notify_error(page.tr, exc)
-                return
-            ui.notify("✓")
-            redraw()
+            data = await event.file.read()
+            _change(
+                page,
+                redraw,
+                lambda: add_photo(
+                    state().db, view.id, data, photo_dir=_photo_dir(), now=_now(), actor=page.person
+                ),
+            )
 
         ui.upload(
             label=_t(page, "photo"), on_upload=upload, auto_upload=True, max_file_size=10_000_000
@@ -252,12 +253,11 @@ def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
     me = page.person.name
 
     def give(name: str | None) -> None:
-        try:
-            assign(state().db, view.id, name, now=_now(), config=load_config(), actor=page.person)
-        except QarauylError as exc:
-            notify_error(page.tr, exc)
-            return
-        redraw()
+        _change(
+            page,
+            redraw,
+            lambda: assign(state().db, view.id, name, now=_now(), config=load_config(), actor=page.person),
+        )
 
     people = {"": _t(page, "nobody")} | {name: name for name in repairers(state().db, view.id)}
     if view.assignee:  # kept even if they may no longer have it (a disabled account): the truth, shown
