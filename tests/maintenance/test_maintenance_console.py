@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -42,6 +43,7 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
     create_user(db, "erlan", "engineer", "engineer-password-1", organisation="FixIt")
     create_user(db, "aigerim", "operator", "operator-password-1")
     create_user(db, "dias", "engineer", "engineer-password-2", organisation="RepairCo")
+    create_user(db, "saule", "operator", "operator-password-2", language="ru")
     photo = add_photo(db, 1, JPEG, photo_dir=tmp_path / "data" / "ticket-photos", now=now)
     cabinet = fleet.add(4, node="cabinet-5")  # three of four down together: one node incident
     fleet.confirm(cabinet[:3], now - timedelta(minutes=4), "offline", cause="unreachable")
@@ -123,6 +125,13 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             assert answer.status_code == 303
             other = client.get("/tickets/1")
             assert Translator("en")("repairs.not_found", id=1) in other.text and "CAM-000" not in other.text
+        with httpx.Client(base_url=base, timeout=10) as client:
+            # The SLA clock in the reader's numbers: a decimal comma in Russian.
+            answer = client.post(
+                "/login", data={"name": "saule", "password": "operator-password-2", "next": "/tickets"}
+            )
+            assert answer.status_code == 303
+            assert re.search(r"осталось \d+,\d ч", client.get("/tickets").text)
     finally:
         server.terminate()
         server.wait(timeout=15)

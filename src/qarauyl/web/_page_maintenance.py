@@ -119,10 +119,10 @@ def _summary(page: Page, view: TicketView, *, linked: bool) -> None:
         ui.label(tr.maybe("ticket_status", view.status)).props(f"data-status={view.status}")
         ui.space()
         if view.hours_left is not None:
-            text = (
-                _t(page, "hours_left", h=f"{view.hours_left:.1f}")
+            text = (  # in the reader's numbers: "осталось 23,4 ч"
+                _t(page, "hours_left", h=tr.number(view.hours_left, 1))
                 if view.hours_left >= 0
-                else _t(page, "overdue", h=f"{-view.hours_left:.1f}")
+                else _t(page, "overdue", h=tr.number(-view.hours_left, 1))
             )
             ui.badge(text, color=SLA_COLOURS.get(view.sla, "grey-7")).props("outline")
     if view.camera_code:
