@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from maintenance_fleet import T0, Fleet
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from qarauyl.accounts import create_user, update_user
 from qarauyl.accounts.models import AuditEntry
 from qarauyl.accounts.permissions import Principal
 from qarauyl.analytics.fleet import fleet_summary
+from qarauyl.cli import app
+from qarauyl.config import Settings
 from qarauyl.domain import FaultCode, Finding, Severity
 from qarauyl.errors import InputError
 from qarauyl.maintenance.config import MaintenanceConfig, Route
@@ -358,3 +361,23 @@ def _org(db: Database, name: str) -> int:
         found = session.scalar(select(Organisation.id).where(Organisation.name == name))
         assert found is not None
         return found
+
+
+def test_a_ticket_is_given_and_taken_back_from_the_command_line(
+    db: Database, fleet: Fleet, settings: Settings
+) -> None:
+    fleet.add(1)
+    view = open_ticket(db, "CAM-000", now=T0, config=CONFIG)
+    create_user(db, "aidar", "engineer", "a-long-password", organisation="FixIt")
+    runner = CliRunner()
+    given = runner.invoke(app, ["tickets", "assign", str(view.id), "aidar"])
+    assert given.exit_code == 0, given.output
+    assert "maintainer FixIt; repairing: aidar" in given.stdout
+    taken = runner.invoke(app, ["tickets", "assign", str(view.id), "--nobody"])
+    assert taken.exit_code == 0 and "repairing: nobody yet" in taken.stdout
+    unclear = runner.invoke(app, ["tickets", "assign", str(view.id)])
+    assert isinstance(unclear.exception, InputError) and "or say --nobody" in str(unclear.exception)
+    assert [e.kind for e in ticket_detail(db, view.id, now=T0, config=CONFIG).events][-2:] == [
+        "assigned",
+        "assigned",
+    ]
