@@ -58,13 +58,12 @@ typed = st.text(
 
 @given(password=typed)
 @example(password="12/&")  # found in CI: read as port 12 of host 'admin' while '&' excused it as a query
+@example(password="/admin")  # is in "rtsp://admin:***@…" itself: the redacted URL is compared whole
 def test_a_password_typed_into_a_url_unencoded_is_never_shown(password: str) -> None:
     """People paste `rtsp://admin:Pa/ss?w@cam/...` as they know the password: a '/', '?' or '#' ends the host
     for a URL parser, which then takes part of the password for a host, a port or a path."""
     url = f"rtsp://admin:{password}@10.0.0.1:554/live"
-    shown = redact_url(url)
-    assert password not in shown
-    assert shown.endswith("@10.0.0.1:554/live")
+    assert redact_url(url) == "rtsp://admin:***@10.0.0.1:554/live"
     try:
         parsed = parse_stream_url(url)
     except ValueError as exc:
