@@ -61,6 +61,7 @@ __all__ = [
     "add_comment",
     "add_photo",
     "assign",
+    "check_visible",
     "in_repair_counts",
     "list_tickets",
     "named_codes",
@@ -969,16 +970,21 @@ def visible_to(principal: Principal, maintainer_id: int | None) -> bool:
     return principal.organisation_id is not None and principal.organisation_id == maintainer_id
 
 
+def check_visible(db: Database, ticket_id: int, principal: Principal) -> None:
+    """NotFoundError unless the ticket exists and is the principal's to see: another contractor's ticket
+    reads as missing, in the same words, so that ticket numbers do not tell an engineer what others are
+    repairing. One small query: a change checks this before it touches the ticket."""
+    with db.session() as session:
+        found = session.execute(select(Ticket.maintainer_id).where(Ticket.id == ticket_id)).first()
+    if found is None or not visible_to(principal, found.maintainer_id):
+        raise NotFoundError(f"No ticket #{ticket_id}.")
+
+
 def ticket_for(
     db: Database, ticket_id: int, principal: Principal, *, now: datetime, config: MaintenanceConfig
 ) -> TicketDetail:
-    """`ticket_detail` for someone: another contractor's ticket reads as missing, in the same words, so
-    that ticket numbers do not tell an engineer what others are repairing."""
-    with db.session() as session:
-        maintainer = session.scalar(select(Ticket.maintainer_id).where(Ticket.id == ticket_id))
-        exists = maintainer is not None or session.get(Ticket, ticket_id) is not None
-    if not exists or not visible_to(principal, maintainer):
-        raise NotFoundError(f"No ticket #{ticket_id}.")
+    """`ticket_detail` for someone (see `check_visible`)."""
+    check_visible(db, ticket_id, principal)
     return ticket_detail(db, ticket_id, now=now, config=config)
 
 

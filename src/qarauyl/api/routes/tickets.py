@@ -36,6 +36,7 @@ from qarauyl.maintenance.tickets import (
     TicketView,
     add_comment,
     assign,
+    check_visible,
     list_tickets,
     open_ticket,
     set_status,
@@ -172,7 +173,7 @@ def move(
     principal: Annotated[Principal, Depends(allow("events.ack"))],
 ) -> dict[str, Any]:
     config = load_config()
-    _visible(db, ticket_id, principal, config)
+    check_visible(db, ticket_id, principal)  # before the change: another's ticket is missing
     try:
         set_status(
             db,
@@ -204,7 +205,7 @@ def give(
     principal: Annotated[Principal, Depends(allow("events.ack"))],
 ) -> dict[str, Any]:
     config = load_config()
-    _visible(db, ticket_id, principal, config)
+    check_visible(db, ticket_id, principal)
     assign(db, ticket_id, body.assignee, now=_now(), config=config, actor=principal)
     return _detail_out(_visible(db, ticket_id, principal, config), config)
 
@@ -223,6 +224,6 @@ def comment(
     principal: Annotated[Principal, Depends(allow("events.ack"))],
 ) -> dict[str, Any]:
     config = load_config()
-    _visible(db, ticket_id, principal, config)
+    check_visible(db, ticket_id, principal)
     add_comment(db, ticket_id, body.text, now=_now(), actor=principal)
     return _detail_out(_visible(db, ticket_id, principal, config), config)
