@@ -1,14 +1,21 @@
-"""Notices in words: each destination's language, the OCC's time zone, digests, and items that cannot be
-said (an older row, a newer release's key, a missing value) said as they were stored."""
+"""Notices in words: each destination's language, the OCC's time zone, digests, items that cannot be said
+(an older row, a newer release's key, a missing value) said as they were stored, and e-mails that carry
+the words whole."""
 
 from __future__ import annotations
 
 import ast
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qarauyl.i18n import LANGUAGES, Translator, catalogue
+from qarauyl.maintenance.notifications.channels import email_message
 from qarauyl.maintenance.notifications.wording import faults_text, message_text, notice_text, translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +138,27 @@ def test_every_notice_the_code_sends_has_words_in_every_language() -> None:
     for language in LANGUAGES:
         missing = sorted(wanted - set(catalogue(language)))
         assert not missing, f"{language}: {missing}"
+
+
+# Kazakh and Russian letters, Latin, digits, the punctuation notices use, and spaces.
+_SAID = (
+    st.text(
+        alphabet=st.sampled_from("әғқңөұүһіЁёабвгдежзийклмнопрстуфхцчшщъыьэюяABCxyz0189#:;,.()«»-— "),
+        min_size=1,
+        max_size=400,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=_SAID, body=_SAID)
+def test_an_e_mail_arrives_with_every_space_of_its_subject(subject: str, body: str) -> None:
+    # A long Russian subject used to lose the space where it was folded ("до срока" became "досрока").
+    raw = email_message("qarauyl@occ.kz", "olzhas@fixit.kz", subject, body).as_bytes()
+    assert all(len(line) <= 78 for line in raw.split(b"\n"))  # folded as mail servers want
+    received = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(received, EmailMessage)
+    assert received["Subject"] == subject
+    assert received.get_content().rstrip("\n") == body
