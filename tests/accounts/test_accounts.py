@@ -64,7 +64,14 @@ def test_migration_0003_creates_and_removes_the_accounts_tables(db: Database) ->
 def test_create_user_hashes_with_argon2_and_audits(db: Database, orgs: dict[str, int]) -> None:
     admin = Principal(0, "root", "admin", None, "en")
     info = create_user(
-        db, "aigerim", "engineer", PASSWORD, organisation="Contractor A", language="kk", actor=admin
+        db,
+        "aigerim",
+        "engineer",
+        PASSWORD,
+        organisation="Contractor A",
+        language="kk",
+        email=" aigerim@contractor-a.kz ",
+        actor=admin,
     )
     assert (info.role, info.organisation, info.language, info.active) == (
         "engineer",
@@ -87,6 +94,8 @@ def test_create_user_hashes_with_argon2_and_audits(db: Database, orgs: dict[str,
         "organisation": "Contractor A",
         "language": "kk",
         "active": True,
+        "email": "aigerim@contractor-a.kz",
+        "telegram_chat_id": None,
     }
     with pytest.raises(NameTaken, match="already exists"):
         create_user(db, "aigerim", "viewer", PASSWORD)
@@ -162,6 +171,42 @@ def test_set_password_and_language(db: Database) -> None:
     with pytest.raises(InputError, match="Unknown language 'de'"):
         set_language(db, principal, "de")
     assert authenticate(db, "pl", "a new long password", client="c").language == "ru"
+
+
+def test_a_persons_addresses_are_checked_changed_removed_and_audited(db: Database) -> None:
+    admin = Principal(0, "root", "admin", None, "en")
+    create_user(db, "olzhas", "engineer", PASSWORD)
+    # What a typing thumb gets wrong is refused with the field named, and nothing changes.
+    for field, value, words in (
+        ("email", "olzhas.mail.kz", "not an e-mail address"),
+        ("email", "olzhas @mail.kz", "not an e-mail address"),
+        ("email", "olzhas@mailkz", "not an e-mail address"),
+        ("telegram_chat_id", "@olzhas", "not a Telegram chat id"),
+        ("telegram_chat_id", "12 345", "not a Telegram chat id"),
+    ):
+        with pytest.raises(InputError, match=words) as refused:
+            update_user(db, "olzhas", actor=admin, **{field: value})
+        assert [p.column for p in refused.value.problems] == [field]
+    info = update_user(db, "olzhas", email="olzhas@fixit.kz", telegram_chat_id=" 123456789 ", actor=admin)
+    assert (info.email, info.telegram_chat_id) == ("olzhas@fixit.kz", "123456789")
+    assert info.told_at() == "olzhas@fixit.kz, Telegram 123456789"
+    # Not given: kept. Empty: removed.
+    info = update_user(db, "olzhas", role="engineer", actor=admin)
+    assert (info.email, info.telegram_chat_id) == ("olzhas@fixit.kz", "123456789")
+    info = update_user(db, "olzhas", email="", actor=admin)
+    assert (info.email, info.telegram_chat_id, info.told_at()) == (None, "123456789", "Telegram 123456789")
+    with db.session() as session:
+        changes = [
+            (e.before, e.after)
+            for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "users.update"))
+        ]
+    assert [(b["email"], a["email"], a["telegram_chat_id"]) for b, a in changes] == [
+        (None, "olzhas@fixit.kz", "123456789"),
+        ("olzhas@fixit.kz", None, "123456789"),
+    ]
+    with pytest.raises(InputError, match="not an e-mail address"):
+        create_user(db, "new", "viewer", PASSWORD, email="new")
+    assert [u.name for u in list_users(db)[1]] == ["olzhas"]
 
 
 def test_permissions_table() -> None:

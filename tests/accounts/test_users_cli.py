@@ -88,3 +88,55 @@ def test_users_create_set_password_list_token(tmp_path: Path) -> None:
     nobody = qarauyl(env, "users", "sign-out", "nobody")
     assert nobody.returncode == 3 and "No user named 'nobody'" in nobody.stderr
     db.dispose()
+
+
+@pytest.mark.slow
+def test_a_persons_addresses_and_a_test_message_from_the_command_line(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
+    from maintenance_servers import http_receiver, smtp_server
+
+    env = {
+        **os.environ,
+        "QARAUYL_DATA_DIR": str(tmp_path / "data"),
+        "QARAUYL_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}",
+        "QARAUYL_CONFIG": str(tmp_path / "absent.toml"),
+        "QARAUYL_MAINTENANCE_CONFIG": str(tmp_path / "maintenance.toml"),
+        "COLUMNS": "200",
+    }
+    # A typo is refused before the password is asked for (stdin is empty: asking would fail otherwise).
+    typo = qarauyl(
+        env, "users", "create", "olzhas", "--role", "engineer", "--email", "olzhas", "--password-stdin"
+    )
+    assert typo.returncode == 2 and "'olzhas' is not an e-mail address" in typo.stderr
+    made = qarauyl(
+        env,
+        *("users", "create", "olzhas", "--role", "engineer", "--language", "ru"),
+        *("--email", "olzhas@fixit.kz", "--password-stdin"),
+        stdin="a-long-password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    changed = qarauyl(env, "users", "set", "olzhas", "--telegram", "555")
+    assert changed.returncode == 0, changed.stderr
+    assert "told at: olzhas@fixit.kz, Telegram 555." in changed.stdout
+    assert "olzhas@fixit.kz, Telegram 555" in qarauyl(env, "users", "list").stdout
+    with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+        (tmp_path / "maintenance.toml").write_text(
+            f"""
+[maintenance.channels]
+smtp_port = {smtp_port}
+telegram_token = "123:ABC"
+telegram_base_url = "{telegram.url}"
+""",
+            encoding="utf-8",
+        )
+        sent = qarauyl(env, "users", "test-notice", "olzhas")
+        assert sent.returncode == 0, sent.stderr
+        assert "Test message to olzhas taken by: email:olzhas@fixit.kz, telegram:555." in sent.stdout
+        [mail] = mailbox
+        [request] = telegram.requests
+    said = "Qarauyl: проверочное сообщение для olzhas. Сюда будут приходить заявки, которые поручат вам."
+    assert (mail["To"], mail["Subject"], request.json()["text"]) == ("olzhas@fixit.kz", said, said)
+    removed = qarauyl(env, "users", "set", "olzhas", "--email", "", "--telegram", "")
+    assert removed.returncode == 0 and "told at: nowhere." in removed.stdout
+    nowhere = qarauyl(env, "users", "test-notice", "olzhas")
+    assert nowhere.returncode == 2 and "olzhas has no address to send to" in nowhere.stderr

@@ -110,6 +110,11 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
         ALL,
         lambda w, r: Call("/api/v1/auth/me/language", 200, json={"language": "kk"}),
     ),
+    ("GET", "/api/v1/auth/me/contacts"): (ALL, lambda w, r: Call("/api/v1/auth/me/contacts", 200)),
+    ("PUT", "/api/v1/auth/me/contacts"): (
+        ALL,
+        lambda w, r: Call("/api/v1/auth/me/contacts", 200, json={"email": f"{r}@occ.kz"}),
+    ),
     ("POST", "/login"): (PUBLIC, _form_login),
     ("GET", "/logout"): (PUBLIC, lambda w, r: Call("/logout", 303)),
     ("POST", "/logout"): (PUBLIC, lambda w, r: Call("/logout", 303)),

@@ -4,29 +4,36 @@ checks the HMAC, an aiosmtpd SMTP server, and a stand-in Telegram Bot API."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 from maintenance_fleet import T0, Fleet
 from maintenance_servers import free_port, http_receiver, smtp_server
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from qarauyl.accounts import authenticate, create_user, update_user
 from qarauyl.config import Settings
-from qarauyl.errors import NotFoundError
-from qarauyl.i18n import catalogue
+from qarauyl.errors import InputError, NotFoundError
+from qarauyl.i18n import Translator, catalogue
 from qarauyl.maintenance.config import Channels, MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage
-from qarauyl.maintenance.notifications import deliver_due
+from qarauyl.maintenance.notifications import ASSIGNEE_ROUTE, deliver_due
 from qarauyl.maintenance.notifications.channels import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     verify,
 )
-from qarauyl.maintenance.notifications.status import RouteCheckFailed, route_statuses, send_test
-from qarauyl.maintenance.tickets import open_ticket, process_transitions
+from qarauyl.maintenance.notifications.status import (
+    RouteCheckFailed,
+    route_statuses,
+    send_personal_test,
+    send_test,
+)
+from qarauyl.maintenance.sla import sla_tick
+from qarauyl.maintenance.tickets import assign, open_ticket, process_transitions, set_status
 from qarauyl.store.database import Database
 
 SECRET = "webhook-secret-for-tests"
@@ -191,7 +198,15 @@ def test_each_routes_state_says_whether_it_works(db: Database, fleet: Fleet) -> 
     )
     open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", note="pole down")
     deliver_due(db, T0 + timedelta(minutes=2), config)  # nothing listens
-    occ, quiet = route_statuses(db, config, T0 + timedelta(minutes=3))
+    occ, quiet, assignees = route_statuses(db, config, T0 + timedelta(minutes=3))
+    # The tickets' assignees are told at their own addresses: one line for them all (no bot: e-mail only).
+    assert (assignees.name, assignees.personal, assignees.channel, assignees.pending) == (
+        "@assignee",
+        True,
+        "email",
+        0,
+    )
+    assert not occ.personal and not quiet.personal
     # A webhook's path and password are its receiver's secrets: only the host is shown.
     assert (occ.target, occ.filters, occ.language) == (
         f"http://127.0.0.1:{port}/…",
@@ -214,7 +229,7 @@ def test_each_routes_state_says_whether_it_works(db: Database, fleet: Fleet) -> 
     assert route_statuses(db, config, T0 + timedelta(minutes=2))[0].dead == 1
     with http_receiver(port=port):
         deliver_due(db, T0 + timedelta(minutes=3), config)
-    [occ, _] = route_statuses(db, config, T0 + timedelta(minutes=4))
+    [occ, _, _] = route_statuses(db, config, T0 + timedelta(minutes=4))
     assert occ.dead == 1
     assert (occ.pending, occ.sent_24h, occ.last_sent_at, occ.last_error) == (
         0,
@@ -285,7 +300,11 @@ language = "en"
         assert listed.exit_code == 0, listed.output
         assert "occ-duty" in listed.stdout and "telegram" in listed.stdout and "never" in listed.stdout
         as_json = json.loads(runner.invoke(app, ["tickets", "routes", "--json"]).stdout)
-        assert [(r["name"], r["pending"], r["language"]) for r in as_json] == [("occ-duty", 0, "en")]
+        assert [(r["name"], r["pending"], r["language"]) for r in as_json] == [
+            ("occ-duty", 0, "en"),
+            ("@assignee", 0, ""),
+        ]
+        assert "each ticket's assignee" in listed.stdout
         sent = runner.invoke(app, ["tickets", "test-route", "occ-duty"])
         assert sent.exit_code == 0, sent.output
         assert "Sent to route occ-duty: Qarauyl: a test message for the route “occ-duty”" in sent.stdout
@@ -293,3 +312,133 @@ language = "en"
         missing = runner.invoke(app, ["tickets", "test-route", "occ"])
     assert isinstance(missing.exception, NotFoundError)
     assert "No notification route named 'occ' (routes: occ-duty)" in str(missing.exception)
+
+
+def test_the_assignee_hears_what_changes_their_day_at_their_own_addresses_in_their_language(
+    db: Database, fleet: Fleet
+) -> None:
+    fleet.add(1)  # North: FixIt maintains it
+    create_user(db, "olzhas", "engineer", "a-long-password", organisation="FixIt", language="ru")
+    update_user(db, "olzhas", email="olzhas@fixit.kz", telegram_chat_id="555")
+    create_user(db, "aruzhan", "operator", "a-long-password", language="kk")
+    olzhas = authenticate(db, "olzhas", "a-long-password", client="t")
+    aruzhan = authenticate(db, "aruzhan", "a-long-password", client="t")
+    with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+        # The OCC's duty chat hears of every ticket, but not of who was given one.
+        occ = Route(name="occ", channel="telegram", target="-1001", language="en")
+        config = _config(
+            (occ,), smtp_port=smtp_port, telegram_token=SecretStr("123:ABC"), telegram_base_url=telegram.url
+        )
+        config = config.model_copy(update={"console_url": "https://qarauyl.occ.local"})
+        ticket = open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", codes=("offline",))
+        assign(db, ticket.id, "olzhas", now=T0 + timedelta(minutes=1), config=config, actor=aruzhan)
+        assert deliver_due(db, T0 + timedelta(minutes=3), config).sent == 3
+        said = (
+            "aruzhan поручил(а) вам заявку #1 (камера CAM-000) (критический): нет связи; срок: "
+            + Translator("ru", UTC).datetime(T0 + timedelta(hours=24))
+            + " UTC"
+        )
+        [mail] = mailbox
+        assert (mail["To"], mail["Subject"]) == ("olzhas@fixit.kz", said)
+        assert mail.get_content().strip() == said + "\nhttps://qarauyl.occ.local/tickets/1"
+        by_chat = {r.json()["chat_id"]: r.json()["text"] for r in telegram.requests}
+        assert by_chat == {
+            "555": said + "\nhttps://qarauyl.occ.local/tickets/1",
+            "-1001": "Ticket #1 camera CAM-000 opened by system (critical)\nhttps://qarauyl.occ.local/tickets/1",
+        }
+        # He starts the work himself: nobody is told (a start is not announced, and never to its maker).
+        set_status(db, ticket.id, "in_progress", now=T0 + timedelta(hours=1), config=config, actor=olzhas)
+        assert deliver_due(db, T0 + timedelta(hours=2), config).sent == 0
+        # The deadline nears: the duty chat and he hear of it, each in their language.
+        sla_tick(db, T0 + timedelta(hours=19), config)
+        assert deliver_due(db, T0 + timedelta(hours=19, minutes=2), config).sent == 3
+        by_chat = {r.json()["chat_id"]: r.json()["text"] for r in telegram.requests[2:]}
+        link = "\nhttps://qarauyl.occ.local/tickets/1"
+        assert by_chat == {
+            "555": "Предупреждение SLA: #1 (камера CAM-000) (критический), до срока 5,0 ч" + link,
+            "-1001": "SLA warning: #1 camera CAM-000 (critical) is due in 5.0 h" + link,
+        }
+        assert [m["Subject"] for m in mailbox[1:]] == [by_chat["555"].splitlines()[0]]
+        # The OCC sends the camera away for repair: he hears it (he was about to drive there).
+        set_status(
+            db, ticket.id, "removed_for_repair", now=T0 + timedelta(hours=20), config=config, actor=aruzhan
+        )
+        assert deliver_due(db, T0 + timedelta(hours=20, minutes=2), config).sent == 3
+        assert mailbox[-1]["Subject"] == "Заявка #1 (камера CAM-000): снята в ремонт"
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.route == ASSIGNEE_ROUTE)).all()
+        assert {(row.channel, row.body["language"]) for row in rows} == {("email", "ru"), ("telegram", "ru")}
+        assert [row.body["items"][0]["event"] for row in rows if row.channel == "email"] == [
+            "assigned",
+            "sla_warning",
+            "removed_for_repair",
+        ]
+
+
+def test_no_one_is_told_twice_and_a_disabled_or_addressless_person_is_not_told(
+    db: Database, fleet: Fleet
+) -> None:
+    fleet.add(3)
+    create_user(db, "olzhas", "engineer", "a-long-password", organisation="FixIt", telegram_chat_id="555")
+    create_user(db, "dana", "engineer", "a-long-password", organisation="FixIt")  # no address at all
+    create_user(db, "erlan", "operator", "a-long-password", email="erlan@occ.kz")
+    # His chat is also a route's target (a small contractor's only chat): one message, not two.
+    config = _config(
+        (Route(name="fixit", channel="telegram", target="555"),), telegram_token=SecretStr("123:ABC")
+    )
+    tickets = [
+        open_ticket(db, f"CAM-00{i}", now=T0, config=config, priority="critical", codes=("offline",)).id
+        for i in range(3)
+    ]
+    for ticket_id, name in zip(tickets, ("olzhas", "dana", "erlan"), strict=True):
+        assign(db, ticket_id, name, now=T0, config=config)
+    update_user(db, "erlan", active=False)
+    sla_tick(db, T0 + timedelta(hours=19), config)
+    with db.session() as session:
+        rows = [
+            (row.route, row.target, row.body["items"][0]["event"], row.body["items"][0]["ticket_id"])
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+    assert [r for r in rows if r[1] == "555" and r[3] == tickets[0]] == [
+        ("fixit", "555", "opened", tickets[0]),
+        ("@assignee", "555", "assigned", tickets[0]),  # the route does not hear of who was given one
+        ("fixit", "555", "sla_warning", tickets[0]),  # the route tells him; he is not told again
+    ]
+    # Without a bot, a chat id reaches no one; without an address, nothing is written for dana; erlan's
+    # e-mail heard of his ticket while he was active, and of nothing after he was disabled.
+    assert [r for r in rows if r[0] == ASSIGNEE_ROUTE] == [
+        ("@assignee", "555", "assigned", tickets[0]),
+        ("@assignee", "erlan@occ.kz", "assigned", tickets[2]),
+    ]
+    without_bot = config.model_copy(update={"channels": Channels()})
+    assign(db, tickets[1], "olzhas", now=T0 + timedelta(hours=20), config=without_bot)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == len(rows)
+
+
+def test_a_test_message_to_a_person_reaches_their_addresses_or_says_why_not(db: Database) -> None:
+    create_user(db, "olzhas", "engineer", "a-long-password", language="kk", email="olzhas@fixit.kz")
+    create_user(db, "dana", "engineer", "a-long-password")
+    with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+        config = _config((), smtp_port=smtp_port, telegram_token=SecretStr("123:ABC"))
+        config = config.model_copy(
+            update={"channels": config.channels.model_copy(update={"telegram_base_url": telegram.url})}
+        )
+        assert send_personal_test(db, config, "olzhas") == ["email:olzhas@fixit.kz"]
+        update_user(db, "olzhas", telegram_chat_id="555")
+        assert send_personal_test(db, config, "olzhas") == ["email:olzhas@fixit.kz", "telegram:555"]
+        expected = catalogue("kk")["notice.test_personal"].format(name="olzhas")
+        assert [m["Subject"] for m in mailbox] == [expected, expected]
+        assert [r.json()["text"] for r in telegram.requests] == [expected]
+        with pytest.raises(InputError, match="dana has no address to send to"):
+            send_personal_test(db, config, "dana")
+        with pytest.raises(NotFoundError, match="No active user named 'nobody'"):
+            send_personal_test(db, config, "nobody")
+    refused = (400, b'{"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}')
+    with http_receiver(refuse=refused) as telegram:
+        config = config.model_copy(
+            update={"channels": config.channels.model_copy(update={"telegram_base_url": telegram.url})}
+        )
+        update_user(db, "olzhas", email="")
+        with pytest.raises(RouteCheckFailed, match=r"olzhas \(telegram\) did not arrive: .*chat not found"):
+            send_personal_test(db, config, "olzhas")

@@ -737,6 +737,60 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     page.get_by_test_id(f"ticket-{ticket_id}-history").get_by_text("Comment: Ladder needed").wait_for()
 
 
+def test_an_engineer_saves_where_he_is_told_of_his_tickets_and_tries_it(
+    new_page: Any, server: str, installation: Installation
+) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
+    from maintenance_servers import http_receiver, smtp_server
+
+    db = _db(installation)
+    accounts.update_user(db, "erlan", language="ru")
+    settings_file = installation.data_dir / "maintenance.toml"  # beside the installation's config file
+    page = new_page()
+    try:
+        with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+            settings_file.write_text(
+                f"""
+[maintenance.channels]
+smtp_port = {smtp_port}
+telegram_token = "123:ABC"
+telegram_base_url = "{telegram.url}"
+""",
+                encoding="utf-8",
+            )
+            sign_in(page, server, "erlan", "/tickets")
+            page.get_by_test_id("user-menu").click()
+            page.get_by_test_id("my-contacts").click()
+            dialog = page.get_by_test_id("contacts-dialog")
+            dialog.wait_for()
+            assert dialog.get_by_test_id("user-test-contacts").is_hidden()  # nowhere to send to yet
+            # A channel's @name typed for his chat id: refused in his language, naming what to type.
+            page.get_by_test_id("user-telegram").fill("@erlan")
+            page.get_by_test_id("contacts-save").click()
+            page.get_by_text("«@erlan» — не ID чата Telegram: это число").wait_for()
+            page.get_by_test_id("user-telegram").fill("777000")
+            page.get_by_test_id("user-email").fill("erlan@sergek.kz")
+            page.get_by_test_id("contacts-save").click()
+            page.get_by_text("Сохранено.").wait_for()
+            dialog.get_by_test_id("user-test-contacts").click()
+            page.get_by_text("Проверочное сообщение для erlan принято").wait_for()
+            [request] = telegram.requests
+            [mail] = mailbox
+        said = Translator("ru")("notice.test_personal", name="erlan")
+        assert (request.json()["chat_id"], request.json()["text"]) == ("777000", said)
+        assert (mail["To"], mail["Subject"]) == ("erlan@sergek.kz", said)
+        erlan = accounts.get_user(db, "erlan")
+        assert (erlan.email, erlan.telegram_chat_id) == ("erlan@sergek.kz", "777000")
+        with db.session() as session:
+            _, audit = accounts.list_audit(
+                session, accounts.AuditFilter(actor="erlan", action="users.update"), limit=10, offset=0
+            )
+        assert [(e.after or {}).get("telegram_chat_id") for e in audit] == ["777000"]
+    finally:
+        settings_file.unlink(missing_ok=True)
+        accounts.update_user(db, "erlan", language="en", email=None, telegram_chat_id=None)
+
+
 def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a_test(
     new_page: Any, server: str, installation: Installation
 ) -> None:
@@ -747,6 +801,10 @@ def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a
     page = new_page()
     sign_in(page, server, "alma", "/admin")
     page.get_by_test_id("admin-routes").get_by_text("No notification routes").wait_for()
+    # The tickets' assignees are told at their own addresses: one line for them, with no test button.
+    assignees = page.get_by_test_id("route-assignees")
+    assignees.get_by_text("Each ticket's assignee").wait_for()
+    assert assignees.get_by_role("button").count() == 0
     with http_receiver() as telegram:
         settings_file.write_text(
             f"""

@@ -23,6 +23,11 @@ from qarauyl.store.database import Database
 from qarauyl.store.models import Organisation, utcnow
 
 NAME_PATTERN = re.compile(r"^[\w.@\-]{1,80}$")
+# Enough to catch a typo (a missing @, a space); the mail server is the judge of the rest.
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
+# A person's chat with the bot has a numeric id (the bot learns it when they press Start); a group's is
+# negative. A @username names only public channels, which are not a person.
+TELEGRAM_PATTERN = re.compile(r"^-?[0-9]{1,20}$")
 # Five wrong passwords per name and address in fifteen minutes: enough for typos, far too few to guess.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -59,6 +64,13 @@ class UserInfo:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    email: str | None = None
+    telegram_chat_id: str | None = None
+
+    def told_at(self) -> str:
+        """Their addresses for the tickets given to them, for a listing: "a@b.kz, Telegram 12345"."""
+        telegram = f"Telegram {self.telegram_chat_id}" if self.telegram_chat_id else None
+        return ", ".join(filter(None, [self.email, telegram]))
 
     def audit_view(self) -> dict[str, Any]:
         """What the audit log records of a user: never the password hash."""
@@ -67,6 +79,8 @@ class UserInfo:
             "organisation": self.organisation,
             "language": self.language,
             "active": self.active,
+            "email": self.email,
+            "telegram_chat_id": self.telegram_chat_id,
         }
 
 
@@ -86,6 +100,8 @@ def _info(session: Session, user: User) -> UserInfo:
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        email=user.email,
+        telegram_chat_id=user.telegram_chat_id,
     )
 
 
@@ -107,6 +123,37 @@ def _check_language(language: str) -> None:
                 )
             ],
         )
+
+
+def contact_email(value: str | None) -> str | None:
+    """An e-mail address as stored: trimmed, or None for an empty one (which removes it)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > 254 or not EMAIL_PATTERN.match(value):
+        error = InputError(
+            f"'{value}' is not an e-mail address: write it as name@example.kz.",
+            [Problem("user", "email", "not an e-mail address: write it as name@example.kz")],
+        )
+        error.catalogue_key, error.catalogue_values = "contacts.bad_email", {"value": value}
+        raise error
+    return value
+
+
+def contact_telegram(value: str | None) -> str | None:
+    """A Telegram chat id as stored: trimmed, or None for an empty one (which removes it)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not TELEGRAM_PATTERN.match(value):
+        error = InputError(
+            f"'{value}' is not a Telegram chat id: it is a number, which the bot learns when the person "
+            "presses Start in a chat with it.",
+            [Problem("user", "telegram_chat_id", "not a Telegram chat id: a number, such as 123456789")],
+        )
+        error.catalogue_key, error.catalogue_values = "contacts.bad_telegram", {"value": value}
+        raise error
+    return value
 
 
 def _organisation_id(session: Session, name: str | None) -> int | None:
@@ -137,6 +184,8 @@ def create_user(
     *,
     organisation: str | None = None,
     language: str = "en",
+    email: str | None = None,
+    telegram_chat_id: str | None = None,
     actor: Principal | None = None,
     client: str | None = None,
 ) -> UserInfo:
@@ -147,6 +196,7 @@ def create_user(
         )
     _check_role(role)
     _check_language(language)
+    email, telegram_chat_id = contact_email(email), contact_telegram(telegram_chat_id)
     password_hash = hash_password(password)
     with db.session() as session:
         if session.scalar(select(User.id).where(User.name == name)) is not None:
@@ -159,6 +209,8 @@ def create_user(
             organisation_id=_organisation_id(session, organisation),
             password_hash=password_hash,
             language=language,
+            email=email,
+            telegram_chat_id=telegram_chat_id,
             active=True,
             created_at=utcnow(),
         )
@@ -200,9 +252,12 @@ def update_user(
     organisation: str | None = _UNSET,
     language: str | None = None,
     active: bool | None = None,
+    email: str | None = _UNSET,
+    telegram_chat_id: str | None = _UNSET,
     actor: Principal | None = None,
     client: str | None = None,
 ) -> UserInfo:
+    """Changes what is given; `organisation`, `email` and `telegram_chat_id` are removed with None."""
     check_not_self_lockout(actor, name, role, active)
     with db.session() as session:
         user = _user(session, name)
@@ -217,6 +272,10 @@ def update_user(
             user.language = language
         if active is not None:
             user.active = active
+        if email is not _UNSET:
+            user.email = contact_email(email)
+        if telegram_chat_id is not _UNSET:
+            user.telegram_chat_id = contact_telegram(telegram_chat_id)
         session.flush()
         info = _info(session, user)
         if info.audit_view() != before:

@@ -218,15 +218,15 @@ def routes(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         _say(_json([asdict(s) for s in statuses]))
         return
-    if not statuses:
+    if all(s.personal for s in statuses):
         _say("No notification routes: add [[maintenance.routes]] to maintenance.toml (see the README).")
+    if not statuses:
         return
     table = Table("route", "channel", "to", "language", "waiting", "given up", "sent 24 h", "last sent")
     for s in statuses:
         last = f"{s.last_sent_at:%Y-%m-%d %H:%M}" if s.last_sent_at else "never"
-        table.add_row(
-            s.name, s.channel, s.target, s.language, str(s.pending), str(s.dead), str(s.sent_24h), last
-        )
+        to, language = ("each ticket's assignee", "theirs") if s.personal else (s.target, s.language)
+        table.add_row(s.name, s.channel, to, language, str(s.pending), str(s.dead), str(s.sent_24h), last)
     console.print(table)
     for s in statuses:
         if s.last_error:

@@ -1,8 +1,10 @@
-"""`qarauyl users create|set-password|list|token|set`: accounts, run by whoever holds the server."""
+"""`qarauyl users create|set-password|list|token|set|test-notice`: accounts, run by whoever holds the
+server."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -11,6 +13,8 @@ from qarauyl.cli._app import app, console
 from qarauyl.domain.roles import ROLES
 from qarauyl.errors import InputError
 
+EMAIL_HELP = "Their e-mail address: where they are told of the tickets given to them."
+TELEGRAM_HELP = "Their Telegram chat id (a number the bot learns when they press Start)."
 users_app = typer.Typer(help="People and machines that sign in: users, roles, tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -32,15 +36,27 @@ def create(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}.", show_default=False),
     org: str | None = typer.Option(None, "--org", help="Organisation (engineers: their contractor)."),
     language: str = typer.Option("en", "--language", help="kk, ru or en."),
+    email: str | None = typer.Option(None, "--email", help=EMAIL_HELP),
+    telegram: str | None = typer.Option(None, "--telegram", help=TELEGRAM_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin."""
-    from qarauyl.accounts import create_user
+    from qarauyl.accounts import contact_email, contact_telegram, create_user
     from qarauyl.runtime import open_database
 
+    contact_email(email), contact_telegram(telegram)  # a typo is refused before the password is asked
     db = open_database()
     password = _read_password(password_stdin)
-    info = create_user(db, name, role, password, organisation=org, language=language)
+    info = create_user(
+        db,
+        name,
+        role,
+        password,
+        organisation=org,
+        language=language,
+        email=email,
+        telegram_chat_id=telegram,
+    )
     where = f" of {info.organisation}" if info.organisation else ""
     console.print(f"User '{info.name}' created: {info.role}{where}.", markup=False)
 
@@ -64,15 +80,39 @@ def set_(
     name: str = typer.Argument(..., help="The sign-in name.", show_default=False),
     role: str | None = typer.Option(None, "--role", help=f"One of: {', '.join(ROLES)}."),
     active: bool | None = typer.Option(None, "--active/--disabled", help="Allow or refuse sign-in."),
+    language: str | None = typer.Option(None, "--language", help="kk, ru or en."),
+    email: str | None = typer.Option(None, "--email", help=EMAIL_HELP + ' "" removes it.'),
+    telegram: str | None = typer.Option(None, "--telegram", help=TELEGRAM_HELP + ' "" removes it.'),
 ) -> None:
-    """Change a user's role or disable them."""
+    """Change a user's role, language or addresses, or disable them."""
     from qarauyl.accounts import update_user
     from qarauyl.runtime import open_database
 
-    info = update_user(open_database(), name, role=role, active=active)
-    console.print(
-        f"User '{info.name}': {info.role}, {'active' if info.active else 'disabled'}.", markup=False
+    given: dict[str, Any] = {"email": email, "telegram_chat_id": telegram}
+    info = update_user(
+        open_database(),
+        name,
+        role=role,
+        active=active,
+        language=language,
+        **{field: value for field, value in given.items() if value is not None},
     )
+    console.print(
+        f"User '{info.name}': {info.role}, {'active' if info.active else 'disabled'}, "
+        f"{info.language}; told at: {info.told_at() or 'nowhere'}.",
+        markup=False,
+    )
+
+
+@users_app.command("test-notice")
+def test_notice(name: str = typer.Argument(..., help="The sign-in name.", show_default=False)) -> None:
+    """Send a test message to a user's own addresses now, in their language, to see that it arrives."""
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.notifications.status import send_personal_test
+    from qarauyl.runtime import open_database
+
+    sent = send_personal_test(open_database(), load_config(), name)
+    console.print(f"Test message to {name} taken by: {', '.join(sent)}.", markup=False)
 
 
 @users_app.command("list")
@@ -82,13 +122,14 @@ def list_() -> None:
     from qarauyl.runtime import open_database
 
     total, users = list_users(open_database())
-    table = Table("name", "role", "organisation", "language", "active", "last sign-in")
+    table = Table("name", "role", "organisation", "language", "told at", "active", "last sign-in")
     for user in users:
         table.add_row(
             user.name,
             user.role,
             user.organisation or "",
             user.language,
+            user.told_at(),
             "yes" if user.active else "no",
             user.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_login_at else "never",
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qarauyl.domain.tickets import ACTIVE
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.models import Ticket, TicketEvent
-from qarauyl.maintenance.notifications import Notice, enqueue
+from qarauyl.maintenance.notifications import Notice, contact, enqueue, enqueue_personal
 from qarauyl.maintenance.notifications.wording import notice_text, translator
 from qarauyl.store.models import Camera, District, Organisation
 
@@ -63,10 +63,12 @@ def notify(
     values: Mapping[str, Any] | None = None,
     codes: Sequence[str] | None = None,
     cause: str | None = None,
+    actor: str | None = None,
 ) -> Notice:
     """Routes a notice about this ticket to the outbox, in the caller's transaction, and returns it (its
     `text` in English) for the journal. Its words are the catalogue's `key` (default `notice.<event>`)
-    with `values` (see notifications.wording); `codes` default to the ticket's."""
+    with `values` (see notifications.wording); `codes` default to the ticket's. The ticket's assignee is
+    told too (`assignee_events`), unless they are the `actor`, who made the change."""
     organisation = session.get(Organisation, ticket.maintainer_id) if ticket.maintainer_id else None
     district_id = ticket.district_id
     camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
@@ -94,8 +96,11 @@ def notify(
         values=stored,
     )
     notice = replace(notice, text=notice_text(notice.item(), translator("en", config.zone())))
-    if config.routes:
-        enqueue(session, config, notice)
+    rows = enqueue(session, config, notice) if config.routes else []
+    if ticket.assignee and ticket.assignee != actor and event in config.assignee_events:
+        person = contact(session, ticket.assignee)
+        if person is not None:
+            enqueue_personal(session, config, notice, person, rows)
     return notice
 
 

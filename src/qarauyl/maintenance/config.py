@@ -26,14 +26,15 @@ class Route(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
+    name: str = Field(pattern="^[^@]", description="'@' starts the names Qarauyl keeps for itself")
     channel: str = Field(pattern="^(webhook|email|telegram)$")
     target: str  # webhook URL, e-mail address, Telegram chat id
     organisations: tuple[str, ...] = ()
     districts: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     faults: tuple[str, ...] = ()
-    # opened, escalated, sla_warning, sla_breach, incident_opened, … ; empty: all
+    # opened, escalated, sla_warning, sla_breach, incident_opened, … ; empty: all but `assigned`, which
+    # concerns one person (they hear of it themselves, see MaintenanceConfig.assignee_events)
     events: tuple[str, ...] = ()
     # The language its messages are written in (a webhook's `text` too); the console's default otherwise.
     language: str = Field(DEFAULT_LANGUAGE, pattern="^(kk|ru|en)$")
@@ -99,6 +100,20 @@ class MaintenanceConfig(BaseModel):
     group_codes: tuple[str, ...] = ("offline", "stream_error")  # what a node outage looks like
     # Notifications.
     routes: tuple[Route, ...] = ()
+    # What the person a ticket is assigned to hears at their own e-mail and Telegram chat (set on their
+    # account), in their own language: what changes their day. Never what they did themselves. Empty:
+    # nothing. Telegram needs the channels' bot token.
+    assignee_events: tuple[str, ...] = (
+        "assigned",
+        "reopened",
+        "escalated",
+        "sla_warning",
+        "sla_breach",
+        "proposed_resolution",
+        "resolved",
+        "closed",
+        "removed_for_repair",
+    )
     channels: Channels = Field(default_factory=Channels)
     notify_group_seconds: float = 60.0  # events for one destination within a minute become one message
     rate_limit_per_hour: int = 30  # per destination; beyond it messages are merged into a digest

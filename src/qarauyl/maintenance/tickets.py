@@ -511,8 +511,14 @@ def repairers(db: Database, ticket_id: int) -> list[str]:
 
 
 def _assign(
-    session: Session, ticket: Ticket, name: str | None, now: datetime, actor: Principal | None
+    session: Session,
+    ticket: Ticket,
+    name: str | None,
+    now: datetime,
+    actor: Principal | None,
+    config: MaintenanceConfig,
 ) -> None:
+    """Gives the ticket to `name` and tells them, unless they took it themselves."""
     journal(
         session,
         ticket,
@@ -523,6 +529,9 @@ def _assign(
         detail={"to": name, "from": ticket.assignee},
     )
     ticket.assignee = name
+    if name is not None:
+        by = _actor(actor)
+        notify(session, config, ticket, "assigned", now, values={"by": by, "due_at": ticket.due_at}, actor=by)
 
 
 def assign(
@@ -549,7 +558,7 @@ def assign(
                 raise InputError(f"Ticket #{ticket_id} cannot be given to {assignee}: {why}.")
         if ticket.assignee != assignee:
             before = _snapshot(ticket)
-            _assign(session, ticket, assignee, now, actor)
+            _assign(session, ticket, assignee, now, actor, config)
             record_audit(session, actor, "tickets.assign", f"ticket:{ticket.id}", before, _snapshot(ticket))
     return ticket_detail(db, ticket_id, now=now, config=config).ticket
 
@@ -655,7 +664,7 @@ def set_status(
             and actor is not None
             and _why_not_repairer(actor.role, actor.organisation_id, True, ticket) is None
         ):
-            _assign(session, ticket, actor.name, now, actor)  # who takes it on is who repairs it
+            _assign(session, ticket, actor.name, now, actor, config)  # who takes it on is who repairs it
         ticket.status = status
         setattr(ticket, _STAMP[status], now) if status in _STAMP else None
         if override:
@@ -680,7 +689,16 @@ def set_status(
         )
         record_audit(session, actor, "tickets.status", f"ticket:{ticket.id}", before, _snapshot(ticket))
         if status in ("resolved", "closed", "removed_for_repair"):
-            notify(session, config, ticket, status, now, key="notice.status", values={"status": status})
+            notify(
+                session,
+                config,
+                ticket,
+                status,
+                now,
+                key="notice.status",
+                values={"status": status},
+                actor=_actor(actor),
+            )
     return ticket_detail(db, ticket_id, now=now, config=config).ticket
 
 

@@ -1,7 +1,7 @@
-"""Administration: people (add, change role, organisation, language, disable, new password, sign out
-everywhere), the roles, the organisations, the notification routes (whether each works, and a test message)
-and the audit log. Every change goes through `qarauyl.accounts` with the administrator
-as the actor, so it is audited exactly as the same change through the API."""
+"""Administration: people (add, change role, organisation, language, where they are told of their
+tickets, disable, new password, sign out everywhere), the roles, the organisations, the notification routes
+(whether each works, and a test message) and the audit log. Every change goes through `qarauyl.accounts`
+with the administrator as the actor, so it is audited exactly as the same change through the API."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from qarauyl.maintenance.config import MaintenanceConfig, load_config
 from qarauyl.maintenance.notifications.status import route_statuses, send_test
 from qarauyl.store import Organisation
 from qarauyl.web import _auth
+from qarauyl.web._contacts import contact_inputs, test_button
 from qarauyl.web._shell import Page, frame, notify_error, state
 
 NO_ORGANISATION = ""
@@ -82,6 +83,7 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             .props("dense data-testid=user-language")
             .classes("w-full")
         )
+        email, telegram = contact_inputs(tr, user)
         active = ui.switch(tr("admin.active"), value=user.active if user else True).props(
             "data-testid=user-active"
         )
@@ -110,15 +112,14 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
                         password.value or "",
                         organisation=org,
                         language=language.value,
+                        email=email.value,
+                        telegram_chat_id=telegram.value,
                         actor=page.person,
                         client=_client(),
                     )
                 else:
                     accounts.check_not_self_lockout(page.person, user.name, role.value, active.value)
-                    if password.value:
-                        accounts.set_password(
-                            db, user.name, password.value, actor=page.person, client=_client()
-                        )
+                    # The other fields first: a refused one (an address with a typo) leaves the password.
                     accounts.update_user(
                         db,
                         user.name,
@@ -126,9 +127,15 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
                         organisation=org,
                         language=language.value,
                         active=bool(active.value),
+                        email=email.value,
+                        telegram_chat_id=telegram.value,
                         actor=page.person,
                         client=_client(),
                     )
+                    if password.value:
+                        accounts.set_password(
+                            db, user.name, password.value, actor=page.person, client=_client()
+                        )
             except QarauylError as exc:
                 notify_error(tr, exc)
                 return
@@ -148,6 +155,7 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             redraw()
 
         if user is not None:
+            test_button(tr, user.name, bool(user.email or user.telegram_chat_id))
             _tokens(page, user.name)
 
         with ui.row().classes("w-full justify-end"):
@@ -225,6 +233,7 @@ def _sections(page: Page) -> None:
                 "organisation": u.organisation or "—",
                 "language": LANGUAGE_NAMES.get(u.language, u.language),
                 "active": tr("common.yes") if u.active else tr("common.no"),
+                "contacts": u.told_at() or "—",
             }
             for u in people
         ]
@@ -239,6 +248,7 @@ def _sections(page: Page) -> None:
             },
             {"name": "language", "label": tr("admin.language"), "field": "language", "align": "left"},
             {"name": "active", "label": tr("admin.active"), "field": "active", "align": "left"},
+            {"name": "contacts", "label": tr("admin.contacts"), "field": "contacts", "align": "left"},
             {"name": "edit", "label": "", "field": "name", "align": "right"},
         ]
         grid = ui.table(columns=columns, rows=rows, row_key="name").props("flat dense").classes("w-full")
@@ -295,14 +305,20 @@ def _routes(page: Page) -> None:
         ui.label(tr.error(exc)).classes("text-negative")
         return
     statuses = route_statuses(state().db, config, datetime.now(UTC))
-    if not statuses:
+    if all(status.personal for status in statuses):
         ui.label(tr("admin.no_routes")).classes("text-grey-7")
     for status in statuses:
-        with ui.row().classes("w-full items-center gap-2").props(f"data-testid=route-{status.name}"):
-            ui.label(status.name).classes("text-weight-medium")
+        testid = "route-assignees" if status.personal else f"route-{status.name}"
+        with ui.row().classes("w-full items-center gap-2").props(f"data-testid={testid}"):
+            ui.label(tr("admin.route_assignees") if status.personal else status.name).classes(
+                "text-weight-medium"
+            )
             ui.badge(status.channel, color="blue-grey-6")
-            ui.label(status.target).classes("text-caption")
-            ui.label(LANGUAGE_NAMES.get(status.language, status.language)).classes("text-caption")
+            if status.personal:
+                ui.label(tr("admin.route_assignees_where")).classes("text-caption")
+            else:
+                ui.label(status.target).classes("text-caption")
+                ui.label(LANGUAGE_NAMES.get(status.language, status.language)).classes("text-caption")
             last = tr.datetime(status.last_sent_at) if status.last_sent_at else tr("admin.never")
             ui.label(
                 tr(
@@ -314,10 +330,11 @@ def _routes(page: Page) -> None:
                 )
             ).classes("text-caption" + (" text-negative" if status.dead else ""))
             ui.space()
-            button = ui.button(tr("admin.send_test"), icon="send").props(
-                f"dense outline data-testid=route-test-{status.name}"
-            )
-            button.on_click(lambda _, name=status.name, b=button: _send_test(page, config, name, b))
+            if not status.personal:  # each person's own test is on their row under Users
+                button = ui.button(tr("admin.send_test"), icon="send").props(
+                    f"dense outline data-testid=route-test-{status.name}"
+                )
+                button.on_click(lambda _, name=status.name, b=button: _send_test(page, config, name, b))
         if status.last_error:
             ui.label(tr("admin.last_error", error=status.last_error)).classes("text-caption text-negative")
 

@@ -136,6 +136,9 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
             ui.menu(),
         ):
             ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
+            ui.menu_item(tr("contacts.title"), on_click=lambda: _my_contacts(page)).props(
+                "data-testid=my-contacts"
+            )
             ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
     with ui.left_drawer(value=False, bordered=True).props("show-if-above width=220 breakpoint=800") as drawer:
         drawers.append(drawer)
@@ -167,6 +170,12 @@ def language_switch(person: Principal, tr: Translator) -> None:
     ui.select(LANGUAGE_NAMES, value=tr.language, on_change=change).props(
         'dense borderless dark options-dense data-testid=language aria-label="language"'
     ).classes("text-white")
+
+
+def _my_contacts(page: Page) -> None:
+    from qarauyl.web._contacts import my_contacts_dialog  # it builds on this module
+
+    my_contacts_dialog(page)
 
 
 def logout() -> None:

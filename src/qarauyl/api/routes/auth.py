@@ -18,13 +18,15 @@ from qarauyl.accounts import (
     authenticate,
     cookie_options,
     end_sessions,
+    get_user,
     permitted,
     principal_from_request,
     set_language,
+    update_user,
 )
 from qarauyl.api._deps import Client, Db, Me
 from qarauyl.api.routes._responses import errors
-from qarauyl.api.schemas.users import LanguageIn, LoginIn, MeOut
+from qarauyl.api.schemas.users import ContactsIn, ContactsOut, LanguageIn, LoginIn, MeOut
 from qarauyl.store.database import Database
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -97,6 +99,29 @@ def me(principal: Me) -> dict[str, Any]:
 )
 def language(body: LanguageIn, principal: Me, db: Db) -> dict[str, Any]:
     return me_view(set_language(db, principal, body.language))
+
+
+@router.get(
+    "/me/contacts",
+    response_model=ContactsOut,
+    summary="Where I am told of the tickets given to me",
+    responses=errors(401),
+)
+def my_contacts(principal: Me, db: Db) -> dict[str, Any]:
+    info = get_user(db, principal.name)
+    return {"email": info.email, "telegram_chat_id": info.telegram_chat_id}
+
+
+@router.put(
+    "/me/contacts",
+    response_model=ContactsOut,
+    summary="Set where I am told of the tickets given to me (audited)",
+    responses=errors(401),
+)
+def set_my_contacts(body: ContactsIn, principal: Me, db: Db, client: Client) -> dict[str, Any]:
+    changes = {field: getattr(body, field) for field in body.model_fields_set}
+    info = update_user(db, principal.name, actor=principal, client=client, **changes)
+    return {"email": info.email, "telegram_chat_id": info.telegram_chat_id}
 
 
 def safe_next(target: str | None) -> str:

@@ -33,6 +33,10 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
+# Fields that null removes, so that only a field sent changes.
+NULLABLE = {"organisation", "email", "telegram_chat_id"}
+
+
 def _user_view(info: accounts.UserInfo) -> dict[str, Any]:
     view = asdict(info)
     view.pop("organisation_id")
@@ -60,6 +64,8 @@ def create_user(
         body.password.get_secret_value(),
         organisation=body.organisation,
         language=body.language,
+        email=body.email,
+        telegram_chat_id=body.telegram_chat_id,
         actor=principal,
         client=client,
     )
@@ -81,12 +87,13 @@ def update_user(
 ) -> dict[str, Any]:
     sent = body.model_fields_set
     accounts.check_not_self_lockout(principal, name, body.role, body.active)  # before any change
+    kwargs: dict[str, Any] = {"role": body.role, "language": body.language, "active": body.active}
+    kwargs.update({field: getattr(body, field) for field in NULLABLE & sent})
+    # The other fields first: a refused one (an address with a typo) leaves the password as it was.
+    info = accounts.update_user(db, name, actor=principal, client=client, **kwargs)
     if body.password is not None:
         accounts.set_password(db, name, body.password.get_secret_value(), actor=principal, client=client)
-    kwargs: dict[str, Any] = {"role": body.role, "language": body.language, "active": body.active}
-    if "organisation" in sent:
-        kwargs["organisation"] = body.organisation
-    return _user_view(accounts.update_user(db, name, actor=principal, client=client, **kwargs))
+    return _user_view(info)
 
 
 @router.post(

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 Role = Literal["admin", "operator", "engineer", "planner", "viewer"]
 Language = Literal["kk", "ru", "en"]
 _WRITE_ONLY: dict[str, Any] = {"writeOnly": True}
+# Checked again by qarauyl.accounts, which names the problem ("write it as name@example.kz").
+Email = Annotated[str | None, Field(None, max_length=254, description="An e-mail address; empty removes it.")]
+TelegramChat = Annotated[
+    str | None,
+    Field(
+        None,
+        max_length=32,
+        description="A Telegram chat id, the number the bot learns when the person presses Start; "
+        "empty removes it.",
+    ),
+]
 
 
 class UserOut(BaseModel):
@@ -21,6 +32,8 @@ class UserOut(BaseModel):
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    email: str | None = Field(description="Where they are told of the tickets given to them.")
+    telegram_chat_id: str | None = Field(description="Their chat with the notifications bot.")
 
 
 class UserCreate(BaseModel):
@@ -31,10 +44,13 @@ class UserCreate(BaseModel):
     password: SecretStr = Field(min_length=8, max_length=1024, json_schema_extra=_WRITE_ONLY)
     organisation: str | None = Field(None, max_length=200)
     language: Language = "en"
+    email: Email = None
+    telegram_chat_id: TelegramChat = None
 
 
 class UserUpdate(BaseModel):
-    """Only the fields sent change; `organisation: null` removes the user from their organisation."""
+    """Only the fields sent change; `organisation: null` removes the user from their organisation, and
+    `email: null` or `telegram_chat_id: null` (or an empty string) removes that address."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +58,8 @@ class UserUpdate(BaseModel):
     organisation: str | None = Field(None, max_length=200)
     language: Language | None = None
     active: bool | None = None
+    email: Email = None
+    telegram_chat_id: TelegramChat = None
     password: SecretStr | None = Field(None, min_length=8, max_length=1024, json_schema_extra=_WRITE_ONLY)
 
 
@@ -109,3 +127,17 @@ class LanguageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     language: Language
+
+
+class ContactsIn(BaseModel):
+    """Only the addresses sent change; null or an empty string removes one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email = None
+    telegram_chat_id: TelegramChat = None
+
+
+class ContactsOut(BaseModel):
+    email: str | None
+    telegram_chat_id: str | None

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, select
 
-from qarauyl.errors import NotFoundError, QarauylError
+from qarauyl.errors import InputError, NotFoundError, QarauylError
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage
 from qarauyl.maintenance.notifications.channels import (
@@ -19,6 +20,7 @@ from qarauyl.maintenance.notifications.channels import (
     send_telegram,
     send_webhook,
 )
+from qarauyl.maintenance.notifications.routing import ASSIGNEE_ROUTE, contact, personal_destinations
 from qarauyl.maintenance.notifications.wording import translator
 from qarauyl.store.database import Database
 
@@ -35,6 +37,9 @@ class RouteStatus:
     sent_24h: int
     last_sent_at: datetime | None
     last_error: str | None  # of the newest failed message still pending or dead, if none went through since
+    # The line for the tickets' assignees, each at their own addresses in their own language (target and
+    # language are empty; there is nothing to send a test message to).
+    personal: bool = False
 
 
 class RouteCheckFailed(QarauylError):
@@ -50,7 +55,8 @@ def shown_target(route: Route) -> str:
 
 
 def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> list[RouteStatus]:
-    """Every configured route with its outbox figures, in the configuration's order."""
+    """Every configured route with its outbox figures, in the configuration's order, then the line for
+    the tickets' assignees when they are told (`assignee_events`)."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     with db.session() as session:
         for route, status, n in session.execute(
@@ -91,6 +97,30 @@ def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> li
             )
             if id_ > newest_sent.get(route, 0)
         }
+
+    def figures(name: str) -> dict[str, Any]:
+        return {
+            "pending": counts[(name, "pending")],
+            "dead": counts[(name, "dead")],
+            "sent_24h": recent.get(name, 0),
+            "last_sent_at": last_sent.get(name),
+            "last_error": errors.get(name),
+        }
+
+    personal = []
+    if config.assignee_events:
+        telegram = config.channels.telegram_token.get_secret_value()
+        personal.append(
+            RouteStatus(
+                name=ASSIGNEE_ROUTE,
+                channel="email, telegram" if telegram else "email",
+                target="",
+                language="",
+                filters={"events": list(config.assignee_events)},
+                personal=True,
+                **figures(ASSIGNEE_ROUTE),
+            )
+        )
     return [
         RouteStatus(
             name=route.name,
@@ -102,14 +132,10 @@ def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> li
                 for key in ("organisations", "districts", "priorities", "faults", "events")
                 if (value := getattr(route, key))
             },
-            pending=counts[(route.name, "pending")],
-            dead=counts[(route.name, "dead")],
-            sent_24h=recent.get(route.name, 0),
-            last_sent_at=last_sent.get(route.name),
-            last_error=errors.get(route.name),
+            **figures(route.name),
         )
         for route in config.routes
-    ]
+    ] + personal
 
 
 def send_test(config: MaintenanceConfig, name: str, now: datetime) -> str:
@@ -138,3 +164,30 @@ def send_test(config: MaintenanceConfig, name: str, now: datetime) -> str:
     except DeliveryError as exc:
         raise RouteCheckFailed(f"The test message to route '{route.name}' did not arrive: {exc}.") from None
     return text
+
+
+def send_personal_test(db: Database, config: MaintenanceConfig, name: str) -> list[str]:
+    """Sends a test message at once to each of a person's own addresses (as saved on their account), in
+    their language; returns where it went. One that refuses raises RouteCheckFailed with its answer."""
+    with db.session() as session:
+        person = contact(session, name)
+    if person is None:
+        raise NotFoundError(f"No active user named '{name}'.")
+    destinations = personal_destinations(config, person)
+    if not destinations:
+        error = InputError(
+            f"{name} has no address to send to: give them an e-mail address"
+            + (" or a Telegram chat id." if config.channels.telegram_token.get_secret_value() else ".")
+        )
+        error.catalogue_key, error.catalogue_values = "contacts.no_address", {"name": name}
+        raise error
+    text = translator(person.language, config.zone())("notice.test_personal", name=person.name)
+    for channel, target in destinations:
+        try:
+            if channel == "email":
+                send_email(config.channels, target, text, text)
+            else:
+                send_telegram(config.channels, target, text)
+        except DeliveryError as exc:
+            raise RouteCheckFailed(f"The test message to {name} ({channel}) did not arrive: {exc}.") from None
+    return [f"{channel}:{target}" for channel, target in destinations]
