@@ -106,6 +106,16 @@ def test_notices_link_the_console_the_settings_name(tmp_path: Path, monkeypatch:
         ('[maintenance]\nconsole_url = "file:///etc/passwd"\n', "console_url: .*not a web address"),
         ('[maintenance]\nconsole_url = "https://q.kz/?a=1"\n', "not a web address"),
         ("[maintenance\n", "Cannot read"),
+        (
+            '[[maintenance.routes]]\nname = "@assignee"\nchannel = "email"\ntarget = "a@b.kz"\n',
+            "the route name '@assignee' starts with '@'",
+        ),
+        (
+            '[[maintenance.routes]]\nname = "occ"\nchannel = "email"\ntarget = "a@b.kz"\n'
+            'events = ["opened", "sla_warn"]\n',
+            "the route 'occ' names no such event: sla_warn \\(events: opened, reopened,",
+        ),
+        ('[maintenance]\nassignee_events = ["asigned"]\n', "assignee_events names no such event: asigned"),
     ],
 )
 def test_bad_settings_name_the_problem(tmp_path: Path, section: str, message: str) -> None:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qarauyl.i18n import LANGUAGES, Translator, catalogue
+from qarauyl.maintenance.config import EVENTS
 from qarauyl.maintenance.notifications.channels import email_message
 from qarauyl.maintenance.notifications.wording import faults_text, message_text, notice_text, translator
 
@@ -117,12 +118,16 @@ def test_what_cannot_be_said_is_said_as_stored() -> None:
 
 def test_every_notice_the_code_sends_has_words_in_every_language() -> None:
     """Each `notify(...)` call names a catalogue key (its `key=`, else `notice.<event>`); an f-string key is
-    checked for every kind of incident. A key missing from a catalogue would send the stored English."""
+    checked for every kind of incident. A key missing from a catalogue would send the stored English. Its
+    event is one the settings can name."""
     wanted: set[str] = set()
+    events = {"resolved", "closed", "removed_for_repair"}  # the statuses that notify(..., status, ...) sends
     for source in (ROOT / "src" / "qarauyl" / "maintenance").rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "notify"):
                 continue
+            if isinstance(node.args[3], ast.Constant):
+                events.add(node.args[3].value)
             key = next((k.value for k in node.keywords if k.arg == "key"), None)
             if isinstance(key, ast.Constant):
                 wanted.add(key.value)
@@ -133,6 +138,8 @@ def test_every_notice_the_code_sends_has_words_in_every_language() -> None:
                 wanted.add(f"notice.{node.args[3].value}")
             else:  # a ticket status as the event: notify(..., status, ..., key="notice.status") above
                 raise AssertionError(f"{source.name}:{node.lineno}: a notice without a key of its own")
+    # A route's `events` and `assignee_events` are checked against EVENTS: it must know every one sent.
+    assert events == set(EVENTS), events ^ set(EVENTS)
     wanted |= {"notice.label.camera", "notice.label.node", "notice.label.district", "notice.digest"}
     assert len(wanted) >= 15, sorted(wanted)
     for language in LANGUAGES:

@@ -19,6 +19,21 @@ from qarauyl.errors import ConfigError
 from qarauyl.i18n import DEFAULT_LANGUAGE
 
 PRIORITIES = ("critical", "high", "normal", "low")
+# What a notice can be about (`Notice.event`): a route's `events` and `assignee_events` name these.
+EVENTS = (
+    "opened",
+    "reopened",
+    "escalated",
+    "assigned",
+    "sla_warning",
+    "sla_breach",
+    "proposed_resolution",
+    "resolved",
+    "closed",
+    "removed_for_repair",
+    "incident_opened",
+    "incident_closed",
+)
 
 
 class Route(BaseModel):
@@ -26,7 +41,7 @@ class Route(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern="^[^@]", description="'@' starts the names Qarauyl keeps for itself")
+    name: str
     channel: str = Field(pattern="^(webhook|email|telegram)$")
     target: str  # webhook URL, e-mail address, Telegram chat id
     organisations: tuple[str, ...] = ()
@@ -166,6 +181,21 @@ def config_from_dict(section: dict[str, Any], source: str = "configuration") -> 
             f"maintenance.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
         )
         raise ConfigError(f"Invalid maintenance settings in {source} ({problems}).") from None
+    for route in config.routes:
+        if route.name.startswith("@"):
+            raise ConfigError(
+                f"Invalid maintenance settings in {source}: the route name '{route.name}' starts with '@', "
+                "which Qarauyl keeps for its own (the assignees' messages are '@assignee')."
+            )
+    for where, events in [("assignee_events", config.assignee_events)] + [
+        (f"the route '{route.name}'", route.events) for route in config.routes
+    ]:
+        unknown = sorted(set(events) - set(EVENTS))
+        if unknown:
+            raise ConfigError(
+                f"Invalid maintenance settings in {source}: {where} names no such event: "
+                f"{', '.join(unknown)} (events: {', '.join(EVENTS)})."
+            )
     bad = sorted(p for p in config.open_on.values() if p not in PRIORITIES)
     if bad or any(p not in config.sla_hours for p in PRIORITIES):
         raise ConfigError(
