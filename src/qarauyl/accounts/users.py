@@ -25,8 +25,8 @@ from qarauyl.store.models import Organisation, utcnow
 NAME_PATTERN = re.compile(r"^[\w.@\-]{1,80}$")
 # Enough to catch a typo (a missing @, a space); the mail server is the judge of the rest.
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
-# A person's chat with the bot has a numeric id (the bot learns it when they press Start); a group's is
-# negative. A @username names only public channels, which are not a person.
+# A person's chat has a numeric id (Telegram's @userinfobot tells it), a group's a negative one. A bot
+# cannot send to a @username, and can write to a person only after they press Start in a chat with it.
 TELEGRAM_PATTERN = re.compile(r"^-?[0-9]{1,20}$")
 # Five wrong passwords per name and address in fifteen minutes: enough for typos, far too few to guess.
 MAX_FAILURES = 5
@@ -147,8 +147,8 @@ def contact_telegram(value: str | None) -> str | None:
         return None
     if not TELEGRAM_PATTERN.match(value):
         error = InputError(
-            f"'{value}' is not a Telegram chat id: it is a number, which the bot learns when the person "
-            "presses Start in a chat with it.",
+            f"'{value}' is not a Telegram chat id: it is a number, such as 123456789 (Telegram's "
+            "@userinfobot tells it).",
             [Problem("user", "telegram_chat_id", "not a Telegram chat id: a number, such as 123456789")],
         )
         error.catalogue_key, error.catalogue_values = "contacts.bad_telegram", {"value": value}

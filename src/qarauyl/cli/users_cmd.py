@@ -14,7 +14,10 @@ from qarauyl.domain.roles import ROLES
 from qarauyl.errors import InputError
 
 EMAIL_HELP = "Their e-mail address: where they are told of the tickets given to them."
-TELEGRAM_HELP = "Their Telegram chat id (a number the bot learns when they press Start)."
+TELEGRAM_HELP = (
+    "Their Telegram chat id (a number: Telegram's @userinfobot tells it); they press Start in a chat with "
+    "the notifications bot first."
+)
 users_app = typer.Typer(help="People and machines that sign in: users, roles, tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 

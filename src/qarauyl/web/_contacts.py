@@ -13,8 +13,11 @@ from qarauyl.maintenance.notifications.status import send_personal_test
 from qarauyl.web._shell import Page, notify_error, state
 
 
-def contact_inputs(tr: Translator, user: accounts.UserInfo | None) -> tuple[ui.input, ui.input]:
-    """The two address fields, filled with what is saved, and a line on what comes to them."""
+def contact_inputs(
+    tr: Translator, user: accounts.UserInfo | None, *, mine: bool = False
+) -> tuple[ui.input, ui.input]:
+    """The two address fields, filled with what is saved, and a line on what comes to them (said to the
+    person themselves when `mine`)."""
     email = (
         ui.input(tr("admin.email"), value=(user.email or "") if user else "")
         .props("dense type=email autocomplete=off data-testid=user-email")
@@ -25,7 +28,7 @@ def contact_inputs(tr: Translator, user: accounts.UserInfo | None) -> tuple[ui.i
         .props("dense inputmode=numeric autocomplete=off data-testid=user-telegram")
         .classes("w-full")
     )
-    ui.label(tr("admin.contacts_why")).classes("text-caption text-grey-7")
+    ui.label(tr("contacts.why_mine" if mine else "admin.contacts_why")).classes("text-caption text-grey-7")
     return email, telegram
 
 
@@ -57,7 +60,7 @@ def my_contacts_dialog(page: Page) -> None:
     me = accounts.get_user(state().db, page.person.name)
     with ui.dialog() as dialog, ui.card().classes("w-96 max-w-full").props("data-testid=contacts-dialog"):
         ui.label(tr("contacts.title")).classes("text-subtitle1")
-        email, telegram = contact_inputs(tr, me)
+        email, telegram = contact_inputs(tr, me, mine=True)
         test = test_button(tr, me.name, bool(me.email or me.telegram_chat_id))
 
         def save() -> None:

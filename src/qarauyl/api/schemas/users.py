@@ -17,8 +17,8 @@ TelegramChat = Annotated[
     Field(
         None,
         max_length=32,
-        description="A Telegram chat id, the number the bot learns when the person presses Start; "
-        "empty removes it.",
+        description="A Telegram chat id, a number (Telegram's @userinfobot tells it); the person presses "
+        "Start in a chat with the notifications bot first. Empty removes it.",
     ),
 ]
 
