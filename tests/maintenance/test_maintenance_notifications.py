@@ -442,3 +442,39 @@ def test_a_test_message_to_a_person_reaches_their_addresses_or_says_why_not(db: 
         update_user(db, "olzhas", email="")
         with pytest.raises(RouteCheckFailed, match=r"olzhas \(telegram\) did not arrive: .*chat not found"):
             send_personal_test(db, config, "olzhas")
+
+
+def test_whoever_had_the_ticket_hears_that_it_is_no_longer_theirs(db: Database, fleet: Fleet) -> None:
+    fleet.add(1)
+    create_user(db, "olzhas", "engineer", "a-long-password", organisation="FixIt", language="ru")
+    create_user(db, "dana", "engineer", "a-long-password", organisation="FixIt", language="kk")
+    update_user(db, "olzhas", email="olzhas@fixit.kz")
+    update_user(db, "dana", email="dana@fixit.kz")
+    create_user(db, "aruzhan", "operator", "a-long-password")
+    aruzhan = authenticate(db, "aruzhan", "a-long-password", client="t")
+    dana = authenticate(db, "dana", "a-long-password", client="t")
+    with smtp_server() as (smtp_port, mailbox):
+        config = _config((), smtp_port=smtp_port)
+        ticket = open_ticket(db, "CAM-000", now=T0, config=config, priority="critical", codes=("offline",))
+        assign(db, ticket.id, "olzhas", now=T0, config=config, actor=aruzhan)
+        assign(db, ticket.id, "dana", now=T0 + timedelta(minutes=5), config=config, actor=aruzhan)
+        assign(
+            db, ticket.id, None, now=T0 + timedelta(minutes=10), config=config, actor=dana
+        )  # she hands it back
+        assert deliver_due(db, T0 + timedelta(minutes=20), config).sent == 2  # one message per address
+    by_address = {m["To"]: m.get_content() for m in mailbox}
+    assert by_address["olzhas@fixit.kz"].splitlines()[-1] == (
+        "- aruzhan передал(а) заявку #1 (камера CAM-000) исполнителю dana: она больше не ваша"
+    )
+    # Dana was given it and handed it back herself: she hears of the first, not of her own change.
+    assert by_address["dana@fixit.kz"].startswith("aruzhan сізге #1 (камера CAM-000) өтінімін тапсырды")
+    with db.session() as session:
+        told = [
+            (row.target, row.body["items"][0]["key"])
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+    assert told == [
+        ("olzhas@fixit.kz", "notice.assigned"),
+        ("dana@fixit.kz", "notice.assigned"),
+        ("olzhas@fixit.kz", "notice.unassigned.to"),
+    ]

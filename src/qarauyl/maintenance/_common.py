@@ -64,11 +64,13 @@ def notify(
     codes: Sequence[str] | None = None,
     cause: str | None = None,
     actor: str | None = None,
+    person: str | None = None,
 ) -> Notice:
     """Routes a notice about this ticket to the outbox, in the caller's transaction, and returns it (its
     `text` in English) for the journal. Its words are the catalogue's `key` (default `notice.<event>`)
-    with `values` (see notifications.wording); `codes` default to the ticket's. The ticket's assignee is
-    told too (`assignee_events`), unless they are the `actor`, who made the change."""
+    with `values` (see notifications.wording); `codes` default to the ticket's. The ticket's assignee (or
+    `person`, for a notice about someone else) is told too (`assignee_events`), unless they are the
+    `actor`, who made the change."""
     organisation = session.get(Organisation, ticket.maintainer_id) if ticket.maintainer_id else None
     district_id = ticket.district_id
     camera = session.get(Camera, ticket.camera_id) if ticket.camera_id is not None else None
@@ -97,10 +99,11 @@ def notify(
     )
     notice = replace(notice, text=notice_text(notice.item(), translator("en", config.zone())))
     rows = enqueue(session, config, notice) if config.routes else []
-    if ticket.assignee and ticket.assignee != actor and event in config.assignee_events:
-        person = contact(session, ticket.assignee)
-        if person is not None:
-            enqueue_personal(session, config, notice, person, rows)
+    told = person or ticket.assignee
+    if told and told != actor and event in config.assignee_events:
+        address = contact(session, told)
+        if address is not None:
+            enqueue_personal(session, config, notice, address, rows)
     return notice
 
 

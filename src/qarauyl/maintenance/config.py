@@ -25,6 +25,7 @@ EVENTS = (
     "reopened",
     "escalated",
     "assigned",
+    "unassigned",
     "sla_warning",
     "sla_breach",
     "proposed_resolution",
@@ -120,6 +121,7 @@ class MaintenanceConfig(BaseModel):
     # nothing. Telegram needs the channels' bot token.
     assignee_events: tuple[str, ...] = (
         "assigned",
+        "unassigned",  # told to whoever had the ticket
         "reopened",
         "escalated",
         "sla_warning",

@@ -518,7 +518,8 @@ def _assign(
     actor: Principal | None,
     config: MaintenanceConfig,
 ) -> None:
-    """Gives the ticket to `name` and tells them, unless they took it themselves."""
+    """Gives the ticket to `name` and tells them, and whoever had it, unless they made the change."""
+    before = ticket.assignee
     journal(
         session,
         ticket,
@@ -529,9 +530,22 @@ def _assign(
         detail={"to": name, "from": ticket.assignee},
     )
     ticket.assignee = name
+    by = _actor(actor)
     if name is not None:
-        by = _actor(actor)
         notify(session, config, ticket, "assigned", now, values={"by": by, "due_at": ticket.due_at}, actor=by)
+    if before is not None:
+        # Whoever had it must not drive out to it any more.
+        notify(
+            session,
+            config,
+            ticket,
+            "unassigned",
+            now,
+            key="notice.unassigned.to" if name else "notice.unassigned",
+            values={"by": by, "to": name},
+            actor=by,
+            person=before,
+        )
 
 
 def assign(

@@ -19,7 +19,7 @@ from qarauyl.maintenance.models import OutboxMessage
 # The outbox's route name for messages to a ticket's assignee ('@': no configured route may take it).
 ASSIGNEE_ROUTE = "@assignee"
 # Events about one person: a route hears of them only if its `events` name them.
-PERSONAL_EVENTS = ("assigned",)
+PERSONAL_EVENTS = ("assigned", "unassigned")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Notice:
     """One thing worth telling people: a ticket opened, an SLA about to break, an incident raised."""
 
     # opened, reopened, escalated, proposed_resolution, sla_warning, sla_breach, incident_opened,
-    # incident_closed, resolved, closed, removed_for_repair, assigned
+    # incident_closed, resolved, closed, removed_for_repair, assigned, unassigned
     event: str
     ticket_id: int
     text: str  # in English, as the journal keeps it; each destination is told in its language (wording)
