@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from qarauyl.accounts.models import AuditEntry
@@ -123,3 +124,22 @@ def test_who_may_read_and_work_tickets_and_what_is_refused(world: World) -> None
     again = _post(world, "operator", "/tickets", {"camera": "A-1", "note": "still broken"})
     assert again.status_code == 201 and again.json()["id"] == ticket_id
     assert again.json()["history"][-1]["text"] == "still broken"
+
+
+def test_priority_and_assignee_are_chosen_before_the_queue_is_cut(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a storm the queue is read up to a limit, most urgent first: a dispatcher's `assignee=me` or
+    `priority=low` must still find tickets beyond it."""
+    from qarauyl.api.routes import tickets as route
+
+    monkeypatch.setattr(route, "QUEUE_READ", 3)
+    for i in range(4):
+        world.add_camera(f"S-{i}")
+        _post(world, "operator", "/tickets", {"camera": f"S-{i}", "priority": "critical"})
+    mine = _post(world, "operator", "/tickets", {"camera": "A-1", "priority": "low"}).json()["id"]
+    assert _post(world, "operator", f"/tickets/{mine}/assignee", {"assignee": "engineer"}).status_code == 200
+    assert len(_get(world, "operator", "/tickets").json()["items"]) == 3  # the cut
+    assert [t["id"] for t in _get(world, "engineer", "/tickets", assignee="me").json()["items"]] == [mine]
+    assert [t["id"] for t in _get(world, "operator", "/tickets", priority="low").json()["items"]] == [mine]
+    assert _get(world, "operator", "/tickets", assignee="engineer", priority="critical").json()["total"] == 0

@@ -949,12 +949,14 @@ def list_tickets(
     config: MaintenanceConfig,
     maintainer_id: int | None = None,
     statuses: Sequence[str] = ACTIVE,
+    priority: str | None = None,
+    assignee: str | None = None,
     limit: int = 500,
 ) -> list[TicketView]:
     """An organisation's queue (or everyone's): the active tickets, most urgent first (priority, then the
     nearest deadline), then the finished ones, the most recently finished first. `limit` applies to each
     part, so that a long history of closed tickets never pushes today's out, and a storm beyond the limit
-    keeps its most urgent tickets."""
+    keeps its most urgent tickets. `priority` and `assignee` are chosen before the limit, in SQL."""
     wanted_active = [s for s in statuses if s in ACTIVE]
     wanted_done = [s for s in statuses if s not in ACTIVE]
     urgency = case(_PRIORITY_ORDER, value=Ticket.priority, else_=len(_PRIORITY_ORDER))
@@ -962,6 +964,10 @@ def list_tickets(
         query = select(Ticket)
         if maintainer_id is not None:
             query = query.where(Ticket.maintainer_id == maintainer_id)
+        if priority is not None:
+            query = query.where(Ticket.priority == priority)
+        if assignee is not None:
+            query = query.where(Ticket.assignee == assignee)
         tickets = list(
             session.scalars(
                 query.where(Ticket.status.in_(wanted_active))

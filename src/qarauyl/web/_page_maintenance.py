@@ -91,7 +91,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _queue(page: Page, include_closed: bool) -> list[TicketView]:
+PAGE_SIZE = 30
+
+
+@dataclass
+class _QueueFilter:
+    text: str = ""
+    priority: str | None = None
+    overdue: bool = False
+    mine: str | None = None  # the reader's name: only the tickets given to them
+    closed: bool = False
+    shown: int = PAGE_SIZE
+
+
+def _queue(page: Page, wanted: _QueueFilter) -> list[TicketView]:
+    """The tickets in the reader's scope of the filter's statuses, priority and assignee (chosen in SQL,
+    before the read's limit: "mine" in a storm of a thousand tickets still finds the reader's)."""
     maintainer = page.scope.maintainer_id if page.scope.restricted else None
     if page.scope.restricted and maintainer is None:
         return []  # an engineer without an organisation has no queue
@@ -100,7 +115,9 @@ def _queue(page: Page, include_closed: bool) -> list[TicketView]:
         now=_now(),
         config=load_config(),
         maintainer_id=maintainer,
-        statuses=STATUSES if include_closed else ACTIVE,
+        statuses=STATUSES if wanted.closed else ACTIVE,
+        priority=wanted.priority,
+        assignee=wanted.mine,
     )
 
 
@@ -277,29 +294,13 @@ def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
 
 # The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of
 # tickets, and a phone should not build hundreds of cards to show the first ten.
-PAGE_SIZE = 30
-
-
-@dataclass
-class _QueueFilter:
-    text: str = ""
-    priority: str | None = None
-    overdue: bool = False
-    mine: str | None = None  # the reader's name: only the tickets given to them
-    closed: bool = False
-    shown: int = PAGE_SIZE
-
-
 def _wanted(views: list[TicketView], wanted: _QueueFilter) -> list[TicketView]:
-    """The tickets the filter row asks for; the search words must each appear in the ticket's number, camera,
-    address, district, node or grouping."""
+    """The rest of what the filter row asks for (`_queue` chose priority and assignee): overdue only, and
+    search words that must each appear in the ticket's number, camera, address, district, node or grouping."""
     return [
         v
         for v in views
-        if (wanted.priority is None or v.priority == wanted.priority)
-        and (not wanted.overdue or v.sla in ("breached", "missed"))
-        and (wanted.mine is None or v.assignee == wanted.mine)
-        and ticket_matches(v, wanted.text)
+        if (not wanted.overdue or v.sla in ("breached", "missed")) and ticket_matches(v, wanted.text)
     ]
 
 
@@ -337,12 +338,12 @@ def tickets_page() -> None:
 
         @ui.refreshable
         def queue() -> None:
-            every = _queue(page, wanted.closed)
+            every = _queue(page, wanted)
             found = _wanted(every, wanted)
             ui.label(_t(page, "count", shown=min(wanted.shown, len(found)), found=len(found))).classes(
                 "text-caption text-grey-8"
             ).props("data-testid=tickets-count")
-            if not every:
+            if not every and wanted.priority is None and wanted.mine is None:
                 ui.label(_t(page, "empty")).classes("text-grey-8")
             for view in found[: wanted.shown]:
                 _queue_card(page, view, queue.refresh)

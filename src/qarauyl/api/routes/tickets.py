@@ -47,7 +47,8 @@ from qarauyl.store.models import Camera
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=PROTECTED)
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-# The queue is read whole and then filtered: this many active tickets, and as many finished ones.
+# The queue is read (priority and assignee chosen in SQL) and then filtered by camera, deadline and words:
+# this many active tickets, and as many finished ones.
 QUEUE_READ = 5000
 
 
@@ -108,15 +109,15 @@ def list_queue(
             config=config,
             maintainer_id=principal.organisation_id if restricted else None,
             statuses=tuple(status) if status else ACTIVE,
+            priority=priority,
+            assignee=principal.name if assignee == "me" else assignee,
             limit=QUEUE_READ,
         )
     found = [
         v
         for v in views
-        if (priority is None or v.priority == priority)
-        and (camera is None or v.camera_code == camera or camera in v.member_codes)
+        if (camera is None or v.camera_code == camera or camera in v.member_codes)
         and (not overdue or v.sla in ("breached", "missed"))
-        and (assignee is None or v.assignee == (principal.name if assignee == "me" else assignee))
         and ticket_matches(v, q or "")
     ]
     items = [_out(v, config) for v in found[offset : offset + limit]]
