@@ -93,7 +93,7 @@ def test_users_create_set_password_list_token(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_persons_addresses_and_a_test_message_from_the_command_line(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
-    from maintenance_servers import http_receiver, smtp_server
+    from maintenance_servers import http_receiver, maintenance_toml, smtp_server
 
     env = {
         **os.environ,
@@ -121,13 +121,7 @@ def test_a_persons_addresses_and_a_test_message_from_the_command_line(tmp_path: 
     assert "olzhas@fixit.kz, Telegram 555" in qarauyl(env, "users", "list").stdout
     with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
         (tmp_path / "maintenance.toml").write_text(
-            f"""
-[maintenance.channels]
-smtp_port = {smtp_port}
-telegram_token = "123:ABC"
-telegram_base_url = "{telegram.url}"
-""",
-            encoding="utf-8",
+            maintenance_toml(telegram.url, smtp_port=smtp_port), encoding="utf-8"
         )
         sent = qarauyl(env, "users", "test-notice", "olzhas")
         assert sent.returncode == 0, sent.stderr

@@ -108,3 +108,23 @@ def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
         yield port, mailbox.messages
     finally:
         controller.stop()
+
+
+def maintenance_toml(
+    telegram_url: str, *, smtp_port: int | None = None, route_language: str | None = None
+) -> str:
+    """A `maintenance.toml` whose channels reach these servers (the bot token is "123:ABC"); with a
+    `route_language`, one Telegram route "occ-duty" to chat -1001 in that language."""
+    lines = ["[maintenance.channels]", 'telegram_token = "123:ABC"', f'telegram_base_url = "{telegram_url}"']
+    if smtp_port is not None:
+        lines.append(f"smtp_port = {smtp_port}")
+    if route_language is not None:
+        lines += [
+            "",
+            "[[maintenance.routes]]",
+            'name = "occ-duty"',
+            'channel = "telegram"',
+            'target = "-1001"',
+            f'language = "{route_language}"',
+        ]
+    return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from maintenance_fleet import T0, Fleet
-from maintenance_servers import free_port, http_receiver, smtp_server
+from maintenance_servers import free_port, http_receiver, maintenance_toml, smtp_server
 from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
@@ -281,20 +281,7 @@ def test_routes_and_a_test_message_from_the_command_line(
     runner = CliRunner()
     with http_receiver() as telegram:
         path = tmp_path / "maintenance.toml"
-        path.write_text(
-            f"""
-[maintenance.channels]
-telegram_token = "123:ABC"
-telegram_base_url = "{telegram.url}"
-
-[[maintenance.routes]]
-name = "occ-duty"
-channel = "telegram"
-target = "-1001"
-language = "en"
-""",
-            encoding="utf-8",
-        )
+        path.write_text(maintenance_toml(telegram.url, route_language="en"), encoding="utf-8")
         monkeypatch.setenv("QARAUYL_MAINTENANCE_CONFIG", str(path))
         listed = runner.invoke(app, ["tickets", "routes"], env={"COLUMNS": "200"})
         assert listed.exit_code == 0, listed.output

@@ -741,7 +741,7 @@ def test_an_engineer_saves_where_he_is_told_of_his_tickets_and_tries_it(
     new_page: Any, server: str, installation: Installation
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
-    from maintenance_servers import http_receiver, smtp_server
+    from maintenance_servers import http_receiver, maintenance_toml, smtp_server
 
     db = _db(installation)
     accounts.update_user(db, "erlan", language="ru")
@@ -749,15 +749,7 @@ def test_an_engineer_saves_where_he_is_told_of_his_tickets_and_tries_it(
     page = new_page()
     try:
         with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
-            settings_file.write_text(
-                f"""
-[maintenance.channels]
-smtp_port = {smtp_port}
-telegram_token = "123:ABC"
-telegram_base_url = "{telegram.url}"
-""",
-                encoding="utf-8",
-            )
+            settings_file.write_text(maintenance_toml(telegram.url, smtp_port=smtp_port), encoding="utf-8")
             sign_in(page, server, "erlan", "/tickets")
             page.get_by_test_id("user-menu").click()
             page.get_by_test_id("my-contacts").click()
@@ -795,7 +787,7 @@ def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a
     new_page: Any, server: str, installation: Installation
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
-    from maintenance_servers import http_receiver
+    from maintenance_servers import http_receiver, maintenance_toml
 
     settings_file = installation.data_dir / "maintenance.toml"  # beside the installation's config file
     page = new_page()
@@ -806,20 +798,7 @@ def test_an_administrator_sees_whether_each_notification_route_works_and_sends_a
     assignees.get_by_text("Each ticket's assignee").wait_for()
     assert assignees.get_by_role("button").count() == 0
     with http_receiver() as telegram:
-        settings_file.write_text(
-            f"""
-[maintenance.channels]
-telegram_token = "123:ABC"
-telegram_base_url = "{telegram.url}"
-
-[[maintenance.routes]]
-name = "occ-duty"
-channel = "telegram"
-target = "-1001"
-language = "ru"
-""",
-            encoding="utf-8",
-        )
+        settings_file.write_text(maintenance_toml(telegram.url, route_language="ru"), encoding="utf-8")
         try:
             page.reload()
             route = page.get_by_test_id("route-occ-duty")

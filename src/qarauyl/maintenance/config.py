@@ -117,19 +117,11 @@ class MaintenanceConfig(BaseModel):
     # Notifications.
     routes: tuple[Route, ...] = ()
     # What the person a ticket is assigned to hears at their own e-mail and Telegram chat (set on their
-    # account), in their own language: what changes their day. Never what they did themselves. Empty:
-    # nothing. Telegram needs the channels' bot token.
-    assignee_events: tuple[str, ...] = (
-        "assigned",
-        "unassigned",  # told to whoever had the ticket
-        "reopened",
-        "escalated",
-        "sla_warning",
-        "sla_breach",
-        "proposed_resolution",
-        "resolved",
-        "closed",
-        "removed_for_repair",
+    # account), in their own language, never of what they did themselves; Telegram needs the channels'
+    # bot token. By default all that happens to their ticket after it was opened ("unassigned" is told to
+    # whoever had it); incidents are the OCC's, and their members have tickets of their own. Empty: none.
+    assignee_events: tuple[str, ...] = tuple(
+        event for event in EVENTS if event != "opened" and not event.startswith("incident_")
     )
     channels: Channels = Field(default_factory=Channels)
     notify_group_seconds: float = 60.0  # events for one destination within a minute become one message
