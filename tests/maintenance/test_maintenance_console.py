@@ -112,7 +112,7 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             # manager asks for one click away, and how long the open tickets have waited.
             en = Translator("en")
             kpi = client.get("/kpi", params={"period": now.strftime("%Y-%m")})  # this month: open tickets
-            for key in ("by_district", "by_vendor", "by_contractor", "resolved", "ageing"):
+            for key in ("by_district", "by_vendor", "by_contractor", "resolved", "ageing", "by_person"):
                 assert en(f"repairs.{key}") in kpi.text, key
             assert en("repairs.period.this_month") in kpi.text
             assert "Hikvision" in kpi.text  # the vendor's name as the console writes it, not "hikvision"

@@ -12,13 +12,14 @@ from maintenance_fleet import T0, Fleet
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from qarauyl.accounts import create_user
 from qarauyl.cli import app
 from qarauyl.config import Settings
 from qarauyl.errors import InputError
 from qarauyl.i18n import Translator
 from qarauyl.maintenance.config import MaintenanceConfig
 from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
-from qarauyl.maintenance.tickets import open_ticket, process_transitions, set_status
+from qarauyl.maintenance.tickets import assign, open_ticket, process_transitions, set_status
 from qarauyl.store.database import Database
 
 # Short SLAs so that a one-day period holds met and missed deadlines.
@@ -88,14 +89,42 @@ def test_kpis_for_a_day(db: Database, fleet: Fleet) -> None:
     assert empty.fleet.availability is None and empty.mttr_hours is None and empty.backlog.open == 0
 
 
+def test_repairs_per_person(db: Database, fleet: Fleet, tmp_path: Path) -> None:
+    """Who repairs how fast: the day's tickets given to two engineers, one left to nobody."""
+    _history(db, fleet)
+    create_user(db, "olzhas", "engineer", "a-long-password", organisation="FixIt")
+    create_user(db, "dana", "engineer", "a-long-password", organisation="RepairCo")
+    assign(db, 1, "olzhas", now=at(10), config=CONFIG)
+    assign(db, 2, "dana", now=at(10), config=CONFIG)
+    report = compute_kpis(db, parse_period("2026-10-01"), now=datetime(2026, 10, 5, tzinfo=UTC))
+    shown = [(p.name, p.resolved, p.mttr_hours, p.sla_met, p.sla_missed, p.backlog) for p in report.people]
+    assert shown == [
+        ("(nobody)", 0, None, 0, 1, 1),  # ticket 3: open past its deadline
+        ("dana", 1, 3.0, 0, 1, 0),
+        ("olzhas", 1, round(149 / 60, 2), 1, 0, 0),
+    ]
+    # Grouping by person changes nothing per contractor.
+    assert [(c.name, c.resolved, c.sla_met, c.sla_missed) for c in report.contractors] == [
+        ("FixIt", 1, 1, 1),
+        ("RepairCo", 1, 0, 1),
+    ]
+    book = load_workbook(export_xlsx(report, tmp_path / "ru.xlsx", Translator("ru")), read_only=True)
+    rows = list(book["По исполнителям"].iter_rows(values_only=True))
+    assert [r[:3] for r in rows[1:]] == [
+        ("(никому не поручены)", 0, None),
+        ("dana", 1, 3.0),
+        ("olzhas", 1, 2.48),
+    ]
+
+
 def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, settings: Settings) -> None:
     _history(db, fleet)
     report = compute_kpis(db, parse_period("2026-10"), now=datetime(2026, 11, 5, tzinfo=UTC))
     path = export_xlsx(report, tmp_path / "kpi.xlsx")
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == [
-        *("Summary", "By district", "By vendor", "By contractor", "Repairs", "Backlog"),
-        *("Chronic cameras", "Cameras"),
+        *("Summary", "By district", "By vendor", "By contractor", "Repairs", "By person"),
+        *("Backlog", "Chronic cameras", "Cameras"),
     ]
     rows = list(book["Repairs"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Name", "Tickets resolved", "MTTR, h") and rows[1][0] == "FixIt"

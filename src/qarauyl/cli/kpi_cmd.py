@@ -85,15 +85,19 @@ def kpi(
         ("Contractor", report.by_contractor),
     ):
         console.print(_availability_table(title, rows))
-    table = Table(
-        "Contractor", "resolved", "MTTR h", "SLA met", "SLA missed", "compliance", "backlog", title="SLA"
-    )
-    for c in report.contractors:
-        table.add_row(
-            c.name, str(c.resolved), _num(c.mttr_hours), str(c.sla_met), str(c.sla_missed),
-            _pct(c.sla_compliance), str(c.backlog),
-        )  # fmt: skip
-    console.print(table)
+    for heading, title, rows in (
+        ("Contractor", "SLA", report.contractors),
+        ("Assignee", "By person", report.people),
+    ):
+        table = Table(
+            heading, "resolved", "MTTR h", "SLA met", "SLA missed", "compliance", "backlog", title=title
+        )
+        for c in rows:
+            table.add_row(
+                c.name, str(c.resolved), _num(c.mttr_hours), str(c.sla_met), str(c.sla_missed),
+                _pct(c.sla_compliance), str(c.backlog),
+            )  # fmt: skip
+        console.print(table)
     console.print(
         "Backlog by age: " + ", ".join(f"{k} {v}" for k, v in report.backlog.by_age.items()),
         markup=False,

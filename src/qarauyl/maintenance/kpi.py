@@ -1,5 +1,6 @@
 """Maintenance KPIs for a period: time-weighted availability (per camera, district, vendor, contractor),
-MTTR and MTBF, backlog and ageing, SLA compliance per contractor, chronic cameras; XLSX export.
+MTTR and MTBF, backlog and ageing, SLA compliance per contractor and per assignee, chronic cameras; XLSX
+export.
 
 Definitions (stated once, used everywhere):
 - availability: (ok + degraded) / known time, from HealthEvent transitions (qarauyl.health.availability);
@@ -9,14 +10,16 @@ Definitions (stated once, used everywhere):
   resolved within the period: the contractor's repair time, which is what the SLA measures.
 - SLA compliance: of the tickets resolved in the period or due in it, the share resolved by `due_at`.
 - backlog: tickets not yet resolved (nor cancelled) at the end of the period (or now, if sooner), by age.
+- per person: the same repair figures grouped by the ticket's assignee as it stands now (a ticket handed
+  on counts for whoever has it); tickets given to no one form their own row.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from qarauyl.store.database import Database
 from qarauyl.store.models import Camera, District, HealthEvent, Organisation
 
 NO_CONTRACTOR = "(no contractor)"
+NO_ASSIGNEE = "(nobody)"  # tickets no one was given
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("<1d", 1),
     ("1-3d", 3),
@@ -139,6 +143,7 @@ class KpiReport:
     mttr_hours: float | None
     resolved: int
     contractors: list[ContractorKpi]
+    people: list[ContractorKpi]  # the same figures per assignee: who repairs how fast
     backlog: Backlog
     chronic: list[CameraKpi]
     cameras: list[CameraKpi] = field(repr=False)
@@ -191,6 +196,72 @@ def _rows(sums: dict[str, _Sum]) -> list[AvailabilityRow]:
     return sorted(rows, key=lambda r: (r.availability is None, r.availability or 0.0, r.name))
 
 
+@dataclass(frozen=True)
+class _TicketFacts:
+    """What one ticket counts for in a period."""
+
+    contractor: str
+    assignee: str
+    repair_hours: float | None  # resolved (or closed) within the period: opened → done
+    sla: str | None  # met, missed, or None: not judged in this period
+    backlog_days: float | None  # still open at the report's moment: its age
+    priority: str
+    status: str
+
+
+def _facts(
+    row: Any, orgs: dict[int, str], start: datetime, end: datetime, report_at: datetime
+) -> _TicketFacts:
+    _tid, maintainer_id, status, priority, opened, resolved, closed, due, assignee = row
+    cancelled = status == "cancelled"
+    done = resolved or (closed if status == "closed" else None)
+    done_here = not cancelled and done is not None and start <= done < end
+    sla = None
+    if not cancelled and due is not None:
+        if done_here:
+            sla = "met" if done <= due else "missed"
+        elif start <= due < report_at and (done is None or done >= report_at):
+            # Due in the period and not resolved by its end, or by now in a period still running: a
+            # deadline later this month is not missed yet.
+            sla = "missed"
+    finished = resolved if resolved is not None else closed  # repaired, closed or cancelled
+    still_open = opened <= report_at and (finished is None or finished > report_at)
+    return _TicketFacts(
+        contractor=orgs.get(maintainer_id, NO_CONTRACTOR) if maintainer_id else NO_CONTRACTOR,
+        assignee=assignee or NO_ASSIGNEE,
+        repair_hours=(done - opened).total_seconds() / 3600 if done_here and done else None,
+        sla=sla,
+        backlog_days=(report_at - opened).total_seconds() / 86400 if still_open else None,
+        priority=priority,
+        status=status,
+    )
+
+
+def _repair_kpis(facts: Sequence[_TicketFacts], key: Callable[[_TicketFacts], str]) -> list[ContractorKpi]:
+    """Resolved, MTTR, SLA met and missed, and backlog per `key` (the contractor, the assignee), by name."""
+    groups: dict[str, list[_TicketFacts]] = defaultdict(list)
+    for fact in facts:
+        if fact.repair_hours is not None or fact.sla is not None or fact.backlog_days is not None:
+            groups[key(fact)].append(fact)
+    rows = []
+    for name, group in sorted(groups.items()):
+        times = [f.repair_hours for f in group if f.repair_hours is not None]
+        met = sum(1 for f in group if f.sla == "met")
+        missed = sum(1 for f in group if f.sla == "missed")
+        rows.append(
+            ContractorKpi(
+                name=name,
+                resolved=len(times),
+                mttr_hours=round(sum(times) / len(times), 2) if times else None,
+                sla_met=met,
+                sla_missed=missed,
+                sla_compliance=round(met / (met + missed), 4) if met + missed else None,
+                backlog=sum(1 for f in group if f.backlog_days is not None),
+            )
+        )
+    return rows
+
+
 def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: int = 10) -> KpiReport:
     start, end = period.start, period.end
     with db.session() as session:
@@ -229,6 +300,7 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
                 Ticket.resolved_at,
                 Ticket.closed_at,
                 Ticket.due_at,
+                Ticket.assignee,
             ).where(
                 Ticket.opened_at < end,
                 or_(Ticket.closed_at.is_(None), Ticket.closed_at >= start, Ticket.resolved_at >= start),
@@ -259,48 +331,15 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
         )  # fmt: skip
 
     report_at = min(end, now)
-    repair_times: dict[str, list[float]] = defaultdict(list)
-    met: dict[str, int] = defaultdict(int)
-    missed: dict[str, int] = defaultdict(int)
-    backlog_ages: list[tuple[str, float, str, str]] = []
-    for _tid, maintainer_id, status, priority, opened, resolved, closed, due in tickets:
-        contractor = orgs.get(maintainer_id, NO_CONTRACTOR) if maintainer_id else NO_CONTRACTOR
-        cancelled = status == "cancelled"
-        done = resolved or (closed if status == "closed" else None)
-        if not cancelled and done is not None and start <= done < end:
-            repair_times[contractor].append((done - opened).total_seconds() / 3600)
-        if not cancelled and due is not None:
-            if done is not None and start <= done < end:
-                (met if done <= due else missed)[contractor] += 1
-            elif start <= due < report_at and (done is None or done >= report_at):
-                # Due in the period and not resolved by its end, or by now in a period still running: a
-                # deadline later this month is not missed yet.
-                missed[contractor] += 1
-        finished = resolved if resolved is not None else closed  # repaired, closed or cancelled
-        if opened <= report_at and (finished is None or finished > report_at):
-            backlog_ages.append((contractor, (report_at - opened).total_seconds() / 86400, priority, status))
-
-    contractors_names = sorted(set(repair_times) | set(met) | set(missed) | {c for c, *_ in backlog_ages})
-    contractors = []
-    for name in contractors_names:
-        times = repair_times.get(name, [])
-        evaluated = met[name] + missed[name]
-        contractors.append(
-            ContractorKpi(
-                name=name,
-                resolved=len(times),
-                mttr_hours=round(sum(times) / len(times), 2) if times else None,
-                sla_met=met[name],
-                sla_missed=missed[name],
-                sla_compliance=round(met[name] / evaluated, 4) if evaluated else None,
-                backlog=sum(1 for c, *_ in backlog_ages if c == name),
-            )
-        )
-    all_times = [t for times in repair_times.values() for t in times]
+    facts = [_facts(row, orgs, start, end, report_at) for row in tickets]
+    contractors = _repair_kpis(facts, lambda f: f.contractor)
+    people = _repair_kpis(facts, lambda f: f.assignee)
+    backlog_ages = [(f.backlog_days, f.priority, f.status) for f in facts if f.backlog_days is not None]
+    all_times = [f.repair_hours for f in facts if f.repair_hours is not None]
     by_age = {label: 0 for label, _ in AGE_BUCKETS}
     by_priority: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
-    for _, age, priority, status in backlog_ages:
+    for age, priority, status in backlog_ages:
         by_age[next(label for label, limit in AGE_BUCKETS if age < limit)] += 1
         by_priority[priority] += 1
         by_status[status] += 1
@@ -310,7 +349,7 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
         by_age=by_age,
         by_priority=dict(by_priority),
         by_status=dict(by_status),
-        oldest_days=round(max(a for _, a, *_ in backlog_ages), 2) if backlog_ages else None,
+        oldest_days=round(max(a for a, *_ in backlog_ages), 2) if backlog_ages else None,
     )
     chronic = sorted(
         (c for c in per_camera if c.failures >= 2), key=lambda c: (-c.failures, -c.failed_hours, c.code)
@@ -324,6 +363,7 @@ def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: 
         mttr_hours=round(sum(all_times) / len(all_times), 2) if all_times else None,
         resolved=len(all_times),
         contractors=contractors,
+        people=people,
         backlog=backlog,
         chronic=chronic[:chronic_limit],
         cameras=per_camera,
@@ -335,8 +375,9 @@ _SHARE_COLUMNS = frozenset({"availability", "sla_compliance"})  # 0..1, shown as
 
 def export_xlsx(report: KpiReport, path: Path, tr: Translator | None = None) -> Path:
     """One workbook, the monthly report: summary, availability by district / vendor / contractor, repairs
-    per contractor (MTTR, SLA), backlog by age, chronic cameras, and every camera. Sheet names, headings and
-    vendors in `tr`'s language (English without one), moments in its time zone, shares as percentages."""
+    per contractor and per person (MTTR, SLA), backlog by age, chronic cameras, and every camera. Sheet
+    names, headings and vendors in `tr`'s language (English without one), moments in its time zone, shares
+    as percentages."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -390,6 +431,8 @@ def export_xlsx(report: KpiReport, path: Path, tr: Translator | None = None) -> 
     table(sheet("contractors"), columns, report.by_contractor)
     repairs = ["name", "resolved", "mttr_hours", "sla_met", "sla_missed", "sla_compliance", "backlog"]
     table(sheet("repairs"), repairs, report.contractors)
+    people = [replace(p, name=tr("xlsx.nobody")) if p.name == NO_ASSIGNEE else p for p in report.people]
+    table(sheet("people"), repairs, people)
     ages = sheet("backlog")
     ages.append([tr("xlsx.column.age"), tr("xlsx.column.tickets")])
     for label, n in report.backlog.by_age.items():

@@ -16,7 +16,7 @@ Registered when `qarauyl.web.mount` imports this module. Texts: the `repairs.*` 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -29,7 +29,14 @@ from nicegui import app, events, ui
 from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.errors import NotFoundError, QarauylError
 from qarauyl.maintenance.config import PRIORITIES, load_config
-from qarauyl.maintenance.kpi import KpiReport, compute_kpis, export_xlsx, parse_period
+from qarauyl.maintenance.kpi import (
+    NO_ASSIGNEE,
+    ContractorKpi,
+    KpiReport,
+    compute_kpis,
+    export_xlsx,
+    parse_period,
+)
 from qarauyl.maintenance.tickets import (
     ALLOWED,
     TicketDetail,
@@ -423,6 +430,30 @@ def _hours(page: Page, value: float | None) -> str:
     return "—" if value is None else _t(page, "hours", h=page.tr.number(value, 1))
 
 
+def _repairs_table(page: Page, heading: str, rows: Sequence[ContractorKpi], testid: str) -> None:
+    """Resolved, MTTR, SLA compliance and backlog, one row per contractor or per person."""
+    tr = page.tr
+    ui.table(
+        columns=[
+            {"name": "name", "label": _t(page, heading), "field": "name", "align": "left"},
+            {"name": "resolved", "label": _t(page, "resolved"), "field": "resolved"},
+            {"name": "mttr", "label": _t(page, "mttr"), "field": "mttr"},
+            {"name": "sla", "label": _t(page, "compliance"), "field": "sla"},
+            {"name": "backlog", "label": _t(page, "backlog"), "field": "backlog"},
+        ],
+        rows=[
+            {
+                "name": _t(page, "nobody_kpi") if row.name == NO_ASSIGNEE else row.name,
+                "resolved": row.resolved,
+                "mttr": _hours(page, row.mttr_hours),
+                "sla": tr.percent(row.sla_compliance),
+                "backlog": row.backlog,
+            }
+            for row in rows
+        ],
+    ).classes("w-full").props(f'no-data-label="{_t(page, "no_tickets")}" data-testid={testid}')
+
+
 @ui.page("/kpi")
 def kpi_page(period: str | None = None) -> None:
     """`?period=2026-10`: a link to one month's figures that a manager can keep or pass on."""
@@ -510,25 +541,10 @@ def kpi_page(period: str | None = None) -> None:
                         ],
                     }
                 ).classes("w-full").style(f"height: {80 + 24 * len(rows)}px")
-            ui.table(
-                columns=[
-                    {"name": "name", "label": _t(page, "contractor"), "field": "name", "align": "left"},
-                    {"name": "resolved", "label": _t(page, "resolved"), "field": "resolved"},
-                    {"name": "mttr", "label": _t(page, "mttr"), "field": "mttr"},
-                    {"name": "sla", "label": _t(page, "compliance"), "field": "sla"},
-                    {"name": "backlog", "label": _t(page, "backlog"), "field": "backlog"},
-                ],
-                rows=[
-                    {
-                        "name": c.name,
-                        "resolved": c.resolved,
-                        "mttr": _hours(page, c.mttr_hours),
-                        "sla": tr.percent(c.sla_compliance),
-                        "backlog": c.backlog,
-                    }
-                    for c in kpis.contractors
-                ],
-            ).classes("w-full").props(f'no-data-label="{_t(page, "no_tickets")}" data-testid=kpi-contractors')
+            _repairs_table(page, "contractor", kpis.contractors, "kpi-contractors")
+            # Who repairs how fast: the contractor's manager reads this per engineer.
+            ui.label(_t(page, "by_person")).classes("text-subtitle1")
+            _repairs_table(page, "person", kpis.people, "kpi-people")
             if kpis.chronic:
                 ui.label(_t(page, "chronic")).classes("text-subtitle1")
                 for camera in kpis.chronic:
