@@ -156,6 +156,7 @@ def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, setting
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout
+    assert "By person" in result.stdout and "(nobody)" in result.stdout  # no ticket was given to anyone
     result = runner.invoke(app, ["kpi", "--period", "October"])
     assert isinstance(result.exception, InputError) and "is not a period" in str(result.exception)
     result = runner.invoke(app, [*command, "--tz", "Asia/Nowhere"])

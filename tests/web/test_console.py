@@ -270,6 +270,10 @@ def test_viewers_and_planners_get_no_actions(new_page: Any, server: str, install
         assert page.locator("[data-testid^=ack-]").count() == 0
         page.goto(f"{server}/admin")
         page.get_by_test_id("forbidden").wait_for()
+        # No ticket can be given to them, so the header's menu offers no notification addresses.
+        page.get_by_test_id("user-menu").click()
+        page.get_by_test_id("logout").wait_for()
+        assert page.get_by_test_id("my-contacts").count() == 0, user
 
 
 def test_engineers_see_only_the_cameras_their_organisation_maintains(

@@ -85,14 +85,14 @@ def kpi(
         ("Contractor", report.by_contractor),
     ):
         console.print(_availability_table(title, rows))
-    for heading, title, rows in (
+    for heading, title, repairs in (
         ("Contractor", "SLA", report.contractors),
         ("Assignee", "By person", report.people),
     ):
         table = Table(
             heading, "resolved", "MTTR h", "SLA met", "SLA missed", "compliance", "backlog", title=title
         )
-        for c in rows:
+        for c in repairs:
             table.add_row(
                 c.name, str(c.resolved), _num(c.mttr_hours), str(c.sla_met), str(c.sla_missed),
                 _pct(c.sla_compliance), str(c.backlog),

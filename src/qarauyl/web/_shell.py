@@ -136,9 +136,10 @@ def frame(title_key: str, path: str) -> Iterator[Page | None]:
             ui.menu(),
         ):
             ui.menu_item(f"{person.name} · {tr('role.' + person.role)}").props("disable")
-            ui.menu_item(tr("contacts.title"), on_click=lambda: _my_contacts(page)).props(
-                "data-testid=my-contacts"
-            )
+            if page.can("events.ack"):  # the roles a ticket can be given to (tickets.REPAIR_ACTION)
+                ui.menu_item(tr("contacts.title"), on_click=lambda: _my_contacts(page)).props(
+                    "data-testid=my-contacts"
+                )
             ui.menu_item(tr("nav.logout"), on_click=logout).props("data-testid=logout")
     with ui.left_drawer(value=False, bordered=True).props("show-if-above width=220 breakpoint=800") as drawer:
         drawers.append(drawer)
