@@ -721,6 +721,20 @@ def test_an_operator_reports_a_fault_and_the_ticket_is_in_the_repairs_queue(
     history = page.get_by_test_id(f"ticket-{ticket_id}-history")
     history.get_by_text("No longer assigned to olzhas").wait_for()
     assert history.get_by_text("Assigned to olzhas", exact=True).count() == 2
+    # Given to someone else, the page says whether the notices reach them or the dispatcher must phone.
+    told = page.get_by_test_id(f"ticket-{ticket_id}-told")
+    _select(page, f"ticket-{ticket_id}-assign", "alma")
+    told.get_by_text("alma has no e-mail or Telegram chat saved: tell them yourself.").wait_for()
+    db = _db(installation)
+    accounts.update_user(db, "alma", email="alma@occ.kz")
+    try:
+        page.reload()
+        told.get_by_text("alma is told of it by e-mail.").wait_for()
+    finally:
+        accounts.update_user(db, "alma", email=None)
+    page.get_by_test_id(f"ticket-{ticket_id}-take").click()
+    page.get_by_test_id(f"ticket-{ticket_id}-assignee").get_by_text("Repairing: olzhas").wait_for()
+    assert told.count() == 0  # nothing to say of oneself
     # A photo from the field joins the ticket: shown on its page, named in its history.
     ok, jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 90, np.uint8))
     assert ok

@@ -37,6 +37,7 @@ from qarauyl.maintenance.kpi import (
     export_xlsx,
     parse_period,
 )
+from qarauyl.maintenance.notifications import contact, personal_destinations
 from qarauyl.maintenance.tickets import (
     ALLOWED,
     TicketDetail,
@@ -297,6 +298,15 @@ def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
             ui.button(_t(page, "take"), on_click=lambda: give(me)).props(
                 f"dense outline data-testid=ticket-{view.id}-take"
             )
+    if view.assignee and view.assignee != me:
+        # Whether the notices reach them, or the dispatcher must phone: their saved addresses, as sent.
+        with state().db.session() as session:
+            person = contact(session, view.assignee)
+        channels = sorted(c for c, _ in personal_destinations(load_config(), person)) if person else []
+        key = {("email",): "email", ("telegram",): "telegram", ("email", "telegram"): "both"}
+        ui.label(_t(page, f"told.{key.get(tuple(channels), 'none')}", name=view.assignee)).classes(
+            "text-caption text-grey-7"
+        ).props(f"data-testid=ticket-{view.id}-told")
 
 
 # The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of

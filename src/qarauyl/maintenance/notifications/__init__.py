@@ -14,6 +14,7 @@ from qarauyl.maintenance.notifications.routing import (
     enqueue,
     enqueue_personal,
     matches,
+    personal_destinations,
 )
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "enqueue",
     "enqueue_personal",
     "matches",
+    "personal_destinations",
     "supersede",
 ]
