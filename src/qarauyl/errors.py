@@ -19,6 +19,10 @@ class ConfigError(QarauylError):
     """The settings are unusable (a bad database URL, an unreadable config file)."""
 
 
+class RemoteRefused(QarauylError):
+    """A server beyond ours (a mail server, Telegram, a webhook receiver) refused or did not answer."""
+
+
 class NotFoundError(QarauylError):
     """A named thing (a camera code, an organisation) does not exist."""
 

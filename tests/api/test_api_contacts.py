@@ -3,6 +3,11 @@ addresses, each person their own; a typo is refused with the field named and cha
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import pytest
+
 from tests.api.conftest import World, password_of
 
 
@@ -64,3 +69,34 @@ def test_addresses_set_by_an_administrator_and_by_the_person_themselves(world_an
             ("eng@fixit.kz", None, "987654321"),
             ("eng@fixit.kz", "eng@fixit.kz", "987654321"),
         ]
+
+
+def test_a_test_message_through_the_api_reaches_the_saved_address_or_says_why_not(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "maintenance"))
+    from maintenance_servers import free_port, http_receiver, maintenance_toml, smtp_server
+
+    settings_file = tmp_path / "maintenance.toml"
+    monkeypatch.setenv("QARAUYL_MAINTENANCE_CONFIG", str(settings_file))
+    with world.client() as client:
+        h = world.headers("engineer")
+        nowhere = client.post("/api/v1/auth/me/contacts/test", headers=h)
+        assert nowhere.status_code == 422 and "engineer has no address to send to" in nowhere.text
+        client.put("/api/v1/auth/me/contacts", json={"email": "eng@fixit.kz"}, headers=h)
+        with smtp_server() as (smtp_port, mailbox), http_receiver() as telegram:
+            settings_file.write_text(maintenance_toml(telegram.url, smtp_port=smtp_port), encoding="utf-8")
+            sent = client.post("/api/v1/auth/me/contacts/test", headers=h)
+            assert sent.status_code == 200 and sent.json() == {"sent_to": ["email:eng@fixit.kz"]}
+            by_admin = client.post("/api/v1/users/engineer/test-notice", headers=world.headers("admin"))
+            assert by_admin.json() == {"sent_to": ["email:eng@fixit.kz"]}
+            assert [m["To"] for m in mailbox] == ["eng@fixit.kz", "eng@fixit.kz"]
+        # Nobody listens on the mail server's port now: the answer says so (502), and names the address.
+        settings_file.write_text(
+            maintenance_toml("http://127.0.0.1:9", smtp_port=free_port()), encoding="utf-8"
+        )
+        down = client.post("/api/v1/auth/me/contacts/test", headers=h)
+        assert down.status_code == 502
+        assert "The test message to engineer (email) did not arrive: e-mail to eng@fixit.kz" in down.text
+        missing = client.post("/api/v1/users/nobody/test-notice", headers=world.headers("admin"))
+        assert missing.status_code == 404

@@ -93,6 +93,14 @@ def _cancel_ticket(w: World, role: str) -> Call:
     return Call(f"/api/v1/tickets/{_ticket(w)}/status", 200, json={"status": "cancelled"})
 
 
+def _test_notice(w: World, role: str, path: str) -> Call:
+    """A test message to someone with no address saved: refused with a sentence (422), past the roles."""
+    from qarauyl.accounts import update_user
+
+    update_user(w.db, "viewer" if "/users/" in path else role, email=None, telegram_chat_id=None)
+    return Call(path, 422)
+
+
 def _form_login(w: World, role: str) -> Call:
     return Call("/login", 303, data={"name": role, "password": password_of(role), "next": "/cameras"})
 
@@ -114,6 +122,14 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str] | None, Make]] = {
     ("PUT", "/api/v1/auth/me/contacts"): (
         ALL,
         lambda w, r: Call("/api/v1/auth/me/contacts", 200, json={"email": f"{r}@occ.kz"}),
+    ),
+    ("POST", "/api/v1/auth/me/contacts/test"): (
+        ALL,
+        lambda w, r: _test_notice(w, r, "/api/v1/auth/me/contacts/test"),
+    ),
+    ("POST", "/api/v1/users/{name}/test-notice"): (
+        ADMIN,
+        lambda w, r: _test_notice(w, r, "/api/v1/users/viewer/test-notice"),
     ),
     ("POST", "/login"): (PUBLIC, _form_login),
     ("GET", "/logout"): (PUBLIC, lambda w, r: Call("/logout", 303)),

@@ -14,7 +14,7 @@ from starlette.routing import compile_path
 
 from qarauyl.accounts import AuthError, Forbidden, NameTaken, SelfLockout, ThrottledError
 from qarauyl.api.schemas.common import ErrorOut
-from qarauyl.errors import InputError, NotFoundError, QarauylError
+from qarauyl.errors import InputError, NotFoundError, QarauylError, RemoteRefused
 
 
 class Conflict(QarauylError):
@@ -56,6 +56,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=409)
         if isinstance(exc, InputError):
             return JSONResponse({"detail": _problems(exc), "message": str(exc)}, status_code=422)
+        if isinstance(exc, RemoteRefused):  # a mail server or Telegram refused: theirs, not ours
+            return JSONResponse({"detail": str(exc)}, status_code=502)
         return JSONResponse({"detail": str(exc)}, status_code=500)
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:

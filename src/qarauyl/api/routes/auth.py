@@ -26,7 +26,7 @@ from qarauyl.accounts import (
 )
 from qarauyl.api._deps import Client, Db, Me
 from qarauyl.api.routes._responses import errors
-from qarauyl.api.schemas.users import ContactsIn, ContactsOut, LanguageIn, LoginIn, MeOut
+from qarauyl.api.schemas.users import ContactsIn, ContactsOut, LanguageIn, LoginIn, MeOut, TestNoticeOut
 from qarauyl.store.database import Database
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -122,6 +122,19 @@ def set_my_contacts(body: ContactsIn, principal: Me, db: Db, client: Client) -> 
     changes = {field: getattr(body, field) for field in body.model_fields_set}
     info = update_user(db, principal.name, actor=principal, client=client, **changes)
     return {"email": info.email, "telegram_chat_id": info.telegram_chat_id}
+
+
+@router.post(
+    "/me/contacts/test",
+    response_model=TestNoticeOut,
+    summary="Send a test message to my saved addresses now, in my language",
+    responses=errors(401, 422, 502),
+)
+def test_my_contacts(principal: Me, db: Db) -> dict[str, Any]:
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.notifications.status import send_personal_test
+
+    return {"sent_to": send_personal_test(db, load_config(), principal.name)}
 
 
 def safe_next(target: str | None) -> str:

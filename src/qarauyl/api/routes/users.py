@@ -18,6 +18,7 @@ from qarauyl.api.schemas.users import (
     AuditOut,
     OrganisationOut,
     SignOutOut,
+    TestNoticeOut,
     TokenIn,
     TokenInfoOut,
     TokenOut,
@@ -141,6 +142,19 @@ def revoke_token(
 ) -> Response:
     accounts.revoke_token(db, name, token_id, actor=principal, client=client)
     return Response(status_code=204)
+
+
+@router.post(
+    "/users/{name}/test-notice",
+    response_model=TestNoticeOut,
+    summary="Send a test message to this user's saved addresses now, in their language",
+    responses=errors(404, 422, 502),
+)
+def test_notice(name: str, db: Db, _: Annotated[Principal, Depends(allow("users.manage"))]) -> dict[str, Any]:
+    from qarauyl.maintenance.config import load_config
+    from qarauyl.maintenance.notifications.status import send_personal_test
+
+    return {"sent_to": send_personal_test(db, load_config(), name)}
 
 
 @router.post(

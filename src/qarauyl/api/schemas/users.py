@@ -141,3 +141,9 @@ class ContactsIn(BaseModel):
 class ContactsOut(BaseModel):
     email: str | None
     telegram_chat_id: str | None
+
+
+class TestNoticeOut(BaseModel):
+    sent_to: list[str] = Field(
+        description="Each address that took the test message, as `channel:address` (e-mail, then Telegram)."
+    )

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, select
 
-from qarauyl.errors import InputError, NotFoundError, QarauylError
+from qarauyl.errors import InputError, NotFoundError, RemoteRefused
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage
 from qarauyl.maintenance.notifications.channels import (
@@ -42,7 +42,7 @@ class RouteStatus:
     personal: bool = False
 
 
-class RouteCheckFailed(QarauylError):
+class RouteCheckFailed(RemoteRefused):
     """The destination did not take the test message; the sentence says what it answered."""
 
 
