@@ -22,7 +22,7 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     password_hash: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="en")
-    # Where the person hears of the tickets given to them (maintenance.notifications.personal).
+    # Where the person hears of the tickets given to them (maintenance.notifications.routing.contact).
     email: Mapped[str | None] = mapped_column(String(254))
     telegram_chat_id: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
