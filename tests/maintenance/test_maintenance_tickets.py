@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -373,6 +374,13 @@ def test_a_ticket_is_given_and_taken_back_from_the_command_line(
     given = runner.invoke(app, ["tickets", "assign", str(view.id), "aidar"])
     assert given.exit_code == 0, given.output
     assert "maintainer FixIt; repairing: aidar" in given.stdout
+    # The queue names who repairs each ticket, and finds one person's.
+    listed = runner.invoke(app, ["tickets", "list", "--assignee", "aidar", "--json"])
+    assert [(t["id"], t["assignee"]) for t in json.loads(listed.stdout)] == [(view.id, "aidar")]
+    assert json.loads(runner.invoke(app, ["tickets", "list", "--assignee", "dana", "--json"]).stdout) == []
+    assert "aidar" in runner.invoke(app, ["tickets", "list"], env={"COLUMNS": "200"}).stdout
+    wrong = runner.invoke(app, ["tickets", "list", "--priority", "urgent"])
+    assert isinstance(wrong.exception, InputError) and "Unknown priority 'urgent'" in str(wrong.exception)
     taken = runner.invoke(app, ["tickets", "assign", str(view.id), "--nobody"])
     assert taken.exit_code == 0 and "repairing: nobody yet" in taken.stdout
     unclear = runner.invoke(app, ["tickets", "assign", str(view.id)])

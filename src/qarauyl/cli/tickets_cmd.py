@@ -52,14 +52,19 @@ def _open() -> tuple[Database, MaintenanceConfig]:
 def list_(
     organisation: str | None = typer.Option(None, "--org", help="Only this maintainer's queue."),
     all_: bool = typer.Option(False, "--all", help="Closed and cancelled tickets too."),
+    priority: str | None = typer.Option(None, "--priority", help="Only this priority: critical, high, …"),
+    assignee: str | None = typer.Option(None, "--assignee", help="Only the tickets given to this person."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The queue, most urgent first."""
     from sqlalchemy import select
 
+    from qarauyl.maintenance.config import PRIORITIES
     from qarauyl.maintenance.tickets import list_tickets, named_codes
     from qarauyl.store.models import Organisation
 
+    if priority is not None and priority not in PRIORITIES:
+        raise InputError(f"Unknown priority '{priority}': use one of {', '.join(PRIORITIES)}.")
     db, config = _open()
     maintainer_id = None
     if organisation:
@@ -73,19 +78,22 @@ def list_(
         config=config,
         maintainer_id=maintainer_id,
         statuses=STATUSES if all_ else ACTIVE,
+        priority=priority,
+        assignee=assignee,
     )
     if as_json:
         print(_json([asdict(v) for v in views]))
         return
     table = Table(
-        "#", "priority", "status", "camera / node", "codes", "opened", "SLA", "h left", title="Tickets"
-    )
+        "#", "priority", "status", "camera / node", "codes", "opened", "SLA", "h left", "repairing",
+        title="Tickets",
+    )  # fmt: skip
     for v in views:
         where = v.camera_code or f"{v.kind} {v.node or v.district or ''} ({len(v.members)} cameras)"
         table.add_row(
             str(v.id), v.priority, v.status + (" (proposed)" if v.proposed_for_resolution else ""), where,
             named_codes(v.codes, v.camera_cause), f"{v.opened_at:%Y-%m-%d %H:%M}", v.sla,
-            "-" if v.hours_left is None else f"{v.hours_left:.1f}",
+            "-" if v.hours_left is None else f"{v.hours_left:.1f}", v.assignee or "-",
         )  # fmt: skip
     console.print(table)
 
