@@ -1000,6 +1000,36 @@ def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: Mainte
         return TicketDetail(ticket=view, events=events, photos=_photos_of(events))
 
 
+def queue_for(
+    db: Database,
+    principal: Principal,
+    *,
+    now: datetime,
+    config: MaintenanceConfig,
+    statuses: Sequence[str] = ACTIVE,
+    priority: str | None = None,
+    assignee: str | None = None,
+    limit: int = 500,
+) -> list[TicketView]:
+    """`list_tickets` as the principal may see it (the rule of `visible_to`): an engineer gets their
+    contractor's tickets only, and none without an organisation; everyone else gets every ticket."""
+    maintainer_id = None
+    if principal.role == "engineer":
+        if principal.organisation_id is None:
+            return []
+        maintainer_id = principal.organisation_id
+    return list_tickets(
+        db,
+        now=now,
+        config=config,
+        maintainer_id=maintainer_id,
+        statuses=statuses,
+        priority=priority,
+        assignee=assignee,
+        limit=limit,
+    )
+
+
 def visible_to(principal: Principal, maintainer_id: int | None) -> bool:
     """Whether a ticket of this maintainer is the principal's to see: an engineer works for one contractor
     and sees its tickets only (one without an organisation, none); everyone else sees every ticket."""

@@ -46,7 +46,7 @@ from qarauyl.maintenance.tickets import (
     add_comment,
     add_photo,
     assign,
-    list_tickets,
+    queue_for,
     repairers,
     set_status,
     ticket_for,
@@ -115,14 +115,11 @@ class _QueueFilter:
 def _queue(page: Page, wanted: _QueueFilter) -> list[TicketView]:
     """The tickets in the reader's scope of the filter's statuses, priority and assignee (chosen in SQL,
     before the read's limit: "mine" in a storm of a thousand tickets still finds the reader's)."""
-    maintainer = page.scope.maintainer_id if page.scope.restricted else None
-    if page.scope.restricted and maintainer is None:
-        return []  # an engineer without an organisation has no queue
-    return list_tickets(
+    return queue_for(
         state().db,
+        page.person,
         now=_now(),
         config=load_config(),
-        maintainer_id=maintainer,
         statuses=STATUSES if wanted.closed else ACTIVE,
         priority=wanted.priority,
         assignee=wanted.mine,

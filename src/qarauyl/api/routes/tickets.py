@@ -37,8 +37,8 @@ from qarauyl.maintenance.tickets import (
     add_comment,
     assign,
     check_visible,
-    list_tickets,
     open_ticket,
+    queue_for,
     set_status,
     ticket_for,
     ticket_matches,
@@ -100,19 +100,16 @@ def list_queue(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     config = load_config()
-    restricted = principal.role == "engineer"  # the contractor's tickets only
-    views: list[TicketView] = []
-    if not (restricted and principal.organisation_id is None):  # an engineer of no organisation: none
-        views = list_tickets(
-            db,
-            now=_now(),
-            config=config,
-            maintainer_id=principal.organisation_id if restricted else None,
-            statuses=tuple(status) if status else ACTIVE,
-            priority=priority,
-            assignee=principal.name if assignee == "me" else assignee,
-            limit=QUEUE_READ,
-        )
+    views = queue_for(
+        db,
+        principal,
+        now=_now(),
+        config=config,
+        statuses=tuple(status) if status else ACTIVE,
+        priority=priority,
+        assignee=principal.name if assignee == "me" else assignee,
+        limit=QUEUE_READ,
+    )
     found = [
         v
         for v in views
