@@ -32,7 +32,7 @@ def contact_inputs(
     return email, telegram
 
 
-def test_button(tr: Translator, name: str, shown: bool) -> ui.button:
+def send_test_button(tr: Translator, name: str, shown: bool) -> ui.button:
     """Sends a test message to the person's saved addresses now; shown when they have one."""
 
     async def send() -> None:
@@ -61,7 +61,7 @@ def my_contacts_dialog(page: Page) -> None:
     with ui.dialog() as dialog, ui.card().classes("w-96 max-w-full").props("data-testid=contacts-dialog"):
         ui.label(tr("contacts.title")).classes("text-subtitle1")
         email, telegram = contact_inputs(tr, me, mine=True)
-        test = test_button(tr, me.name, bool(me.email or me.telegram_chat_id))
+        test = send_test_button(tr, me.name, bool(me.email or me.telegram_chat_id))
 
         def save() -> None:
             try:

@@ -18,7 +18,7 @@ from qarauyl.maintenance.config import MaintenanceConfig, load_config
 from qarauyl.maintenance.notifications.status import route_statuses, send_test
 from qarauyl.store import Organisation
 from qarauyl.web import _auth
-from qarauyl.web._contacts import contact_inputs, test_button
+from qarauyl.web._contacts import contact_inputs, send_test_button
 from qarauyl.web._shell import Page, frame, notify_error, state
 
 NO_ORGANISATION = ""
@@ -155,7 +155,7 @@ def _user_dialog(page: Page, user: accounts.UserInfo | None, redraw: Any) -> Non
             redraw()
 
         if user is not None:
-            test_button(tr, user.name, bool(user.email or user.telegram_chat_id))
+            send_test_button(tr, user.name, bool(user.email or user.telegram_chat_id))
             _tokens(page, user.name)
 
         with ui.row().classes("w-full justify-end"):
