@@ -330,7 +330,7 @@ def _routes(page: Page) -> None:
                 )
             ).classes("text-caption" + (" text-negative" if status.dead else ""))
             ui.space()
-            if not status.personal:  # each person's own test is on their row under Users
+            if not status.personal:  # each person's own test is in their dialog under Users
                 button = ui.button(tr("admin.send_test"), icon="send").props(
                     f"dense outline data-testid=route-test-{status.name}"
                 )
