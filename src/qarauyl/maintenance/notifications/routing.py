@@ -107,12 +107,15 @@ def enqueue_personal(
     return rows
 
 
+def personal_channels(config: MaintenanceConfig) -> tuple[str, ...]:
+    """The channels a person can be told on: e-mail, and Telegram when a bot token is set."""
+    return ("email", "telegram") if config.channels.telegram_token.get_secret_value() else ("email",)
+
+
 def personal_destinations(config: MaintenanceConfig, person: Contact) -> list[tuple[str, str]]:
-    """A person's own (channel, address) pairs: their e-mail, and their Telegram chat when a bot is set."""
-    wanted = [("email", person.email)]
-    if config.channels.telegram_token.get_secret_value():
-        wanted.append(("telegram", person.telegram_chat_id))
-    return [(channel, target) for channel, target in wanted if target]
+    """A person's own (channel, address) pairs on `personal_channels`, for the addresses they saved."""
+    saved = {"email": person.email, "telegram": person.telegram_chat_id}
+    return [(channel, target) for channel in personal_channels(config) if (target := saved[channel])]
 
 
 def contact(session: Session, name: str) -> Contact | None:

@@ -20,7 +20,12 @@ from qarauyl.maintenance.notifications.channels import (
     send_telegram,
     send_webhook,
 )
-from qarauyl.maintenance.notifications.routing import ASSIGNEE_ROUTE, contact, personal_destinations
+from qarauyl.maintenance.notifications.routing import (
+    ASSIGNEE_ROUTE,
+    contact,
+    personal_channels,
+    personal_destinations,
+)
 from qarauyl.maintenance.notifications.wording import translator
 from qarauyl.store.database import Database
 
@@ -109,11 +114,10 @@ def route_statuses(db: Database, config: MaintenanceConfig, now: datetime) -> li
 
     personal = []
     if config.assignee_events:
-        telegram = config.channels.telegram_token.get_secret_value()
         personal.append(
             RouteStatus(
                 name=ASSIGNEE_ROUTE,
-                channel="email, telegram" if telegram else "email",
+                channel=", ".join(personal_channels(config)),
                 target="",
                 language="",
                 filters={"events": list(config.assignee_events)},
@@ -177,7 +181,7 @@ def send_personal_test(db: Database, config: MaintenanceConfig, name: str) -> li
     if not destinations:
         error = InputError(
             f"{name} has no address to send to: give them an e-mail address"
-            + (" or a Telegram chat id." if config.channels.telegram_token.get_secret_value() else ".")
+            + (" or a Telegram chat id." if "telegram" in personal_channels(config) else ".")
         )
         error.catalogue_key, error.catalogue_values = "contacts.no_address", {"name": name}
         raise error
