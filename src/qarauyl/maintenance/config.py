@@ -49,8 +49,8 @@ class Route(BaseModel):
     districts: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     faults: tuple[str, ...] = ()
-    # opened, escalated, sla_warning, sla_breach, incident_opened, … ; empty: all but `assigned`, which
-    # concerns one person (they hear of it themselves, see MaintenanceConfig.assignee_events)
+    # opened, escalated, sla_warning, sla_breach, incident_opened, … (EVENTS); empty: all but `assigned` and
+    # `unassigned`, which concern one person (they hear of them themselves: MaintenanceConfig.assignee_events)
     events: tuple[str, ...] = ()
     # The language its messages are written in (a webhook's `text` too); the console's default otherwise.
     language: str = Field(DEFAULT_LANGUAGE, pattern="^(kk|ru|en)$")

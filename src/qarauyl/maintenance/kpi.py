@@ -431,7 +431,8 @@ def export_xlsx(report: KpiReport, path: Path, tr: Translator | None = None) -> 
     table(sheet("contractors"), columns, report.by_contractor)
     repairs = ["name", "resolved", "mttr_hours", "sla_met", "sla_missed", "sla_compliance", "backlog"]
     table(sheet("repairs"), repairs, report.contractors)
-    people = [replace(p, name=tr("xlsx.nobody")) if p.name == NO_ASSIGNEE else p for p in report.people]
+    nobody = tr("repairs.nobody_kpi")  # the console's words for the tickets given to no one
+    people = [replace(p, name=nobody) if p.name == NO_ASSIGNEE else p for p in report.people]
     table(sheet("people"), repairs, people)
     ages = sheet("backlog")
     ages.append([tr("xlsx.column.age"), tr("xlsx.column.tickets")])

@@ -526,8 +526,8 @@ def _assign(
         "assigned",
         now,
         actor=_actor(actor),
-        text=f"assigned to {name}" if name else f"no longer assigned to {ticket.assignee}",
-        detail={"to": name, "from": ticket.assignee},
+        text=f"assigned to {name}" if name else f"no longer assigned to {before}",
+        detail={"to": name, "from": before},
     )
     ticket.assignee = name
     by = _actor(actor)

@@ -99,6 +99,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of
+# tickets, and a phone should not build hundreds of cards to show the first ten.
 PAGE_SIZE = 30
 
 
@@ -306,8 +308,6 @@ def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
         ).props(f"data-testid=ticket-{view.id}-told")
 
 
-# The queue draws this many cards at first and as many more at each "show more": a storm leaves hundreds of
-# tickets, and a phone should not build hundreds of cards to show the first ten.
 def _wanted(views: list[TicketView], wanted: _QueueFilter) -> list[TicketView]:
     """The rest of what the filter row asks for (`_queue` chose priority and assignee): overdue only, and
     search words that must each appear in the ticket's number, camera, address, district, node or grouping."""
