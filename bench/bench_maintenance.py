@@ -17,14 +17,14 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from qarauyl.domain.tickets import STATUSES
+from qarauyl.domain.tickets import ACTIVE, STATUSES
 from qarauyl.health import HealthPolicy
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.kpi import compute_kpis, parse_period
 from qarauyl.maintenance.metrics import render_metrics
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.notifications import deliver_due
-from qarauyl.maintenance.tickets import list_tickets, process_transitions
+from qarauyl.maintenance.tickets import TicketFilter, list_tickets, process_transitions
 from qarauyl.monitor.recording import record_results
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.probe.result import ProbeError, ProbeResult, ProbeTimings
@@ -169,9 +169,27 @@ def main() -> None:
               f"(endpoint unreachable: {delivery.failed} will retry)")  # fmt: skip
         # The repairs queue with closed tickets shown: every ticket the storm made, grouped ones too.
         started = time.perf_counter()
-        queue = list_tickets(db, now=t1 + timedelta(minutes=5), config=config, statuses=STATUSES, limit=5000)
+        queue = list_tickets(
+            db,
+            now=t1 + timedelta(minutes=5),
+            config=config,
+            wanted=TicketFilter(statuses=STATUSES),
+            limit=5000,
+        )
         queue_s = time.perf_counter() - started
         print(f"queue: {len(queue)} tickets listed (all statuses) in {queue_s:.2f} s")
+        # A dispatcher's search in the console's queue (a 500-ticket read): the least urgent active camera
+        # ticket, matched over the whole storm before the cut, and every ticket of one district (case folded).
+        last = [v for v in queue if v.status in ACTIVE and v.camera_code][-1]
+        searched = {
+            "code": TicketFilter(words=last.camera_code or ""),
+            "district": TicketFilter(statuses=STATUSES, words=(queue[0].district or "").upper()),
+        }
+        for name, wanted in searched.items():
+            started = time.perf_counter()
+            found = list_tickets(db, now=t1 + timedelta(minutes=5), config=config, wanted=wanted)
+            search_s = time.perf_counter() - started
+            print(f"queue search by {name} ({wanted.words!r}): {len(found)} found in {search_s:.2f} s")
         started = time.perf_counter()
         text = render_metrics(db, now=t1 + timedelta(minutes=5))
         metrics_s = time.perf_counter() - started

@@ -4,12 +4,14 @@ monitor has not confirmed needs an audited override, and every change is in the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from qarauyl.accounts.models import AuditEntry
+from qarauyl.maintenance.models import Ticket
 from tests.api.conftest import World
 
 
@@ -126,11 +128,11 @@ def test_who_may_read_and_work_tickets_and_what_is_refused(world: World) -> None
     assert again.json()["history"][-1]["text"] == "still broken"
 
 
-def test_priority_and_assignee_are_chosen_before_the_queue_is_cut(
+def test_every_filter_is_chosen_before_the_queue_is_cut(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In a storm the queue is read up to a limit, most urgent first: a dispatcher's `assignee=me` or
-    `priority=low` must still find tickets beyond it."""
+    """In a storm the queue is read up to a limit, most urgent first: a dispatcher's `assignee=me`,
+    `priority=low`, `camera`, `q` or `overdue` must still find tickets beyond it."""
     from qarauyl.api.routes import tickets as route
 
     monkeypatch.setattr(route, "QUEUE_READ", 3)
@@ -143,3 +145,10 @@ def test_priority_and_assignee_are_chosen_before_the_queue_is_cut(
     assert [t["id"] for t in _get(world, "engineer", "/tickets", assignee="me").json()["items"]] == [mine]
     assert [t["id"] for t in _get(world, "operator", "/tickets", priority="low").json()["items"]] == [mine]
     assert _get(world, "operator", "/tickets", assignee="engineer", priority="critical").json()["total"] == 0
+    assert [t["id"] for t in _get(world, "operator", "/tickets", camera="A-1").json()["items"]] == [mine]
+    assert [t["id"] for t in _get(world, "operator", "/tickets", q="a-1").json()["items"]] == [mine]
+    assert _get(world, "operator", "/tickets", overdue=True).json()["total"] == 0
+    with world.db.session() as session:
+        session.get(Ticket, mine).due_at = datetime.now(UTC) - timedelta(minutes=1)  # type: ignore[union-attr]
+    late = _get(world, "operator", "/tickets", overdue=True).json()
+    assert [(t["id"], t["sla"]) for t in late["items"]] == [(mine, "breached")] and late["total"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from maintenance_fleet import T0, Fleet
@@ -10,7 +11,13 @@ from sqlalchemy import select
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.grouping import Outage, district_groups, node_groups
 from qarauyl.maintenance.models import OutboxMessage, Ticket
-from qarauyl.maintenance.tickets import list_tickets, process_transitions, ticket_matches
+from qarauyl.maintenance.tickets import (
+    STATUSES,
+    TicketFilter,
+    list_tickets,
+    process_transitions,
+    ticket_matches,
+)
 from qarauyl.store.database import Database
 
 CONFIG = MaintenanceConfig(routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),))
@@ -117,3 +124,39 @@ def test_an_incident_in_the_queue_names_its_cameras_and_is_found_by_any_of_them(
     assert ticket_matches(incident, f"#{incident.id}") and ticket_matches(incident, "  ")
     assert not ticket_matches(incident, "cam-005")  # behind the node, but not down
     assert not ticket_matches(incident, "cabinet-17 South")
+
+
+def test_the_queue_is_searched_before_its_read_is_cut(db: Database, fleet: Fleet) -> None:
+    """A dispatcher's words and a camera are matched before the queue's limit, in the same way as
+    `ticket_matches` (Unicode case folding included), and a camera finds the incident it is part of."""
+    node = fleet.add(6, node="cabinet-17")
+    [lone] = fleet.add(1, node="cabinet-99", district="Түркістан")
+    fleet.confirm([*node[:5], lone], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    every = TicketFilter(statuses=STATUSES)
+    whole = list_tickets(db, now=T0, config=CONFIG, wanted=every)
+    [incident] = [v for v in whole if v.kind == "node"]
+    for words in ("cam-004", "CABINET-17 cam-001", "түркістан", "ТҮРКІСТАН cam-005", "fixit", "nothing", ""):
+        expected = [v.id for v in whole if ticket_matches(v, words)]
+        found = list_tickets(db, now=T0, config=CONFIG, wanted=replace(every, words=words))
+        assert [v.id for v in found] == expected, words
+    assert [
+        v.camera_code for v in list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(words="түркістан"))
+    ] == ["CAM-006"]
+    # Cut the read at one ticket (the lone camera's is the most urgent): a search still reaches the rest.
+    [first] = list_tickets(db, now=T0, config=CONFIG, limit=1)
+    assert first.camera_code == "CAM-006"
+    [found] = list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(words="cam-004"), limit=1)
+    assert found.id == incident.id
+    # A camera: its own tickets (here the one cancelled into the incident) and the incident.
+    by_camera = list_tickets(db, now=T0, config=CONFIG, wanted=replace(every, camera="CAM-004"))
+    assert [v.id for v in by_camera] == [incident.id, *(v.id for v in whole if v.camera_code == "CAM-004")]
+    assert [v.status for v in by_camera] == ["open", "cancelled"]
+    assert list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(camera="CAM-005")) == []
+    assert list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(camera="NO-SUCH")) == []
+    # Camera and words together, and a limit that stops the search early.
+    assert (
+        list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(camera="CAM-006", words="cabinet-17"))
+        == []
+    )
+    assert len(list_tickets(db, now=T0, config=CONFIG, wanted=replace(every, words="cam"), limit=2)) == 4

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +25,9 @@ from qarauyl.errors import InputError
 from qarauyl.maintenance.config import MaintenanceConfig, Route
 from qarauyl.maintenance.models import OutboxMessage, Ticket
 from qarauyl.maintenance.tickets import (
+    ACTIVE,
     STATUSES,
+    TicketFilter,
     add_comment,
     assign,
     in_repair_counts,
@@ -149,9 +153,9 @@ def test_the_queue_keeps_the_most_urgent_and_the_latest_closed_within_its_limit(
         ).id
     for i, code in enumerate(codes[4:]):  # the three newest are cancelled, CAM-006 last
         set_status(db, opened[code], "cancelled", now=T0 + timedelta(hours=1, minutes=i), config=CONFIG)
-    queue = list_tickets(db, now=T0, config=CONFIG, statuses=STATUSES, limit=2)
+    queue = list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(statuses=STATUSES), limit=2)
     assert [v.camera_code for v in queue] == ["CAM-002", "CAM-003", "CAM-006", "CAM-005"]
-    whole = list_tickets(db, now=T0, config=CONFIG, statuses=STATUSES)
+    whole = list_tickets(db, now=T0, config=CONFIG, wanted=TicketFilter(statuses=STATUSES))
     assert [v.camera_code for v in whole] == ["CAM-002", "CAM-003", "CAM-001", "CAM-000", *codes[6:3:-1]]
     assert len(cams) == len({v.id for v in whole})
 
@@ -389,3 +393,35 @@ def test_a_ticket_is_given_and_taken_back_from_the_command_line(
         "assigned",
         "assigned",
     ]
+
+
+def test_overdue_is_chosen_in_sql_as_the_sla_state_says(db: Database, fleet: Fleet) -> None:
+    """`overdue` (the queue's switch, the API's `overdue=true`) is chosen in the query, before the read's
+    limit; it must agree with `sla_state` on every kind of ticket: open or resolved, closed with or without
+    a resolution time, cancelled, finished before or after the deadline, with no deadline at all."""
+    rng = random.Random(7)
+    cameras = fleet.add(60)
+    hours = [-30, -2, -0.5, 0, 0.5, 3, 300, None]
+    with db.session() as session:
+        for camera_id in cameras:
+            status = rng.choice(STATUSES)
+            due = rng.choice(hours)
+            ticket = Ticket(camera_id=camera_id, status=status, opened_at=T0 - timedelta(hours=48))
+            ticket.due_at = None if due is None else T0 + timedelta(hours=due)
+            if status in ("resolved", "closed") and rng.random() < 0.8:
+                ticket.resolved_at = T0 + timedelta(hours=rng.choice([-40, -1, 0, 1]))
+            if status in ("closed", "cancelled"):
+                ticket.closed_at = T0 + timedelta(hours=rng.choice([-20, -1, 0, 2]))
+            session.add(ticket)
+    every = TicketFilter(statuses=STATUSES)
+    whole = list_tickets(db, now=T0, config=CONFIG, wanted=every)
+    late = [v.id for v in whole if v.sla in ("breached", "missed")]
+    assert 10 < len(late) < 50 and {v.sla for v in whole} >= {"ok", "breached", "met", "missed"}
+    overdue = list_tickets(db, now=T0, config=CONFIG, wanted=replace(every, overdue=True))
+    assert [v.id for v in overdue] == late
+    # Chosen before the limit: the first two late tickets of each part, though the queue's first two are not.
+    assert not set(late) >= {v.id for v in whole[:2]}
+    cut = list_tickets(db, now=T0, config=CONFIG, wanted=replace(every, overdue=True), limit=2)
+    active_late = [i for i in late if next(v for v in whole if v.id == i).status in ACTIVE]
+    done_late = [i for i in late if i not in active_late]
+    assert [v.id for v in cut] == active_late[:2] + done_late[:2]

@@ -60,7 +60,7 @@ def list_(
     from sqlalchemy import select
 
     from qarauyl.maintenance.config import PRIORITIES
-    from qarauyl.maintenance.tickets import list_tickets, named_codes
+    from qarauyl.maintenance.tickets import TicketFilter, list_tickets, named_codes
     from qarauyl.store.models import Organisation
 
     if priority is not None and priority not in PRIORITIES:
@@ -77,9 +77,7 @@ def list_(
         now=_now(),
         config=config,
         maintainer_id=maintainer_id,
-        statuses=STATUSES if all_ else ACTIVE,
-        priority=priority,
-        assignee=assignee,
+        wanted=TicketFilter(statuses=STATUSES if all_ else ACTIVE, priority=priority, assignee=assignee),
     )
     if as_json:
         print(_json([asdict(v) for v in views]))

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from qarauyl.accounts.audit import record_audit
@@ -56,6 +56,7 @@ __all__ = [
     "STATUSES",
     "TicketChange",
     "TicketDetail",
+    "TicketFilter",
     "TicketView",
     "active_ticket",
     "add_comment",
@@ -800,23 +801,39 @@ def ticket_matches(view: TicketView, words: str) -> bool:
     """Whether every word (case aside) is in the ticket's number, camera, address, district, node, grouping,
     maintainer, assignee or an incident's cameras: how a dispatcher finds "TUR-0218" or "Sayram" in a
     storm's queue."""
-    wanted = words.casefold().split()
-    if not wanted:
-        return True
-    said = [
-        f"#{view.id}",
-        view.camera_code,
-        view.camera_name,
-        view.address,
-        view.district,
-        view.node,
-        view.grouping,
-        view.maintainer,
-        view.assignee,
-        *view.member_codes,
-    ]
-    haystack = " ".join(filter(None, said)).casefold()
-    return all(word in haystack for word in wanted)
+    said = _said(
+        view.id, view.camera_code, view.camera_name, view.address, view.district, view.node, view.grouping,
+        view.maintainer, view.assignee, view.member_codes,
+    )  # fmt: skip
+    return _words_in(words, said)
+
+
+def _said(ticket_id: int, *fields: str | Sequence[str] | None) -> str:
+    """What `ticket_matches` searches, as one casefolded text (the member codes come as a sequence)."""
+    words: list[str] = [f"#{ticket_id}"]
+    for value in fields:
+        if isinstance(value, str):
+            words.append(value)
+        elif value:
+            words.extend(value)
+    return " ".join(words).casefold()
+
+
+def _words_in(words: str, haystack: str) -> bool:
+    return all(word in haystack for word in words.casefold().split())
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What a queue asks for beyond its reader's scope. All of it is chosen before the read's limit: in a
+    storm of a thousand tickets, "TUR-0218" or "mine" still finds the one asked for."""
+
+    statuses: Sequence[str] = ACTIVE
+    priority: str | None = None
+    assignee: str | None = None
+    camera: str | None = None  # a camera's code: its own tickets and the incidents it is part of
+    overdue: bool = False  # past the SLA deadline: breached, or done too late (missed)
+    words: str = ""  # see ticket_matches
 
 
 @dataclass(frozen=True)
@@ -948,41 +965,96 @@ def list_tickets(
     now: datetime,
     config: MaintenanceConfig,
     maintainer_id: int | None = None,
-    statuses: Sequence[str] = ACTIVE,
-    priority: str | None = None,
-    assignee: str | None = None,
+    wanted: TicketFilter = TicketFilter(),
     limit: int = 500,
 ) -> list[TicketView]:
     """An organisation's queue (or everyone's): the active tickets, most urgent first (priority, then the
     nearest deadline), then the finished ones, the most recently finished first. `limit` applies to each
     part, so that a long history of closed tickets never pushes today's out, and a storm beyond the limit
-    keeps its most urgent tickets. `priority` and `assignee` are chosen before the limit, in SQL."""
-    wanted_active = [s for s in statuses if s in ACTIVE]
-    wanted_done = [s for s in statuses if s not in ACTIVE]
+    keeps its most urgent tickets. `wanted` narrows the queue before the limit."""
+    wanted_active = [s for s in wanted.statuses if s in ACTIVE]
+    wanted_done = [s for s in wanted.statuses if s not in ACTIVE]
     urgency = case(_PRIORITY_ORDER, value=Ticket.priority, else_=len(_PRIORITY_ORDER))
     with db.session() as session:
         query = select(Ticket)
         if maintainer_id is not None:
             query = query.where(Ticket.maintainer_id == maintainer_id)
-        if priority is not None:
-            query = query.where(Ticket.priority == priority)
-        if assignee is not None:
-            query = query.where(Ticket.assignee == assignee)
-        tickets = list(
-            session.scalars(
-                query.where(Ticket.status.in_(wanted_active))
-                .order_by(urgency, func.coalesce(Ticket.due_at, Ticket.opened_at), Ticket.id)
-                .limit(limit)
-            )
+        if wanted.priority is not None:
+            query = query.where(Ticket.priority == wanted.priority)
+        if wanted.assignee is not None:
+            query = query.where(Ticket.assignee == wanted.assignee)
+        if wanted.overdue:
+            query = query.where(_overdue(now))
+        if wanted.camera is not None:
+            camera_id = session.scalar(select(Camera.id).where(Camera.code == wanted.camera))
+            if camera_id is None:
+                return []
+            # Its own tickets, and the incidents (whose members `_chosen` checks).
+            query = query.where(or_(Ticket.camera_id == camera_id, Ticket.kind != "camera"))
+        tickets = _chosen(
+            session,
+            query.where(Ticket.status.in_(wanted_active)).order_by(
+                urgency, func.coalesce(Ticket.due_at, Ticket.opened_at), Ticket.id
+            ),
+            wanted,
+            limit,
         )
         if wanted_done:
-            tickets += session.scalars(
-                query.where(Ticket.status.in_(wanted_done))
-                .order_by(func.coalesce(Ticket.closed_at, Ticket.opened_at).desc(), Ticket.id.desc())
-                .limit(limit)
+            tickets += _chosen(
+                session,
+                query.where(Ticket.status.in_(wanted_done)).order_by(
+                    func.coalesce(Ticket.closed_at, Ticket.opened_at).desc(), Ticket.id.desc()
+                ),
+                wanted,
+                limit,
             )
         related = _related(session, tickets)
         return [_view(session, t, now, config, related) for t in tickets]
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    """`sla_state` is `breached` or `missed`, in SQL: done after the deadline, or not done and past it."""
+    done = func.coalesce(Ticket.resolved_at, case((Ticket.status == "closed", Ticket.closed_at)))
+    return and_(
+        Ticket.due_at.is_not(None),
+        or_(and_(done.is_not(None), done > Ticket.due_at), and_(done.is_(None), Ticket.due_at <= now)),
+    )
+
+
+def _chosen(session: Session, query: Select[Ticket], wanted: TicketFilter, limit: int) -> list[Ticket]:
+    """The first `limit` tickets of the ordered query that have the camera and the words asked for. Those
+    are matched in Python (`ticket_matches`' casefolding is Unicode's, which SQLite's LOWER is not), over a
+    light read of the searched columns that stops as soon as `limit` tickets are found."""
+    if wanted.camera is None and not wanted.words.split():
+        return list(session.scalars(query.limit(limit)))
+    searched = (
+        Ticket.id, Camera.code, Camera.name, Camera.address, District.name, Ticket.node, Ticket.grouping,
+        Organisation.name, Ticket.assignee, Ticket.members,
+    )  # fmt: skip
+    light = (
+        query.with_only_columns(*searched)
+        .outerjoin(Camera, Camera.id == Ticket.camera_id)
+        .outerjoin(District, District.id == Ticket.district_id)
+        .outerjoin(Organisation, Organisation.id == Ticket.maintainer_id)
+    )
+    codes: dict[int, str] | None = None  # every camera's code, read at the first incident
+    found: list[int] = []
+    for ticket_id, code, *rest, members in session.execute(light).yield_per(1000):
+        member_codes: list[str] = []
+        if members:
+            if codes is None:
+                codes = {
+                    camera_id: code for camera_id, code in session.execute(select(Camera.id, Camera.code))
+                }
+            member_codes = [codes[m] for m in members if m in codes]
+        if wanted.camera is not None and wanted.camera != code and wanted.camera not in member_codes:
+            continue
+        if _words_in(wanted.words, _said(ticket_id, code, *rest, member_codes)):
+            found.append(ticket_id)
+            if len(found) == limit:
+                break
+    by_id = _by_id(session, Ticket, Ticket.id, set(found))
+    return [by_id[ticket_id] for ticket_id in found]
 
 
 def ticket_detail(db: Database, ticket_id: int, *, now: datetime, config: MaintenanceConfig) -> TicketDetail:
@@ -1006,9 +1078,7 @@ def queue_for(
     *,
     now: datetime,
     config: MaintenanceConfig,
-    statuses: Sequence[str] = ACTIVE,
-    priority: str | None = None,
-    assignee: str | None = None,
+    wanted: TicketFilter = TicketFilter(),
     limit: int = 500,
 ) -> list[TicketView]:
     """`list_tickets` as the principal may see it (the rule of `visible_to`): an engineer gets their
@@ -1018,16 +1088,7 @@ def queue_for(
         if principal.organisation_id is None:
             return []
         maintainer_id = principal.organisation_id
-    return list_tickets(
-        db,
-        now=now,
-        config=config,
-        maintainer_id=maintainer_id,
-        statuses=statuses,
-        priority=priority,
-        assignee=assignee,
-        limit=limit,
-    )
+    return list_tickets(db, now=now, config=config, maintainer_id=maintainer_id, wanted=wanted, limit=limit)
 
 
 def visible_to(principal: Principal, maintainer_id: int | None) -> bool:

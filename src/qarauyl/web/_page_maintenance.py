@@ -42,6 +42,7 @@ from qarauyl.maintenance.tickets import (
     ALLOWED,
     TicketDetail,
     TicketEventView,
+    TicketFilter,
     TicketView,
     add_comment,
     add_photo,
@@ -50,7 +51,6 @@ from qarauyl.maintenance.tickets import (
     repairers,
     set_status,
     ticket_for,
-    ticket_matches,
 )
 from qarauyl.web import _auth
 from qarauyl.web._journal import journal_line
@@ -113,18 +113,25 @@ class _QueueFilter:
     closed: bool = False
     shown: int = PAGE_SIZE
 
+    def narrowed(self) -> bool:
+        """Whether the row asks for less than the whole active queue."""
+        return bool(self.text.split()) or self.priority is not None or self.overdue or self.mine is not None
+
 
 def _queue(page: Page, wanted: _QueueFilter) -> list[TicketView]:
-    """The tickets in the reader's scope of the filter's statuses, priority and assignee (chosen in SQL,
-    before the read's limit: "mine" in a storm of a thousand tickets still finds the reader's)."""
+    """The tickets in the reader's scope that the filter row asks for (see TicketFilter)."""
     return queue_for(
         state().db,
         page.person,
         now=_now(),
         config=load_config(),
-        statuses=STATUSES if wanted.closed else ACTIVE,
-        priority=wanted.priority,
-        assignee=wanted.mine,
+        wanted=TicketFilter(
+            statuses=STATUSES if wanted.closed else ACTIVE,
+            priority=wanted.priority,
+            assignee=wanted.mine,
+            overdue=wanted.overdue,
+            words=wanted.text,
+        ),
     )
 
 
@@ -308,16 +315,6 @@ def _assignment(page: Page, view: TicketView, redraw: Any) -> None:
         ).props(f"data-testid=ticket-{view.id}-told")
 
 
-def _wanted(views: list[TicketView], wanted: _QueueFilter) -> list[TicketView]:
-    """The rest of what the filter row asks for (`_queue` chose priority and assignee): overdue only, and
-    search words that must each appear in the ticket's number, camera, address, district, node or grouping."""
-    return [
-        v
-        for v in views
-        if (not wanted.overdue or v.sla in ("breached", "missed")) and ticket_matches(v, wanted.text)
-    ]
-
-
 @ui.page("/tickets")
 def tickets_page() -> None:
     with frame("nav.tickets", "/tickets") as page:
@@ -352,12 +349,11 @@ def tickets_page() -> None:
 
         @ui.refreshable
         def queue() -> None:
-            every = _queue(page, wanted)
-            found = _wanted(every, wanted)
+            found = _queue(page, wanted)
             ui.label(_t(page, "count", shown=min(wanted.shown, len(found)), found=len(found))).classes(
                 "text-caption text-grey-8"
             ).props("data-testid=tickets-count")
-            if not every and wanted.priority is None and wanted.mine is None:
+            if not found and not wanted.narrowed():
                 ui.label(_t(page, "empty")).classes("text-grey-8")
             for view in found[: wanted.shown]:
                 _queue_card(page, view, queue.refresh)

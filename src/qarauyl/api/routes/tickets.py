@@ -33,6 +33,7 @@ from qarauyl.errors import InputError, NotFoundError
 from qarauyl.maintenance.config import MaintenanceConfig, load_config
 from qarauyl.maintenance.tickets import (
     TicketDetail,
+    TicketFilter,
     TicketView,
     add_comment,
     assign,
@@ -41,14 +42,13 @@ from qarauyl.maintenance.tickets import (
     queue_for,
     set_status,
     ticket_for,
-    ticket_matches,
 )
 from qarauyl.store.models import Camera
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=PROTECTED)
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-# The queue is read (priority and assignee chosen in SQL) and then filtered by camera, deadline and words:
-# this many active tickets, and as many finished ones.
+# The most a queue's read returns (every filter is chosen before it): this many active tickets, and as many
+# finished ones; `total` counts what it found.
 QUEUE_READ = 5000
 
 
@@ -100,23 +100,15 @@ def list_queue(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     config = load_config()
-    views = queue_for(
-        db,
-        principal,
-        now=_now(),
-        config=config,
+    wanted = TicketFilter(
         statuses=tuple(status) if status else ACTIVE,
         priority=priority,
         assignee=principal.name if assignee == "me" else assignee,
-        limit=QUEUE_READ,
+        camera=camera,
+        overdue=overdue,
+        words=q or "",
     )
-    found = [
-        v
-        for v in views
-        if (camera is None or v.camera_code == camera or camera in v.member_codes)
-        and (not overdue or v.sla in ("breached", "missed"))
-        and ticket_matches(v, q or "")
-    ]
+    found = queue_for(db, principal, now=_now(), config=config, wanted=wanted, limit=QUEUE_READ)
     items = [_out(v, config) for v in found[offset : offset + limit]]
     return {"total": len(found), "limit": limit, "offset": offset, "items": items}
 
