@@ -382,6 +382,16 @@ def test_a_ticket_is_given_and_taken_back_from_the_command_line(
     listed = runner.invoke(app, ["tickets", "list", "--assignee", "aidar", "--json"])
     assert [(t["id"], t["assignee"]) for t in json.loads(listed.stdout)] == [(view.id, "aidar")]
     assert json.loads(runner.invoke(app, ["tickets", "list", "--assignee", "dana", "--json"]).stdout) == []
+    for chosen, found in (
+        (["-s", "AIDAR cam-000"], [view.id]),
+        (["-s", "cam-001"], []),
+        (["--overdue"], [view.id]),  # opened at T0, long past its deadline by now
+    ):
+        listed = runner.invoke(app, ["tickets", "list", *chosen, "--json"])
+        assert [t["id"] for t in json.loads(listed.stdout)] == found, chosen
+    listed = runner.invoke(app, ["tickets", "list", "--camera", "CAM-000", "--json"])
+    assert [t["id"] for t in json.loads(listed.stdout)] == [view.id]
+    assert json.loads(runner.invoke(app, ["tickets", "list", "--camera", "CAM-001", "--json"]).stdout) == []
     assert "aidar" in runner.invoke(app, ["tickets", "list"], env={"COLUMNS": "200"}).stdout
     wrong = runner.invoke(app, ["tickets", "list", "--priority", "urgent"])
     assert isinstance(wrong.exception, InputError) and "Unknown priority 'urgent'" in str(wrong.exception)

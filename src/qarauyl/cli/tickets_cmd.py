@@ -54,6 +54,11 @@ def list_(
     all_: bool = typer.Option(False, "--all", help="Closed and cancelled tickets too."),
     priority: str | None = typer.Option(None, "--priority", help="Only this priority: critical, high, …"),
     assignee: str | None = typer.Option(None, "--assignee", help="Only the tickets given to this person."),
+    camera: str | None = typer.Option(None, "--camera", help="Only this camera's (its incidents too)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only those past their SLA deadline."),
+    search: str = typer.Option(
+        "", "--search", "-s", help="Words each in the number, camera, address, district, node or assignee."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The queue, most urgent first."""
@@ -77,7 +82,14 @@ def list_(
         now=_now(),
         config=config,
         maintainer_id=maintainer_id,
-        wanted=TicketFilter(statuses=STATUSES if all_ else ACTIVE, priority=priority, assignee=assignee),
+        wanted=TicketFilter(
+            statuses=STATUSES if all_ else ACTIVE,
+            priority=priority,
+            assignee=assignee,
+            camera=camera,
+            overdue=overdue,
+            words=search,
+        ),
     )
     if as_json:
         print(_json([asdict(v) for v in views]))
