@@ -71,6 +71,14 @@ def test_demo_run_serves_the_console_and_real_health(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the console did not answer"
                 time.sleep(0.5)
             # The printed demo login works, and the API's summary is the seeded fleet.
+            engineer = client.post(
+                "/api/v1/auth/login", json={"name": "engineer", "password": "qarauyl-demo-engineer"}
+            )
+            assert engineer.status_code == 200, engineer.text
+            me = client.get("/api/v1/auth/me").json()
+            assert me["role"] == "engineer" and "events.ack" in me["permissions"]
+            assert me["organisation_id"] is not None  # the contractor's: the queue shows its tickets only
+            client.post("/api/v1/auth/logout")
             login = client.post("/api/v1/auth/login", json={"name": "demo", "password": "qarauyl-demo-admin"})
             assert login.status_code == 200, login.text
             summary = client.get("/api/v1/summary").json()["total"]
@@ -103,7 +111,9 @@ def test_demo_run_serves_the_console_and_real_health(tmp_path: Path) -> None:
             output, _ = process.communicate()
             pytest.fail(f"demo run did not stop within 60 s of Ctrl-C:\n{output}")
     assert process.returncode == 0, output
-    assert "sign in as demo / qarauyl-demo-admin" in output
+    assert (
+        "sign in as demo / qarauyl-demo-admin (administrator), or engineer / qarauyl-demo-engineer" in output
+    )
     assert "Simulator: rtsp://127.0.0.1:" in output and "Probed " in output
 
 

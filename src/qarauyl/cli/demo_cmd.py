@@ -78,22 +78,34 @@ def seed(
 
 DEMO_ADMIN = "demo"
 DEMO_ADMIN_PASSWORD = "qarauyl-demo-admin"
+# The main contractor's field engineer: the repairs queue as it looks on an engineer's phone (their
+# contractor's tickets only), and the tickets they take.
+DEMO_ENGINEER = "engineer"
+DEMO_ENGINEER_PASSWORD = "qarauyl-demo-engineer"
 
 
 def _serve_console(db: Database, port: int) -> None:
-    """The console in this thread (uvicorn owns Ctrl-C), with a demo administrator to sign in as."""
+    """The console in this thread (uvicorn owns Ctrl-C), with demo accounts to sign in as."""
     import uvicorn
 
     from qarauyl.accounts.users import create_user, get_user
     from qarauyl.cli.serve_cmd import build_app
     from qarauyl.errors import NotFoundError
+    from qarauyl.inventory.demo_fleet import CONTRACTOR
 
-    try:
-        get_user(db, DEMO_ADMIN)
-    except NotFoundError:
-        create_user(db, DEMO_ADMIN, "admin", DEMO_ADMIN_PASSWORD)
+    accounts = (
+        (DEMO_ADMIN, "admin", DEMO_ADMIN_PASSWORD, None),
+        (DEMO_ENGINEER, "engineer", DEMO_ENGINEER_PASSWORD, CONTRACTOR),
+    )
+    for name, role, password, organisation in accounts:
+        try:
+            get_user(db, name)
+        except NotFoundError:
+            create_user(db, name, role, password, organisation=organisation)
     console.print(
-        f"Console: http://127.0.0.1:{port}/  sign in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD}", markup=False
+        f"Console: http://127.0.0.1:{port}/  sign in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD} "
+        f"(administrator), or {DEMO_ENGINEER} / {DEMO_ENGINEER_PASSWORD} (a field engineer of {CONTRACTOR})",
+        markup=False,
     )
     uvicorn.run(build_app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5)
 
