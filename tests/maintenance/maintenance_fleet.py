@@ -27,7 +27,13 @@ class Fleet:
         self.ids: dict[str, int] = {}
 
     def add(
-        self, count: int, *, district: str = "North", node: str | None = None, vendor: str = "hikvision"
+        self,
+        count: int,
+        *,
+        district: str = "North",
+        node: str | None = None,
+        vendor: str = "hikvision",
+        seen_working: bool = True,
     ) -> list[int]:
         with self.db.session() as session:
             orgs = {o.name: o for o in session.query(Organisation)}
@@ -61,8 +67,10 @@ class Fleet:
                 session.flush()
                 self.ids[code] = camera.id
                 new.append(camera.id)
-        # Every camera starts healthy, seen by a probe an hour before the tests' T0.
-        self.probe(new, T0 - timedelta(hours=1))
+        # Every camera starts healthy, seen by a probe an hour before the tests' T0, unless it is to be new
+        # to the monitor (never probed yet).
+        if seen_working:
+            self.probe(new, T0 - timedelta(hours=1))
         return new
 
     def probe(

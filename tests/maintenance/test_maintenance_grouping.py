@@ -95,6 +95,27 @@ def test_without_node_data_same_minute_same_district_is_grouped_and_says_so(
     assert sorted(t.camera_id for t in tickets if t.status == "open" and t.kind == "camera") == sorted(north)
 
 
+def test_cameras_found_broken_on_their_first_probes_are_not_grouped_by_time(
+    db: Database, fleet: Fleet
+) -> None:
+    """The monitor's first cycle over a new deployment finds every camera that was already broken within one
+    minute: that is no sign they failed together, so each gets its own ticket. Behind one node, the node is
+    the evidence, and they still make one incident."""
+    south = fleet.add(5, district="South", seen_working=False)
+    node = fleet.add(4, node="cabinet-3", seen_working=False)
+    fleet.confirm(south + node, T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    tickets = _tickets(db)
+    assert [t.kind for t in tickets if t.kind != "camera"] == ["node"]
+    assert sorted(t.camera_id for t in tickets if t.status == "open" and t.kind == "camera") == sorted(south)
+    # Seen working, then failing in the same minute: grouped as before (the test above).
+    again = fleet.add(5, district="East")
+    fleet.confirm(again, T0 + timedelta(hours=1), "offline")
+    process_transitions(db, [], T0 + timedelta(hours=1, minutes=2), CONFIG)
+    [incident] = [t for t in _tickets(db) if t.kind == "district"]
+    assert incident.members == sorted(again)
+
+
 def test_grouping_rules_are_pure_functions() -> None:
     config = MaintenanceConfig()
     t = datetime(2026, 10, 1, tzinfo=UTC)
@@ -108,6 +129,13 @@ def test_grouping_rules_are_pure_functions() -> None:
     assert district_groups(spread, config) == []
     same_minute = [Outage(i, t + timedelta(seconds=10 * i), None, 1) for i in range(5)]
     assert district_groups(same_minute, config)[0].camera_ids == (0, 1, 2, 3, 4)
+    # Found broken, never seen working: when it failed is unknown, so no group by time; a node groups it.
+    found = [replace(o, began_known=False) for o in same_minute[:2]] + same_minute[2:]
+    assert district_groups(found, config) == []
+    assert district_groups([*found, Outage(9, t, None, 1), Outage(8, t, None, 1)], config)[0].camera_ids == (
+        2, 3, 4, 8, 9,
+    )  # fmt: skip
+    assert node_groups([replace(o, began_known=False) for o in outages], {"n1": 5}, config) == [group]
 
 
 def test_an_incident_in_the_queue_names_its_cameras_and_is_found_by_any_of_them(

@@ -4,6 +4,11 @@ Pure functions over plain data. With node data (the inventory's `network_node`),
 at least `node_min_cameras` and `node_fraction` of the cameras behind it failed with an outage code
 within `group_window_seconds` of each other. Without node data, cameras of one district whose
 outages began within the same `district_window_seconds` (a minute) are grouped "by time and district".
+
+A camera never seen working (the monitor's first probes of a new deployment, or of a camera just
+connected) was broken for who knows how long: the minute it was found says nothing about when it failed,
+so it is no evidence of a shared cause in time, and the district grouping leaves it to its own ticket. A
+node still groups it: most cameras dead behind one cabinet point at the cabinet, whenever they died.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Outage:
     at: datetime
     node: str | None
     district_id: int | None
+    began_known: bool = True  # False: never seen working, so `at` is when it was found, not when it failed
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,11 @@ def node_groups(
 
 
 def district_groups(outages: Iterable[Outage], config: MaintenanceConfig) -> list[Group]:
-    """Cameras without node data, in one district, whose outages began within the same minute."""
+    """Cameras without node data, in one district, whose outages began within the same minute (known to
+    have: see the module's note on cameras never seen working)."""
     by_district: dict[int, list[Outage]] = defaultdict(list)
     for outage in outages:
-        if not outage.node and outage.district_id is not None:
+        if not outage.node and outage.district_id is not None and outage.began_known:
             by_district[outage.district_id].append(outage)
     window = timedelta(seconds=config.district_window_seconds)
     groups = []

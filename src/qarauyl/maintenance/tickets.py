@@ -295,14 +295,21 @@ def _new_ticket(
 
 def _outages(session: Session, where: Any, config: MaintenanceConfig) -> list[Outage]:
     rows = session.execute(
-        select(Camera.id, Camera.health_since, Camera.network_node, Camera.district_id, CameraHealthRow.codes)
+        select(
+            Camera.id,
+            Camera.health_since,
+            Camera.network_node,
+            Camera.district_id,
+            CameraHealthRow.codes,
+            CameraHealthRow.last_ok_at,
+        )
         .join(CameraHealthRow, CameraHealthRow.camera_id == Camera.id)
         .where(where, Camera.health == Health.FAILED.value, Camera.health_since.is_not(None))
     )
     group = set(config.group_codes)
     return [
-        Outage(cid, since, node, district)
-        for cid, since, node, district, codes in rows
+        Outage(cid, since, node, district, began_known=last_ok is not None)
+        for cid, since, node, district, codes, last_ok in rows
         if since is not None and set(codes or ()) & group
     ]
 
