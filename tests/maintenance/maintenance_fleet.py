@@ -34,6 +34,7 @@ class Fleet:
         node: str | None = None,
         vendor: str = "hikvision",
         seen_working: bool = True,
+        maintainer: str | None = None,
     ) -> list[int]:
         with self.db.session() as session:
             orgs = {o.name: o for o in session.query(Organisation)}
@@ -58,7 +59,7 @@ class Fleet:
                     longitude=68.25,
                     address=f"{len(self.ids)} Tauke Khan Ave",
                     district_id=districts[district].id,
-                    maintainer_id=orgs["FixIt" if district == "North" else "RepairCo"].id,
+                    maintainer_id=orgs[maintainer or ("FixIt" if district == "North" else "RepairCo")].id,
                     lifecycle="connected",
                     network_node=node,
                     tags=[],

@@ -19,6 +19,7 @@ from qarauyl.maintenance.tickets import (
     ticket_matches,
 )
 from qarauyl.store.database import Database
+from qarauyl.store.models import Organisation
 
 CONFIG = MaintenanceConfig(routes=(Route(name="occ", channel="webhook", target="http://127.0.0.1:9/hook"),))
 
@@ -114,6 +115,29 @@ def test_cameras_found_broken_on_their_first_probes_are_not_grouped_by_time(
     process_transitions(db, [], T0 + timedelta(hours=1, minutes=2), CONFIG)
     [incident] = [t for t in _tickets(db) if t.kind == "district"]
     assert incident.members == sorted(again)
+
+
+def test_another_contractors_camera_in_an_incident_keeps_its_own_ticket(db: Database, fleet: Fleet) -> None:
+    """An incident belongs to the contractor of most of its cameras; a camera another contractor maintains
+    keeps its ticket (linked to the incident), or that contractor would never see that it is down."""
+    ours = fleet.add(4, district="South")
+    [theirs] = fleet.add(1, district="South", maintainer="FixIt")
+    fleet.confirm([*ours, theirs], T0, "offline")
+    process_transitions(db, [], T0 + timedelta(minutes=2), CONFIG)
+    tickets = _tickets(db)
+    [incident] = [t for t in tickets if t.kind == "district"]
+    assert incident.members == sorted([*ours, theirs]) and incident.maintainer_id == _org_id(db, "RepairCo")
+    by_camera = {t.camera_id: t for t in tickets if t.kind == "camera"}
+    assert {by_camera[c].status for c in ours} == {"cancelled"}
+    kept = by_camera[theirs]
+    assert (kept.status, kept.incident_id, kept.maintainer_id) == ("open", incident.id, _org_id(db, "FixIt"))
+
+
+def _org_id(db: Database, name: str) -> int:
+    with db.session() as session:
+        found = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    assert found is not None
+    return found
 
 
 def test_grouping_rules_are_pure_functions() -> None:

@@ -404,8 +404,13 @@ def _raise_incident(
         if ticket is None:
             continue
         ticket.incident_id = incident.id
-        if ticket.status == "open" and ticket.source == "monitor":
-            # Nobody has started on it: the incident replaces it. Tickets people work on stay, linked.
+        if (
+            ticket.status == "open"
+            and ticket.source == "monitor"
+            and ticket.maintainer_id == incident.maintainer_id
+        ):
+            # Nobody has started on it: the incident replaces it. Tickets people work on stay, linked, and so
+            # do another contractor's: the incident is its maintainer's, and theirs would vanish from view.
             ticket.status = "cancelled"
             ticket.closed_at = now
             ticket.resolution_code = "grouped"
