@@ -114,7 +114,9 @@ def test_a_reason_of_no_known_shape_is_shown_as_stored(reason: str) -> None:
 
 def test_an_event_without_faults_says_what_its_state_means() -> None:
     tr = Translator("en")
-    assert event_codes(tr, {"codes": [], "after": "ok"}) == tr("events.recovered")
+    assert event_codes(tr, {"codes": [], "before": "failed", "after": "ok"}) == tr("events.recovered")
+    assert event_codes(tr, {"codes": [], "before": "unknown", "after": "ok"}) == tr("events.working")
+    assert tr("events.working") != tr("events.recovered")
     assert event_codes(tr, {"codes": [], "after": "unknown"}) == tr("events.not_monitored")
     assert event_codes(tr, {"codes": ["blur"], "after": "failed"}) == tr.maybe("fault", "blur")
 

@@ -73,9 +73,12 @@ def fault_names(tr: Translator, codes: list[str], cause: str | None = None) -> s
 
 
 def event_codes(tr: Translator, event: dict[str, Any]) -> str:
-    """The faults an event names (`fault_names`); without any, what its new state means (working again, or
-    no longer monitored: a camera that left `connected` has not "recovered")."""
+    """The faults an event names (`fault_names`); without any, what its new state means: working again, or
+    working as first seen (a camera's first probes have nothing to recover from), or no longer monitored (a
+    camera that left `connected` has not "recovered")."""
     named = fault_names(tr, event["codes"], event.get("cause"))
     if named:
         return named
-    return tr("events.not_monitored" if event["after"] == Health.UNKNOWN else "events.recovered")
+    if event["after"] == Health.UNKNOWN:
+        return tr("events.not_monitored")
+    return tr("events.working" if event.get("before") == Health.UNKNOWN else "events.recovered")
