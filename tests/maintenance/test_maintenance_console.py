@@ -7,8 +7,9 @@ import re
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,12 +23,29 @@ from qarauyl.maintenance.tickets import add_photo, process_transitions
 from qarauyl.monitor.snapshots import SnapshotStore
 from qarauyl.store.database import Database
 from qarauyl.store.schema import upgrade
+from qarauyl.web._page_maintenance import first_period, recent_periods
 
 SERVER = """
 import uvicorn
 from qarauyl.cli.serve_cmd import build_app
 uvicorn.run(build_app(), host="127.0.0.1", port={port}, log_level="warning")
 """
+
+
+def test_the_kpi_page_opens_on_last_month_once_the_records_reach_back_so_far() -> None:
+    """A manager's link without a period shows last month, the monthly report; a new deployment (records
+    from this month only, or none yet) would see only dashes there, so it opens on this month."""
+    almaty = ZoneInfo("Asia/Almaty")
+    presets = recent_periods(datetime(2026, 11, 30, 1, 0, tzinfo=almaty))
+    assert (presets["this_month"], presets["last_month"]) == ("2026-11", "2026-10")
+    # October ends at midnight in Almaty: 19:00 UTC on 31 October.
+    for begins, shown in (
+        (datetime(2026, 10, 31, 18, 59, tzinfo=UTC), "2026-10"),
+        (datetime(2026, 10, 31, 19, 0, tzinfo=UTC), "2026-11"),
+        (datetime(2025, 1, 1, tzinfo=UTC), "2026-10"),
+        (None, "2026-11"),
+    ):
+        assert first_period(presets, begins, almaty) == shown, begins
 
 
 @pytest.mark.slow
@@ -117,6 +135,11 @@ def test_engineer_works_the_queue_and_the_occ_reads_the_kpis(tmp_path: Path) -> 
             assert en("repairs.period.this_month") in kpi.text
             assert "Hikvision" in kpi.text  # the vendor's name as the console writes it, not "hikvision"
             assert '"/kpi"' in client.get("/tickets").text  # the menu offers it
+            # A period before the monitor's records: a sentence that says where they begin, and no empty
+            # charts. (The fleet's first probe: T0 - 1 h, 1 October 2026, 07:00 in the console's zone, UTC.)
+            kpi = client.get("/kpi", params={"period": "2026-09"})
+            said = en("repairs.no_history", period="2026-09", date=en.day(date(2026, 10, 1)))
+            assert said in kpi.text and en("repairs.by_district") not in kpi.text
         with httpx.Client(base_url=base, timeout=10) as client:
             # Another contractor's engineer: ticket #1 reads as missing, and nothing of it is shown.
             answer = client.post(

@@ -262,6 +262,13 @@ def _repair_kpis(facts: Sequence[_TicketFacts], key: Callable[[_TicketFacts], st
     return rows
 
 
+def history_begins(db: Database) -> datetime | None:
+    """When the first health change was recorded (None: the monitor has not probed a camera yet). Before
+    it, no period has availability figures."""
+    with db.session() as session:
+        return session.scalar(select(func.min(HealthEvent.at)))
+
+
 def compute_kpis(db: Database, period: Period, *, now: datetime, chronic_limit: int = 10) -> KpiReport:
     start, end = period.start, period.end
     with db.session() as session:

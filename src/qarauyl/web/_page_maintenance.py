@@ -35,6 +35,7 @@ from qarauyl.maintenance.kpi import (
     KpiReport,
     compute_kpis,
     export_xlsx,
+    history_begins,
     parse_period,
 )
 from qarauyl.maintenance.notifications import contact, personal_destinations
@@ -416,7 +417,7 @@ def _period_zone() -> tzinfo:
     return state().settings.zone() or UTC
 
 
-def _recent_periods(now: datetime) -> dict[str, str]:
+def recent_periods(now: datetime) -> dict[str, str]:
     """The periods a manager asks for most, as period texts: this month, last month, this quarter, this
     year."""
     this_month = now.strftime("%Y-%m")
@@ -427,6 +428,13 @@ def _recent_periods(now: datetime) -> dict[str, str]:
         "this_quarter": f"{now.year}-Q{(now.month - 1) // 3 + 1}",
         "this_year": str(now.year),
     }
+
+
+def first_period(presets: dict[str, str], begins: datetime | None, zone: tzinfo) -> str:
+    """The KPI page's period when the link names none: last month, the monthly report's; this month while
+    the monitor's records began only after last month ended (a new deployment, the demo)."""
+    last_month = parse_period(presets["last_month"], zone)
+    return presets["this_month"] if begins is None or begins >= last_month.end else presets["last_month"]
 
 
 def _hours(page: Page, value: float | None) -> str:
@@ -467,10 +475,11 @@ def kpi_page(period: str | None = None) -> None:
         if not page.can(KPI_ACTION):  # fleet-wide figures: not for a contractor's engineer
             ui.label(tr("error.forbidden")).classes("text-negative").props("data-testid=forbidden")
             return
-        presets = _recent_periods(_now().astimezone(_period_zone()))
+        presets = recent_periods(_now().astimezone(_period_zone()))
+        begins = history_begins(state().db)
         with ui.row().classes("items-end gap-2"):
             period_input = (
-                ui.input(_t(page, "period"), value=period or presets["last_month"])
+                ui.input(_t(page, "period"), value=period or first_period(presets, begins, _period_zone()))
                 .props("dense data-testid=kpi-period")
                 .tooltip(_t(page, "period_hint"))
             )
@@ -498,6 +507,14 @@ def kpi_page(period: str | None = None) -> None:
             except QarauylError as exc:
                 notify_error(tr, exc)
                 return
+            history = kpis.fleet.availability is not None
+            if not history:  # say why the figures are dashes, and where they begin
+                said = (
+                    _t(page, "no_history", period=kpis.period.label, date=tr.day(tr.local(begins).date()))
+                    if begins is not None
+                    else _t(page, "no_history_yet")
+                )
+                ui.label(said).classes("text-body2").props("data-testid=kpi-no-history")
             with ui.row().classes("gap-6").props("data-testid=kpi-figures"):
                 for label, value in (
                     (_t(page, "availability"), tr.percent(kpis.fleet.availability, 2)),
@@ -516,11 +533,12 @@ def kpi_page(period: str | None = None) -> None:
                 ui.label(f"{_t(page, 'ageing')}: {ages}").classes("text-body2").props(
                     "data-testid=kpi-ageing"
                 )
-            for key, rows, names in (
+            charts = (
                 ("by_district", kpis.by_district, lambda name: name),
                 ("by_vendor", kpis.by_vendor, lambda name: tr.maybe("vendor", name)),
                 ("by_contractor", kpis.by_contractor, lambda name: name),
-            ):
+            )
+            for key, rows, names in charts if history else ():
                 ui.echart(
                     {
                         "animation": False,
