@@ -109,3 +109,21 @@ def test_the_monitor_sweep_settles_what_no_path_did(db: Database, tmp_path: Path
     assert _events(db, left)[-1][:3] == ("failed", "unknown", SYSTEM)
     with db.session() as session:
         assert settle_unmonitored(session) == 0  # once
+
+
+def test_a_camera_first_seen_working_asks_nothing_of_the_duty_officer(db: Database, tmp_path: Path) -> None:
+    """A new deployment's first cycle finds a thousand cameras working: each change is stored (availability
+    counts from it) but acknowledged by the monitor, so "unacknowledged only" shows the ones to act on. A
+    camera found broken, and one that recovers from a fault, still wait for a person."""
+    fine, broken = _camera(db, "F-1"), _camera(db, "F-2")
+    _record(db, tmp_path, fine, 0)
+    _record(db, tmp_path, broken, 0, FaultCode.OFFLINE)
+    _record(db, tmp_path, broken, 1)
+    _record(db, tmp_path, broken, 2)  # recovered: two good probes
+    assert [(b, a, by) for b, a, by, _ in _events(db, fine)] == [("unknown", "ok", SYSTEM)]
+    assert [(b, a, by) for b, a, by, _ in _events(db, broken)] == [
+        ("unknown", "failed", None),
+        ("failed", "ok", None),
+    ]
+    waiting = _data.events(db, filters=_data.EventFilter(unacknowledged=True))
+    assert sorted((e["camera"], e["after"]) for e in waiting) == [("F-2", "failed"), ("F-2", "ok")]

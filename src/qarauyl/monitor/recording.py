@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # Healthy probes in a row before a picture becomes the camera's reference: one good frame could be
 # the moment a bus stood in front of it.
 REFERENCE_VOTES = 3
+SYSTEM = "qarauyl"  # who acknowledges an event that asks nothing of anyone (and the monitor's own sweep)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class Recorded:
     transitions: tuple[Transition, ...]
     held: tuple[str, ...] = ()  # codes the probe found that fault rules kept from counting
     cause: str | None = None  # why the camera could not be read (probe.result.ProbeCause), if that counts
+
+
+def _nothing_to_act_on(transition: Transition) -> bool:
+    """A camera seen working on its first probes: stored like every change (availability counts from it),
+    but acknowledged by the monitor itself, or a new deployment's first cycle would leave a thousand events
+    for the duty officer to acknowledge one by one."""
+    return transition.before == Health.UNKNOWN and transition.after == Health.OK
 
 
 def finding_dict(
@@ -159,6 +167,7 @@ def record_results(
             camera.health = state.state.value
             camera.health_since = state.since
             for transition in transitions:
+                settled = _nothing_to_act_on(transition)
                 session.add(
                     HealthEvent(
                         camera_id=camera_id,
@@ -170,6 +179,8 @@ def record_results(
                         reason=transition.reason[:300],
                         flapping=transition.flapping,
                         snapshot_path=snapshots.save_event(camera_id, snapshot, at) if snapshot else None,
+                        acknowledged_by=SYSTEM if settled else None,
+                        acknowledged_at=transition.at if settled else None,
                     )
                 )
             session.add(

@@ -16,10 +16,8 @@ from sqlalchemy.orm import Session, load_only
 
 from qarauyl.domain import Health, Lifecycle
 from qarauyl.health import CameraHealth
-from qarauyl.monitor.recording import store_state
+from qarauyl.monitor.recording import SYSTEM, store_state
 from qarauyl.store.models import Camera, CameraHealthRow, HealthEvent, utcnow
-
-SYSTEM = "qarauyl"  # who acknowledges when no person is named (the monitor's own sweep)
 
 
 def settle_unmonitored(
