@@ -18,7 +18,7 @@ from qarauyl.config import Settings
 from qarauyl.errors import InputError
 from qarauyl.i18n import Translator
 from qarauyl.maintenance.config import MaintenanceConfig
-from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, history_begins, parse_period
 from qarauyl.maintenance.tickets import assign, open_ticket, process_transitions, set_status
 from qarauyl.store.database import Database
 
@@ -157,6 +157,13 @@ def test_xlsx_export_and_cli(db: Database, fleet: Fleet, tmp_path: Path, setting
     assert result.exit_code == 0, result.output
     assert "Period 2026-10: 2 cameras" in result.stdout and "FixIt" in result.stdout
     assert "By person" in result.stdout and "(nobody)" in result.stdout  # no ticket was given to anyone
+    assert "No camera health is on record" not in result.stdout
+    # Before the monitor's first record (the fleet's first probe, 1 October 2026 in Almaty): said so.
+    earlier = runner.invoke(app, ["kpi", "--period", "2026-09", "--tz", "Asia/Almaty"])
+    assert earlier.exit_code == 0, earlier.output
+    assert "No camera health is on record for 2026-09: the monitor's records begin on 2026-10-01." in (
+        " ".join(earlier.stdout.split())
+    )
     result = runner.invoke(app, ["kpi", "--period", "October"])
     assert isinstance(result.exception, InputError) and "is not a period" in str(result.exception)
     result = runner.invoke(app, [*command, "--tz", "Asia/Nowhere"])
@@ -189,3 +196,13 @@ def test_periods() -> None:
         with pytest.raises(InputError):
             parse_period(bad)
     assert T0.tzinfo is UTC
+
+
+def test_kpis_before_any_probe_say_there_is_nothing_yet(db: Database, settings: Settings) -> None:
+    """A new installation's first `qarauyl kpi` prints dashes and says why, rather than leave a manager
+    guessing whether the figures are broken."""
+    assert settings.effective_database_url == db.url and history_begins(db) is None
+    result = CliRunner().invoke(app, ["kpi", "--period", "2026-10"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "No camera health is on record for 2026-10: the monitor has not probed any camera yet." in said

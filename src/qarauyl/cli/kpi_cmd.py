@@ -55,7 +55,7 @@ def kpi(
     """Availability by district, vendor, contractor; MTTR, MTBF; backlog; SLA compliance; chronic cameras."""
     from qarauyl.config import get_settings, zone_of
     from qarauyl.i18n import LANGUAGES, Translator
-    from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, parse_period
+    from qarauyl.maintenance.kpi import compute_kpis, export_xlsx, history_begins, parse_period
     from qarauyl.runtime import open_database
 
     try:
@@ -79,6 +79,18 @@ def kpi(
         markup=False,
         highlight=False,
     )
+    if f.availability is None:  # every figure a dash: say why, and which periods have figures
+        begins = history_begins(db)
+        console.print(
+            f"No camera health is on record for {report.period.label}: "
+            + (
+                f"the monitor's records begin on {begins.astimezone(zone):%Y-%m-%d}."
+                if begins is not None
+                else "the monitor has not probed any camera yet."
+            ),
+            markup=False,
+            highlight=False,
+        )
     for title, rows in (
         ("District", report.by_district),
         ("Vendor", report.by_vendor),
