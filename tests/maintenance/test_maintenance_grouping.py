@@ -89,7 +89,7 @@ def test_without_node_data_same_minute_same_district_is_grouped_and_says_so(
         items = [item for row in session.scalars(select(OutboxMessage)) for item in row.body["items"]]
     [told] = [item["text"] for item in items if item["event"] == "incident_opened"]
     assert told == (
-        f"Incident #{incident.id} district South: 5 cameras failed within 60 s of each other "
+        f"Incident #{incident.id} district South: 5 cameras failed within 300 s of each other "
         "(grouped by time and district: no node data)"
     )
     # Two cameras in the north are below the district threshold: their own tickets.
@@ -148,9 +148,21 @@ def test_grouping_rules_are_pure_functions() -> None:
     assert node_groups(outages[:3], {"n1": 10}, config) == []
     [group] = node_groups(outages, {"n1": 5}, config)
     assert group.camera_ids == (0, 1, 2, 3)
-    # Spread over two minutes: within five minutes for nodes, but not the same minute for districts.
-    spread = [Outage(i, t + timedelta(seconds=40 * i), None, 1) for i in range(5)]
+    # One power cut, found by a five-minute cycle: each camera at its own moment of it. Grouped; spread
+    # wider than a cycle (three in any five minutes), not.
+    staggered = [Outage(i, t + timedelta(seconds=70 * i), None, 1) for i in range(5)]
+    assert district_groups(staggered, config)[0].camera_ids == (0, 1, 2, 3, 4)
+    spread = [Outage(i, t + timedelta(seconds=110 * i), None, 1) for i in range(5)]
     assert district_groups(spread, config) == []
+    assert district_groups(spread, config.model_copy(update={"district_window_seconds": 440}))[
+        0
+    ].camera_ids == (
+        0,
+        1,
+        2,
+        3,
+        4,
+    )
     same_minute = [Outage(i, t + timedelta(seconds=10 * i), None, 1) for i in range(5)]
     assert district_groups(same_minute, config)[0].camera_ids == (0, 1, 2, 3, 4)
     # Found broken, never seen working: when it failed is unknown, so no group by time; a node groups it.

@@ -110,8 +110,11 @@ class MaintenanceConfig(BaseModel):
     # Root-cause grouping.
     node_min_cameras: int = 3  # below three, "most cameras behind the node" is chance, not a node fault
     node_fraction: float = 0.6  # "most": more than half, with margin for one camera that was already down
-    group_window_seconds: float = 300.0  # failures within five minutes (confirmation staggers them)
-    district_window_seconds: float = 60.0  # without node data: the same minute in the same district
+    # How close together the outages of one cause are confirmed. The monitor probes each camera at its own
+    # moment of the cycle, so cameras that fail in the same second are found up to one cycle apart: these
+    # windows are the monitor's default cycle (5 min); set them to yours. Shorter, they group by chance.
+    group_window_seconds: float = 300.0  # behind one node
+    district_window_seconds: float = 300.0  # without node data, in one district
     district_min_cameras: int = 4
     group_codes: tuple[str, ...] = ("offline", "stream_error")  # what a node outage looks like
     # Notifications.

@@ -3,7 +3,9 @@
 Pure functions over plain data. With node data (the inventory's `network_node`), a node is down when
 at least `node_min_cameras` and `node_fraction` of the cameras behind it failed with an outage code
 within `group_window_seconds` of each other. Without node data, cameras of one district whose
-outages began within the same `district_window_seconds` (a minute) are grouped "by time and district".
+outages were confirmed within `district_window_seconds` are grouped "by time and district". Both windows
+are a monitor cycle long: each camera is probed at its own moment of the cycle, so cameras that fail in
+the same second are found up to a cycle apart.
 
 A camera never seen working (the monitor's first probes of a new deployment, or of a camera just
 connected) was broken for who knows how long: the minute it was found says nothing about when it failed,
@@ -80,8 +82,8 @@ def node_groups(
 
 
 def district_groups(outages: Iterable[Outage], config: MaintenanceConfig) -> list[Group]:
-    """Cameras without node data, in one district, whose outages began within the same minute (known to
-    have: see the module's note on cameras never seen working)."""
+    """Cameras without node data, in one district, whose outages were confirmed within one window (and
+    began while the monitor watched: see the module's note on cameras never seen working)."""
     by_district: dict[int, list[Outage]] = defaultdict(list)
     for outage in outages:
         if not outage.node and outage.district_id is not None and outage.began_known:

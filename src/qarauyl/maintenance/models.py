@@ -17,7 +17,7 @@ _ACTIVE = text("status NOT IN ('closed', 'cancelled')")
 
 class Ticket(Base):
     """A repair ticket: for one camera (kind `camera`), or a root-cause incident (kind `node`: cameras
-    behind one network node, or `district`: cameras in one district failing within the same minute)."""
+    behind one network node, or `district`: cameras in one district failing within one monitor cycle)."""
 
     __tablename__ = "maintenance_ticket"
 
