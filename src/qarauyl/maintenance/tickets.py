@@ -1055,9 +1055,7 @@ def _chosen(session: Session, query: Select[Ticket], wanted: TicketFilter, limit
         member_codes: list[str] = []
         if members:
             if codes is None:
-                codes = {
-                    camera_id: code for camera_id, code in session.execute(select(Camera.id, Camera.code))
-                }
+                codes = {cid: its_code for cid, its_code in session.execute(select(Camera.id, Camera.code))}
             member_codes = [codes[m] for m in members if m in codes]
         if wanted.camera is not None and wanted.camera != code and wanted.camera not in member_codes:
             continue
