@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qarauyl.inventory.demo_fleet import DEMO_SEED, demo_faults, generate_fleet, split_faults
+from qarauyl.inventory.demo_fleet import DEMO_SEED, demo_faults, demo_outage, generate_fleet, split_faults
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,10 @@ def test_demo_run_serves_the_console_and_real_health(tmp_path: Path) -> None:
     }
     env.pop("QARAUYL_DATABASE_URL", None)  # the embedded default: SQLite in the data directory
     rows = generate_fleet(CAMERAS, DEMO_SEED)
-    faulty = {rows[cam - 1]["code"] for cam in demo_faults(rows, DEMO_SEED)}
+    faults = demo_faults(rows, DEMO_SEED)
+    faulty = {rows[cam - 1]["code"] for cam in faults}
     assert faulty  # the fleet is large enough for the demo's fault mix
+    powerless = {rows[cam - 1]["code"] for cam in demo_outage(rows, faults, DEMO_SEED)[1]}  # from cycle 4
     args = ["demo", "run", "--cameras", str(CAMERAS), "--interval", "20", "--port", str(port)]
     args += ["--rtsp-port", "0", "--control-port", "0"]
     process = subprocess.Popen(
@@ -95,7 +97,11 @@ def test_demo_run_serves_the_console_and_real_health(tmp_path: Path) -> None:
                 time.sleep(2)
             # No false alarm: every camera the demo did not break is ok (a profile that does not match
             # what the simulator streams would flag them all), and the broken ones show up.
-            wrong = {code: state for code, state in health.items() if code not in faulty and state != "ok"}
+            wrong = {
+                code: state
+                for code, state in health.items()
+                if code not in faulty | powerless and state != "ok"
+            }
             assert wrong == {}
             flagged = {code for code, state in health.items() if state in ("degraded", "failed")}
             assert len(flagged) >= len(faulty) // 2
@@ -129,9 +135,13 @@ def test_demo_covers_and_turns_cameras_once_their_references_are_learnt(tmp_path
     }
     env.pop("QARAUYL_DATABASE_URL", None)
     rows = generate_fleet(CAMERAS, DEMO_SEED)
-    _, later = split_faults(demo_faults(rows, DEMO_SEED))
+    faults = demo_faults(rows, DEMO_SEED)
+    _, later = split_faults(faults)
     held = {rows[cam - 1]["code"]: fault for fault, cams in later.items() for cam in cams}
     assert set(held.values()) == {"occluded", "scene_changed"}
+    town, cut = demo_outage(rows, faults, DEMO_SEED)
+    powerless = sorted(rows[cam - 1]["code"] for cam in cut)
+    assert len(powerless) == 6 and not set(powerless) & set(held)
     args = ["demo", "run", "--cameras", str(CAMERAS), "--interval", "10", "--cycles", "6", "--port", "0"]
     args += ["--rtsp-port", "0", "--control-port", "0"]
     done = subprocess.run(
@@ -144,6 +154,8 @@ def test_demo_covers_and_turns_cameras_once_their_references_are_learnt(tmp_path
     assert len(announced) == 1 and len(probed) == 6, done.stdout
     assert probed[2] < announced[0] < probed[3]  # after the third cycle, when references exist
     assert f"{len(held)} camera(s) now covered or turned away" in lines[announced[0]]
+    [cut_line] = [i for i, line in enumerate(lines) if line.startswith(f"Power cut in {town}: 6 camera(s)")]
+    assert probed[2] < cut_line < probed[3]
     query = (
         "select c.code, h.codes, h.reference_path from camera c join camera_health h on h.camera_id = c.id"
     )
@@ -153,3 +165,25 @@ def test_demo_covers_and_turns_cameras_once_their_references_are_learnt(tmp_path
         codes, reference = health[code]
         assert reference is not None  # learnt while the camera was still clean
         assert fault in codes, (code, fault, codes)
+    # The power cut: confirmed on the fifth cycle, and one incident for the town, not six tickets.
+    with sqlite3.connect(f"file:{tmp_path / 'data' / 'qarauyl.db'}?mode=ro", uri=True) as conn:
+        codes_of = dict(conn.execute("select id, code from camera"))
+        incidents = [
+            (kind, sorted(codes_of[m] for m in json.loads(members)))
+            for kind, members in conn.execute(
+                "select kind, members from maintenance_ticket where kind != 'camera'"
+            )
+        ]
+        open_own = [
+            codes_of[camera]
+            for (camera,) in conn.execute(
+                "select camera_id from maintenance_ticket where kind = 'camera' and status = 'open'"
+            )
+        ]
+    for code in powerless:
+        assert "offline" in health[code][0], (code, health[code])
+    # A flapping camera of the same town, down at that moment, may be taken for one of the cut: as it would.
+    flapping = {rows[cam - 1]["code"] for cam, fault in faults.items() if fault == "flapping"}
+    [(kind, members)] = incidents
+    assert kind == "district" and set(powerless) <= set(members) <= set(powerless) | flapping
+    assert not set(open_own) & set(powerless)  # folded into the incident

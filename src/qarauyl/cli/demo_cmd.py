@@ -130,6 +130,31 @@ def _add_reference_faults(sim: Simulator, later: dict[str, list[int]]) -> None:
     )
 
 
+# How many cycles the demo's power cut lasts: long enough to find the incident in the console (12 minutes at
+# the default interval), then the power comes back and the incident closes itself.
+OUTAGE_CYCLES = 8
+
+
+def _power(sim: Simulator, district: str, cameras: list[int], *, on: bool) -> None:
+    """The demo's power cut in one town (demo_fleet.demo_outage), or the power back."""
+    try:
+        if on:
+            sim.clear_fault_many(cameras, "offline")
+        else:
+            sim.set_fault_many(cameras, "offline")
+    except Exception as exc:  # the demo runs on without it
+        err_console.print(f"Could not switch the simulated power in {district}: {exc}", markup=False)
+        return
+    if on:
+        console.print(f"Power back in {district}: its {len(cameras)} camera(s) answer again.", markup=False)
+    else:
+        console.print(
+            f"Power cut in {district}: {len(cameras)} camera(s) went offline together; the monitor should "
+            f"raise one incident for them, closed by itself when the power is back ({OUTAGE_CYCLES} cycles).",
+            markup=False,
+        )
+
+
 def _monitor(
     db: Database,
     settings: Settings,
@@ -170,7 +195,7 @@ def run(
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="Console port (0: no console)."),
 ) -> None:
     """Seed the fleet, start simulated cameras with a realistic mix of faults, and monitor them."""
-    from qarauyl.inventory.demo_fleet import demo_faults, generate_fleet, split_faults
+    from qarauyl.inventory.demo_fleet import demo_faults, demo_outage, generate_fleet, split_faults
     from qarauyl.monitor.recording import REFERENCE_VOTES
     from qarauyl.runtime import open_database
     from qarauyl.sim.harness import run_simulator  # the rehearsal tool, started only by the demo
@@ -184,23 +209,28 @@ def run(
     db = open_database(settings)
     stop = threading.Event()
     done = 0
-    release: Callable[[], None] | None = None  # adds the held-back faults, once references exist
+    # What the demo does once every healthy camera has its reference (cover, turn, cut a town's power), and
+    # later (the power back): set when the simulator is up.
+    release: Callable[[], None] | None = None
+    restore: Callable[[], None] | None = None
 
     def on_cycle(summary: CycleSummary) -> None:
-        nonlocal done, release
+        nonlocal done
         done += 1
         console.print(describe(summary), markup=False)
-        if done == REFERENCE_VOTES and release is not None:  # every healthy camera has its reference now
+        if done == REFERENCE_VOTES and release is not None:
             release()
-            release = None
+        if done == REFERENCE_VOTES + OUTAGE_CYCLES and restore is not None:
+            restore()
         if cycles and done >= cycles:
             stop.set()
 
     def simulate_and_monitor() -> None:
-        nonlocal release
+        nonlocal release, restore
         rows = generate_fleet(cameras, DEMO_SEED)
         faults = demo_faults(rows, DEMO_SEED)
         at_start, later = split_faults(faults)
+        town, cut = demo_outage(rows, faults, DEMO_SEED)
         console.print(
             f"Starting {cameras} simulated cameras ({len(faults)} with faults); "
             "the first start encodes their clips (about a minute)…"
@@ -226,8 +256,15 @@ def run(
                     _seed(cameras, DEMO_SEED, base, DEMO_STREAM, DEMO_FPS)
                 console.print(f"Simulator: {base}/cam/<id>, control API {sim.control_url}/docs")
                 console.print(f"Monitoring every {interval:.0f} s; Ctrl-C stops.")
-                if later:
-                    release = partial(_add_reference_faults, sim, later)
+
+                def cut_power_and_cover() -> None:
+                    if later:
+                        _add_reference_faults(sim, later)
+                    if cut:
+                        _power(sim, town, cut, on=False)
+
+                release = cut_power_and_cover
+                restore = partial(_power, sim, town, cut, on=True) if cut else None
                 _monitor(db, settings, concurrency, interval, stop, on_cycle)
         except Exception as exc:  # the console stays up; say plainly why there is no health
             err_console.print(f"The camera simulator or the monitor stopped: {exc}", markup=False)

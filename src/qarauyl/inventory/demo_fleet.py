@@ -298,6 +298,37 @@ def demo_faults(rows: list[dict[str, Any]], seed: int = DEMO_SEED) -> dict[int, 
     return faults
 
 
+# The demo's power cut: once the monitor knows how the cameras look, one town's access network loses power,
+# so that the console shows root-cause grouping (one incident for the contractor, not a ticket per camera)
+# and, when the power is back, the incident closing itself. Four is the fewest the district rule groups.
+OUTAGE_CAMERAS = 6
+
+
+def demo_outage(
+    rows: list[dict[str, Any]], faults: dict[int, str], seed: int = DEMO_SEED
+) -> tuple[str, list[int]]:
+    """(district, simulated camera ids) of the power cut: six connected cameras of the main contractor with
+    no fault of their own, in a town drawn from those that have six (the largest town if none has); none
+    in a fleet too small to show an incident."""
+    eligible: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        camera_id = index + 1
+        if (
+            row["lifecycle"] == Lifecycle.CONNECTED
+            and row["maintainer"] == CONTRACTOR
+            and camera_id not in faults
+        ):
+            eligible.setdefault(row["district"], []).append(camera_id)
+    towns = sorted(district for district, cameras in eligible.items() if len(cameras) >= OUTAGE_CAMERAS)
+    if towns:
+        district = random.Random(f"{seed}:outage").choice(towns)
+    elif eligible and max(len(c) for c in eligible.values()) >= 4:
+        district = max(eligible, key=lambda d: (len(eligible[d]), d))
+    else:
+        return "", []
+    return district, eligible[district][:OUTAGE_CAMERAS]
+
+
 def fleet_records(rows: list[dict[str, Any]]) -> list[CameraRecord]:
     present = frozenset(rows[0]) if rows else frozenset()
     return [CameraRecord(f"demo:{i + 1}", dict(row), present) for i, row in enumerate(rows)]
