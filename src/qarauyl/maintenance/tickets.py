@@ -1035,8 +1035,9 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
 
 def _chosen(session: Session, query: Select[Ticket], wanted: TicketFilter, limit: int) -> list[Ticket]:
     """The first `limit` tickets of the ordered query that have the camera and the words asked for. Those
-    are matched in Python (`ticket_matches`' casefolding is Unicode's, which SQLite's LOWER is not), over a
-    light read of the searched columns that stops as soon as `limit` tickets are found."""
+    are matched in Python by `ticket_matches`' own rule (each word anywhere in nine columns of three tables
+    and in an incident's camera codes, which are JSON ids), over a light read of the searched columns that
+    stops as soon as `limit` tickets are found."""
     if wanted.camera is None and not wanted.words.split():
         return list(session.scalars(query.limit(limit)))
     searched = (
